@@ -1,0 +1,325 @@
+//! The local dev server: what API Gateway (HTTP API, payload v2, JWT authorizer) does in AWS,
+//! in front of the very routers the Lambdas run.
+//!
+//! For each request it picks the function that owns the path, verifies the bearer token (HS256,
+//! `LOCAL_JWT_SECRET`) unless the route is public, and turns the request into an API Gateway v2
+//! event with the verified claims in `requestContext.authorizer.jwt.claims` — then hands that
+//! event to `lambda_http`'s own event parsing and the function's router, exactly as in Lambda.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use base64_engine::encode_base64;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde_json::{Map, Value, json};
+use shared::error::ApiError;
+use shared::http::ApiState;
+use tower::ServiceExt;
+
+/// The development default of `LOCAL_JWT_SECRET` (printed in the README; never used in AWS).
+pub const DEV_JWT_SECRET: &str = "feedback-tracker-local-dev-secret";
+/// The user the start-up banner prints a token for.
+pub const DEMO_USER: &str = "demo-user";
+/// API Gateway accepts up to 10 MB; the functions answer 413 above their own limit.
+const MAX_FORWARDED_BODY: usize = 1024 * 1024;
+
+/// One deployed function: the paths it serves (API Gateway route templates), whether they need
+/// a token, and its router.
+#[derive(Clone)]
+pub struct Function {
+    pub name: &'static str,
+    pub routes: &'static [&'static str],
+    pub public: bool,
+    pub router: Router,
+}
+
+/// Every function under `functions/`, as `template.yaml` deploys them.
+pub fn functions(state: ApiState) -> Vec<Function> {
+    vec![
+        Function {
+            name: "health",
+            routes: health::ROUTES,
+            public: true,
+            router: health::router(state.clone()),
+        },
+        Function {
+            name: "applications",
+            routes: applications::ROUTES,
+            public: false,
+            router: applications::router(state),
+        },
+    ]
+}
+
+/// Whether `path` matches a route template (`{name}` matches one segment, `{name+}` the rest).
+pub fn route_matches(template: &str, path: &str) -> bool {
+    let mut path_segments = path.trim_start_matches('/').split('/');
+    for part in template.trim_start_matches('/').split('/') {
+        if part.starts_with('{') && part.ends_with("+}") {
+            return path_segments.next().is_some_and(|s| !s.is_empty());
+        }
+        match path_segments.next() {
+            Some(segment) if part.starts_with('{') => {
+                if segment.is_empty() {
+                    return false;
+                }
+            }
+            Some(segment) if segment == part => {}
+            _ => return false,
+        }
+    }
+    path_segments.next().is_none()
+}
+
+struct Gateway {
+    functions: Vec<Function>,
+    decoding_key: DecodingKey,
+}
+
+/// The dev server's whole app.
+pub fn app(state: ApiState, jwt_secret: &str) -> Router {
+    let gateway = Gateway {
+        functions: functions(state),
+        decoding_key: DecodingKey::from_secret(jwt_secret.as_bytes()),
+    };
+    Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::new(gateway))
+}
+
+async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let Some((function, route)) = gateway.functions.iter().find_map(|function| {
+        function
+            .routes
+            .iter()
+            .find(|route| route_matches(route, &path))
+            .map(|route| (function, *route))
+    }) else {
+        return ApiError::NotFound.into_response();
+    };
+    let claims = if function.public {
+        None
+    } else {
+        match verify_bearer(request.headers(), &gateway.decoding_key) {
+            Ok(claims) => Some(claims),
+            Err(error) => return error.into_response(),
+        }
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, MAX_FORWARDED_BODY).await else {
+        return ApiError::PayloadTooLarge.into_response();
+    };
+    let event = apigw_event(&parts, route, &body, claims.as_ref());
+    match lambda_http::request::from_str(&event.to_string()) {
+        Ok(lambda_request) => {
+            let (parts, body) = lambda_request.into_parts();
+            let request = Request::from_parts(parts, Body::from(body.to_vec()));
+            match function.router.clone().oneshot(request).await {
+                Ok(response) => response,
+                Err(infallible) => match infallible {},
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not build the API Gateway event");
+            ApiError::Internal.into_response()
+        }
+    }
+}
+
+/// Claims as API Gateway's JWT authorizer passes them: every value a string.
+pub type Claims = HashMap<String, String>;
+
+/// Checks `Authorization: Bearer <jwt>` like API Gateway's JWT authorizer: signature, `exp`, `sub`.
+pub fn verify_bearer(headers: &HeaderMap, key: &DecodingKey) -> Result<Claims, ApiError> {
+    let unauthorized = |why: &str| ApiError::Unauthorized(why.to_owned());
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("a bearer token is required"))?
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is malformed"))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = 5;
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    let data = jsonwebtoken::decode::<Map<String, Value>>(token.trim(), key, &validation)
+        .map_err(|_| unauthorized("the bearer token is invalid or expired"))?;
+    Ok(data
+        .claims
+        .into_iter()
+        .map(|(name, value)| (name, claim_string(value)))
+        .collect())
+}
+
+/// API Gateway flattens claims to strings; arrays read `[a b]`.
+fn claim_string(value: Value) -> String {
+    match value {
+        Value::String(text) => text,
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .into_iter()
+                .map(claim_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Signs a dev token for `sub`, valid for `ttl_seconds`.
+pub fn mint_token(secret: &str, sub: &str, ttl_seconds: i64) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims =
+        json!({"sub": sub, "iat": now, "exp": now + ttl_seconds, "iss": "feedback-tracker-dev"});
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("HS256 signing with a byte secret cannot fail")
+}
+
+/// The HTTP API (payload v2) event API Gateway would send for this request.
+pub fn apigw_event(
+    parts: &axum::http::request::Parts,
+    route: &str,
+    body: &[u8],
+    claims: Option<&Claims>,
+) -> Value {
+    let mut headers = Map::new();
+    for (name, value) in &parts.headers {
+        // API Gateway sets these itself; lambda_http builds the URI from them.
+        if matches!(
+            name.as_str(),
+            "host" | "x-forwarded-proto" | "x-forwarded-port"
+        ) {
+            continue;
+        }
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers
+            .entry(name.as_str().to_owned())
+            .and_modify(|existing| {
+                if let Value::String(existing) = existing {
+                    existing.push(',');
+                    existing.push_str(&value);
+                }
+            })
+            .or_insert(Value::String(value));
+    }
+    headers.insert("host".into(), json!("localhost"));
+    headers.insert("x-forwarded-proto".into(), json!("http"));
+    let (body, base64) = match std::str::from_utf8(body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(text) => (json!(text), false),
+        Err(_) => (json!(encode_base64(body)), true),
+    };
+    let now = chrono::Utc::now();
+    let path = parts.uri.path();
+    let route_key = format!("ANY {route}");
+    json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": parts.uri.query().unwrap_or_default(),
+        "headers": headers,
+        "pathParameters": path_parameters(route, path),
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "authorizer": claims.map(|claims| json!({"jwt": {"claims": claims, "scopes": null}})),
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": {
+                "method": parts.method.as_str(),
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": parts.headers.get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok()).unwrap_or_default(),
+            },
+            "requestId": ulid_like_request_id(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        },
+        "body": body,
+        "isBase64Encoded": base64,
+    })
+}
+
+fn path_parameters(route: &str, path: &str) -> Map<String, Value> {
+    route
+        .trim_start_matches('/')
+        .split('/')
+        .zip(path.trim_start_matches('/').split('/'))
+        .filter_map(|(part, segment)| {
+            let name = part
+                .strip_prefix('{')?
+                .strip_suffix('}')?
+                .trim_end_matches('+');
+            Some((name.to_owned(), json!(segment)))
+        })
+        .collect()
+}
+
+fn ulid_like_request_id() -> String {
+    shared::domain::Id::generate().to_string()
+}
+
+mod base64_engine {
+    use base64::Engine;
+    pub fn encode_base64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_by_segment() {
+        assert!(route_matches("/applications", "/applications"));
+        assert!(route_matches("/applications/{id}", "/applications/abc"));
+        assert!(!route_matches("/applications/{id}", "/applications/"));
+        assert!(!route_matches("/applications/{id}", "/applications/a/b"));
+        assert!(!route_matches("/applications", "/applications/a"));
+        assert!(route_matches("/docs/{proxy+}", "/docs/swagger-ui.css"));
+        assert!(!route_matches("/docs/{proxy+}", "/docs"));
+    }
+
+    #[test]
+    fn tokens_verify_and_expire() {
+        let key = DecodingKey::from_secret(b"s");
+        let mut headers = HeaderMap::new();
+        assert!(verify_bearer(&headers, &key).is_err());
+        let token = mint_token("s", "alice", 60);
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        assert_eq!(verify_bearer(&headers, &key).unwrap()["sub"], "alice");
+        let expired = mint_token("s", "alice", -60);
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {expired}").parse().unwrap(),
+        );
+        assert!(verify_bearer(&headers, &key).is_err());
+        let wrong = mint_token("other", "alice", 60);
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {wrong}").parse().unwrap(),
+        );
+        assert!(verify_bearer(&headers, &key).is_err());
+    }
+}

@@ -1,0 +1,64 @@
+//! `dev-server` — serves every function on 127.0.0.1:${PORT:-3000} (see the crate docs).
+//! `dev-server token [SUB]` prints a dev token and exits.
+
+use std::process::ExitCode;
+
+use dev_server::{DEMO_USER, DEV_JWT_SECRET, app, mint_token};
+use shared::Config;
+use shared::http::ApiState;
+
+/// Tokens the banner prints last a day.
+const TOKEN_TTL_SECONDS: i64 = 24 * 60 * 60;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let secret = std::env::var("LOCAL_JWT_SECRET").unwrap_or_else(|_| DEV_JWT_SECRET.to_owned());
+    let mut args = std::env::args().skip(1);
+    if let Some(command) = args.next() {
+        if command == "token" {
+            let sub = args.next().unwrap_or_else(|| DEMO_USER.to_owned());
+            println!("{}", mint_token(&secret, &sub, TOKEN_TTL_SECONDS));
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("usage: dev-server [token [SUB]]");
+        return ExitCode::FAILURE;
+    }
+    shared::telemetry::init(false);
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("dev-server: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
+    let address = format!("127.0.0.1:{port}");
+    let listener = match tokio::net::TcpListener::bind(&address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "dev-server: cannot listen on {address}: {error} (set PORT to use another port)"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = ApiState::from_config(&config).await;
+    let token = mint_token(&secret, DEMO_USER, TOKEN_TTL_SECONDS);
+    println!(
+        "\nFeedback Tracker API   http://{address}\n\
+         API docs (Swagger UI)  http://{address}/docs\n\
+         Token for user `{DEMO_USER}` (24 h):\n\n  export TOKEN={token}\n\n\
+         Try: curl -H \"Authorization: Bearer $TOKEN\" http://{address}/applications\n"
+    );
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    if let Err(error) = axum::serve(listener, app(state, &secret))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        eprintln!("dev-server: {error}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

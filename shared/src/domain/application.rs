@@ -1,0 +1,452 @@
+//! Applications: a job applied for, its status and the history of that status.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::input::{ObjectReader, Patch, present};
+use super::values::{
+    Currency, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, list_patch, name_enum,
+    non_empty, non_empty_patch,
+};
+use super::{FieldChange, Versioned};
+use crate::error::ApiError;
+
+name_enum!(
+    /// Where an application stands.
+    Status {
+        Saved = "saved",
+        Applied = "applied",
+        Screening = "screening",
+        Interviewing = "interviewing",
+        Offer = "offer",
+        Accepted = "accepted",
+        Declined = "declined",
+        Rejected = "rejected",
+        Withdrawn = "withdrawn",
+        Ghosted = "ghosted",
+    }
+);
+
+impl Status {
+    /// A status after which no follow-up is due.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Self::Accepted | Self::Declined | Self::Rejected | Self::Withdrawn | Self::Ghosted
+        )
+    }
+}
+
+name_enum!(
+    /// Where the job is done.
+    WorkMode {
+        Onsite = "onsite",
+        Hybrid = "hybrid",
+        Remote = "remote",
+    }
+);
+
+pub type Company = Text<1, 200>;
+pub type Role = Text<1, 200>;
+pub type Location = OptionalText<200>;
+pub type Source = OptionalText<100>;
+pub type Notes = OptionalText<10_000>;
+pub type Tags = TextList<20, 50>;
+
+/// One status change, as kept in `status_history`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StatusChange {
+    pub status: Status,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+/// An application as stored and as returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Application {
+    #[schema(value_type = String, example = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB")]
+    pub id: Id,
+    pub company: String,
+    pub role: String,
+    pub status: Status,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub applied_date: Option<NaiveDate>,
+    #[schema(format = "uri")]
+    pub job_url: Option<String>,
+    pub location: Option<String>,
+    pub work_mode: Option<WorkMode>,
+    pub source: Option<String>,
+    pub salary_min: Option<u64>,
+    pub salary_max: Option<u64>,
+    pub salary_currency: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub follow_up_on: Option<NaiveDate>,
+    /// One entry per status change, oldest first.
+    #[serde(default)]
+    pub status_history: Vec<StatusChange>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+impl Versioned for Application {
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// A valid `POST /applications` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    company: Company,
+    role: Role,
+    status: Status,
+    applied_date: Option<NaiveDate>,
+    job_url: Option<WebUrl>,
+    location: Option<String>,
+    work_mode: Option<WorkMode>,
+    source: Option<String>,
+    salary_min: Option<u64>,
+    salary_max: Option<u64>,
+    salary_currency: Option<Currency>,
+    tags: Vec<String>,
+    notes: Option<String>,
+    follow_up_on: Option<NaiveDate>,
+}
+
+fn check_salary_range(reader: &mut ObjectReader, min: Option<u64>, max: Option<u64>) {
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
+        reader.error("salary_min", "must not be greater than salary_max");
+    }
+}
+
+impl NewApplication {
+    pub fn parse(body: Value) -> Result<Self, ApiError> {
+        let mut r = ObjectReader::new(body)?;
+        let company = r.required::<Company>("company");
+        let role = r.required::<Role>("role");
+        let status = r.optional::<Status>("status");
+        let applied_date = r.optional("applied_date");
+        let job_url = r.optional("job_url");
+        let location = non_empty(r.optional::<Location>("location"));
+        let work_mode = r.optional("work_mode");
+        let source = non_empty(r.optional::<Source>("source"));
+        let salary_min = r.optional::<Salary>("salary_min").map(Salary::get);
+        let salary_max = r.optional::<Salary>("salary_max").map(Salary::get);
+        let salary_currency = r.optional("salary_currency");
+        let tags = r.optional::<Tags>("tags").unwrap_or_default().into_vec();
+        let notes = non_empty(r.optional::<Notes>("notes"));
+        let follow_up_on = r.optional("follow_up_on");
+        check_salary_range(&mut r, salary_min, salary_max);
+        r.finish()?;
+        Ok(Self {
+            company: present(company)?,
+            role: present(role)?,
+            status: status.unwrap_or(Status::Applied),
+            applied_date,
+            job_url,
+            location,
+            work_mode,
+            source,
+            salary_min,
+            salary_max,
+            salary_currency,
+            tags,
+            notes,
+            follow_up_on,
+        })
+    }
+
+    /// The application this body creates, at `now`: version 1, the first history entry, and
+    /// `applied_date` defaulted to today when it starts out applied.
+    pub fn into_application(self, id: Id, now: Timestamp) -> Application {
+        let applied_date = match (self.applied_date, self.status) {
+            (None, Status::Applied) => Some(now.date()),
+            (date, _) => date,
+        };
+        Application {
+            id,
+            company: self.company.into_string(),
+            role: self.role.into_string(),
+            status: self.status,
+            applied_date,
+            job_url: self.job_url.map(WebUrl::into_string),
+            location: self.location,
+            work_mode: self.work_mode,
+            source: self.source,
+            salary_min: self.salary_min,
+            salary_max: self.salary_max,
+            salary_currency: self.salary_currency.map(Currency::into_string),
+            tags: self.tags,
+            notes: self.notes,
+            follow_up_on: self.follow_up_on,
+            status_history: vec![StatusChange {
+                status: self.status,
+                at: now,
+            }],
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+}
+
+/// A valid `PUT`/`PATCH /applications/{id}` body: only the fields it names change.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApplicationPatch {
+    pub status: Option<Status>,
+    /// `applied_date` as given; when absent and the status becomes `applied`, today fills it
+    /// if it is empty.
+    pub applied_date: Patch<NaiveDate>,
+    pub salary_min: Patch<u64>,
+    pub salary_max: Patch<u64>,
+    /// Every other field, ready to be written.
+    pub plain: Vec<FieldChange>,
+}
+
+fn to_value<T: Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn push_change<T: Serialize>(changes: &mut Vec<FieldChange>, name: &'static str, patch: Patch<T>) {
+    match patch {
+        Patch::Absent => {}
+        Patch::Null => changes.push(FieldChange::remove(name)),
+        Patch::Value(value) => changes.push(FieldChange::set(name, to_value(value))),
+    }
+}
+
+impl ApplicationPatch {
+    pub fn parse(body: Value) -> Result<Self, ApiError> {
+        let mut r = ObjectReader::new(body)?;
+        let mut plain = Vec::new();
+        let company = r.patch::<Company>("company", false);
+        push_change(&mut plain, "company", map(company, Text::into_string));
+        let role = r.patch::<Role>("role", false);
+        push_change(&mut plain, "role", map(role, Text::into_string));
+        let status = match r.patch::<Status>("status", false) {
+            Patch::Value(status) => Some(status),
+            _ => None,
+        };
+        let applied_date = r.patch::<NaiveDate>("applied_date", true);
+        let job_url = r.patch::<WebUrl>("job_url", true);
+        push_change(&mut plain, "job_url", map(job_url, WebUrl::into_string));
+        push_change(
+            &mut plain,
+            "location",
+            non_empty_patch(r.patch::<Location>("location", true)),
+        );
+        push_change(
+            &mut plain,
+            "work_mode",
+            r.patch::<WorkMode>("work_mode", true),
+        );
+        push_change(
+            &mut plain,
+            "source",
+            non_empty_patch(r.patch::<Source>("source", true)),
+        );
+        let salary_min = map(r.patch::<Salary>("salary_min", true), Salary::get);
+        let salary_max = map(r.patch::<Salary>("salary_max", true), Salary::get);
+        let currency = r.patch::<Currency>("salary_currency", true);
+        push_change(
+            &mut plain,
+            "salary_currency",
+            map(currency, Currency::into_string),
+        );
+        if let Some(tags) = list_patch(r.patch::<Tags>("tags", true)) {
+            plain.push(FieldChange::set("tags", json!(tags)));
+        }
+        push_change(
+            &mut plain,
+            "notes",
+            non_empty_patch(r.patch::<Notes>("notes", true)),
+        );
+        push_change(
+            &mut plain,
+            "follow_up_on",
+            r.patch::<NaiveDate>("follow_up_on", true),
+        );
+        if let (Patch::Value(min), Patch::Value(max)) = (&salary_min, &salary_max) {
+            check_salary_range(&mut r, Some(*min), Some(*max));
+        }
+        let patch = Self {
+            status,
+            applied_date,
+            salary_min,
+            salary_max,
+            plain,
+        };
+        if r.is_empty() {
+            r.error("body", "must name at least one field to change");
+        }
+        r.finish()?;
+        Ok(patch)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.applied_date.is_absent()
+            && self.salary_min.is_absent()
+            && self.salary_max.is_absent()
+            && self.plain.is_empty()
+    }
+
+    /// Every field change except `status`, which the store writes with its history entry.
+    pub fn field_changes(&self) -> Vec<FieldChange> {
+        let mut changes = self.plain.clone();
+        push_change(&mut changes, "applied_date", self.applied_date.clone());
+        push_change(&mut changes, "salary_min", self.salary_min.clone());
+        push_change(&mut changes, "salary_max", self.salary_max.clone());
+        changes
+    }
+}
+
+fn map<T, U>(patch: Patch<T>, f: impl FnOnce(T) -> U) -> Patch<U> {
+    match patch {
+        Patch::Absent => Patch::Absent,
+        Patch::Null => Patch::Null,
+        Patch::Value(value) => Patch::Value(f(value)),
+    }
+}
+
+/// The filters of `GET /applications`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationFilter {
+    /// Any of these statuses (empty: any status).
+    pub statuses: Vec<Status>,
+    pub tag: Option<String>,
+    /// Lower-cased; matched against company and role.
+    pub text: Option<String>,
+    /// Follow-ups due on or before this date, outside terminal statuses.
+    pub follow_up_due_by: Option<NaiveDate>,
+}
+
+impl ApplicationFilter {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+
+    pub fn matches(&self, application: &Application) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&application.status))
+            && self
+                .tag
+                .as_ref()
+                .is_none_or(|tag| application.tags.iter().any(|t| t == tag))
+            && self.text.as_ref().is_none_or(|text| {
+                application.company.to_lowercase().contains(text)
+                    || application.role.to_lowercase().contains(text)
+            })
+            && self.follow_up_due_by.is_none_or(|today| {
+                !application.status.is_terminal()
+                    && application.follow_up_on.is_some_and(|due| due <= today)
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors_of(result: Result<impl std::fmt::Debug, ApiError>) -> Vec<String> {
+        match result {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn create_defaults_status_history_and_applied_date() {
+        let now = Timestamp::now();
+        let app = NewApplication::parse(json!({"company": " Acme ", "role": "Engineer"}))
+            .unwrap()
+            .into_application(Id::generate(), now);
+        assert_eq!(app.company, "Acme");
+        assert_eq!(app.status, Status::Applied);
+        assert_eq!(app.applied_date, Some(now.date()));
+        assert_eq!(app.status_history.len(), 1);
+        assert_eq!(app.version, 1);
+    }
+
+    #[test]
+    fn create_lists_every_bad_field() {
+        let fields = errors_of(NewApplication::parse(json!({
+            "company": "", "status": "bogus", "job_url": "nope", "salary_min": 10,
+            "salary_max": 5, "salary_currency": "usdollar", "tags": [""], "extra": 1
+        })));
+        assert_eq!(
+            fields,
+            [
+                "company",
+                "role",
+                "status",
+                "job_url",
+                "salary_currency",
+                "tags",
+                "salary_min",
+                "extra"
+            ]
+        );
+    }
+
+    #[test]
+    fn status_is_case_insensitive() {
+        let app = NewApplication::parse(json!({"company": "a", "role": "b", "status": "OFFER"}))
+            .unwrap()
+            .into_application(Id::generate(), Timestamp::now());
+        assert_eq!(app.status, Status::Offer);
+        assert_eq!(app.applied_date, None);
+    }
+
+    #[test]
+    fn patch_rejects_nulling_required_fields_and_empty_bodies() {
+        assert_eq!(
+            errors_of(ApplicationPatch::parse(json!({"company": null}))),
+            ["company"]
+        );
+        assert_eq!(errors_of(ApplicationPatch::parse(json!({}))), ["body"]);
+        let patch = ApplicationPatch::parse(json!({"location": "", "notes": null})).unwrap();
+        assert_eq!(
+            patch.field_changes(),
+            [
+                FieldChange::remove("location"),
+                FieldChange::remove("notes")
+            ]
+        );
+    }
+
+    #[test]
+    fn filter_matches_text_case_insensitively_and_skips_terminal_follow_ups() {
+        let mut app = NewApplication::parse(json!({
+            "company": "Acme", "role": "Rust Engineer", "tags": ["remote"], "follow_up_on": "2026-01-01"
+        }))
+        .unwrap()
+        .into_application(Id::generate(), Timestamp::now());
+        let text = ApplicationFilter {
+            text: Some("rust".into()),
+            ..Default::default()
+        };
+        assert!(text.matches(&app));
+        let due = ApplicationFilter {
+            follow_up_due_by: NaiveDate::from_ymd_opt(2026, 1, 1),
+            ..Default::default()
+        };
+        assert!(due.matches(&app));
+        app.status = Status::Rejected;
+        assert!(!due.matches(&app));
+        let tag = ApplicationFilter {
+            tag: Some("onsite".into()),
+            ..Default::default()
+        };
+        assert!(!tag.matches(&app));
+    }
+}

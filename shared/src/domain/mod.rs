@@ -1,0 +1,35 @@
+//! The domain: resources, their valid inputs, and the rules between fields. No SDK types here.
+
+pub mod application;
+pub mod input;
+pub mod values;
+
+use serde_json::Value;
+
+pub use application::{Application, ApplicationFilter, ApplicationPatch, NewApplication, Status};
+pub use values::{Id, Timestamp};
+
+/// A resource with a version, sent as its `ETag`.
+pub trait Versioned {
+    fn version(&self) -> u64;
+}
+
+/// One attribute a partial update writes: a new value, or `None` to clear it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub name: &'static str,
+    pub value: Option<Value>,
+}
+
+impl FieldChange {
+    pub fn set(name: &'static str, value: Value) -> Self {
+        Self {
+            name,
+            value: Some(value),
+        }
+    }
+
+    pub fn remove(name: &'static str) -> Self {
+        Self { name, value: None }
+    }
+}

@@ -1,0 +1,425 @@
+//! Value types that cannot hold an invalid value: each is built only by parsing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use super::input::{FromJson, Patch};
+
+/// A trimmed string of `MIN..=MAX` characters (Unicode scalar values).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Text<const MIN: usize, const MAX: usize>(String);
+
+impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        let length = trimmed.chars().count();
+        if length < MIN {
+            return Err(if MIN == 1 {
+                "must not be empty".to_owned()
+            } else {
+                format!("must be at least {MIN} characters")
+            });
+        }
+        if length > MAX {
+            return Err(format!("must be at most {MAX} characters"));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl<const MIN: usize, const MAX: usize> FromJson for Text<MIN, MAX> {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        value
+            .as_str()
+            .ok_or_else(|| "must be a string".to_owned())
+            .and_then(Self::parse)
+    }
+}
+
+/// Free text that may be cleared: an empty (after trimming) string means "no value".
+pub type OptionalText<const MAX: usize> = Text<0, MAX>;
+
+/// `Some(text)` unless the text is empty.
+pub fn non_empty<const MAX: usize>(text: Option<OptionalText<MAX>>) -> Option<String> {
+    text.map(Text::into_string).filter(|s| !s.is_empty())
+}
+
+/// The same for a partial update: an empty string clears the field like `null`.
+pub fn non_empty_patch<const MAX: usize>(patch: Patch<OptionalText<MAX>>) -> Patch<String> {
+    match patch {
+        Patch::Absent => Patch::Absent,
+        Patch::Null => Patch::Null,
+        Patch::Value(text) if text.as_str().is_empty() => Patch::Null,
+        Patch::Value(text) => Patch::Value(text.into_string()),
+    }
+}
+
+/// A list of trimmed strings, each `1..=MAX_LEN` characters, at most `MAX_ITEMS` after
+/// duplicates are dropped (first occurrence kept). `null` reads as the empty list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextList<const MAX_ITEMS: usize, const MAX_LEN: usize>(Vec<String>);
+
+impl<const MAX_ITEMS: usize, const MAX_LEN: usize> TextList<MAX_ITEMS, MAX_LEN> {
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
+    }
+}
+
+impl<const MAX_ITEMS: usize, const MAX_LEN: usize> FromJson for TextList<MAX_ITEMS, MAX_LEN> {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let items = value
+            .as_array()
+            .ok_or_else(|| "must be an array of strings".to_owned())?;
+        let mut list: Vec<String> = Vec::with_capacity(items.len().min(MAX_ITEMS));
+        for (index, item) in items.iter().enumerate() {
+            let text = Text::<1, MAX_LEN>::from_json(item)
+                .map_err(|message| format!("item {index} {message}"))?;
+            if !list.iter().any(|seen| seen == text.as_str()) {
+                list.push(text.into_string());
+            }
+        }
+        if list.len() > MAX_ITEMS {
+            return Err(format!("must have at most {MAX_ITEMS} distinct items"));
+        }
+        Ok(Self(list))
+    }
+}
+
+/// `null` clears a list: in a patch it becomes the empty list.
+pub fn list_patch<const N: usize, const L: usize>(
+    patch: Patch<TextList<N, L>>,
+) -> Option<Vec<String>> {
+    match patch {
+        Patch::Absent => None,
+        Patch::Null => Some(Vec::new()),
+        Patch::Value(list) => Some(list.into_vec()),
+    }
+}
+
+/// A calendar date, `YYYY-MM-DD`.
+impl FromJson for NaiveDate {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        const MESSAGE: &str = "must be a date as YYYY-MM-DD";
+        let raw = value.as_str().ok_or(MESSAGE)?;
+        if raw.len() != 10 {
+            return Err(MESSAGE.to_owned());
+        }
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| MESSAGE.to_owned())
+    }
+}
+
+/// A whole number in `MIN..=MAX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoundedInt<const MIN: u64, const MAX: u64>(u64);
+
+impl<const MIN: u64, const MAX: u64> BoundedInt<MIN, MAX> {
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl<const MIN: u64, const MAX: u64> FromJson for BoundedInt<MIN, MAX> {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let message = || format!("must be a whole number between {MIN} and {MAX}");
+        let number = value.as_u64().ok_or_else(message)?;
+        if (MIN..=MAX).contains(&number) {
+            Ok(Self(number))
+        } else {
+            Err(message())
+        }
+    }
+}
+
+/// The largest salary accepted: keeps every amount exact in JavaScript clients.
+pub const SALARY_MAX: u64 = 1_000_000_000_000;
+pub type Salary = BoundedInt<0, SALARY_MAX>;
+pub type Rating = BoundedInt<1, 5>;
+
+/// An absolute `http`/`https` URL of at most 2048 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    pub const MAX_LEN: usize = 2048;
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl FromJson for WebUrl {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        const MESSAGE: &str = "must be an absolute http or https URL";
+        let raw = value.as_str().ok_or(MESSAGE)?.trim();
+        if raw.chars().count() > Self::MAX_LEN {
+            return Err(format!("must be at most {} characters", Self::MAX_LEN));
+        }
+        let url = url::Url::parse(raw).map_err(|_| MESSAGE.to_owned())?;
+        if matches!(url.scheme(), "http" | "https") && url.has_host() {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(MESSAGE.to_owned())
+        }
+    }
+}
+
+/// An ISO 4217 currency code, upper-case (input is accepted in any case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Currency(String);
+
+impl Currency {
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Active ISO 4217 codes.
+const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+];
+
+impl FromJson for Currency {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        const MESSAGE: &str = "must be an ISO 4217 currency code such as USD";
+        let code = value.as_str().ok_or(MESSAGE)?.trim().to_ascii_uppercase();
+        if ISO_4217.binary_search(&code.as_str()).is_ok() {
+            Ok(Self(code))
+        } else {
+            Err(MESSAGE.to_owned())
+        }
+    }
+}
+
+/// Declares a closed set of lower-case names, parsed case-insensitively.
+macro_rules! name_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(raw: &str) -> Result<Self, String> {
+                let wanted = raw.trim();
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str().eq_ignore_ascii_case(wanted))
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                        format!("must be one of: {}", names.join(", "))
+                    })
+            }
+        }
+
+        impl $crate::domain::input::FromJson for $name {
+            fn from_json(value: &::serde_json::Value) -> Result<Self, String> {
+                match value.as_str() {
+                    Some(raw) => raw.parse(),
+                    None => Err(format!("must be a string: {}", stringify!($name)).to_lowercase()),
+                }
+            }
+        }
+    };
+}
+pub(crate) use name_enum;
+
+/// A time-sortable, server-generated id (ULID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(ulid::Ulid);
+
+impl Id {
+    pub fn generate() -> Self {
+        Self(ulid::Ulid::new())
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for Id {
+    type Err = ();
+    /// Only the canonical 26-character form: anything else is not an id of this API.
+    fn from_str(raw: &str) -> Result<Self, ()> {
+        if raw.len() != ulid::ULID_LEN {
+            return Err(());
+        }
+        ulid::Ulid::from_string(raw).map(Self).map_err(|_| ())
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        raw.parse()
+            .map_err(|()| serde::de::Error::custom("not a ULID"))
+    }
+}
+
+/// An instant, written RFC 3339 in UTC with milliseconds and `Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        // Truncated to what is written, so a value read back equals the one written.
+        let now = Utc::now();
+        Self(DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now))
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0.date_naive()
+    }
+
+    pub fn unix_seconds(self) -> i64 {
+        self.0.timestamp()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&raw)
+            .map(|t| Self(t.with_timezone(&Utc)))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn text_is_trimmed_and_bounded_in_characters() {
+        assert_eq!(Text::<1, 3>::parse("  abc ").unwrap().as_str(), "abc");
+        assert_eq!(Text::<1, 3>::parse("ééé").unwrap().as_str(), "ééé");
+        assert!(Text::<1, 3>::parse("abcd").is_err());
+        assert_eq!(Text::<1, 3>::parse("   ").unwrap_err(), "must not be empty");
+        assert!(Text::<1, 3>::from_json(&json!(5)).is_err());
+    }
+
+    #[test]
+    fn lists_are_deduplicated_then_counted() {
+        let list = TextList::<2, 5>::from_json(&json!(["a", " a", "b", "b"])).unwrap();
+        assert_eq!(list.into_vec(), ["a", "b"]);
+        assert!(TextList::<2, 5>::from_json(&json!(["a", "b", "c"])).is_err());
+        assert!(TextList::<2, 5>::from_json(&json!(["toolong"])).is_err());
+        assert!(TextList::<2, 5>::from_json(&json!([""])).is_err());
+        assert!(TextList::<2, 5>::from_json(&json!("a")).is_err());
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(NaiveDate::from_json(&json!("2026-11-24")).is_ok());
+        assert!(NaiveDate::from_json(&json!("2026-2-30")).is_err());
+        assert!(NaiveDate::from_json(&json!("2026-02-30")).is_err());
+        assert!(NaiveDate::from_json(&json!("24/11/2026")).is_err());
+    }
+
+    #[test]
+    fn urls_must_be_absolute_web_urls() {
+        assert!(WebUrl::from_json(&json!("https://jobs.example.com/1")).is_ok());
+        assert!(WebUrl::from_json(&json!("ftp://example.com")).is_err());
+        assert!(WebUrl::from_json(&json!("/relative")).is_err());
+        assert!(WebUrl::from_json(&json!("javascript:alert(1)")).is_err());
+        let long = format!("https://example.com/{}", "a".repeat(2048));
+        assert!(WebUrl::from_json(&json!(long)).is_err());
+    }
+
+    #[test]
+    fn currencies_are_iso_codes() {
+        assert!(
+            ISO_4217.windows(2).all(|w| w[0] < w[1]),
+            "sorted for binary search"
+        );
+        assert_eq!(
+            Currency::from_json(&json!("eur")).unwrap().into_string(),
+            "EUR"
+        );
+        assert!(Currency::from_json(&json!("EURO")).is_err());
+        assert!(Currency::from_json(&json!("ABC")).is_err());
+    }
+
+    #[test]
+    fn bounded_ints_reject_fractions_negatives_and_strings() {
+        assert_eq!(Rating::from_json(&json!(5)).unwrap().get(), 5);
+        for bad in [json!(0), json!(6), json!(2.5), json!(-1), json!("3")] {
+            assert!(Rating::from_json(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_are_canonical_ulids() {
+        let id = Id::generate();
+        assert_eq!(id.to_string().parse::<Id>().unwrap(), id);
+        assert!("not-an-id".parse::<Id>().is_err());
+        assert!("01ARZ3NDEKTSV4RRFFQ69G5FAVX".parse::<Id>().is_err());
+    }
+
+    #[test]
+    fn timestamps_have_milliseconds_and_z() {
+        let text = Timestamp::now().to_string();
+        assert_eq!(text.len(), "2026-11-24T08:03:01.636Z".len());
+        assert!(text.ends_with('Z'));
+    }
+}

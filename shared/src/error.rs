@@ -1,0 +1,219 @@
+//! The one error type of the API and its one mapping to HTTP: RFC 9457 problem+json.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Seconds a client should wait before retrying after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's name as the client sent it (`tags[2]` for an array element).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything a request can fail with. Handlers, extractors and the store all return it;
+/// [`IntoResponse`] below is the only place that turns it into HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 400: malformed JSON, a bad query parameter, a bad or tampered cursor.
+    BadRequest(String),
+    /// 401: no verified identity on the request.
+    Unauthorized(String),
+    /// 404: unknown route, unknown resource, or another user's resource.
+    NotFound,
+    /// 405: known path, wrong method (the router adds the `Allow` header).
+    MethodNotAllowed,
+    /// 412: `If-Match` names a version that is not the current one.
+    PreconditionFailed,
+    /// 413: body above the limit.
+    PayloadTooLarge,
+    /// 415: body is not JSON.
+    UnsupportedMediaType(&'static str),
+    /// 422: well-formed JSON that fails validation; every bad field listed.
+    Validation(Vec<FieldError>),
+    /// 422: an `Idempotency-Key` reused with another body.
+    IdempotencyKeyReused,
+    /// 503: the database is unreachable, throttling, or the table is missing.
+    Unavailable,
+    /// 500: a bug. The body never carries internals; the cause is logged where it happens.
+    Internal,
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (kind, title, detail): (&str, &str, String) = match self {
+            Self::BadRequest(detail) => ("bad-request", "Bad request", detail.clone()),
+            Self::Unauthorized(detail) => ("unauthorized", "Unauthorized", detail.clone()),
+            Self::NotFound => ("not-found", "Not found", "no such resource".to_owned()),
+            Self::MethodNotAllowed => (
+                "method-not-allowed",
+                "Method not allowed",
+                "the Allow header lists the methods this path supports".to_owned(),
+            ),
+            Self::PreconditionFailed => (
+                "precondition-failed",
+                "Precondition failed",
+                "If-Match does not match the current version".to_owned(),
+            ),
+            Self::PayloadTooLarge => (
+                "payload-too-large",
+                "Payload too large",
+                format!(
+                    "the body must be at most {} bytes",
+                    crate::http::BODY_LIMIT_BYTES
+                ),
+            ),
+            Self::UnsupportedMediaType(expected) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                format!("the body must be sent as {expected}"),
+            ),
+            Self::Validation(errors) => (
+                "validation",
+                "Request validation failed",
+                match errors.len() {
+                    1 => "1 field is invalid".to_owned(),
+                    n => format!("{n} fields are invalid"),
+                },
+            ),
+            Self::IdempotencyKeyReused => (
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was used with a different request body".to_owned(),
+            ),
+            Self::Unavailable => (
+                "unavailable",
+                "Service unavailable",
+                "the database is unavailable; retry later".to_owned(),
+            ),
+            Self::Internal => (
+                "internal",
+                "Internal server error",
+                "an unexpected error occurred".to_owned(),
+            ),
+        };
+        Problem {
+            kind: format!("/problems/{kind}"),
+            title: title.to_owned(),
+            status: self.status().as_u16(),
+            detail,
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+/// The RFC 9457 body every error response carries.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation", "title": "Request validation failed", "status": 422,
+    "detail": "1 field is invalid", "errors": [{"field": "company", "message": "must not be empty"}]
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Every invalid field (validation problems only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.status(), body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        );
+        match &self {
+            Self::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::Unavailable => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_problem_lists_every_field() {
+        let error = ApiError::Validation(vec![
+            FieldError::new("company", "must not be empty"),
+            FieldError::new("rating", "must be between 1 and 5"),
+        ]);
+        let body = serde_json::to_value(error.problem()).unwrap();
+        assert_eq!(body["type"], "/problems/validation");
+        assert_eq!(body["status"], 422);
+        assert_eq!(body["detail"], "2 fields are invalid");
+        assert_eq!(body["errors"][1]["field"], "rating");
+    }
+
+    #[test]
+    fn unavailable_carries_retry_after() {
+        let response = ApiError::Unavailable.into_response();
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            PROBLEM_CONTENT_TYPE
+        );
+    }
+
+    #[test]
+    fn internal_error_body_has_no_detail_of_the_cause() {
+        let body = serde_json::to_string(&ApiError::Internal.problem()).unwrap();
+        assert!(!body.contains("errors"));
+        assert!(body.contains("an unexpected error occurred"));
+    }
+}

@@ -1,0 +1,115 @@
+//! The single-table key scheme: the only place that knows how keys are spelled.
+//!
+//! | item            | PK                         | SK                 | GSI1PK                     | GSI1SK   |
+//! |-----------------|----------------------------|--------------------|----------------------------|----------|
+//! | application     | `USER#<sub>#APP#<app_id>`  | `APPLICATION`      | `USER#<sub>#APPLICATIONS`  | `<app_id>` |
+//! | feedback        | `USER#<sub>#APP#<app_id>`  | `FEEDBACK#<id>`    |                            |          |
+//! | rejection       | `USER#<sub>#APP#<app_id>`  | `REJECTION#<id>`   |                            |          |
+//! | idempotency key | `IDEMPOTENCY#<sha256>`     | `IDEMPOTENCY`      |                            |          |
+//!
+//! The caller's `sub` is part of every partition key, so a request can only ever address its
+//! own items: another user's id simply names a key that does not exist. An application and its
+//! children share one partition (item collection), so one `Query` lists or deletes them all.
+//! Ids are ULIDs, so sort keys order by creation time.
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::Id;
+use crate::identity::UserId;
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1_PK: &str = "GSI1PK";
+pub const GSI1_SK: &str = "GSI1SK";
+/// Epoch seconds after which DynamoDB's TTL may delete the item (idempotency records).
+pub const EXPIRES_AT: &str = "expires_at";
+/// Set on an application while its delete sweeps its children; such an item reads as gone.
+pub const DELETING: &str = "deleting";
+
+pub const APPLICATION_SK: &str = "APPLICATION";
+pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+
+/// The kinds of items that live under an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildKind {
+    Feedback,
+    Rejection,
+}
+
+impl ChildKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Feedback => "FEEDBACK#",
+            Self::Rejection => "REJECTION#",
+        }
+    }
+}
+
+/// The partition of one application and its children.
+pub fn application_pk(user: &UserId, application: Id) -> String {
+    format!("USER#{}#APP#{application}", user.as_str())
+}
+
+/// The GSI1 partition listing one user's applications, newest first.
+pub fn applications_gsi_pk(user: &UserId) -> String {
+    format!("USER#{}#APPLICATIONS", user.as_str())
+}
+
+pub fn applications_gsi_sk(application: Id) -> String {
+    application.to_string()
+}
+
+pub fn child_sk(kind: ChildKind, id: Id) -> String {
+    format!("{}{id}", kind.prefix())
+}
+
+/// The sort-key prefix shared by every child of one kind.
+pub fn child_sk_prefix(kind: ChildKind) -> &'static str {
+    kind.prefix()
+}
+
+/// An idempotency record's partition: a hash, so no user-chosen text reaches a key and two
+/// users' keys can never meet.
+pub fn idempotency_pk(user: &UserId, scope: &str, key: &str) -> String {
+    let mut hash = Sha256::new();
+    for part in [user.as_str(), scope, key] {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    format!("IDEMPOTENCY#{}", hex(&hash.finalize()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_never_share_a_partition() {
+        let id = Id::generate();
+        let a = UserId::parse("alice").unwrap();
+        let b = UserId::parse("bob").unwrap();
+        assert_ne!(application_pk(&a, id), application_pk(&b, id));
+        assert_ne!(applications_gsi_pk(&a), applications_gsi_pk(&b));
+        assert_ne!(idempotency_pk(&a, "s", "k"), idempotency_pk(&b, "s", "k"));
+        // Length-prefixed parts: moving text between parts changes the hash.
+        assert_ne!(idempotency_pk(&a, "sk", ""), idempotency_pk(&a, "s", "k"));
+    }
+
+    #[test]
+    fn child_keys_sort_by_id_under_their_prefix() {
+        let first = Id::generate();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = Id::generate();
+        let (a, b) = (
+            child_sk(ChildKind::Feedback, first),
+            child_sk(ChildKind::Feedback, second),
+        );
+        assert!(a < b);
+        assert!(a.starts_with(child_sk_prefix(ChildKind::Feedback)));
+    }
+}

@@ -1,0 +1,539 @@
+//! Applications in the table: see `keys` for where each item lives.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, DeleteRequest, Put, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, WriteRequest,
+};
+
+use super::{
+    Expr, IdempotentRequest, Item, Store, StoredResponse, WriteOutcome, classify, from_item,
+    key_of, key_to_item, string, to_attribute, to_item,
+};
+use crate::cursor::ResumeKey;
+use crate::domain::application::StatusChange;
+use crate::domain::input::Patch;
+use crate::domain::{Application, ApplicationFilter, ApplicationPatch, Id, Status, Timestamp};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::Precondition;
+use crate::identity::UserId;
+use crate::keys::{
+    APPLICATION_SK, DELETING, GSI1, GSI1_PK, GSI1_SK, PK, SK, application_pk, applications_gsi_pk,
+    applications_gsi_sk,
+};
+
+/// One page of a list, and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub resume: Option<ResumeKey>,
+}
+
+/// The most index pages one filtered list request reads before it answers with what it has.
+const MAX_QUERY_PAGES: usize = 10;
+/// Items read per index page while filtering.
+const FILTERED_PAGE_ITEMS: i32 = 100;
+/// A `BatchWriteItem` takes at most 25 requests.
+const BATCH_WRITE_MAX: usize = 25;
+
+impl Store {
+    fn application_key(&self, user: &UserId, id: Id) -> [(String, AttributeValue); 2] {
+        [
+            (PK.to_owned(), string(application_pk(user, id))),
+            (SK.to_owned(), string(APPLICATION_SK)),
+        ]
+    }
+
+    /// A new application's `Put`: fails if its key is taken.
+    pub fn application_put(
+        &self,
+        user: &UserId,
+        application: &Application,
+    ) -> ApiResult<TransactWriteItem> {
+        let mut item = to_item(application)?;
+        item.extend(self.application_key(user, application.id));
+        item.insert(GSI1_PK.to_owned(), string(applications_gsi_pk(user)));
+        item.insert(
+            GSI1_SK.to_owned(),
+            string(applications_gsi_sk(application.id)),
+        );
+        item.insert("type".to_owned(), string("application"));
+        let mut expr = Expr::default();
+        let pk = expr.name(PK);
+        expr.condition(format!("attribute_not_exists({pk})"));
+        let put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .build()
+            .map_err(|_| ApiError::Internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A check that the application exists and is not being deleted, for a transaction that
+    /// writes one of its children.
+    pub fn live_application_check(&self, user: &UserId, id: Id) -> ApiResult<TransactWriteItem> {
+        let mut expr = Expr::default();
+        expr.require_live_item();
+        let check = ConditionCheck::builder()
+            .table_name(self.table())
+            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .build()
+            .map_err(|_| ApiError::Internal)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    pub async fn create_application(
+        &self,
+        user: &UserId,
+        application: &Application,
+        idempotency: Option<(&IdempotentRequest, &StoredResponse)>,
+    ) -> ApiResult<WriteOutcome> {
+        let put = self.application_put(user, application)?;
+        self.write_new(vec![put], idempotency, application.created_at)
+            .await
+    }
+
+    /// The application, if it exists, is the caller's, and is not being deleted.
+    pub async fn get_application(&self, user: &UserId, id: Id) -> ApiResult<Application> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?
+            .item
+            .filter(|item| !item.contains_key(DELETING))
+            .ok_or(ApiError::NotFound)?;
+        from_item(item)
+    }
+
+    /// Whether the application exists for the caller, reading only its key.
+    pub async fn application_exists(&self, user: &UserId, id: Id) -> ApiResult<bool> {
+        let mut expr = Expr::default();
+        let projection = [expr.name(PK), expr.name(DELETING)].join(", ");
+        let item = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .projection_expression(projection)
+            .set_expression_attribute_names(expr.names())
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?
+            .item;
+        Ok(item.is_some_and(|item| !item.contains_key(DELETING)))
+    }
+
+    /// The caller's applications matching `filter`, newest first, `limit` at most, resuming
+    /// after `start`. Each match is returned exactly once across pages: the resume key is the
+    /// last item returned, not the last item read.
+    pub async fn list_applications(
+        &self,
+        user: &UserId,
+        filter: &ApplicationFilter,
+        limit: usize,
+        start: Option<ResumeKey>,
+    ) -> ApiResult<ListPage<Application>> {
+        let partition = applications_gsi_pk(user);
+        if start
+            .as_ref()
+            .is_some_and(|key| key.get(GSI1_PK) != Some(&partition))
+        {
+            return Err(ApiError::BadRequest(
+                "the cursor is invalid for this query".to_owned(),
+            ));
+        }
+        let mut start = start.map(|key| key_to_item(&key));
+        let mut items: Vec<Application> = Vec::with_capacity(limit);
+        let mut last_key: Option<ResumeKey> = None;
+        for _ in 0..MAX_QUERY_PAGES {
+            // Unfiltered: one more than needed tells whether a next page exists.
+            let page_size = if filter.is_empty() {
+                (limit - items.len() + 1) as i32
+            } else {
+                FILTERED_PAGE_ITEMS
+            };
+            let mut expr = Expr::default();
+            let (name, value) = (expr.name(GSI1_PK), expr.value(string(&partition)));
+            let output = self
+                .client
+                .query()
+                .table_name(self.table())
+                .index_name(GSI1)
+                .key_condition_expression(format!("{name} = {value}"))
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .scan_index_forward(false)
+                .limit(page_size)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in output.items.unwrap_or_default() {
+                let key = key_of(&item, &[PK, SK, GSI1_PK, GSI1_SK]);
+                let application: Application = from_item(item)?;
+                if !filter.matches(&application) {
+                    continue;
+                }
+                if items.len() == limit {
+                    // A further match exists: the next page starts after the last one returned.
+                    return Ok(ListPage {
+                        items,
+                        resume: last_key,
+                    });
+                }
+                items.push(application);
+                last_key = Some(key);
+            }
+            match output.last_evaluated_key {
+                None => {
+                    return Ok(ListPage {
+                        items,
+                        resume: None,
+                    });
+                }
+                Some(key) => start = Some(key),
+            }
+        }
+        // Read enough for one request: resume after the last item read.
+        let resume = start.map(|key| key_of(&key, &[PK, SK, GSI1_PK, GSI1_SK]));
+        Ok(ListPage { items, resume })
+    }
+
+    /// Applies `patch` in one conditional `UpdateItem`: only the named fields change, so a
+    /// concurrent change to another field is never lost. A status change appends its history
+    /// entry in the same write.
+    pub async fn update_application(
+        &self,
+        user: &UserId,
+        id: Id,
+        patch: &ApplicationPatch,
+        precondition: &Precondition,
+        now: Timestamp,
+    ) -> ApiResult<Application> {
+        match self
+            .try_update_application(user, id, patch, precondition, now, patch.status)
+            .await
+        {
+            // The status is already the one asked for: no history entry, the rest still applies.
+            Err(UpdateFailure::StatusUnchanged) => {
+                let rest = ApplicationPatch {
+                    status: None,
+                    ..patch.clone()
+                };
+                if rest.is_empty() {
+                    // Nothing else to write: the answer is the application as it is.
+                    return self.get_application(user, id).await;
+                }
+                self.try_update_application(user, id, &rest, precondition, now, None)
+                    .await
+                    .map_err(UpdateFailure::into_api_error)
+            }
+            result => result.map_err(UpdateFailure::into_api_error),
+        }
+    }
+
+    async fn try_update_application(
+        &self,
+        user: &UserId,
+        id: Id,
+        patch: &ApplicationPatch,
+        precondition: &Precondition,
+        now: Timestamp,
+        new_status: Option<Status>,
+    ) -> Result<Application, UpdateFailure> {
+        let mut expr = Expr::default();
+        for change in patch.field_changes() {
+            match change.value {
+                Some(value) => expr.set(change.name, to_attribute(&value)?),
+                None => expr.remove(change.name),
+            }
+        }
+        if let Some(status) = new_status {
+            let status_name = expr.name("status");
+            let status_value = expr.value(string(status.as_str()));
+            expr.set_raw(format!("{status_name} = {status_value}"));
+            let history = expr.name("status_history");
+            let entry = expr.value(to_attribute(&vec![StatusChange { status, at: now }])?);
+            let empty = expr.value(AttributeValue::L(Vec::new()));
+            expr.set_raw(format!(
+                "{history} = list_append(if_not_exists({history}, {empty}), {entry})"
+            ));
+            if status == Status::Applied && patch.applied_date.is_absent() {
+                let applied = expr.name("applied_date");
+                let today = expr.value(string(now.date().to_string()));
+                expr.set_raw(format!("{applied} = if_not_exists({applied}, {today})"));
+            }
+            expr.condition(format!("{status_name} <> {status_value}"));
+        }
+        expr.set("updated_at", string(now.to_string()));
+        let version = expr.name("version");
+        let one = expr.value(number(1));
+        expr.set_raw(format!("{version} = {version} + {one}"));
+        expr.require_live_item();
+        expr.require_precondition(precondition);
+        // A salary bound given alone is checked against the stored other bound.
+        if let (Patch::Value(min), Patch::Absent) = (&patch.salary_min, &patch.salary_max) {
+            let (max_name, min_value) = (expr.name("salary_max"), expr.value(number(*min)));
+            expr.condition(format!(
+                "attribute_not_exists({max_name}) OR {max_name} >= {min_value}"
+            ));
+        }
+        if let (Patch::Value(max), Patch::Absent) = (&patch.salary_max, &patch.salary_min) {
+            let (min_name, max_value) = (expr.name("salary_min"), expr.value(number(*max)));
+            expr.condition(format!(
+                "attribute_not_exists({min_name}) OR {min_name} <= {max_value}"
+            ));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .set_update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(from_item(output.attributes.unwrap_or_default())?),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                let old = match service.into_err() {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item,
+                    _ => None,
+                };
+                Err(explain_failed_update(old, patch, precondition, new_status))
+            }
+            Err(error) => Err(UpdateFailure::Api(classify(error))),
+        }
+    }
+
+    /// Deletes the application and every item of its collection, with no `Scan`:
+    /// 1. mark it `deleting` (it reads as gone, leaves the list, and takes no new children);
+    /// 2. `Query` its partition and `BatchWriteItem` the children away, page by page;
+    /// 3. delete the application item itself.
+    ///
+    /// If step 2 fails part-way, the application stays marked and a retried `DELETE` finishes.
+    pub async fn delete_application(
+        &self,
+        user: &UserId,
+        id: Id,
+        precondition: &Precondition,
+    ) -> ApiResult<()> {
+        let mut expr = Expr::default();
+        expr.set(DELETING, AttributeValue::Bool(true));
+        expr.remove(GSI1_PK);
+        expr.remove(GSI1_SK);
+        let (pk, deleting) = (expr.name(PK), expr.name(DELETING));
+        // A delete that stopped part-way is resumed whatever version it was asked for.
+        let condition = match expr.version_condition(precondition) {
+            Some(version) => {
+                format!("attribute_exists({pk}) AND (attribute_exists({deleting}) OR {version})")
+            }
+            None => format!("attribute_exists({pk})"),
+        };
+        expr.condition(condition);
+        let partition = application_pk(user, id);
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .set_update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                let exists = match service.into_err() {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item.is_some(),
+                    _ => false,
+                };
+                return Err(if exists {
+                    ApiError::PreconditionFailed
+                } else {
+                    ApiError::NotFound
+                });
+            }
+            Err(error) => return Err(classify(error)),
+        }
+        self.delete_children(&partition).await?;
+        self.client
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Deletes every item of the partition except the application item.
+    async fn delete_children(&self, partition: &str) -> ApiResult<()> {
+        let mut start: Option<Item> = None;
+        loop {
+            let mut expr = Expr::default();
+            let (pk_name, sk_name) = (expr.name(PK), expr.name(SK));
+            let value = expr.value(string(partition));
+            let output = self
+                .client
+                .query()
+                .table_name(self.table())
+                .key_condition_expression(format!("{pk_name} = {value}"))
+                .projection_expression(format!("{pk_name}, {sk_name}"))
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            let keys: Vec<Item> = output
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|item| item.get(SK) != Some(&string(APPLICATION_SK)))
+                .collect();
+            for chunk in keys.chunks(BATCH_WRITE_MAX) {
+                self.batch_delete(chunk.to_vec()).await?;
+            }
+            match output.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// One `BatchWriteItem` of deletes, retrying unprocessed items with a short backoff.
+    async fn batch_delete(&self, keys: Vec<Item>) -> ApiResult<()> {
+        let mut requests: Vec<WriteRequest> = keys
+            .into_iter()
+            .map(|key| {
+                DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map(|delete| WriteRequest::builder().delete_request(delete).build())
+                    .map_err(|_| ApiError::Internal)
+            })
+            .collect::<ApiResult<_>>()?;
+        for attempt in 0..8u32 {
+            if requests.is_empty() {
+                return Ok(());
+            }
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(25 << attempt.min(5))).await;
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(self.table(), std::mem::take(&mut requests))
+                .send()
+                .await
+                .map_err(classify)?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut unprocessed| unprocessed.remove(self.table()))
+                .unwrap_or_default();
+        }
+        if requests.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Unavailable)
+        }
+    }
+}
+
+fn number(n: u64) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+/// Why a conditional update did not apply.
+pub(crate) enum UpdateFailure {
+    StatusUnchanged,
+    Api(ApiError),
+}
+
+impl From<ApiError> for UpdateFailure {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl UpdateFailure {
+    fn into_api_error(self) -> ApiError {
+        match self {
+            // Only reachable when the retry without a status still met an equal status.
+            Self::StatusUnchanged => ApiError::Internal,
+            Self::Api(error) => error,
+        }
+    }
+}
+
+/// Reads the item as it was when the condition failed and names the condition that failed.
+fn explain_failed_update(
+    old: Option<Item>,
+    patch: &ApplicationPatch,
+    precondition: &Precondition,
+    new_status: Option<Status>,
+) -> UpdateFailure {
+    let Some(old) = old.filter(|item| !item.contains_key(DELETING)) else {
+        return UpdateFailure::Api(ApiError::NotFound);
+    };
+    let Ok(old) = from_item::<Application>(old) else {
+        return UpdateFailure::Api(ApiError::Internal);
+    };
+    if let Precondition::Versions(versions) = precondition
+        && !versions.contains(&old.version)
+    {
+        return UpdateFailure::Api(ApiError::PreconditionFailed);
+    }
+    let mut errors = Vec::new();
+    if let (Patch::Value(min), Some(max)) = (&patch.salary_min, old.salary_max)
+        && patch.salary_max.is_absent()
+        && *min > max
+    {
+        errors.push(FieldError::new(
+            "salary_min",
+            format!("must not be greater than salary_max ({max})"),
+        ));
+    }
+    if let (Patch::Value(max), Some(min)) = (&patch.salary_max, old.salary_min)
+        && patch.salary_min.is_absent()
+        && *max < min
+    {
+        errors.push(FieldError::new(
+            "salary_max",
+            format!("must not be less than salary_min ({min})"),
+        ));
+    }
+    if !errors.is_empty() {
+        return UpdateFailure::Api(ApiError::Validation(errors));
+    }
+    if new_status.is_some_and(|status| status == old.status) {
+        return UpdateFailure::StatusUnchanged;
+    }
+    tracing::error!("conditional update failed for no known reason");
+    UpdateFailure::Api(ApiError::Internal)
+}

@@ -1,0 +1,136 @@
+//! Builds DynamoDB expressions with placeholders, so no attribute name or value is ever
+//! spliced into expression text.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::http::Precondition;
+use crate::keys::{DELETING, PK};
+
+#[derive(Debug, Default, Clone)]
+pub struct Expr {
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+    sets: Vec<String>,
+    removes: Vec<String>,
+    conditions: Vec<String>,
+}
+
+impl Expr {
+    /// The placeholder for an attribute name.
+    pub fn name(&mut self, attribute: &str) -> String {
+        let placeholder = format!(
+            "#{}",
+            attribute.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        self.names.insert(placeholder.clone(), attribute.to_owned());
+        placeholder
+    }
+
+    /// The placeholder for a value.
+    pub fn value(&mut self, value: AttributeValue) -> String {
+        let placeholder = format!(":v{}", self.values.len());
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+
+    pub fn set(&mut self, attribute: &str, value: AttributeValue) {
+        let (name, value) = (self.name(attribute), self.value(value));
+        self.sets.push(format!("{name} = {value}"));
+    }
+
+    /// A `SET` clause written by the caller with placeholders it got from this builder.
+    pub fn set_raw(&mut self, clause: String) {
+        self.sets.push(clause);
+    }
+
+    pub fn remove(&mut self, attribute: &str) {
+        let name = self.name(attribute);
+        self.removes.push(name);
+    }
+
+    pub fn condition(&mut self, condition: String) {
+        self.conditions.push(format!("({condition})"));
+    }
+
+    /// The item exists and is not being deleted.
+    pub fn require_live_item(&mut self) {
+        let (pk, deleting) = (self.name(PK), self.name(DELETING));
+        self.condition(format!(
+            "attribute_exists({pk}) AND attribute_not_exists({deleting})"
+        ));
+    }
+
+    /// What `If-Match` asks of the item's `version`, as a condition (none without `If-Match`
+    /// or with `If-Match: *`, which existence conditions already cover).
+    pub fn version_condition(&mut self, precondition: &Precondition) -> Option<String> {
+        let Precondition::Versions(versions) = precondition else {
+            return None;
+        };
+        // Version 0 never exists: an If-Match with no readable tag can never match.
+        let versions = if versions.is_empty() {
+            &[0][..]
+        } else {
+            versions
+        };
+        let name = self.name("version");
+        let values: Vec<String> = versions
+            .iter()
+            .map(|v| self.value(AttributeValue::N(v.to_string())))
+            .collect();
+        Some(format!("{name} IN ({})", values.join(", ")))
+    }
+
+    pub fn require_precondition(&mut self, precondition: &Precondition) {
+        if let Some(condition) = self.version_condition(precondition) {
+            self.condition(condition);
+        }
+    }
+
+    pub fn update_expression(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.sets.is_empty() {
+            parts.push(format!("SET {}", self.sets.join(", ")));
+        }
+        if !self.removes.is_empty() {
+            parts.push(format!("REMOVE {}", self.removes.join(", ")));
+        }
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+
+    pub fn condition_expression(&self) -> Option<String> {
+        (!self.conditions.is_empty()).then(|| self.conditions.join(" AND "))
+    }
+
+    pub fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    pub fn values(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_update_and_condition_with_placeholders_only() {
+        let mut expr = Expr::default();
+        expr.set("company", AttributeValue::S("Acme".into()));
+        expr.remove("notes");
+        expr.require_live_item();
+        expr.require_precondition(&Precondition::Versions(vec![]));
+        assert_eq!(
+            expr.update_expression().unwrap(),
+            "SET #company = :v0 REMOVE #notes"
+        );
+        assert_eq!(
+            expr.condition_expression().unwrap(),
+            "(attribute_exists(#PK) AND attribute_not_exists(#deleting)) AND (#version IN (:v1))"
+        );
+        assert_eq!(expr.values().unwrap()[":v1"], AttributeValue::N("0".into()));
+    }
+}

@@ -1,0 +1,142 @@
+//! The DynamoDB repository: every read and write of the table. Requests are served by
+//! `GetItem`, `Query`, and writes on keys only — never `Scan`.
+
+mod applications;
+mod expr;
+mod idempotency;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use applications::ListPage;
+pub use expr::Expr;
+pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
+
+use crate::error::ApiError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The table and the client that reaches it; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: Arc<str>,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<Arc<str>>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Whether the table answers: a `DescribeTable` (used by `/db-check`).
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.client
+            .describe_table()
+            .table_name(self.table())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+}
+
+/// Maps an SDK failure that is not an expected condition to the API's error: anything that
+/// means "the database is not there right now" is 503, the rest is a logged 500.
+pub(crate) fn classify<E>(error: SdkError<E, HttpResponse>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    const UNAVAILABLE_CODES: &[&str] = &[
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ResourceNotFoundException",
+        "TransactionConflictException",
+    ];
+    let unavailable = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error()
+                || service
+                    .err()
+                    .code()
+                    .is_some_and(|code| UNAVAILABLE_CODES.contains(&code))
+        }
+        _ => false,
+    };
+    if unavailable {
+        tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error), "database unavailable");
+        ApiError::Unavailable
+    } else {
+        tracing::error!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error), "database call failed");
+        ApiError::Internal
+    }
+}
+
+/// A value as item attributes; `null`s are left out, so "no value" is always an absent attribute.
+pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, ApiError> {
+    let mut item: Item = serde_dynamo::to_item(value).map_err(|error| {
+        tracing::error!(%error, "item serialisation failed");
+        ApiError::Internal
+    })?;
+    item.retain(|_, value| !matches!(value, AttributeValue::Null(_)));
+    Ok(item)
+}
+
+pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+    serde_dynamo::from_item(item).map_err(|error| {
+        tracing::error!(%error, "stored item does not match the model");
+        ApiError::Internal
+    })
+}
+
+pub(crate) fn string(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn to_attribute<T: Serialize>(value: &T) -> Result<AttributeValue, ApiError> {
+    serde_dynamo::to_attribute_value(value).map_err(|error| {
+        tracing::error!(%error, "attribute serialisation failed");
+        ApiError::Internal
+    })
+}
+
+/// The string attributes of `item` named in `names`: a key to resume a query after.
+pub(crate) fn key_of(item: &Item, names: &[&str]) -> crate::cursor::ResumeKey {
+    names
+        .iter()
+        .filter_map(|name| match item.get(*name) {
+            Some(AttributeValue::S(value)) => Some(((*name).to_owned(), value.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(crate) fn key_to_item(key: &crate::cursor::ResumeKey) -> Item {
+    key.iter()
+        .map(|(name, value)| (name.clone(), string(value.clone())))
+        .collect()
+}

@@ -1,0 +1,128 @@
+//! The table's definition, once: `make dev` and the tests create it from here, and a test
+//! checks that `template.yaml` declares the same keys, index and TTL.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+
+use crate::keys::{EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, SK};
+
+/// A key attribute: its name and whether it is the partition (hash) or sort (range) key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyPart {
+    pub attribute: &'static str,
+    pub key_type: &'static str,
+}
+
+/// What the table looks like, in plain terms a test can compare with `template.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDefinition {
+    /// Every key attribute; all are strings.
+    pub attributes: Vec<&'static str>,
+    pub key: Vec<KeyPart>,
+    /// (index name, key, projection type)
+    pub indexes: Vec<(&'static str, Vec<KeyPart>, &'static str)>,
+    pub ttl_attribute: &'static str,
+    pub billing_mode: &'static str,
+}
+
+pub fn definition() -> TableDefinition {
+    TableDefinition {
+        attributes: vec![PK, SK, GSI1_PK, GSI1_SK],
+        key: vec![
+            KeyPart {
+                attribute: PK,
+                key_type: "HASH",
+            },
+            KeyPart {
+                attribute: SK,
+                key_type: "RANGE",
+            },
+        ],
+        indexes: vec![(
+            GSI1,
+            vec![
+                KeyPart {
+                    attribute: GSI1_PK,
+                    key_type: "HASH",
+                },
+                KeyPart {
+                    attribute: GSI1_SK,
+                    key_type: "RANGE",
+                },
+            ],
+            "ALL",
+        )],
+        ttl_attribute: EXPIRES_AT,
+        billing_mode: "PAY_PER_REQUEST",
+    }
+}
+
+fn key_schema(parts: &[KeyPart]) -> Vec<KeySchemaElement> {
+    parts
+        .iter()
+        .map(|part| {
+            KeySchemaElement::builder()
+                .attribute_name(part.attribute)
+                .key_type(KeyType::from(part.key_type))
+                .build()
+                .expect("attribute name and key type are set")
+        })
+        .collect()
+}
+
+/// Creates the table (and its TTL setting) unless it exists. Returns whether it was created.
+pub async fn create_if_missing(
+    client: &Client,
+    table_name: &str,
+) -> Result<bool, aws_sdk_dynamodb::Error> {
+    let existing = client.list_tables().send().await?;
+    if existing.table_names().iter().any(|name| name == table_name) {
+        return Ok(false);
+    }
+    let def = definition();
+    let mut request = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::from(def.billing_mode))
+        .set_key_schema(Some(key_schema(&def.key)));
+    for attribute in &def.attributes {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(*attribute)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("name and type are set"),
+        );
+    }
+    for (name, key, projection) in &def.indexes {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(*name)
+                .set_key_schema(Some(key_schema(key)))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(*projection))
+                        .build(),
+                )
+                .build()
+                .expect("name and key schema are set"),
+        );
+    }
+    request.send().await?;
+    client
+        .update_time_to_live()
+        .table_name(table_name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(def.ttl_attribute)
+                .enabled(true)
+                .build()
+                .expect("attribute name and enabled are set"),
+        )
+        .send()
+        .await?;
+    Ok(true)
+}
