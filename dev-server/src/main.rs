@@ -43,6 +43,12 @@ async fn main() -> ExitCode {
         }
     };
     let state = ApiState::from_config(&config).await;
+    if config.dynamodb_endpoint.is_some()
+        && let Err(error) = prepare_local_table(&state, &config.table_name).await
+    {
+        eprintln!("dev-server: {error}");
+        return ExitCode::FAILURE;
+    }
     let token = mint_token(&secret, DEMO_USER, TOKEN_TTL_SECONDS);
     println!(
         "\nFeedback Tracker API   http://{address}\n\
@@ -61,4 +67,24 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// Locally only: waits for DynamoDB Local to answer, then creates the table if it is missing
+/// (from `shared::table`, the definition `template.yaml` declares too).
+async fn prepare_local_table(state: &ApiState, table: &str) -> Result<(), String> {
+    let client = state.store.client();
+    let mut attempts = 0;
+    while client.list_tables().send().await.is_err() {
+        attempts += 1;
+        if attempts == 150 {
+            return Err("DynamoDB Local did not answer within 30 s".to_owned());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    match shared::table::create_if_missing(client, table).await {
+        Ok(true) => println!("Created table `{table}`."),
+        Ok(false) => println!("Using table `{table}`."),
+        Err(error) => return Err(format!("could not create table `{table}`: {error}")),
+    }
+    Ok(())
 }

