@@ -51,7 +51,19 @@ pub fn functions(state: ApiState) -> Vec<Function> {
             name: "applications",
             routes: applications::ROUTES,
             public: false,
-            router: applications::router(state),
+            router: applications::router(state.clone()),
+        },
+        Function {
+            name: "feedback",
+            routes: feedback::ROUTES,
+            public: false,
+            router: feedback::router(state.clone()),
+        },
+        Function {
+            name: "rejections",
+            routes: rejections::ROUTES,
+            public: false,
+            router: rejections::router(state),
         },
     ]
 }

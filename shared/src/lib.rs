@@ -1,6 +1,7 @@
 //! Everything the Feedback Tracker Lambdas share: the domain model, the single-table key
 //! scheme, the DynamoDB repository, identity, errors as problem+json, and the HTTP plumbing.
 
+pub mod children;
 pub mod config;
 pub mod cursor;
 pub mod domain;

@@ -1,1 +1,4 @@
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::http::run_lambda(rejections::router).await
+}

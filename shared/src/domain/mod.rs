@@ -1,12 +1,18 @@
 //! The domain: resources, their valid inputs, and the rules between fields. No SDK types here.
 
 pub mod application;
+pub mod child;
+pub mod feedback;
 pub mod input;
+pub mod rejection;
 pub mod values;
 
 use serde_json::Value;
 
 pub use application::{Application, ApplicationFilter, ApplicationPatch, NewApplication, Status};
+pub use child::ChildResource;
+pub use feedback::Feedback;
+pub use rejection::Rejection;
 pub use values::{Id, Timestamp};
 
 /// A resource with a version, sent as its `ETag`.

@@ -5,7 +5,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, DeleteRequest, Put, ReturnValue,
-    ReturnValuesOnConditionCheckFailure, TransactWriteItem, WriteRequest,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
 };
 
 use super::{
@@ -13,7 +13,6 @@ use super::{
     key_of, key_to_item, string, to_attribute, to_item,
 };
 use crate::cursor::ResumeKey;
-use crate::domain::application::StatusChange;
 use crate::domain::input::Patch;
 use crate::domain::{Application, ApplicationFilter, ApplicationPatch, Id, Status, Timestamp};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -86,6 +85,53 @@ impl Store {
             .build()
             .map_err(|_| ApiError::Internal)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// The write that moves an application to `status`, for a transaction with another write
+    /// (recording a rejection). It reads the application first: a status it already has is
+    /// only checked (no history entry); otherwise it is changed on condition that the status
+    /// read is still the current one. A missing application gives a check that fails.
+    pub(crate) async fn status_change_write(
+        &self,
+        user: &UserId,
+        id: Id,
+        status: Status,
+        now: Timestamp,
+    ) -> ApiResult<TransactWriteItem> {
+        let current = match self.get_application(user, id).await {
+            Ok(application) => application.status,
+            Err(ApiError::NotFound) => return self.live_application_check(user, id),
+            Err(error) => return Err(error),
+        };
+        let key = Some(self.application_key(user, id).into_iter().collect());
+        let mut expr = Expr::default();
+        expr.require_live_item();
+        let status_name = expr.name("status");
+        let current_value = expr.value(string(current.as_str()));
+        expr.condition(format!("{status_name} = {current_value}"));
+        if current == status {
+            let check = ConditionCheck::builder()
+                .table_name(self.table())
+                .set_key(key)
+                .set_condition_expression(expr.condition_expression())
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .build()
+                .map_err(|_| ApiError::Internal)?;
+            return Ok(TransactWriteItem::builder().condition_check(check).build());
+        }
+        expr.change_status(status, now)?;
+        expr.record_change(now);
+        let update = Update::builder()
+            .table_name(self.table())
+            .set_key(key)
+            .set_update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .build()
+            .map_err(|_| ApiError::Internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     pub async fn create_application(
@@ -261,26 +307,17 @@ impl Store {
             }
         }
         if let Some(status) = new_status {
-            let status_name = expr.name("status");
-            let status_value = expr.value(string(status.as_str()));
-            expr.set_raw(format!("{status_name} = {status_value}"));
-            let history = expr.name("status_history");
-            let entry = expr.value(to_attribute(&vec![StatusChange { status, at: now }])?);
-            let empty = expr.value(AttributeValue::L(Vec::new()));
-            expr.set_raw(format!(
-                "{history} = list_append(if_not_exists({history}, {empty}), {entry})"
-            ));
+            let status_value = expr.change_status(status, now)?;
             if status == Status::Applied && patch.applied_date.is_absent() {
                 let applied = expr.name("applied_date");
                 let today = expr.value(string(now.date().to_string()));
                 expr.set_raw(format!("{applied} = if_not_exists({applied}, {today})"));
             }
+            let status_name = expr.name("status");
+            // Only a real change is recorded; an equal status fails here and is retried without.
             expr.condition(format!("{status_name} <> {status_value}"));
         }
-        expr.set("updated_at", string(now.to_string()));
-        let version = expr.name("version");
-        let one = expr.value(number(1));
-        expr.set_raw(format!("{version} = {version} + {one}"));
+        expr.record_change(now);
         expr.require_live_item();
         expr.require_precondition(precondition);
         // A salary bound given alone is checked against the stored other bound.

@@ -88,6 +88,34 @@ impl Expr {
         }
     }
 
+    /// Every write of a resource: `updated_at` is now and `version` goes up by one.
+    pub fn record_change(&mut self, now: crate::domain::Timestamp) {
+        self.set("updated_at", AttributeValue::S(now.to_string()));
+        let version = self.name("version");
+        let one = self.value(AttributeValue::N("1".to_owned()));
+        self.set_raw(format!("{version} = {version} + {one}"));
+    }
+
+    /// Sets an application's `status` and appends the change to `status_history`.
+    /// Returns the placeholder of the new status, for conditions on it.
+    pub fn change_status(
+        &mut self,
+        status: crate::domain::Status,
+        now: crate::domain::Timestamp,
+    ) -> Result<String, crate::error::ApiError> {
+        let status_name = self.name("status");
+        let status_value = self.value(AttributeValue::S(status.as_str().to_owned()));
+        self.set_raw(format!("{status_name} = {status_value}"));
+        let history = self.name("status_history");
+        let entry = crate::domain::application::StatusChange { status, at: now };
+        let entry = self.value(super::to_attribute(&vec![entry])?);
+        let empty = self.value(AttributeValue::L(Vec::new()));
+        self.set_raw(format!(
+            "{history} = list_append(if_not_exists({history}, {empty}), {entry})"
+        ));
+        Ok(status_value)
+    }
+
     pub fn update_expression(&self) -> Option<String> {
         let mut parts = Vec::new();
         if !self.sets.is_empty() {

@@ -2,6 +2,7 @@
 //! `GetItem`, `Query`, and writes on keys only — never `Scan`.
 
 mod applications;
+mod children;
 mod expr;
 mod idempotency;
 

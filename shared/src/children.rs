@@ -1,0 +1,141 @@
+//! The routes of a child collection (`/applications/{id}/feedback`, `…/rejections`), generic
+//! over the child type: one implementation serves both functions.
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tracing::instrument;
+
+use crate::Store;
+use crate::cursor::CursorKey;
+use crate::domain::{ChildResource, Id, Timestamp};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{
+    ApiState, IdempotencyKey, JsonBody, Page, PathIds, Precondition, QueryParams,
+    created_or_replayed, json_response, resource, with_problem_fallbacks,
+};
+use crate::identity::Caller;
+use crate::keys::idempotency_pk;
+use crate::store::{IdempotentRequest, StoredResponse};
+
+/// The router of one child collection.
+pub fn router<T: ChildResource>(state: ApiState) -> Router {
+    let collection = format!("/applications/{{id}}/{}", T::COLLECTION);
+    let item = format!("{collection}/{{child_id}}");
+    let routes = Router::new()
+        .route(&collection, get(list::<T>).post(create::<T>))
+        .route(
+            &item,
+            get(read::<T>)
+                .put(update::<T>)
+                .patch(update::<T>)
+                .delete(delete::<T>),
+        );
+    with_problem_fallbacks(routes).with_state(state)
+}
+
+#[instrument(skip_all, fields(collection = T::COLLECTION))]
+async fn create<T: ChildResource>(
+    State(store): State<Store>,
+    caller: Caller,
+    ids: PathIds,
+    IdempotencyKey(key): IdempotencyKey,
+    body: JsonBody,
+) -> ApiResult<Response> {
+    let application = ids.first()?;
+    let child = T::parse_new(body.value, Id::generate(), application, Timestamp::now())?;
+    let collection = format!("/applications/{application}/{}", T::COLLECTION);
+    let location = format!("{collection}/{}", child.id());
+    let idempotency = key.map(|key| IdempotentRequest {
+        pk: idempotency_pk(caller.user(), &format!("POST {collection}"), &key),
+        digest: body.digest,
+    });
+    let stored = StoredResponse {
+        location: location.clone(),
+        body: serde_json::to_string(&child).map_err(|_| ApiError::Internal)?,
+    };
+    let outcome = store
+        .create_child(
+            caller.user(),
+            application,
+            &child,
+            idempotency.as_ref().map(|r| (r, &stored)),
+        )
+        .await?;
+    created_or_replayed(outcome, &location, &child, ApiError::NotFound)
+}
+
+#[instrument(skip_all, fields(collection = T::COLLECTION))]
+async fn list<T: ChildResource>(
+    State(store): State<Store>,
+    State(cursors): State<CursorKey>,
+    caller: Caller,
+    ids: PathIds,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    let application = ids.first()?;
+    let mut params = QueryParams::parse(query.as_deref());
+    let limit = params.limit()?;
+    let cursor = params.take("cursor")?;
+    params.finish()?;
+    let context = format!("{}|{application}|{}", caller.user().as_str(), T::COLLECTION);
+    let start = cursor.map(|c| cursors.decode(&context, &c)).transpose()?;
+    let page = store
+        .list_children::<T>(caller.user(), application, limit, start)
+        .await?;
+    let body = Page {
+        items: page.items,
+        next_cursor: page.resume.map(|key| cursors.encode(&context, &key)),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+#[instrument(skip_all, fields(collection = T::COLLECTION))]
+async fn read<T: ChildResource>(
+    State(store): State<Store>,
+    caller: Caller,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    let child: T = store
+        .get_child(caller.user(), ids.first()?, ids.second()?)
+        .await?;
+    Ok(resource(StatusCode::OK, &child))
+}
+
+#[instrument(skip_all, fields(collection = T::COLLECTION))]
+async fn update<T: ChildResource>(
+    State(store): State<Store>,
+    caller: Caller,
+    ids: PathIds,
+    precondition: Precondition,
+    body: JsonBody,
+) -> ApiResult<Response> {
+    let (application, id) = (ids.first()?, ids.second()?);
+    let changes = T::parse_patch(body.value)?;
+    let child: T = store
+        .update_child::<T>(
+            caller.user(),
+            application,
+            id,
+            &changes,
+            &precondition,
+            Timestamp::now(),
+        )
+        .await?;
+    Ok(resource(StatusCode::OK, &child))
+}
+
+#[instrument(skip_all, fields(collection = T::COLLECTION))]
+async fn delete<T: ChildResource>(
+    State(store): State<Store>,
+    caller: Caller,
+    ids: PathIds,
+    precondition: Precondition,
+) -> ApiResult<Response> {
+    store
+        .delete_child::<T>(caller.user(), ids.first()?, ids.second()?, &precondition)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

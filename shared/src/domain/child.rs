@@ -1,0 +1,61 @@
+//! What feedback and rejections have in common: they live under an application.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::input::{ObjectReader, Patch};
+use super::{FieldChange, Id, Status, Timestamp, Versioned};
+use crate::error::ApiError;
+use crate::keys::ChildKind;
+
+/// A resource stored in its application's item collection.
+pub trait ChildResource:
+    Serialize + DeserializeOwned + Versioned + Clone + Send + Sync + 'static
+{
+    const KIND: ChildKind;
+    /// The path segment under `/applications/{id}/`.
+    const COLLECTION: &'static str;
+    /// The status creating one moves its application to (in the same transaction).
+    const SETS_APPLICATION_STATUS: Option<Status>;
+
+    /// Parses a create body into the new resource.
+    fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp)
+    -> Result<Self, ApiError>;
+
+    /// Parses an update body into the changes it makes.
+    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, ApiError>;
+
+    fn id(&self) -> Id;
+
+    fn created_at(&self) -> Timestamp;
+}
+
+/// Turns one patch field into a change: a value, or `None` to clear.
+pub(crate) fn change<T: Serialize>(
+    changes: &mut Vec<FieldChange>,
+    name: &'static str,
+    patch: Patch<T>,
+) {
+    match patch {
+        Patch::Absent => {}
+        Patch::Null => changes.push(FieldChange::remove(name)),
+        Patch::Value(value) => changes.push(FieldChange::set(
+            name,
+            serde_json::to_value(value).unwrap_or(Value::Null),
+        )),
+    }
+}
+
+/// Ends a patch read: an empty object is an error, like any invalid field.
+pub(crate) fn finish_patch(
+    reader: ObjectReader,
+    changes: Vec<FieldChange>,
+) -> Result<Vec<FieldChange>, ApiError> {
+    let mut reader = reader;
+    if reader.is_empty() {
+        reader.error("body", "must name at least one field to change");
+    }
+    reader.finish()?;
+    Ok(changes)
+}

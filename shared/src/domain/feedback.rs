@@ -1,0 +1,209 @@
+//! Interview feedback on an application.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::child::{ChildResource, change, finish_patch};
+use super::input::{ObjectReader, Patch};
+use super::values::{
+    Id, OptionalText, Rating, TextList, Timestamp, name_enum, non_empty, non_empty_patch,
+};
+use super::{FieldChange, Status, Versioned};
+use crate::error::ApiError;
+use crate::keys::ChildKind;
+
+name_enum!(
+    /// The interview stage feedback is about.
+    InterviewStage {
+        RecruiterScreen = "recruiter_screen",
+        PhoneScreen = "phone_screen",
+        Technical = "technical",
+        TakeHome = "take_home",
+        SystemDesign = "system_design",
+        Behavioral = "behavioral",
+        Onsite = "onsite",
+        HiringManager = "hiring_manager",
+        Final = "final",
+        Other = "other",
+    }
+);
+
+pub type Interviewer = OptionalText<200>;
+pub type Comments = OptionalText<10_000>;
+/// Skills named in feedback: at most 30, each 1–50 characters.
+pub type Skills = TextList<30, 50>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Feedback {
+    #[schema(value_type = String)]
+    pub id: Id,
+    #[schema(value_type = String)]
+    pub application_id: Id,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub feedback_date: Option<NaiveDate>,
+    pub stage: Option<InterviewStage>,
+    pub interviewer: Option<String>,
+    #[schema(minimum = 1, maximum = 5)]
+    pub rating: Option<u64>,
+    pub comments: Option<String>,
+    #[serde(default)]
+    pub strengths: Vec<String>,
+    #[serde(default)]
+    pub improvements: Vec<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+impl Versioned for Feedback {
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl ChildResource for Feedback {
+    const KIND: ChildKind = ChildKind::Feedback;
+    const COLLECTION: &'static str = "feedback";
+    const SETS_APPLICATION_STATUS: Option<Status> = None;
+
+    fn parse_new(
+        body: Value,
+        id: Id,
+        application_id: Id,
+        now: Timestamp,
+    ) -> Result<Self, ApiError> {
+        let mut r = ObjectReader::new(body)?;
+        let feedback = Self {
+            id,
+            application_id,
+            feedback_date: r.optional("feedback_date"),
+            stage: r.optional("stage"),
+            interviewer: non_empty(r.optional::<Interviewer>("interviewer")),
+            rating: r.optional::<Rating>("rating").map(Rating::get),
+            comments: non_empty(r.optional::<Comments>("comments")),
+            strengths: r
+                .optional::<Skills>("strengths")
+                .unwrap_or_default()
+                .into_vec(),
+            improvements: r
+                .optional::<Skills>("improvements")
+                .unwrap_or_default()
+                .into_vec(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        r.finish()?;
+        Ok(feedback)
+    }
+
+    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, ApiError> {
+        let mut r = ObjectReader::new(body)?;
+        let mut changes = Vec::new();
+        change(
+            &mut changes,
+            "feedback_date",
+            r.patch::<NaiveDate>("feedback_date", true),
+        );
+        change(
+            &mut changes,
+            "stage",
+            r.patch::<InterviewStage>("stage", true),
+        );
+        change(
+            &mut changes,
+            "interviewer",
+            non_empty_patch(r.patch::<Interviewer>("interviewer", true)),
+        );
+        let rating = match r.patch::<Rating>("rating", true) {
+            Patch::Value(rating) => Patch::Value(rating.get()),
+            Patch::Null => Patch::Null,
+            Patch::Absent => Patch::Absent,
+        };
+        change(&mut changes, "rating", rating);
+        change(
+            &mut changes,
+            "comments",
+            non_empty_patch(r.patch::<Comments>("comments", true)),
+        );
+        for list in ["strengths", "improvements"] {
+            if let Some(skills) = super::values::list_patch(r.patch::<Skills>(list, true)) {
+                changes.push(FieldChange::set(list, Value::from(skills)));
+            }
+        }
+        finish_patch(r, changes)
+    }
+
+    fn id(&self) -> Id {
+        self.id
+    }
+
+    fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_every_field_and_lists_every_error() {
+        let now = Timestamp::now();
+        let (id, app) = (Id::generate(), Id::generate());
+        let feedback = Feedback::parse_new(
+            json!({"stage": "Technical", "rating": 4, "strengths": ["rust", "rust"], "interviewer": ""}),
+            id,
+            app,
+            now,
+        )
+        .unwrap();
+        assert_eq!(feedback.stage, Some(InterviewStage::Technical));
+        assert_eq!(feedback.strengths, ["rust"]);
+        assert_eq!(feedback.interviewer, None);
+        let Err(ApiError::Validation(errors)) = Feedback::parse_new(
+            json!({"rating": 6, "stage": "lunch", "comments": "c".repeat(10_001),
+                   "improvements": vec!["x"; 31].iter().enumerate().map(|(i, _)| i.to_string()).collect::<Vec<_>>(),
+                   "feedback_date": "yesterday", "interviewer": "i".repeat(201), "mood": 1}),
+            id,
+            app,
+            now,
+        ) else {
+            panic!("invalid")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "feedback_date",
+                "stage",
+                "interviewer",
+                "rating",
+                "comments",
+                "improvements",
+                "mood"
+            ]
+        );
+    }
+
+    #[test]
+    fn patch_clears_and_sets() {
+        let changes =
+            Feedback::parse_patch(json!({"rating": null, "strengths": null, "stage": "final"}))
+                .unwrap();
+        assert_eq!(
+            changes,
+            [
+                FieldChange::set("stage", json!("final")),
+                FieldChange::remove("rating"),
+                FieldChange::set("strengths", json!([])),
+            ]
+        );
+        assert!(Feedback::parse_patch(json!({})).is_err());
+    }
+}

@@ -1,0 +1,183 @@
+//! Rejections: why an application ended. Recording one moves the application to `rejected`.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::child::{ChildResource, change, finish_patch};
+use super::input::ObjectReader;
+use super::values::{
+    Id, OptionalText, TextList, Timestamp, list_patch, name_enum, non_empty, non_empty_patch,
+};
+use super::{FieldChange, Status, Versioned};
+use crate::error::ApiError;
+use crate::keys::ChildKind;
+
+name_enum!(
+    /// Where in the process the rejection came: `application` or an interview stage.
+    RejectionStage {
+        Application = "application",
+        RecruiterScreen = "recruiter_screen",
+        PhoneScreen = "phone_screen",
+        Technical = "technical",
+        TakeHome = "take_home",
+        SystemDesign = "system_design",
+        Behavioral = "behavioral",
+        Onsite = "onsite",
+        HiringManager = "hiring_manager",
+        Final = "final",
+        Other = "other",
+    }
+);
+
+name_enum!(
+    /// The kind of reason given.
+    RejectionCategory {
+        SkillsGap = "skills_gap",
+        ExperienceLevel = "experience_level",
+        CultureFit = "culture_fit",
+        PositionFilled = "position_filled",
+        HiringFreeze = "hiring_freeze",
+        Compensation = "compensation",
+        Location = "location",
+        NoFeedback = "no_feedback",
+        Other = "other",
+    }
+);
+
+/// Reasons given: at most 20, each 1–200 characters.
+pub type Reasons = TextList<20, 200>;
+pub type RejectionNotes = OptionalText<10_000>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Rejection {
+    #[schema(value_type = String)]
+    pub id: Id,
+    #[schema(value_type = String)]
+    pub application_id: Id,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub rejected_date: Option<NaiveDate>,
+    pub stage: Option<RejectionStage>,
+    pub category: Option<RejectionCategory>,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    pub notes: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    pub version: u64,
+}
+
+impl Versioned for Rejection {
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl ChildResource for Rejection {
+    const KIND: ChildKind = ChildKind::Rejection;
+    const COLLECTION: &'static str = "rejections";
+    const SETS_APPLICATION_STATUS: Option<Status> = Some(Status::Rejected);
+
+    fn parse_new(
+        body: Value,
+        id: Id,
+        application_id: Id,
+        now: Timestamp,
+    ) -> Result<Self, ApiError> {
+        let mut r = ObjectReader::new(body)?;
+        let rejection = Self {
+            id,
+            application_id,
+            rejected_date: Some(r.optional("rejected_date").unwrap_or(now.date())),
+            stage: r.optional("stage"),
+            category: r.optional("category"),
+            reasons: r
+                .optional::<Reasons>("reasons")
+                .unwrap_or_default()
+                .into_vec(),
+            notes: non_empty(r.optional::<RejectionNotes>("notes")),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        r.finish()?;
+        Ok(rejection)
+    }
+
+    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, ApiError> {
+        let mut r = ObjectReader::new(body)?;
+        let mut changes = Vec::new();
+        change(
+            &mut changes,
+            "rejected_date",
+            r.patch::<NaiveDate>("rejected_date", true),
+        );
+        change(
+            &mut changes,
+            "stage",
+            r.patch::<RejectionStage>("stage", true),
+        );
+        change(
+            &mut changes,
+            "category",
+            r.patch::<RejectionCategory>("category", true),
+        );
+        if let Some(reasons) = list_patch(r.patch::<Reasons>("reasons", true)) {
+            changes.push(FieldChange::set("reasons", Value::from(reasons)));
+        }
+        change(
+            &mut changes,
+            "notes",
+            non_empty_patch(r.patch::<RejectionNotes>("notes", true)),
+        );
+        finish_patch(r, changes)
+    }
+
+    fn id(&self) -> Id {
+        self.id
+    }
+
+    fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rejected_date_defaults_to_today() {
+        let now = Timestamp::now();
+        let rejection = Rejection::parse_new(
+            json!({"category": "SKILLS_GAP"}),
+            Id::generate(),
+            Id::generate(),
+            now,
+        )
+        .unwrap();
+        assert_eq!(rejection.rejected_date, Some(now.date()));
+        assert_eq!(rejection.category, Some(RejectionCategory::SkillsGap));
+    }
+
+    #[test]
+    fn lists_every_bad_field() {
+        let Err(ApiError::Validation(errors)) = Rejection::parse_new(
+            json!({"stage": "lunch", "category": "bad", "reasons": ["r".repeat(201)], "notes": 5, "rejected_date": "x"}),
+            Id::generate(),
+            Id::generate(),
+            Timestamp::now(),
+        ) else {
+            panic!("invalid")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["rejected_date", "stage", "category", "reasons", "notes"]
+        );
+    }
+}

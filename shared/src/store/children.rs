@@ -1,0 +1,280 @@
+//! Feedback and rejections: children stored in their application's item collection.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+
+use super::applications::ListPage;
+use super::{
+    Expr, IdempotentRequest, Item, Store, StoredResponse, WriteOutcome, classify, from_item,
+    key_of, key_to_item, string, to_attribute, to_item,
+};
+use crate::cursor::ResumeKey;
+use crate::domain::{ChildResource, FieldChange, Id, Timestamp};
+use crate::error::{ApiError, ApiResult};
+use crate::http::Precondition;
+use crate::identity::UserId;
+use crate::keys::{PK, SK, application_pk, child_sk, child_sk_prefix};
+
+/// How often a create that moves the application's status re-reads it after a concurrent change.
+const STATUS_WRITE_ATTEMPTS: usize = 3;
+
+impl Store {
+    fn child_key<T: ChildResource>(&self, user: &UserId, application: Id, id: Id) -> Item {
+        [
+            (PK.to_owned(), string(application_pk(user, application))),
+            (SK.to_owned(), string(child_sk(T::KIND, id))),
+        ]
+        .into()
+    }
+
+    fn child_put<T: ChildResource>(
+        &self,
+        user: &UserId,
+        application: Id,
+        child: &T,
+    ) -> ApiResult<TransactWriteItem> {
+        let mut item = to_item(child)?;
+        item.extend(self.child_key::<T>(user, application, child.id()));
+        item.insert("type".to_owned(), string(T::COLLECTION));
+        let mut expr = Expr::default();
+        let pk = expr.name(PK);
+        expr.condition(format!("attribute_not_exists({pk})"));
+        let put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .build()
+            .map_err(|_| ApiError::Internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Writes a new child together with its parent's condition — the parent must exist and not
+    /// be being deleted — or, for a child that moves the application's status (a rejection),
+    /// with that status change: both or neither. A missing parent is 404.
+    pub async fn create_child<T: ChildResource>(
+        &self,
+        user: &UserId,
+        application: Id,
+        child: &T,
+        idempotency: Option<(&IdempotentRequest, &StoredResponse)>,
+    ) -> ApiResult<WriteOutcome> {
+        let now = child.created_at();
+        for _ in 0..STATUS_WRITE_ATTEMPTS {
+            let parent = match T::SETS_APPLICATION_STATUS {
+                None => self.live_application_check(user, application)?,
+                Some(status) => {
+                    self.status_change_write(user, application, status, now)
+                        .await?
+                }
+            };
+            let put = self.child_put(user, application, child)?;
+            match self.write_new(vec![parent, put], idempotency, now).await? {
+                // The parent changed between the read and the write: read it again.
+                WriteOutcome::ConditionFailed(0) if T::SETS_APPLICATION_STATUS.is_some() => {
+                    if !self.application_exists(user, application).await? {
+                        return Err(ApiError::NotFound);
+                    }
+                }
+                WriteOutcome::ConditionFailed(0) => return Err(ApiError::NotFound),
+                outcome => return Ok(outcome),
+            }
+        }
+        Err(ApiError::Unavailable)
+    }
+
+    /// The caller's children of one application, newest first; 404 if the application is not
+    /// the caller's. One `Query` on the item collection, beside a key-only read of the parent.
+    pub async fn list_children<T: ChildResource>(
+        &self,
+        user: &UserId,
+        application: Id,
+        limit: usize,
+        start: Option<ResumeKey>,
+    ) -> ApiResult<ListPage<T>> {
+        let partition = application_pk(user, application);
+        if start.as_ref().is_some_and(|key| {
+            key.get(PK) != Some(&partition)
+                || !key
+                    .get(SK)
+                    .is_some_and(|sk| sk.starts_with(child_sk_prefix(T::KIND)))
+        }) {
+            return Err(ApiError::BadRequest(
+                "the cursor is invalid for this query".to_owned(),
+            ));
+        }
+        let mut expr = Expr::default();
+        let (pk, sk) = (expr.name(PK), expr.name(SK));
+        let (partition_value, prefix) = (
+            expr.value(string(&partition)),
+            expr.value(string(child_sk_prefix(T::KIND))),
+        );
+        let query = self
+            .client
+            .query()
+            .table_name(self.table())
+            .key_condition_expression(format!(
+                "{pk} = {partition_value} AND begins_with({sk}, {prefix})"
+            ))
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .scan_index_forward(false)
+            .consistent_read(true)
+            // One more than asked tells whether a next page exists.
+            .limit(limit as i32 + 1)
+            .set_exclusive_start_key(start.map(|key| key_to_item(&key)))
+            .send();
+        let (exists, output) = tokio::join!(self.application_exists(user, application), query);
+        if !exists? {
+            return Err(ApiError::NotFound);
+        }
+        let mut raw = output.map_err(classify)?.items.unwrap_or_default();
+        let more = raw.len() > limit;
+        raw.truncate(limit);
+        let resume = if more {
+            raw.last().map(|item| key_of(item, &[PK, SK]))
+        } else {
+            None
+        };
+        let items = raw.into_iter().map(from_item).collect::<ApiResult<_>>()?;
+        Ok(ListPage { items, resume })
+    }
+
+    /// One child, if its application is the caller's and live.
+    pub async fn get_child<T: ChildResource>(
+        &self,
+        user: &UserId,
+        application: Id,
+        id: Id,
+    ) -> ApiResult<T> {
+        let get = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(self.child_key::<T>(user, application, id)))
+            .consistent_read(true)
+            .send();
+        let (exists, output) = tokio::join!(self.application_exists(user, application), get);
+        let item = output.map_err(classify)?.item;
+        match (exists?, item) {
+            (true, Some(item)) => from_item(item),
+            _ => Err(ApiError::NotFound),
+        }
+    }
+
+    /// Applies `changes` to one child in one conditional `UpdateItem`.
+    pub async fn update_child<T: ChildResource>(
+        &self,
+        user: &UserId,
+        application: Id,
+        id: Id,
+        changes: &[FieldChange],
+        precondition: &Precondition,
+        now: Timestamp,
+    ) -> ApiResult<T> {
+        let mut expr = Expr::default();
+        for change in changes {
+            match &change.value {
+                Some(value) => expr.set(change.name, to_attribute(value)?),
+                None => expr.remove(change.name),
+            }
+        }
+        expr.record_change(now);
+        let pk = expr.name(PK);
+        expr.condition(format!("attribute_exists({pk})"));
+        expr.require_precondition(precondition);
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(self.child_key::<T>(user, application, id)))
+            .set_update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => from_item(output.attributes.unwrap_or_default()),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                Err(missing_or_stale(
+                    service
+                        .into_err()
+                        .is_conditional_check_failed_exception_with_item(),
+                ))
+            }
+            Err(error) => Err(classify(error)),
+        }
+    }
+
+    /// Deletes one child (conditional on `If-Match`). The application's status is left as it is.
+    pub async fn delete_child<T: ChildResource>(
+        &self,
+        user: &UserId,
+        application: Id,
+        id: Id,
+        precondition: &Precondition,
+    ) -> ApiResult<()> {
+        let mut expr = Expr::default();
+        let pk = expr.name(PK);
+        expr.condition(format!("attribute_exists({pk})"));
+        expr.require_precondition(precondition);
+        let result = self
+            .client
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(self.child_key::<T>(user, application, id)))
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                Err(missing_or_stale(
+                    service
+                        .into_err()
+                        .is_conditional_check_failed_exception_with_item(),
+                ))
+            }
+            Err(error) => Err(classify(error)),
+        }
+    }
+}
+
+/// A failed condition on an item that must exist: it was missing (404) or its version did not
+/// match `If-Match` (412).
+pub(crate) fn missing_or_stale(item_existed: bool) -> ApiError {
+    if item_existed {
+        ApiError::PreconditionFailed
+    } else {
+        ApiError::NotFound
+    }
+}
+
+/// Whether a conditional-check failure carried the old item.
+trait ConditionFailureItem {
+    fn is_conditional_check_failed_exception_with_item(&self) -> bool;
+}
+
+impl ConditionFailureItem for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
+    fn is_conditional_check_failed_exception_with_item(&self) -> bool {
+        matches!(self, Self::ConditionalCheckFailedException(e) if e.item.is_some())
+    }
+}
+
+impl ConditionFailureItem for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
+    fn is_conditional_check_failed_exception_with_item(&self) -> bool {
+        matches!(self, Self::ConditionalCheckFailedException(e) if e.item.is_some())
+    }
+}
