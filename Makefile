@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help deps dev test fmt lint unit clean
+.PHONY: help deps dev test fmt lint unit lint-template package bench bench-smoke clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,6 +29,18 @@ lint: ## Clippy, warnings are errors
 unit: deps ## Unit and integration tests (starts its own in-memory DynamoDB Local)
 	@scripts/dynamodb-local.sh >/dev/null
 	$(CARGO) test --workspace --locked
+
+lint-template: ## cfn-lint and sam validate --lint on template.yaml (tools in .venv)
+	@scripts/lint-template.sh
+
+package: ## Build every function's arm64 bootstrap zip (cargo-lambda from .venv)
+	@scripts/package.sh
+
+bench: deps ## Benchmarks: cold start, handler overhead, throughput, capacity, size, memory
+	@scripts/bench.sh
+
+bench-smoke: deps ## The benchmark harness once with tiny counts (keeps it from rotting)
+	@scripts/bench.sh --smoke
 
 test: fmt lint unit ## Every check CI runs
 

@@ -15,7 +15,7 @@ use tracing::instrument;
 use utoipa::ToSchema;
 
 /// The paths this function serves; none needs a token.
-pub const ROUTES: &[&str] = &["/health", "/db-check"];
+pub const ROUTES: &[&str] = &["/health", "/db-check", "/openapi.json", "/docs", "/docs/{proxy+}"];
 
 pub fn router(state: ApiState) -> Router {
     let routes = Router::new()
