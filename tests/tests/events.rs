@@ -1,0 +1,330 @@
+//! Every file in `events/` is an API Gateway HTTP API (payload v2) event, replayed through the
+//! Lambda entry the functions run: `lambda_http` turns the JSON into a request (as the runtime
+//! does), and the router of the function whose routes match the event's `rawPath` answers it,
+//! against DynamoDB Local. The files are what `cargo lambda invoke --data-file` and
+//! `sam local invoke -e` are given, so a file that drifts from the API fails here first.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use axum::Router;
+use http_body_util::BodyExt;
+use integration_tests::TestApi;
+use lambda_http::request::RequestContext;
+use serde_json::{Value, json};
+use shared::domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp};
+use shared::http::ApiState;
+use shared::identity::{UserId, sub_claim};
+use shared::store::WriteOutcome;
+use tower::ServiceExt;
+
+/// The application, feedback and rejection the events address, owned by the events' `sub`.
+const USER: &str = "demo-user";
+const APPLICATION: &str = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB";
+const FEEDBACK: &str = "01JDQ70000000000000000FB01";
+const REJECTION: &str = "01JDQ70000000000000000RJ01";
+
+/// Every event file, in replay order (deletes last, the application's after its children's),
+/// with the status it must get.
+const EXPECTED: &[(&str, u16)] = &[
+    ("health-health", 200),
+    ("health-db-check", 200),
+    ("health-openapi", 200),
+    ("health-docs", 200),
+    ("applications-create", 201),
+    ("applications-list", 200),
+    ("applications-get", 200),
+    ("feedback-create", 201),
+    ("feedback-list", 200),
+    ("feedback-get", 200),
+    ("feedback-put", 200),
+    ("feedback-patch", 200),
+    ("rejections-create", 201),
+    ("rejections-list", 200),
+    ("rejections-get", 200),
+    ("rejections-put", 200),
+    ("rejections-patch", 200),
+    ("applications-put", 200),
+    ("applications-patch", 200),
+    ("feedback-delete", 204),
+    ("rejections-delete", 204),
+    ("applications-delete", 204),
+];
+
+/// A function crate: its name (the folder under `functions/`), its routes, its router.
+struct Function {
+    name: &'static str,
+    routes: &'static [&'static str],
+    router: fn(ApiState) -> Router,
+    public: bool,
+}
+
+const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "applications",
+        routes: applications::ROUTES,
+        router: applications::router,
+        public: false,
+    },
+    Function {
+        name: "feedback",
+        routes: feedback::ROUTES,
+        router: feedback::router,
+        public: false,
+    },
+    Function {
+        name: "rejections",
+        routes: rejections::ROUTES,
+        router: rejections::router,
+        public: false,
+    },
+    Function {
+        name: "health",
+        routes: health::ROUTES,
+        router: health::router,
+        public: true,
+    },
+];
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .join("events")
+}
+
+/// The path parameters an API Gateway route template (`/a/{id}`, `/docs/{proxy+}`) takes from
+/// a path, or `None` when the template does not match it.
+fn match_route(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let mut wanted = template.trim_start_matches('/').split('/');
+    let mut given = path.trim_start_matches('/').split('/');
+    let mut params = Vec::new();
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Some(params),
+            (Some(part), Some(segment)) => {
+                if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
+                    let rest: Vec<&str> = std::iter::once(segment).chain(given).collect();
+                    let rest = rest.join("/");
+                    return (!rest.is_empty() && wanted.next().is_none()).then(|| {
+                        params.push((name.to_owned(), rest));
+                        params
+                    });
+                }
+                if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    if segment.is_empty() {
+                        return None;
+                    }
+                    params.push((name.to_owned(), segment.to_owned()));
+                } else if part != segment {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The one function (and its route template) that API Gateway sends this path to.
+fn route(path: &str) -> (&'static Function, &'static str, Vec<(String, String)>) {
+    let matches: Vec<_> = FUNCTIONS
+        .iter()
+        .flat_map(|function| {
+            function.routes.iter().filter_map(move |template| {
+                match_route(template, path).map(|params| (function, *template, params))
+            })
+        })
+        .collect();
+    assert_eq!(
+        matches.len(),
+        1,
+        "{path} must match exactly one route of one function, matched {:?}",
+        matches
+            .iter()
+            .map(|(f, t, _)| format!("{}: {t}", f.name))
+            .collect::<Vec<_>>()
+    );
+    matches.into_iter().next().unwrap()
+}
+
+#[test]
+fn route_templates_match_like_api_gateway() {
+    let params = |pairs: &[(&str, &str)]| {
+        Some(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(match_route("/applications", "/applications"), params(&[]));
+    assert_eq!(
+        match_route("/applications/{id}", "/applications/X"),
+        params(&[("id", "X")])
+    );
+    assert_eq!(match_route("/applications/{id}", "/applications"), None);
+    assert_eq!(match_route("/applications/{id}", "/applications/"), None);
+    assert_eq!(match_route("/applications", "/applications/X"), None);
+    assert_eq!(
+        match_route("/docs/{proxy+}", "/docs/a/b.css"),
+        params(&[("proxy", "a/b.css")])
+    );
+    assert_eq!(match_route("/docs/{proxy+}", "/docs"), None);
+    assert_eq!(route("/applications/X/feedback/Y").0.name, "feedback");
+    assert_eq!(route("/docs/index.css").0.name, "health");
+}
+
+/// The application, its feedback and its rejection with the ids the event files use.
+async fn seed(api: &TestApi) {
+    let user = UserId::parse(USER).unwrap();
+    let application_id: Id = APPLICATION.parse().unwrap();
+    let now = Timestamp::now();
+    let application = NewApplication::parse(json!({
+        "company": "Globex", "role": "Platform Engineer", "tags": ["rust"]
+    }))
+    .unwrap()
+    .into_application(application_id, now);
+    let written = api
+        .state
+        .store
+        .create_application(&user, &application, None)
+        .await
+        .unwrap();
+    assert!(matches!(written, WriteOutcome::Written));
+
+    let feedback = Feedback::parse_new(
+        json!({"stage": "phone_screen", "rating": 3, "comments": "friendly"}),
+        FEEDBACK.parse().unwrap(),
+        application_id,
+        now,
+    )
+    .unwrap();
+    seed_child(api, &user, application_id, &feedback).await;
+    let rejection = Rejection::parse_new(
+        json!({"category": "no_feedback"}),
+        REJECTION.parse().unwrap(),
+        application_id,
+        now,
+    )
+    .unwrap();
+    seed_child(api, &user, application_id, &rejection).await;
+}
+
+async fn seed_child<T: ChildResource>(api: &TestApi, user: &UserId, application: Id, child: &T) {
+    let written = api
+        .state
+        .store
+        .create_child(user, application, child, None)
+        .await
+        .unwrap();
+    assert!(matches!(written, WriteOutcome::Written));
+}
+
+/// The event file, checked for what API Gateway would have sent for its path.
+fn read_event(name: &str) -> (String, &'static Function) {
+    let path = events_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("events/{name}.json is missing or unreadable: {error}"));
+    let event: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|error| panic!("events/{name}.json is not JSON: {error}"));
+    assert_eq!(
+        event["version"], "2.0",
+        "{name}: an HTTP API payload v2 event"
+    );
+    let raw_path = event["rawPath"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: rawPath"));
+    let (function, template, params) = route(raw_path);
+    assert!(
+        name.starts_with(&format!("{}-", function.name)),
+        "{name}: {raw_path} is served by the {} function",
+        function.name
+    );
+    let route_key = format!("ANY {template}");
+    assert_eq!(event["routeKey"], route_key.as_str(), "{name}: routeKey");
+    let context = &event["requestContext"];
+    assert_eq!(context["routeKey"], route_key.as_str(), "{name}");
+    assert_eq!(context["stage"], "$default", "{name}");
+    assert_eq!(context["http"]["path"], raw_path, "{name}");
+    let expected_params: serde_json::Map<String, Value> = params
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let given_params = event
+        .get("pathParameters")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    assert_eq!(
+        given_params,
+        Value::Object(expected_params),
+        "{name}: pathParameters"
+    );
+    assert!(
+        event["headers"]["host"].is_string(),
+        "{name}: a host header"
+    );
+    (text, function)
+}
+
+#[tokio::test]
+async fn every_event_file_gets_its_status_from_its_function() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(events_dir())
+        .expect("events/ at the workspace root")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let listed: BTreeSet<String> = EXPECTED
+        .iter()
+        .map(|(name, _)| format!("{name}.json"))
+        .collect();
+    assert_eq!(
+        on_disk, listed,
+        "events/ holds exactly the files this test replays"
+    );
+    // Every file is read and checked before anything is sent.
+    let events: Vec<_> = EXPECTED
+        .iter()
+        .map(|(name, status)| {
+            let (text, function) = read_event(name);
+            (*name, *status, text, function)
+        })
+        .collect();
+    let covered: BTreeSet<&str> = events.iter().map(|(_, _, _, f)| f.name).collect();
+    assert_eq!(
+        covered.len(),
+        FUNCTIONS.len(),
+        "every function has an event"
+    );
+
+    let api = TestApi::new().await;
+    seed(&api).await;
+    for (name, status, text, function) in events {
+        let request = lambda_http::request::from_str(&text)
+            .unwrap_or_else(|error| panic!("events/{name}.json is not an HTTP API event: {error}"));
+
+        let claims = request
+            .extensions()
+            .get::<RequestContext>()
+            .and_then(sub_claim);
+        if function.public {
+            assert_eq!(claims, None, "{name}: a public route carries no authorizer");
+        } else {
+            assert_eq!(claims, Some(USER), "{name}: the caller is {USER}");
+        }
+
+        let (parts, body) = request.into_parts();
+        let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+        let response = (function.router)(api.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let got = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(
+            got,
+            status,
+            "events/{name}.json through the {} function; body: {}",
+            function.name,
+            String::from_utf8_lossy(&body)
+        );
+    }
+}
