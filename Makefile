@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help deps dev test fmt lint unit lint-template package bench bench-smoke clean
+.PHONY: help deps dev test fmt lint unit lint-template package bench bench-smoke openapi fuzz test-browser clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,3 +46,6 @@ test: fmt lint unit ## Every check CI runs
 
 clean: ## Remove build output (keeps .dynamodb data)
 	$(CARGO) clean
+
+openapi: ## Regenerate docs/openapi.json from the code
+	UPDATE_OPENAPI=1 $(CARGO) test -q -p integration-tests --test system the_committed_openapi_document_is_the_generated_one

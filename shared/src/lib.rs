@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod identity;
 pub mod keys;
+pub mod openapi;
 pub mod store;
 pub mod table;
 pub mod telemetry;

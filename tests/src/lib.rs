@@ -131,6 +131,10 @@ impl TestApi {
         shared::table::create_if_missing(state.store.client(), &table)
             .await
             .expect("test table created");
+        Self::over(state, table)
+    }
+
+    fn over(state: ApiState, table: String) -> Self {
         Self {
             app: dev_server::app(state.clone(), TEST_JWT_SECRET),
             client: state.store.client().clone(),
@@ -139,10 +143,18 @@ impl TestApi {
         }
     }
 
-    /// The same API with its database at a closed port: every call fails to connect.
-    pub async fn unreachable_database() -> ApiState {
-        let port = free_port();
-        ApiState::from_config(&config_for(&format!("http://127.0.0.1:{port}"), "none")).await
+    /// The API with its database at a closed port: every call fails to connect.
+    pub async fn with_unreachable_database() -> Self {
+        let endpoint = format!("http://127.0.0.1:{}", free_port());
+        let state = ApiState::from_config(&config_for(&endpoint, "unreachable")).await;
+        Self::over(state, "unreachable".to_owned())
+    }
+
+    /// The API against a DynamoDB Local that has no such table.
+    pub async fn with_missing_table() -> Self {
+        let table = format!("missing-{}", Id::generate());
+        let state = ApiState::from_config(&config_for(dynamodb_local().await, &table)).await;
+        Self::over(state, table)
     }
 
     pub fn user(&self) -> User {

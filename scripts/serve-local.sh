@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sourced by the checks that need a running API: starts an in-memory DynamoDB Local and the
+# dev server on free ports, exports API_URL and TOKEN, and stops both when the caller exits.
+# Usage: source scripts/serve-local.sh
+set -euo pipefail
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+jar=$(scripts/dynamodb-local.sh)
+cargo build --quiet -p dev-server
+_serve_dir=$(mktemp -d)
+_ddb_port=$(free_port)
+java -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
+  -port "$_ddb_port" -inMemory -sharedDb -disableTelemetry >"$_serve_dir/dynamodb.log" 2>&1 &
+_ddb_pid=$!
+_api_port=$(free_port)
+PORT=$_api_port TABLE_NAME=checks AWS_REGION=us-east-1 \
+  AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$_ddb_port" \
+  target/debug/dev-server >"$_serve_dir/dev-server.log" 2>&1 &
+_api_pid=$!
+_stop_local() {
+  kill "$_api_pid" "$_ddb_pid" 2>/dev/null || true
+  wait "$_api_pid" "$_ddb_pid" 2>/dev/null || true
+  rm -rf "$_serve_dir"
+}
+trap _stop_local EXIT
+
+export API_URL="http://127.0.0.1:$_api_port"
+for _ in $(seq 1 150); do
+  if curl -fsS "$API_URL/health" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$_api_pid" 2>/dev/null; then
+    echo "dev server failed to start:" >&2; cat "$_serve_dir/dev-server.log" >&2; exit 1
+  fi
+  sleep 0.2
+done
+curl -fsS "$API_URL/health" >/dev/null || { echo "dev server did not answer at $API_URL" >&2; exit 1; }
+TOKEN=$(target/debug/dev-server token "checks-$(date +%s%N)")
+export TOKEN

@@ -1,0 +1,175 @@
+//! The system routes, the OpenAPI document, and how every route behaves when the database fails.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use integration_tests::TestApi;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn health_answers_without_the_database() {
+    let api = TestApi::with_unreachable_database().await;
+    let reply = api.get("/health").send().await.expect(200);
+    assert_eq!(
+        reply.body,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+}
+
+#[tokio::test]
+async fn db_check_reports_connected_only_when_the_table_answers() {
+    let api = TestApi::new().await;
+    let reply = api.get("/db-check").send().await.expect(200);
+    assert_eq!(reply.body["db"], "connected");
+    assert!(reply.body["latency_ms"].is_u64());
+
+    let missing = TestApi::with_missing_table().await;
+    let reply = missing.get("/db-check").send().await.expect_problem(503);
+    assert!(reply.header("retry-after").is_some());
+
+    let unreachable = TestApi::with_unreachable_database().await;
+    let started = Instant::now();
+    let reply = unreachable
+        .get("/db-check")
+        .send()
+        .await
+        .expect_problem(503);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the contract's bound: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(reply.body["type"], "/problems/unavailable");
+}
+
+#[tokio::test]
+async fn every_route_answers_503_with_retry_after_when_the_database_is_unreachable() {
+    let api = TestApi::with_unreachable_database().await;
+    let user = api.user();
+    let app = shared::domain::Id::generate();
+    let child = shared::domain::Id::generate();
+    let mut calls = vec![
+        api.get("/applications"),
+        api.post("/applications")
+            .json(json!({"company": "a", "role": "b"})),
+        api.post("/applications")
+            .header("idempotency-key", "k")
+            .json(json!({"company": "a", "role": "b"})),
+        api.get(&format!("/applications/{app}")),
+        api.patch(&format!("/applications/{app}"))
+            .json(json!({"notes": "n"})),
+        api.put(&format!("/applications/{app}"))
+            .json(json!({"status": "offer"})),
+        api.delete(&format!("/applications/{app}")),
+    ];
+    for collection in ["feedback", "rejections"] {
+        let base = format!("/applications/{app}/{collection}");
+        calls.push(api.get(&base));
+        calls.push(api.post(&base).json(json!({})));
+        calls.push(api.get(&format!("{base}/{child}")));
+        calls.push(
+            api.patch(&format!("{base}/{child}"))
+                .json(json!({"stage": "other"})),
+        );
+        calls.push(api.delete(&format!("{base}/{child}")));
+    }
+    for call in calls {
+        // A hang guard, not a benchmark: the SDK's own timeouts answer well within it.
+        let reply = tokio::time::timeout(Duration::from_secs(10), call.user(&user).send())
+            .await
+            .expect("no hang")
+            .expect_problem(503);
+        assert_eq!(reply.header("retry-after"), Some("1"));
+        assert_eq!(reply.body["type"], "/problems/unavailable");
+        let text = String::from_utf8_lossy(&reply.raw);
+        assert!(
+            !text.contains("dispatch") && !text.contains("127.0.0.1"),
+            "no internals: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route_of_every_function() {
+    let api = TestApi::new().await;
+    let reply = api.get("/openapi.json").send().await.expect(200);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let doc = reply.body;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    let served: BTreeSet<String> = dev_server::functions(api.state.clone())
+        .iter()
+        .flat_map(|f| f.routes.iter())
+        .filter(|route| !route.contains('+')) // Swagger UI's own assets
+        .map(|route| route.to_string())
+        .collect();
+    assert_eq!(documented, served);
+    let secured = |path: &str, method: &str| doc["paths"][path][method]["security"].is_array();
+    assert!(secured("/applications", "post"));
+    assert!(!secured("/health", "get"));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let item = &doc["paths"]["/applications/{id}/feedback/{feedback_id}"];
+    for method in ["get", "put", "patch", "delete"] {
+        assert!(item[method].is_object(), "{method}");
+        assert!(
+            item[method]["responses"]["404"]["content"]["application/problem+json"].is_object()
+        );
+    }
+    let rating = &doc["components"]["schemas"]["FeedbackCreate"]["properties"]["rating"];
+    assert_eq!(
+        (rating["minimum"].as_u64(), rating["maximum"].as_u64()),
+        (Some(1), Some(5))
+    );
+    let stage = &doc["components"]["schemas"]["InterviewStage"]["enum"];
+    assert_eq!(stage.as_array().unwrap().len(), 10);
+}
+
+#[tokio::test]
+async fn the_committed_openapi_document_is_the_generated_one() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
+    let generated = shared::openapi::document_json();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/openapi.json differs from the API's document: run `make openapi` and review the diff"
+    );
+    let parsed: Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(parsed["info"]["title"], "Feedback Tracker API");
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_with_its_assets_and_our_document() {
+    let api = TestApi::new().await;
+    let page = api.get("/docs").send().await.expect(200);
+    let html = String::from_utf8_lossy(&page.raw);
+    assert!(html.contains("swagger-ui") && html.contains("<base href=\"/docs/\">"));
+    for asset in [
+        "swagger-ui.css",
+        "swagger-ui-bundle.js",
+        "swagger-ui-standalone-preset.js",
+        "index.css",
+    ] {
+        let reply = api.get(&format!("/docs/{asset}")).send().await.expect(200);
+        assert!(reply.raw.len() > 100, "{asset}");
+    }
+    let init = api
+        .get("/docs/swagger-initializer.js")
+        .send()
+        .await
+        .expect(200);
+    let script = String::from_utf8_lossy(&init.raw);
+    assert!(script.contains("\"/openapi.json\""), "{script}");
+    assert!(!script.contains("petstore"));
+    api.get("/docs/nothing-here.js")
+        .send()
+        .await
+        .expect_problem(404);
+    // No asset points outside the server.
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}
