@@ -42,7 +42,13 @@ bench: deps ## Benchmarks: cold start, handler overhead, throughput, capacity, s
 bench-smoke: deps ## The benchmark harness once with tiny counts (keeps it from rotting)
 	@scripts/bench.sh --smoke
 
-test: fmt lint unit ## Every check CI runs
+fuzz: deps ## Schemathesis from the OpenAPI document against the dev server (tools in .venv-fuzz)
+	@scripts/schemathesis.sh
+
+test-browser: deps ## Headless Chromium opens /docs; installs Debian's chromium if missing
+	@scripts/browser-check.sh
+
+test: fmt lint unit fuzz ## Every check CI runs (.ci/run adds test-browser and package)
 
 clean: ## Remove build output (keeps .dynamodb data)
 	$(CARGO) clean

@@ -44,9 +44,12 @@ try {
   await page.click('.modal-ux button.btn-done');
   const operation = page.locator('#operations-applications-list_applications');
   await operation.locator('.opblock-summary').click();
-  await operation.locator('button.try-out__btn').click();
+  // "Try it out" is on by default (tryItOutEnabled); press it only if it is not.
+  if (!(await operation.locator('button.execute').isVisible())) {
+    await operation.locator('button.try-out__btn').click();
+  }
   await operation.locator('button.execute').click();
-  const status = operation.locator('.live-responses-table .response-col_status').first();
+  const status = operation.locator('.live-responses-table tr.response .response-col_status').first();
   await status.waitFor({ timeout: 15000 });
   const code = (await status.textContent()).trim();
   if (code !== '200') fail(`"Try it out" on GET /applications answered ${code}`);
