@@ -101,7 +101,7 @@ pub struct ApplicationCreate {
     #[schema(
         max_length = 2048,
         format = "uri",
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,4})?([/?#][!-~]*)?$"
     )]
     job_url: Option<String>,
     #[schema(max_length = 200)]

@@ -167,12 +167,51 @@ impl FromJson for WebUrl {
             return Err(format!("must be at most {} characters", Self::MAX_LEN));
         }
         let url = url::Url::parse(raw).map_err(|_| MESSAGE.to_owned())?;
-        if matches!(url.scheme(), "http" | "https") && url.has_host() {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(MESSAGE.to_owned())
+        if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+            return Err(MESSAGE.to_owned());
+        }
+        let normalized = rfc3986(&url);
+        if normalized.chars().count() > Self::MAX_LEN {
+            return Err(format!("must be at most {} characters", Self::MAX_LEN));
+        }
+        Ok(Self(normalized))
+    }
+}
+
+/// The URL as a strict RFC 3986 URI: the WHATWG serialization (scheme and host lower-cased,
+/// non-ASCII encoded) with every character RFC 3986 does not allow in the path, query or
+/// fragment percent-encoded too (WHATWG leaves some, such as `{` or a second `#`).
+fn rfc3986(url: &url::Url) -> String {
+    fn encode_part(part: &str, also_allowed: &str, out: &mut String) {
+        let bytes = part.as_bytes();
+        for (index, ch) in part.char_indices() {
+            let allowed = ch.is_ascii_alphanumeric()
+                || "-._~!$&'()*+,;=:@".contains(ch)
+                || also_allowed.contains(ch)
+                || (ch == '%'
+                    && bytes.get(index + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(index + 2).is_some_and(u8::is_ascii_hexdigit));
+            if allowed {
+                out.push(ch);
+            } else {
+                let mut buffer = [0; 4];
+                for byte in ch.encode_utf8(&mut buffer).bytes() {
+                    out.push_str(&format!("%{byte:02X}"));
+                }
+            }
         }
     }
+    let mut out = url[..url::Position::BeforePath].to_owned();
+    encode_part(url.path(), "/", &mut out);
+    if let Some(query) = url.query() {
+        out.push('?');
+        encode_part(query, "/?", &mut out);
+    }
+    if let Some(fragment) = url.fragment() {
+        out.push('#');
+        encode_part(fragment, "/?", &mut out);
+    }
+    out
 }
 
 /// An ISO 4217 currency code, upper-case (input is accepted in any case).
@@ -382,6 +421,22 @@ mod tests {
         assert!(WebUrl::from_json(&json!("ftp://example.com")).is_err());
         assert!(WebUrl::from_json(&json!("/relative")).is_err());
         assert!(WebUrl::from_json(&json!("javascript:alert(1)")).is_err());
+        let normalized = WebUrl::from_json(&json!("HTTp://C.Dg6.JWh.j-yA.b.0f0kFcx#N{")).unwrap();
+        assert_eq!(
+            normalized.into_string(),
+            "http://c.dg6.jwh.j-ya.b.0f0kfcx/#N%7B"
+        );
+        let encoded = WebUrl::from_json(&json!("https://a.example/p a/{x}?q=|&r=%zz#f#g")).unwrap();
+        assert_eq!(
+            encoded.into_string(),
+            "https://a.example/p%20a/%7Bx%7D?q=%7C&r=%25zz#f%23g"
+        );
+        let kept =
+            WebUrl::from_json(&json!("https://jobs.example.com/42?ref=li&x=%41#top")).unwrap();
+        assert_eq!(
+            kept.into_string(),
+            "https://jobs.example.com/42?ref=li&x=%41#top"
+        );
         let long = format!("https://example.com/{}", "a".repeat(2048));
         assert!(WebUrl::from_json(&json!(long)).is_err());
     }

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
 };
 
+use super::children::{ConditionFailureItem, missing_or_stale};
 use super::{
     Expr, IdempotentRequest, Item, Store, StoredResponse, WriteOutcome, classify, from_item,
     key_of, key_to_item, string, to_attribute, to_item,
@@ -404,15 +405,11 @@ impl Store {
             Err(SdkError::ServiceError(service))
                 if service.err().is_conditional_check_failed_exception() =>
             {
-                let exists = match service.into_err() {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item.is_some(),
-                    _ => false,
-                };
-                return Err(if exists {
-                    ApiError::PreconditionFailed
-                } else {
-                    ApiError::NotFound
-                });
+                return Err(missing_or_stale(
+                    service
+                        .into_err()
+                        .is_conditional_check_failed_exception_with_item(),
+                ));
             }
             Err(error) => return Err(classify(error)),
         }

@@ -263,7 +263,7 @@ pub(crate) fn missing_or_stale(item_existed: bool) -> ApiError {
 }
 
 /// Whether a conditional-check failure carried the old item.
-trait ConditionFailureItem {
+pub(crate) trait ConditionFailureItem {
     fn is_conditional_check_failed_exception_with_item(&self) -> bool;
 }
 
