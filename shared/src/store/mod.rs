@@ -141,3 +141,58 @@ pub(crate) fn key_to_item(key: &crate::cursor::ResumeKey) -> Item {
         .map(|(name, value)| (name.clone(), string(value.clone())))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_sdk_dynamodb::types::error::{
+        InternalServerError, ProvisionedThroughputExceededException, ResourceNotFoundException,
+    };
+    use aws_smithy_types::body::SdkBody;
+
+    fn service_error(error: GetItemError, status: u16) -> SdkError<GetItemError, HttpResponse> {
+        let response = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+        SdkError::service_error(error, response)
+    }
+
+    fn meta(code: &str) -> aws_sdk_dynamodb::error::ErrorMetadata {
+        aws_sdk_dynamodb::error::ErrorMetadata::builder()
+            .code(code)
+            .build()
+    }
+
+    #[test]
+    fn throttling_outages_and_a_missing_table_are_503() {
+        // As the SDK deserialises them: the error code is in the metadata.
+        let throttled = ProvisionedThroughputExceededException::builder()
+            .meta(meta("ProvisionedThroughputExceededException"))
+            .build();
+        let internal = InternalServerError::builder()
+            .meta(meta("InternalServerError"))
+            .build();
+        let missing = ResourceNotFoundException::builder()
+            .meta(meta("ResourceNotFoundException"))
+            .build();
+        let cases = [
+            service_error(
+                GetItemError::ProvisionedThroughputExceededException(throttled),
+                400,
+            ),
+            service_error(GetItemError::InternalServerError(internal), 500),
+            service_error(GetItemError::ResourceNotFoundException(missing), 400),
+            service_error(GetItemError::generic(meta("ThrottlingException")), 400),
+        ];
+        for error in cases {
+            assert_eq!(classify(error), ApiError::Unavailable);
+        }
+        let timeout: SdkError<GetItemError, HttpResponse> = SdkError::timeout_error("too slow");
+        assert_eq!(classify(timeout), ApiError::Unavailable);
+    }
+
+    #[test]
+    fn other_service_errors_are_500() {
+        let unknown = GetItemError::generic(meta("ValidationException"));
+        assert_eq!(classify(service_error(unknown, 400)), ApiError::Internal);
+    }
+}
