@@ -105,6 +105,18 @@ pub fn app(state: ApiState, jwt_secret: &str) -> Router {
 }
 
 async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let started = std::time::Instant::now();
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let response = route(&gateway, request).await;
+    tracing::info!(
+        "{method} {path} -> {} ({} ms)",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    response
+}
+
+async fn route(gateway: &Gateway, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let Some((function, route)) = gateway.functions.iter().find_map(|function| {
         function
