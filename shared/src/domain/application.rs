@@ -213,65 +213,53 @@ pub struct ApplicationPatch {
     pub plain: Vec<FieldChange>,
 }
 
-fn to_value<T: Serialize>(value: T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-fn push_change<T: Serialize>(changes: &mut Vec<FieldChange>, name: &'static str, patch: Patch<T>) {
-    match patch {
-        Patch::Absent => {}
-        Patch::Null => changes.push(FieldChange::remove(name)),
-        Patch::Value(value) => changes.push(FieldChange::set(name, to_value(value))),
-    }
-}
-
 impl ApplicationPatch {
     pub fn parse(body: Value) -> Result<Self, ApiError> {
         let mut r = ObjectReader::new(body)?;
         let mut plain = Vec::new();
         let company = r.patch::<Company>("company", false);
-        push_change(&mut plain, "company", map(company, Text::into_string));
+        FieldChange::push(&mut plain, "company", company.map(Text::into_string));
         let role = r.patch::<Role>("role", false);
-        push_change(&mut plain, "role", map(role, Text::into_string));
+        FieldChange::push(&mut plain, "role", role.map(Text::into_string));
         let status = match r.patch::<Status>("status", false) {
             Patch::Value(status) => Some(status),
             _ => None,
         };
         let applied_date = r.patch::<NaiveDate>("applied_date", true);
         let job_url = r.patch::<WebUrl>("job_url", true);
-        push_change(&mut plain, "job_url", map(job_url, WebUrl::into_string));
-        push_change(
+        FieldChange::push(&mut plain, "job_url", job_url.map(WebUrl::into_string));
+        FieldChange::push(
             &mut plain,
             "location",
             non_empty_patch(r.patch::<Location>("location", true)),
         );
-        push_change(
+        FieldChange::push(
             &mut plain,
             "work_mode",
             r.patch::<WorkMode>("work_mode", true),
         );
-        push_change(
+        FieldChange::push(
             &mut plain,
             "source",
             non_empty_patch(r.patch::<Source>("source", true)),
         );
-        let salary_min = map(r.patch::<Salary>("salary_min", true), Salary::get);
-        let salary_max = map(r.patch::<Salary>("salary_max", true), Salary::get);
+        let salary_min = r.patch::<Salary>("salary_min", true).map(Salary::get);
+        let salary_max = r.patch::<Salary>("salary_max", true).map(Salary::get);
         let currency = r.patch::<Currency>("salary_currency", true);
-        push_change(
+        FieldChange::push(
             &mut plain,
             "salary_currency",
-            map(currency, Currency::into_string),
+            currency.map(Currency::into_string),
         );
         if let Some(tags) = list_patch(r.patch::<Tags>("tags", true)) {
             plain.push(FieldChange::set("tags", json!(tags)));
         }
-        push_change(
+        FieldChange::push(
             &mut plain,
             "notes",
             non_empty_patch(r.patch::<Notes>("notes", true)),
         );
-        push_change(
+        FieldChange::push(
             &mut plain,
             "follow_up_on",
             r.patch::<NaiveDate>("follow_up_on", true),
@@ -304,18 +292,10 @@ impl ApplicationPatch {
     /// Every field change except `status`, which the store writes with its history entry.
     pub fn field_changes(&self) -> Vec<FieldChange> {
         let mut changes = self.plain.clone();
-        push_change(&mut changes, "applied_date", self.applied_date.clone());
-        push_change(&mut changes, "salary_min", self.salary_min.clone());
-        push_change(&mut changes, "salary_max", self.salary_max.clone());
+        FieldChange::push(&mut changes, "applied_date", self.applied_date.clone());
+        FieldChange::push(&mut changes, "salary_min", self.salary_min.clone());
+        FieldChange::push(&mut changes, "salary_max", self.salary_max.clone());
         changes
-    }
-}
-
-fn map<T, U>(patch: Patch<T>, f: impl FnOnce(T) -> U) -> Patch<U> {
-    match patch {
-        Patch::Absent => Patch::Absent,
-        Patch::Null => Patch::Null,
-        Patch::Value(value) => Patch::Value(f(value)),
     }
 }
 

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::input::{ObjectReader, Patch};
+use super::input::ObjectReader;
 use super::{FieldChange, Id, Status, Timestamp, Versioned};
 use crate::error::ApiError;
 use crate::keys::ChildKind;
@@ -29,22 +29,6 @@ pub trait ChildResource:
     fn id(&self) -> Id;
 
     fn created_at(&self) -> Timestamp;
-}
-
-/// Turns one patch field into a change: a value, or `None` to clear.
-pub(crate) fn change<T: Serialize>(
-    changes: &mut Vec<FieldChange>,
-    name: &'static str,
-    patch: Patch<T>,
-) {
-    match patch {
-        Patch::Absent => {}
-        Patch::Null => changes.push(FieldChange::remove(name)),
-        Patch::Value(value) => changes.push(FieldChange::set(
-            name,
-            serde_json::to_value(value).unwrap_or(Value::Null),
-        )),
-    }
 }
 
 /// Ends a patch read: an empty object is an error, like any invalid field.

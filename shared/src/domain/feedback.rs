@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::child::{ChildResource, change, finish_patch};
-use super::input::{ObjectReader, Patch};
+use super::child::{ChildResource, finish_patch};
+use super::input::ObjectReader;
 use super::values::{
     Id, OptionalText, Rating, TextList, Timestamp, name_enum, non_empty, non_empty_patch,
 };
@@ -104,28 +104,24 @@ impl ChildResource for Feedback {
     fn parse_patch(body: Value) -> Result<Vec<FieldChange>, ApiError> {
         let mut r = ObjectReader::new(body)?;
         let mut changes = Vec::new();
-        change(
+        FieldChange::push(
             &mut changes,
             "feedback_date",
             r.patch::<NaiveDate>("feedback_date", true),
         );
-        change(
+        FieldChange::push(
             &mut changes,
             "stage",
             r.patch::<InterviewStage>("stage", true),
         );
-        change(
+        FieldChange::push(
             &mut changes,
             "interviewer",
             non_empty_patch(r.patch::<Interviewer>("interviewer", true)),
         );
-        let rating = match r.patch::<Rating>("rating", true) {
-            Patch::Value(rating) => Patch::Value(rating.get()),
-            Patch::Null => Patch::Null,
-            Patch::Absent => Patch::Absent,
-        };
-        change(&mut changes, "rating", rating);
-        change(
+        let rating = r.patch::<Rating>("rating", true).map(Rating::get);
+        FieldChange::push(&mut changes, "rating", rating);
+        FieldChange::push(
             &mut changes,
             "comments",
             non_empty_patch(r.patch::<Comments>("comments", true)),

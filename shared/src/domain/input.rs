@@ -30,6 +30,14 @@ impl<T> Patch<T> {
         matches!(self, Self::Absent)
     }
 
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Self::Absent => Patch::Absent,
+            Self::Null => Patch::Null,
+            Self::Value(value) => Patch::Value(f(value)),
+        }
+    }
+
     /// The value the field will have if given (`None` when nulled), or `None` when left out.
     pub fn given(&self) -> Option<Option<&T>> {
         match self {

@@ -38,4 +38,20 @@ impl FieldChange {
     pub fn remove(name: &'static str) -> Self {
         Self { name, value: None }
     }
+
+    /// Adds what a patch field asks for to `changes`: a new value, a removal, or nothing.
+    pub fn push<T: serde::Serialize>(
+        changes: &mut Vec<Self>,
+        name: &'static str,
+        patch: input::Patch<T>,
+    ) {
+        match patch {
+            input::Patch::Absent => {}
+            input::Patch::Null => changes.push(Self::remove(name)),
+            input::Patch::Value(value) => changes.push(Self::set(
+                name,
+                serde_json::to_value(value).unwrap_or(Value::Null),
+            )),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::child::{ChildResource, change, finish_patch};
+use super::child::{ChildResource, finish_patch};
 use super::input::ObjectReader;
 use super::values::{
     Id, OptionalText, TextList, Timestamp, list_patch, name_enum, non_empty, non_empty_patch,
@@ -110,17 +110,17 @@ impl ChildResource for Rejection {
     fn parse_patch(body: Value) -> Result<Vec<FieldChange>, ApiError> {
         let mut r = ObjectReader::new(body)?;
         let mut changes = Vec::new();
-        change(
+        FieldChange::push(
             &mut changes,
             "rejected_date",
             r.patch::<NaiveDate>("rejected_date", true),
         );
-        change(
+        FieldChange::push(
             &mut changes,
             "stage",
             r.patch::<RejectionStage>("stage", true),
         );
-        change(
+        FieldChange::push(
             &mut changes,
             "category",
             r.patch::<RejectionCategory>("category", true),
@@ -128,7 +128,7 @@ impl ChildResource for Rejection {
         if let Some(reasons) = list_patch(r.patch::<Reasons>("reasons", true)) {
             changes.push(FieldChange::set("reasons", Value::from(reasons)));
         }
-        change(
+        FieldChange::push(
             &mut changes,
             "notes",
             non_empty_patch(r.patch::<RejectionNotes>("notes", true)),

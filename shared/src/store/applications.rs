@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, DeleteRequest, Put, ReturnValue,
+    AttributeValue, ConditionCheck, DeleteRequest, ReturnValue,
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
 };
 
@@ -60,17 +60,7 @@ impl Store {
             string(applications_gsi_sk(application.id)),
         );
         item.insert("type".to_owned(), string("application"));
-        let mut expr = Expr::default();
-        let pk = expr.name(PK);
-        expr.condition(format!("attribute_not_exists({pk})"));
-        let put = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .build()
-            .map_err(|_| ApiError::Internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.put_new(item)
     }
 
     /// A check that the application exists and is not being deleted, for a transaction that

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 
 use super::applications::ListPage;
@@ -38,17 +38,7 @@ impl Store {
         let mut item = to_item(child)?;
         item.extend(self.child_key::<T>(user, application, child.id()));
         item.insert("type".to_owned(), string(T::COLLECTION));
-        let mut expr = Expr::default();
-        let pk = expr.name(PK);
-        expr.condition(format!("attribute_not_exists({pk})"));
-        let put = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .build()
-            .map_err(|_| ApiError::Internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.put_new(item)
     }
 
     /// Writes a new child together with its parent's condition — the parent must exist and not

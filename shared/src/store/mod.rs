@@ -12,7 +12,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -45,6 +45,21 @@ impl Store {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// A `Put` of a new item: it fails if an item with the same key exists.
+    pub(crate) fn put_new(&self, item: Item) -> Result<TransactWriteItem, ApiError> {
+        let mut expr = Expr::default();
+        let pk = expr.name(crate::keys::PK);
+        expr.condition(format!("attribute_not_exists({pk})"));
+        let put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .build()
+            .map_err(|_| ApiError::Internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Whether the table answers: a `DescribeTable` (used by `/db-check`).
