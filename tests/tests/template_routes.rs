@@ -1,0 +1,287 @@
+//! The routes `template.yaml` gives API Gateway are exactly the routes each function crate
+//! serves (`<crate>::ROUTES`), every function is built and run the same way, and only the health
+//! function's routes skip the JWT authorizer.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde_norway::Value;
+
+/// Every function crate under `functions/` and the API Gateway path templates it serves.
+const CRATES: &[(&str, &[&str])] = &[
+    ("applications", applications::ROUTES),
+    ("feedback", feedback::ROUTES),
+    ("rejections", rejections::ROUTES),
+    ("health", health::ROUTES),
+];
+
+/// The crate whose routes are public.
+const PUBLIC_CRATE: &str = "health";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(root().join("template.yaml"))
+        .expect("template.yaml at the workspace root");
+    serde_norway::from_str(&text).expect("template.yaml is YAML")
+}
+
+/// `!Ref Name` (or `{Ref: Name}`) → `Name`.
+fn reference(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        Value::Mapping(_) => value.get("Ref").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The `AWS::Serverless::Function` resources, by logical id.
+fn functions(template: &Value) -> BTreeMap<String, &Value> {
+    template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, resource)| resource["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, resource)| (name.as_str().unwrap().to_owned(), resource))
+        .collect()
+}
+
+/// The crate folder a function's `CodeUri` points to (`functions/<crate>`).
+fn crate_of(name: &str, function: &Value) -> String {
+    let uri = function["Properties"]["CodeUri"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: CodeUri is a plain path"));
+    let folder = uri
+        .trim_start_matches("./")
+        .trim_end_matches('/')
+        .strip_prefix("functions/")
+        .unwrap_or_else(|| panic!("{name}: CodeUri {uri} is not under functions/"));
+    assert!(
+        !folder.is_empty() && !folder.contains('/'),
+        "{name}: CodeUri {uri} names one crate folder"
+    );
+    folder.to_owned()
+}
+
+fn crate_routes(folder: &str) -> &'static [&'static str] {
+    CRATES
+        .iter()
+        .find(|(name, _)| *name == folder)
+        .unwrap_or_else(|| panic!("functions/{folder} is not listed in this test's CRATES"))
+        .1
+}
+
+/// One `HttpApi` event of a function.
+struct Route {
+    function: String,
+    event: String,
+    path: String,
+    method: String,
+    api: Option<String>,
+    authorizer: Option<String>,
+}
+
+fn routes(template: &Value) -> Vec<Route> {
+    let mut routes = Vec::new();
+    for (name, function) in functions(template) {
+        let events = function["Properties"]["Events"]
+            .as_mapping()
+            .unwrap_or_else(|| panic!("{name}: Events"));
+        for (event_name, event) in events {
+            let event_name = event_name.as_str().unwrap().to_owned();
+            assert_eq!(
+                event["Type"].as_str(),
+                Some("HttpApi"),
+                "{name}.{event_name}: every event is an HttpApi route"
+            );
+            let properties = &event["Properties"];
+            routes.push(Route {
+                function: name.clone(),
+                path: properties["Path"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{name}.{event_name}: Path"))
+                    .to_owned(),
+                method: properties["Method"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{name}.{event_name}: Method"))
+                    .to_owned(),
+                api: reference(&properties["ApiId"]).map(str::to_owned),
+                authorizer: properties["Auth"]["Authorizer"].as_str().map(str::to_owned),
+                event: event_name,
+            });
+        }
+    }
+    routes
+}
+
+/// The folders under `functions/` that hold a crate.
+fn function_folders() -> BTreeSet<String> {
+    std::fs::read_dir(root().join("functions"))
+        .expect("functions/")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.join("Cargo.toml").is_file())
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn one_function_per_crate_folder() {
+    let template = template();
+    let mut seen = BTreeMap::new();
+    for (name, function) in functions(&template) {
+        let folder = crate_of(&name, function);
+        if let Some(other) = seen.insert(folder.clone(), name.clone()) {
+            panic!("functions/{folder} is deployed twice: {other} and {name}");
+        }
+    }
+    let deployed: BTreeSet<String> = seen.into_keys().collect();
+    assert_eq!(
+        deployed,
+        function_folders(),
+        "template.yaml has one function per folder under functions/"
+    );
+    let listed: BTreeSet<String> = CRATES.iter().map(|(name, _)| (*name).to_owned()).collect();
+    assert_eq!(
+        listed,
+        function_folders(),
+        "CRATES lists every function crate"
+    );
+}
+
+#[test]
+fn each_function_gets_exactly_the_routes_its_crate_serves() {
+    let template = template();
+    let mut declared: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut functions_by_name = BTreeMap::new();
+    for (name, function) in functions(&template) {
+        functions_by_name.insert(name.clone(), crate_of(&name, function));
+    }
+    for route in routes(&template) {
+        let folder = &functions_by_name[&route.function];
+        assert_eq!(
+            route.method, "ANY",
+            "{}.{}: every method goes to the function, which answers 405 itself",
+            route.function, route.event
+        );
+        assert_eq!(
+            route.api.as_deref(),
+            Some("HttpApi"),
+            "{}.{}: ApiId is !Ref HttpApi (without it SAM makes an API with no authorizer)",
+            route.function,
+            route.event
+        );
+        assert!(
+            declared.insert((folder.clone(), route.path.clone())),
+            "{} {} is declared twice",
+            folder,
+            route.path
+        );
+    }
+    let served: BTreeSet<(String, String)> = functions_by_name
+        .values()
+        .flat_map(|folder| {
+            crate_routes(folder)
+                .iter()
+                .map(move |path| (folder.clone(), (*path).to_owned()))
+        })
+        .collect();
+    assert_eq!(
+        declared, served,
+        "template.yaml routes (left) differ from the crates' ROUTES (right)"
+    );
+}
+
+#[test]
+fn every_function_is_an_arm64_rust_bootstrap() {
+    let template = template();
+    let globals = &template["Globals"]["Function"];
+    for (name, function) in functions(&template) {
+        let properties = &function["Properties"];
+        // A function's own property overrides Globals.
+        let effective = |key: &str| -> Value {
+            match &properties[key] {
+                Value::Null => globals[key].clone(),
+                own => own.clone(),
+            }
+        };
+        assert_eq!(
+            effective("Runtime").as_str(),
+            Some("provided.al2023"),
+            "{name}: Runtime"
+        );
+        assert_eq!(
+            effective("Architectures"),
+            serde_norway::from_str::<Value>("[arm64]").unwrap(),
+            "{name}: Architectures"
+        );
+        assert_eq!(
+            effective("Handler").as_str(),
+            Some("bootstrap"),
+            "{name}: Handler"
+        );
+        assert_eq!(
+            function["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{name}: Metadata.BuildMethod"
+        );
+    }
+}
+
+#[test]
+fn only_the_health_routes_skip_the_jwt_authorizer() {
+    let template = template();
+    let api = &template["Resources"]["HttpApi"];
+    assert_eq!(api["Type"].as_str(), Some("AWS::Serverless::HttpApi"));
+    let auth = &api["Properties"]["Auth"];
+    let default = auth["DefaultAuthorizer"]
+        .as_str()
+        .expect("HttpApi has a DefaultAuthorizer");
+    assert!(
+        auth["Authorizers"][default]["JwtConfiguration"].is_mapping(),
+        "the default authorizer {default} is a JWT authorizer"
+    );
+    let mut functions_by_name = BTreeMap::new();
+    for (name, function) in functions(&template) {
+        functions_by_name.insert(name.clone(), crate_of(&name, function));
+    }
+    let mut public = BTreeSet::new();
+    for route in routes(&template) {
+        let is_public_crate = functions_by_name[&route.function] == PUBLIC_CRATE;
+        match route.authorizer.as_deref() {
+            Some("NONE") => {
+                assert!(
+                    is_public_crate,
+                    "{} ({}) must not skip the authorizer",
+                    route.path, route.function
+                );
+                public.insert(route.path);
+            }
+            None => assert!(
+                !is_public_crate,
+                "{} ({}) needs Auth: {{Authorizer: NONE}}",
+                route.path, route.function
+            ),
+            Some(other) => panic!(
+                "{} ({}) names authorizer {other}; routes use the default or NONE",
+                route.path, route.function
+            ),
+        }
+    }
+    let health: BTreeSet<String> = crate_routes(PUBLIC_CRATE)
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    assert_eq!(public, health, "the public routes are the health routes");
+}
+
+#[test]
+fn references_read_in_both_spellings() {
+    let value: Value = serde_norway::from_str("a: !Ref HttpApi\nb: {Ref: Other}").unwrap();
+    assert_eq!(reference(&value["a"]), Some("HttpApi"));
+    assert_eq!(reference(&value["b"]), Some("Other"));
+}
