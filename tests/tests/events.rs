@@ -246,6 +246,17 @@ fn read_event(name: &str) -> (String, &'static Function) {
     assert_eq!(context["routeKey"], route_key.as_str(), "{name}");
     assert_eq!(context["stage"], "$default", "{name}");
     assert_eq!(context["http"]["path"], raw_path, "{name}");
+    let method = match name.rsplit('-').next() {
+        Some("create") => "POST",
+        Some("put") => "PUT",
+        Some("patch") => "PATCH",
+        Some("delete") => "DELETE",
+        _ => "GET",
+    };
+    assert_eq!(
+        context["http"]["method"], method,
+        "{name}: the method its name says"
+    );
     let expected_params: serde_json::Map<String, Value> = params
         .into_iter()
         .map(|(k, v)| (k, Value::String(v)))
