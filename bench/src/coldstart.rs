@@ -1,0 +1,150 @@
+//! Cold start and warm memory per function: the built binary run as Lambda runs `bootstrap`,
+//! against the harness's Runtime API, for an event from `events/` (used unchanged: user
+//! `demo-user`, whose application and children are seeded).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::dynamo::CountingProxy;
+use crate::runtime_api::{FunctionProcess, lambda_env, status_of};
+use crate::stats::{self, Summary};
+use crate::{Bench, Function};
+
+pub struct ColdResult {
+    pub function: Function,
+    pub event: String,
+    pub from_file: bool,
+    pub init: Summary,
+    pub total: Summary,
+    /// Connections to DynamoDB opened before the first `GET /next` (most in any run).
+    pub db_connections_before_next: usize,
+    pub warm: Summary,
+    pub peak_rss_kib: u64,
+    pub rss_kib: u64,
+    pub binary_bytes: u64,
+}
+
+impl ColdResult {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "function": self.function.name(),
+            "event": format!("events/{}.json", self.event),
+            "event_from_file": self.from_file,
+            "init_exec_to_first_next": self.init.to_json(),
+            "total_exec_to_first_response": self.total.to_json(),
+            "db_connections_before_first_next": self.db_connections_before_next,
+            "warm_invoke_runtime_api": self.warm.to_json(),
+            "peak_rss_kib": self.peak_rss_kib,
+            "rss_after_warm_run_kib": self.rss_kib,
+            "binary_bytes": self.binary_bytes,
+        })
+    }
+}
+
+fn check(function: Function, event: &str, body: &[u8]) -> Result<(), String> {
+    match status_of(body) {
+        Some(status) if (200..300).contains(&status) => Ok(()),
+        other => Err(format!(
+            "{} answered {event} with status {other:?}: {}",
+            function.name(),
+            String::from_utf8_lossy(body)
+        )),
+    }
+}
+
+pub async fn run(bench: &mut Bench, bin_dir: &Path) -> Result<Vec<ColdResult>, String> {
+    let (runs, warm_runs) = if bench.smoke { (2, 5) } else { (20, 300) };
+    let targets = [
+        (Function::Applications, "applications-get"),
+        (Function::Feedback, "feedback-get"),
+        (Function::Rejections, "rejections-get"),
+        (Function::Health, "health-health"),
+        (Function::Health, "health-db-check"),
+    ];
+    let proxy = CountingProxy::start(bench.dynamodb_port).await?;
+    let logs = bench.out_dir.join("logs");
+    std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+    let mut results = Vec::new();
+    for (function, event_name) in targets {
+        let event = bench.event(event_name)?;
+        let text = event.json.to_string();
+        let binary = bin_dir.join(function.name());
+        let binary_bytes = std::fs::metadata(&binary)
+            .map_err(|e| format!("{}: {e} (build it first)", binary.display()))?
+            .len();
+        let task_root = bin_dir.to_path_buf();
+        let env = |api: &str| {
+            lambda_env(
+                function.name(),
+                api,
+                &bench.table,
+                &proxy.endpoint,
+                &task_root,
+            )
+        };
+        let log = logs.join(format!("{}.log", function.name()));
+        let (mut init, mut total) = (Vec::new(), Vec::new());
+        let mut before_next = 0;
+        for _ in 0..runs {
+            proxy.take();
+            let mut process =
+                FunctionProcess::spawn(&binary, function.name(), env, text.clone(), log.clone())
+                    .await?;
+            let outcome = process.cold_start().await;
+            process.stop().await;
+            let (times, body) = outcome?;
+            check(function, event_name, &body)?;
+            init.push(stats::ms(times.init));
+            total.push(stats::ms(times.total));
+            let early = proxy
+                .take()
+                .iter()
+                .filter(|at| **at < times.first_next_at)
+                .count();
+            before_next = before_next.max(early);
+        }
+        // A warm run: one process, many invocations; then its peak resident memory.
+        let mut process =
+            FunctionProcess::spawn(&binary, function.name(), env, text.clone(), log.clone())
+                .await?;
+        let warm = async {
+            let (_, body) = process.cold_start().await?;
+            check(function, event_name, &body)?;
+            let mut warm = Vec::with_capacity(warm_runs);
+            for _ in 0..warm_runs {
+                let (elapsed, body) = process.invoke(text.clone()).await?;
+                check(function, event_name, &body)?;
+                warm.push(stats::ms(elapsed));
+            }
+            let (peak, rss) = process.memory_kib()?;
+            Ok::<_, String>((warm, peak, rss))
+        }
+        .await;
+        process.stop().await;
+        let (warm, peak_rss_kib, rss_kib) = warm?;
+        let result = ColdResult {
+            function,
+            event: event_name.to_owned(),
+            from_file: event.from_file,
+            init: stats::summarize(&init),
+            total: stats::summarize(&total),
+            db_connections_before_next: before_next,
+            warm: stats::summarize(&warm),
+            peak_rss_kib,
+            rss_kib,
+            binary_bytes,
+        };
+        eprintln!(
+            "  cold start {:<13} {:<16} init p50 {:>6} ms  total p50 {:>6} ms  warm p50 {:>6} ms  peak RSS {} KiB",
+            function.name(),
+            event_name,
+            stats::fmt_ms(result.init.p50),
+            stats::fmt_ms(result.total.p50),
+            stats::fmt_ms(result.warm.p50),
+            result.peak_rss_kib
+        );
+        results.push(result);
+    }
+    Ok(results)
+}

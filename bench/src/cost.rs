@@ -1,0 +1,581 @@
+//! Capacity units per API operation: each case sends one event through the function's router
+//! on an instrumented client, records the DynamoDB calls it made and the capacity DynamoDB
+//! Local reports for them, and sets that next to the minimum the documented access pattern
+//! needs for the item sizes involved (DynamoDB's published rules, see docs/performance.md).
+
+use aws_sdk_dynamodb::Client;
+use serde_json::{Value, json};
+use shared::domain::Id;
+use shared::identity::UserId;
+use shared::keys::{self, APPLICATION_SK, ChildKind, GSI1, GSI1_PK, IDEMPOTENCY_SK, PK, SK};
+
+use crate::capacity::{self, Call, Recorder, item_size, rcu, wcu};
+use crate::dynamo::{self, Seed};
+use crate::events::{self, APP_ID, FEEDBACK_ID, REJECTION_ID};
+use crate::handler::{Item, invoke, route_label};
+use crate::{Bench, Function};
+
+/// The item sizes a case touched, in bytes (DynamoDB's sizing rules).
+#[derive(Debug, Clone, Default)]
+pub struct Sizes {
+    pub app_before: usize,
+    pub app_after: usize,
+    pub child_before: usize,
+    pub child_after: usize,
+    /// The idempotency record.
+    pub record: usize,
+    /// What a list must read: `limit + 1` items.
+    pub list_read: usize,
+    /// The application's other items (children), before the request.
+    pub children: Vec<usize>,
+}
+
+impl Sizes {
+    fn partition(&self) -> usize {
+        self.app_before + self.children.iter().sum::<usize>()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    AsIs,
+    WithoutIdempotencyKey,
+}
+
+struct Case {
+    label: &'static str,
+    event: &'static str,
+    function: Function,
+    variant: Variant,
+    seed: fn(Id) -> Seed,
+    /// Send the event once before the recorded request.
+    prime: bool,
+    /// Whether this is the steady state the overhead benchmark times (its raw path is shown).
+    overhead: bool,
+    documented: &'static str,
+    formula: &'static str,
+    minimum: fn(&Sizes) -> f64,
+}
+
+fn app_only(app: Id) -> Seed {
+    Seed {
+        app: Some(app),
+        ..Seed::default()
+    }
+}
+
+fn with_feedback(app: Id) -> Seed {
+    Seed {
+        feedback: FEEDBACK_ID.parse().ok(),
+        ..app_only(app)
+    }
+}
+
+fn with_rejection(app: Id) -> Seed {
+    Seed {
+        rejection: REJECTION_ID.parse().ok(),
+        ..app_only(app)
+    }
+}
+
+fn nothing(_: Id) -> Seed {
+    Seed::default()
+}
+
+fn cases() -> Vec<Case> {
+    use Function::*;
+    use Variant::*;
+    vec![
+        Case {
+            label: "create application",
+            event: "applications-create",
+            function: Applications,
+            variant: WithoutIdempotencyKey,
+            seed: nothing,
+            prime: false,
+            overhead: true,
+            documented: "PutItem (conditional)",
+            formula: "W(app) + GSI1 W(app)",
+            minimum: |s| wcu(s.app_after) * 2.0,
+        },
+        Case {
+            label: "create application, Idempotency-Key (first)",
+            event: "applications-create",
+            function: Applications,
+            variant: AsIs,
+            seed: nothing,
+            prime: false,
+            overhead: false,
+            documented: "TransactWriteItems (2 Puts)",
+            formula: "2·W(app) + 2·W(record) + GSI1 W(app)",
+            minimum: |s| 2.0 * wcu(s.app_after) + 2.0 * wcu(s.record) + wcu(s.app_after),
+        },
+        Case {
+            label: "create application, same key again (replay)",
+            event: "applications-create",
+            function: Applications,
+            variant: AsIs,
+            seed: nothing,
+            prime: true,
+            overhead: false,
+            documented: "TransactWriteItems (cancelled) + GetItem",
+            formula: "R(record)",
+            minimum: |s| rcu(s.record),
+        },
+        Case {
+            label: "get application",
+            event: "applications-get",
+            function: Applications,
+            variant: AsIs,
+            seed: app_only,
+            prime: false,
+            overhead: true,
+            documented: "GetItem (consistent)",
+            formula: "R(app)",
+            minimum: |s| rcu(s.app_before),
+        },
+        Case {
+            label: "list applications (31 stored)",
+            event: "applications-list",
+            function: Applications,
+            variant: AsIs,
+            seed: |app| Seed {
+                extra_apps: 30,
+                ..app_only(app)
+            },
+            prime: false,
+            overhead: true,
+            documented: "Query GSI1 (limit + 1)",
+            formula: "½·R(Σ entries read)",
+            minimum: |s| rcu(s.list_read) / 2.0,
+        },
+        Case {
+            label: "patch application (status changes)",
+            event: "applications-patch",
+            function: Applications,
+            variant: AsIs,
+            seed: app_only,
+            prime: false,
+            overhead: false,
+            documented: "UpdateItem (conditional)",
+            formula: "W(app) + GSI1 W(app)",
+            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
+        },
+        Case {
+            label: "patch application (same body again)",
+            event: "applications-patch",
+            function: Applications,
+            variant: AsIs,
+            seed: app_only,
+            prime: true,
+            overhead: true,
+            documented: "UpdateItem (conditional)",
+            formula: "W(app) + GSI1 W(app)",
+            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
+        },
+        Case {
+            label: "replace application (PUT)",
+            event: "applications-put",
+            function: Applications,
+            variant: AsIs,
+            seed: app_only,
+            prime: false,
+            overhead: false,
+            documented: "UpdateItem (conditional)",
+            formula: "W(app) + GSI1 W(app)",
+            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
+        },
+        Case {
+            label: "delete application (1 feedback, 1 rejection)",
+            event: "applications-delete",
+            function: Applications,
+            variant: AsIs,
+            seed: |app| Seed {
+                feedback: FEEDBACK_ID.parse().ok(),
+                rejection: REJECTION_ID.parse().ok(),
+                ..app_only(app)
+            },
+            prime: false,
+            overhead: false,
+            documented: "UpdateItem + Query + BatchWriteItem + DeleteItem",
+            formula: "W(app) + GSI1 W(app) + R(Σ partition) + Σ W(child) + W(app)",
+            minimum: |s| {
+                3.0 * wcu(s.app_before)
+                    + rcu(s.partition())
+                    + s.children.iter().map(|c| wcu(*c)).sum::<f64>()
+            },
+        },
+        Case {
+            label: "create feedback",
+            event: "feedback-create",
+            function: Feedback,
+            variant: AsIs,
+            seed: with_feedback,
+            prime: false,
+            overhead: true,
+            documented: "TransactWriteItems (ConditionCheck + Put)",
+            formula: "2·W(app) + 2·W(child)",
+            minimum: |s| 2.0 * wcu(s.app_before) + 2.0 * wcu(s.child_after),
+        },
+        Case {
+            label: "list feedback (30 stored)",
+            event: "feedback-list",
+            function: Feedback,
+            variant: AsIs,
+            seed: |app| Seed {
+                feedback: FEEDBACK_ID.parse().ok(),
+                extra_feedback: 29,
+                ..app_only(app)
+            },
+            prime: false,
+            overhead: true,
+            documented: "Query + GetItem",
+            formula: "R(Σ items read) + R(app)",
+            minimum: |s| rcu(s.list_read) + rcu(s.app_before),
+        },
+        Case {
+            label: "get feedback",
+            event: "feedback-get",
+            function: Feedback,
+            variant: AsIs,
+            seed: with_feedback,
+            prime: false,
+            overhead: false,
+            documented: "GetItem (+ parent GetItem)",
+            formula: "R(child) + R(app)",
+            minimum: |s| rcu(s.child_before) + rcu(s.app_before),
+        },
+        Case {
+            label: "patch feedback",
+            event: "feedback-patch",
+            function: Feedback,
+            variant: AsIs,
+            seed: with_feedback,
+            prime: false,
+            overhead: false,
+            documented: "UpdateItem (conditional)",
+            formula: "W(child)",
+            minimum: |s| wcu(s.child_before.max(s.child_after)),
+        },
+        Case {
+            label: "delete feedback",
+            event: "feedback-delete",
+            function: Feedback,
+            variant: AsIs,
+            seed: with_feedback,
+            prime: false,
+            overhead: false,
+            documented: "DeleteItem (conditional)",
+            formula: "W(child)",
+            minimum: |s| wcu(s.child_before),
+        },
+        Case {
+            label: "create rejection (status changes)",
+            event: "rejections-create",
+            function: Rejections,
+            variant: AsIs,
+            seed: app_only,
+            prime: false,
+            overhead: false,
+            documented: "TransactWriteItems (Update + Put)",
+            formula: "2·W(app) + 2·W(child) + GSI1 W(app)",
+            minimum: |s| {
+                2.0 * wcu(s.app_before.max(s.app_after))
+                    + 2.0 * wcu(s.child_after)
+                    + wcu(s.app_after)
+            },
+        },
+        Case {
+            label: "create rejection (already rejected)",
+            event: "rejections-create",
+            function: Rejections,
+            variant: AsIs,
+            seed: with_rejection,
+            prime: false,
+            overhead: true,
+            documented: "TransactWriteItems (ConditionCheck + Put)",
+            formula: "2·W(app) + 2·W(child)",
+            minimum: |s| 2.0 * wcu(s.app_before) + 2.0 * wcu(s.child_after),
+        },
+        Case {
+            label: "database check",
+            event: "health-db-check",
+            function: Health,
+            variant: AsIs,
+            seed: nothing,
+            prime: false,
+            overhead: true,
+            documented: "DescribeTable",
+            formula: "0 (control plane)",
+            minimum: |_| 0.0,
+        },
+        Case {
+            label: "health",
+            event: "health-health",
+            function: Health,
+            variant: AsIs,
+            seed: nothing,
+            prime: false,
+            overhead: true,
+            documented: "none",
+            formula: "0",
+            minimum: |_| 0.0,
+        },
+    ]
+}
+
+/// One case's outcome.
+pub struct CaseResult {
+    pub label: String,
+    pub route: String,
+    pub event: String,
+    pub overhead: bool,
+    pub status: u16,
+    pub documented: &'static str,
+    pub calls: Vec<Call>,
+    pub formula: &'static str,
+    pub minimum: f64,
+    pub sizes: Sizes,
+}
+
+impl CaseResult {
+    pub fn to_json(&self) -> Value {
+        let (units, index_units) = capacity::total(&self.calls);
+        json!({
+            "case": self.label,
+            "route": self.route,
+            "event": format!("events/{}.json", self.event),
+            "status": self.status,
+            "documented_calls": self.documented,
+            "calls": capacity::calls_json(&self.calls),
+            "capacity_units": units,
+            "index_capacity_units": index_units,
+            "documented_minimum_units": self.minimum,
+            "minimum_formula": self.formula,
+            "item_sizes_bytes": {
+                "application_before": self.sizes.app_before,
+                "application_after": self.sizes.app_after,
+                "child_before": self.sizes.child_before,
+                "child_after": self.sizes.child_after,
+                "idempotency_record": self.sizes.record,
+                "list_read": self.sizes.list_read,
+                "children": self.sizes.children,
+            },
+        })
+    }
+}
+
+async fn size_of(client: &Client, table: &str, key: Item) -> usize {
+    client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .ok()
+        .and_then(|out| out.item)
+        .map(|item| item_size(&item))
+        .unwrap_or(0)
+}
+
+fn key(pk: String, sk: String) -> Item {
+    [
+        (
+            PK.to_owned(),
+            aws_sdk_dynamodb::types::AttributeValue::S(pk),
+        ),
+        (
+            SK.to_owned(),
+            aws_sdk_dynamodb::types::AttributeValue::S(sk),
+        ),
+    ]
+    .into()
+}
+
+fn child_kind(path: &str) -> Option<ChildKind> {
+    match path.trim_matches('/').split('/').nth(2) {
+        Some("feedback") => Some(ChildKind::Feedback),
+        Some("rejections") => Some(ChildKind::Rejection),
+        _ => None,
+    }
+}
+
+/// Sizes of the items read by a list: the first `limit + 1` in the order the route reads.
+async fn list_read(
+    client: &Client,
+    table: &str,
+    event: &Value,
+    user: &UserId,
+    app: Id,
+) -> Result<usize, String> {
+    let limit = events::query_limit(event).unwrap_or(shared::http::DEFAULT_PAGE_SIZE) as i32 + 1;
+    let query = client
+        .query()
+        .table_name(table)
+        .scan_index_forward(false)
+        .limit(limit);
+    let query = match child_kind(events::raw_path(event)) {
+        None => query
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", GSI1_PK)
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(keys::applications_gsi_pk(user)),
+            ),
+        Some(kind) => query
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :p)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(keys::application_pk(user, app)),
+            )
+            .expression_attribute_values(
+                ":p",
+                aws_sdk_dynamodb::types::AttributeValue::S(keys::child_sk_prefix(kind).to_owned()),
+            ),
+    };
+    let out = query
+        .send()
+        .await
+        .map_err(|e| format!("sizing a list: {e}"))?;
+    Ok(out.items().iter().map(item_size).sum())
+}
+
+async fn children(
+    client: &Client,
+    table: &str,
+    user: &UserId,
+    app: Id,
+) -> Result<Vec<usize>, String> {
+    let out = client
+        .query()
+        .table_name(table)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", PK)
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(keys::application_pk(user, app)),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| format!("sizing a partition: {e}"))?;
+    Ok(out
+        .items()
+        .iter()
+        .filter(|item| {
+            item.get(SK).and_then(|v| v.as_s().ok()).map(String::as_str) != Some(APPLICATION_SK)
+        })
+        .map(item_size)
+        .collect())
+}
+
+pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
+    let recorder = Recorder::default();
+    let instrumented = recorder.instrument(&bench.client);
+    let (client, table) = (bench.client.clone(), bench.table.clone());
+    let mut results = Vec::new();
+    for (index, case) in cases().into_iter().enumerate() {
+        let event = bench.event(case.event)?;
+        let path = events::raw_path(&event.json).to_owned();
+        let (path_app, path_child) = dynamo::ids_in_path(&path);
+        let app = path_app
+            .or_else(|| APP_ID.parse().ok())
+            .ok_or("no application id")?;
+        let sub = format!("bench-cost-{index:02}");
+        let user = UserId::parse(&sub).ok_or("bad user")?;
+        bench.seed(&sub, &(case.seed)(app)).await?;
+        let mut json = events::with_sub(&event.json, &sub);
+        if case.variant == Variant::WithoutIdempotencyKey {
+            json = events::without_header(&json, "idempotency-key");
+        }
+        let text = json.to_string();
+        let router = case.function.router(bench.state(instrumented.clone()));
+        if case.prime {
+            invoke(&router, &text).await?;
+        }
+        let app_key = key(keys::application_pk(&user, app), APPLICATION_SK.to_owned());
+        let child_key = |id: Id| {
+            child_kind(&path)
+                .map(|kind| key(keys::application_pk(&user, app), keys::child_sk(kind, id)))
+        };
+        let mut sizes = Sizes {
+            app_before: size_of(&client, &table, app_key.clone()).await,
+            children: if path_app.is_some() {
+                children(&client, &table, &user, app).await?
+            } else {
+                Vec::new()
+            },
+            ..Sizes::default()
+        };
+        if let Some(key) = path_child.and_then(child_key) {
+            sizes.child_before = size_of(&client, &table, key).await;
+        }
+        recorder.take();
+        let (status, body) = invoke(&router, &text).await?;
+        let calls = recorder.take();
+        if !(200..300).contains(&status) {
+            return Err(format!("{}: status {status}: {body}", case.label));
+        }
+        let created: Option<Id> = (events::method(&json) == "POST")
+            .then(|| body.get("id").and_then(Value::as_str)?.parse().ok())
+            .flatten();
+        sizes.app_after = match (child_kind(&path), path_app, created) {
+            (None, None, Some(id)) => {
+                size_of(
+                    &client,
+                    &table,
+                    key(keys::application_pk(&user, id), APPLICATION_SK.to_owned()),
+                )
+                .await
+            }
+            _ => size_of(&client, &table, app_key.clone()).await,
+        };
+        if let Some(key) = created.or(path_child).and_then(child_key) {
+            sizes.child_after = size_of(&client, &table, key).await;
+        }
+        if let Some(idempotency_key) = json
+            .get("headers")
+            .and_then(Value::as_object)
+            .and_then(|h| {
+                h.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("idempotency-key"))
+            })
+            .and_then(|(_, v)| v.as_str())
+        {
+            let pk = keys::idempotency_pk(&user, "POST /applications", idempotency_key);
+            sizes.record = size_of(&client, &table, key(pk, IDEMPOTENCY_SK.to_owned())).await;
+        }
+        if events::method(&json) == "GET" && path_child.is_none() && !path.contains("health") {
+            let is_list = path == "/applications" || child_kind(&path).is_some();
+            if is_list {
+                sizes.list_read = list_read(&client, &table, &json, &user, app).await?;
+            }
+        }
+        let minimum = (case.minimum)(&sizes);
+        let (units, _) = capacity::total(&calls);
+        eprintln!(
+            "  capacity {:<48} {:<60} {:>5} CU (minimum {})",
+            case.label,
+            capacity::describe(&calls),
+            units,
+            minimum
+        );
+        results.push(CaseResult {
+            label: case.label.to_owned(),
+            route: route_label(&json),
+            event: case.event.to_owned(),
+            overhead: case.overhead,
+            status,
+            documented: case.documented,
+            calls,
+            formula: case.formula,
+            minimum,
+            sizes,
+        });
+    }
+    Ok(results)
+}

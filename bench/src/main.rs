@@ -1,0 +1,267 @@
+//! `bench` — the Feedback Tracker benchmark harness (never deployed). `make bench` runs it on
+//! release builds; `make bench-smoke` (and `make test`) once with tiny counts.
+//!
+//! It starts its own DynamoDB Local (in memory, free port) and measures, against it:
+//! 1. cold start per function: the built binary under a minimal Lambda Runtime API;
+//! 2. handler overhead: events through each function's service in process vs the raw SDK calls;
+//! 3. throughput through the dev server binary (bounded connections and time, 127.0.0.1);
+//! 4. capacity units per operation (`ReturnConsumedCapacity`) vs the documented minimum;
+//! 5. arm64 zip sizes and each function's peak RSS during a warm run.
+//!
+//! Results: a table on stderr, JSON (`--out`), and, unless `--smoke` or `--no-doc`, the
+//! results section of docs/performance.md. Any failure exits non-zero. Nothing is asserted
+//! about timings.
+
+mod capacity;
+mod coldstart;
+mod cost;
+mod dynamo;
+mod events;
+mod handler;
+mod load;
+mod report;
+mod runtime_api;
+mod stats;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use aws_sdk_dynamodb::Client;
+use axum::Router;
+use shared::http::ApiState;
+
+/// The four Lambda functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Applications,
+    Feedback,
+    Rejections,
+    Health,
+}
+
+impl Function {
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Applications => "applications",
+            Function::Feedback => "feedback",
+            Function::Rejections => "rejections",
+            Function::Health => "health",
+        }
+    }
+
+    pub fn router(self, state: ApiState) -> Router {
+        match self {
+            Function::Applications => applications::router(state),
+            Function::Feedback => feedback::router(state),
+            Function::Rejections => rejections::router(state),
+            Function::Health => health::router(state),
+        }
+    }
+}
+
+/// What every benchmark shares: the database, its table, the events.
+pub struct Bench {
+    pub root: PathBuf,
+    pub out_dir: PathBuf,
+    pub smoke: bool,
+    pub endpoint: String,
+    pub dynamodb_port: u16,
+    pub java_pid: u32,
+    pub table: String,
+    pub client: Client,
+    store: shared::Store,
+    bodies: Option<dynamo::SeedBodies>,
+    events: events::Events,
+    seeded: HashSet<String>,
+}
+
+impl Bench {
+    pub fn event(&mut self, name: &str) -> Result<events::Event, String> {
+        self.events.get(&self.root, name)
+    }
+
+    pub fn state(&self, client: Client) -> ApiState {
+        dynamo::state_with(client, &self.endpoint, &self.table)
+    }
+
+    /// Seeds `sub`'s slice of the table once.
+    pub async fn seed(&mut self, sub: &str, seed: &dynamo::Seed) -> Result<(), String> {
+        if !self.seeded.insert(sub.to_owned()) {
+            return Ok(());
+        }
+        let bodies = match &self.bodies {
+            Some(bodies) => bodies.clone(),
+            None => {
+                let bodies = dynamo::SeedBodies {
+                    application: events::body_json(&self.event("applications-create")?.json),
+                    feedback: events::body_json(&self.event("feedback-create")?.json),
+                    rejection: events::body_json(&self.event("rejections-create")?.json),
+                };
+                self.bodies = Some(bodies.clone());
+                bodies
+            }
+        };
+        dynamo::seed(&self.store, &bodies, sub, seed).await
+    }
+}
+
+struct Args {
+    smoke: bool,
+    root: PathBuf,
+    bin_dir: Option<PathBuf>,
+    out: Option<PathBuf>,
+    doc: bool,
+}
+
+fn usage() -> String {
+    "usage: bench [--smoke] [--root DIR] [--bin-dir DIR] [--out FILE] [--no-doc]".to_owned()
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        smoke: false,
+        root: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+        bin_dir: None,
+        out: None,
+        doc: true,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().map(PathBuf::from).ok_or_else(usage);
+        match arg.as_str() {
+            "--smoke" => args.smoke = true,
+            "--no-doc" => args.doc = false,
+            "--root" => args.root = value()?,
+            "--bin-dir" => args.bin_dir = Some(value()?),
+            "--out" => args.out = Some(value()?),
+            "-h" | "--help" => return Err(usage()),
+            other => return Err(format!("unknown argument {other}\n{}", usage())),
+        }
+    }
+    Ok(args)
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let started = Instant::now();
+    let profile = if args.smoke { "debug" } else { "release" };
+    let bin_dir = args
+        .bin_dir
+        .clone()
+        .unwrap_or_else(|| args.root.join("target").join(profile));
+    // Absolute: the functions run with their own directory as working directory.
+    let bin_dir =
+        std::path::absolute(&bin_dir).map_err(|e| format!("{}: {e}", bin_dir.display()))?;
+    let out_dir = args.root.join("target/bench");
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        out_dir.join(if args.smoke {
+            "smoke.json"
+        } else {
+            "results.json"
+        })
+    });
+
+    eprintln!("bench: starting DynamoDB Local (in memory)…");
+    let local = dynamo::start(&args.root).await?;
+    let client = dynamo::client(&local.endpoint).await;
+    let table = "bench".to_owned();
+    dynamo::create_table(&client, &table).await?;
+    let mut bench = Bench {
+        root: args.root.clone(),
+        out_dir,
+        smoke: args.smoke,
+        endpoint: local.endpoint.clone(),
+        dynamodb_port: local.port,
+        java_pid: local.java_pid,
+        table: table.clone(),
+        store: shared::Store::new(client.clone(), table.clone()),
+        client,
+        bodies: None,
+        events: events::Events::default(),
+        seeded: HashSet::new(),
+    };
+    // The events' own user and items, for the cold starts (which replay events unchanged).
+    let demo = dynamo::Seed {
+        app: events::APP_ID.parse().ok(),
+        feedback: events::FEEDBACK_ID.parse().ok(),
+        rejection: events::REJECTION_ID.parse().ok(),
+        ..dynamo::Seed::default()
+    };
+    bench.seed(events::DEMO_USER, &demo).await?;
+
+    eprintln!(
+        "bench: cold start and memory ({} binaries in {})",
+        profile,
+        bin_dir.display()
+    );
+    let cold = coldstart::run(&mut bench, &bin_dir).await?;
+    eprintln!("bench: handler overhead (in process)");
+    let overhead = handler::run(&mut bench).await?;
+    eprintln!("bench: capacity units per operation");
+    let cases = cost::run(&mut bench).await?;
+    eprintln!("bench: throughput through the dev server");
+    let load = load::run(&mut bench, &bin_dir).await?;
+
+    let report = report::Report {
+        machine: report::machine(&local.version, profile),
+        smoke: args.smoke,
+        cold: &cold,
+        overhead: &overhead,
+        cases: &cases,
+        load: &load,
+        zips: report::zips(&args.root),
+        built_events: bench.events.built_names(),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let json = serde_json::to_string_pretty(&report.to_json()).map_err(|e| e.to_string())?;
+    std::fs::write(&out, json + "\n").map_err(|e| format!("{}: {e}", out.display()))?;
+    let markdown = report.markdown();
+    println!("{markdown}");
+    eprintln!("bench: results written to {}", out.display());
+    if args.doc && !args.smoke {
+        let doc = args.root.join("docs/performance.md");
+        report::update_doc(&doc, &markdown)?;
+        eprintln!("bench: results section of {} updated", doc.display());
+    }
+    if load.errors > 0 {
+        return Err(format!(
+            "{} of {} requests through the dev server failed; first: {}",
+            load.errors,
+            load.requests,
+            load.first_error.as_deref().unwrap_or("?")
+        ));
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("bench: no tokio runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bench: FAILED: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make bench`: release builds of the four functions, the dev server and the harness (bench/),
+# then the harness: cold start, handler overhead, throughput, capacity units, size and memory.
+# It starts its own in-memory DynamoDB Local on a free port; load stays on 127.0.0.1 and is
+# bounded in connections and time. Results: target/bench/results.json, a table on stdout, and
+# the results section of docs/performance.md.
+#
+# `make bench-smoke` (`--smoke`): debug builds, tiny counts, no doc update — keeps the harness
+# from rotting (CI runs it); exits non-zero on any error. Timings are never asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=full
+case "${1:-}" in
+  --smoke) mode=smoke ;;
+  "") ;;
+  *) echo "usage: scripts/bench.sh [--smoke]" >&2; exit 2 ;;
+esac
+
+# Java and DynamoDB Local's jar must be there (it says what is missing otherwise).
+scripts/dynamodb-local.sh >/dev/null
+
+target=${CARGO_TARGET_DIR:-target}
+packages=(-p applications -p feedback -p rejections -p health -p dev-server -p bench)
+
+if [ "$mode" = smoke ]; then
+  cargo build --quiet --locked "${packages[@]}"
+  exec "$target/debug/bench" --smoke --root "$PWD" --bin-dir "$target/debug"
+fi
+
+echo "Building release binaries (functions, dev server, harness)..."
+cargo build --release --locked "${packages[@]}"
+started=$(date +%s)
+"$target/release/bench" --root "$PWD" --bin-dir "$target/release"
+echo "make bench: the harness took $(($(date +%s) - started)) s after the build."
