@@ -48,7 +48,7 @@ fuzz: deps ## Schemathesis from the OpenAPI document against the dev server (too
 test-browser: deps ## Headless Chromium opens /docs; installs Debian's chromium if missing
 	@scripts/browser-check.sh
 
-test: fmt lint lint-template unit fuzz ## Every check CI runs (.ci/run adds test-browser and package)
+test: fmt lint lint-template unit fuzz bench-smoke ## Every check CI runs (.ci/run adds test-browser and package)
 
 clean: ## Remove build output (keeps .dynamodb data)
 	$(CARGO) clean
