@@ -24,7 +24,8 @@ target=${CARGO_TARGET_DIR:-target}
 packages=(-p applications -p feedback -p rejections -p health -p dev-server -p bench)
 
 if [ "$mode" = smoke ]; then
-  cargo build --quiet --locked "${packages[@]}"
+  # The whole workspace, as `cargo test --workspace` builds it: same features, artifacts reused.
+  cargo build --quiet --locked --workspace --bins
   exec "$target/debug/bench" --smoke --root "$PWD" --bin-dir "$target/debug"
 fi
 

@@ -7,7 +7,8 @@ set -euo pipefail
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 jar=$(scripts/dynamodb-local.sh)
-cargo build --quiet -p dev-server
+# The whole workspace, as `cargo test --workspace` builds it: same features, artifacts reused.
+cargo build --quiet --locked --workspace --bins
 _serve_dir=$(mktemp -d)
 _ddb_port=$(free_port)
 java -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
