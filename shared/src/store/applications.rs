@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, DeleteRequest, ReturnValue,
-    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
+    AttributeValue, ConditionCheck, DeleteRequest, ReturnValue, TransactWriteItem, Update,
+    WriteRequest,
 };
 
 use super::children::{ConditionFailureItem, missing_or_stale};
@@ -325,16 +325,8 @@ impl Store {
             ));
         }
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .set_update_expression(expr.update_expression())
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+            .conditional_update(self.application_key(user, id).into_iter().collect(), &expr)
             .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
@@ -379,15 +371,7 @@ impl Store {
         expr.condition(condition);
         let partition = application_pk(user, id);
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .set_update_expression(expr.update_expression())
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .conditional_update(self.application_key(user, id).into_iter().collect(), &expr)
             .send()
             .await;
         match result {

@@ -176,16 +176,8 @@ impl Store {
         expr.condition(format!("attribute_exists({pk})"));
         expr.require_precondition(precondition);
         let result = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(self.child_key::<T>(user, application, id)))
-            .set_update_expression(expr.update_expression())
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+            .conditional_update(self.child_key::<T>(user, application, id), &expr)
             .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {

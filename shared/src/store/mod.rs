@@ -12,7 +12,10 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -60,6 +63,20 @@ impl Store {
             .build()
             .map_err(|_| ApiError::Internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// An `UpdateItem` of `key` with `expr`'s update, condition, names and values; when the
+    /// condition fails, DynamoDB returns the item as it was, to tell 404 from 412.
+    pub(crate) fn conditional_update(&self, key: Item, expr: &Expr) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .set_update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
     }
 
     /// Whether the table answers: a `DescribeTable` (used by `/db-check`).
