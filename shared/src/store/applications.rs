@@ -79,28 +79,25 @@ impl Store {
     }
 
     /// The write that moves an application to `status`, for a transaction with another write
-    /// (recording a rejection). It reads the application first: a status it already has is
-    /// only checked (no history entry); otherwise it is changed on condition that the status
-    /// read is still the current one. A missing application gives a check that fails.
-    pub(crate) async fn status_change_write(
+    /// (recording a rejection), without reading it first. When `already` is false it changes
+    /// the status and appends the history entry, on condition that the application is live and
+    /// has another status; when true it only checks that the application is live and already
+    /// has `status` (no change, no history entry). A failed condition cancels the transaction.
+    pub(crate) fn status_change_write(
         &self,
         user: &UserId,
         id: Id,
         status: Status,
         now: Timestamp,
+        already: bool,
     ) -> ApiResult<TransactWriteItem> {
-        let current = match self.get_application(user, id).await {
-            Ok(application) => application.status,
-            Err(ApiError::NotFound) => return self.live_application_check(user, id),
-            Err(error) => return Err(error),
-        };
         let key = Some(self.application_key(user, id).into_iter().collect());
         let mut expr = Expr::default();
         expr.require_live_item();
         let status_name = expr.name("status");
-        let current_value = expr.value(string(current.as_str()));
-        expr.condition(format!("{status_name} = {current_value}"));
-        if current == status {
+        let target = expr.value(string(status.as_str()));
+        if already {
+            expr.condition(format!("{status_name} = {target}"));
             let check = ConditionCheck::builder()
                 .table_name(self.table())
                 .set_key(key)
@@ -111,6 +108,7 @@ impl Store {
                 .map_err(|_| ApiError::Internal)?;
             return Ok(TransactWriteItem::builder().condition_check(check).build());
         }
+        expr.condition(format!("{status_name} <> {target}"));
         expr.change_status(status, now)?;
         expr.record_change(now);
         let update = Update::builder()

@@ -44,6 +44,10 @@ impl Store {
     /// Writes a new child together with its parent's condition — the parent must exist and not
     /// be being deleted — or, for a child that moves the application's status (a rejection),
     /// with that status change: both or neither. A missing parent is 404.
+    ///
+    /// The status change is first written assuming the status differs (no read before the
+    /// write); only if that condition fails is the application read, to tell "gone" (404) from
+    /// "already has that status" (then the child is written beside a plain check).
     pub async fn create_child<T: ChildResource>(
         &self,
         user: &UserId,
@@ -52,23 +56,23 @@ impl Store {
         idempotency: Option<(&IdempotentRequest, &StoredResponse)>,
     ) -> ApiResult<WriteOutcome> {
         let now = child.created_at();
+        let mut already = false;
         for _ in 0..STATUS_WRITE_ATTEMPTS {
             let parent = match T::SETS_APPLICATION_STATUS {
                 None => self.live_application_check(user, application)?,
                 Some(status) => {
-                    self.status_change_write(user, application, status, now)
-                        .await?
+                    self.status_change_write(user, application, status, now, already)?
                 }
             };
             let put = self.child_put(user, application, child)?;
             match self.write_new(vec![parent, put], idempotency, now).await? {
-                // The parent changed between the read and the write: read it again.
-                WriteOutcome::ConditionFailed(0) if T::SETS_APPLICATION_STATUS.is_some() => {
-                    if !self.application_exists(user, application).await? {
-                        return Err(ApiError::NotFound);
+                WriteOutcome::ConditionFailed(0) => match T::SETS_APPLICATION_STATUS {
+                    None => return Err(ApiError::NotFound),
+                    // Gone, or its status is not what was assumed: read it and try again.
+                    Some(status) => {
+                        already = self.get_application(user, application).await?.status == status;
                     }
-                }
-                WriteOutcome::ConditionFailed(0) => return Err(ApiError::NotFound),
+                },
                 outcome => return Ok(outcome),
             }
         }
