@@ -28,75 +28,92 @@ pub const DEMO_USER: &str = "demo-user";
 /// API Gateway accepts up to 10 MB; the functions answer 413 above their own limit.
 const MAX_FORWARDED_BODY: usize = 1024 * 1024;
 
-/// One deployed function: the paths it serves (API Gateway route templates), whether they need
-/// a token, and its router.
-#[derive(Clone)]
+/// One deployed function: its folder under `functions/`, the paths it serves (API Gateway
+/// route templates), whether they need a token, and how its router is built.
+#[derive(Clone, Copy)]
 pub struct Function {
     pub name: &'static str,
     pub routes: &'static [&'static str],
     pub public: bool,
-    pub router: Router,
+    pub router: fn(ApiState) -> Router,
 }
 
-/// Every function under `functions/`, as `template.yaml` deploys them.
-pub fn functions(state: ApiState) -> Vec<Function> {
-    vec![
-        Function {
-            name: "health",
-            routes: health::ROUTES,
-            public: true,
-            router: health::router(state.clone()),
-        },
-        Function {
-            name: "applications",
-            routes: applications::ROUTES,
-            public: false,
-            router: applications::router(state.clone()),
-        },
-        Function {
-            name: "feedback",
-            routes: feedback::ROUTES,
-            public: false,
-            router: feedback::router(state.clone()),
-        },
-        Function {
-            name: "rejections",
-            routes: rejections::ROUTES,
-            public: false,
-            router: rejections::router(state),
-        },
-    ]
-}
+/// Every function under `functions/`, as `template.yaml` deploys them (tests check both).
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "health",
+        routes: health::ROUTES,
+        public: true,
+        router: health::router,
+    },
+    Function {
+        name: "applications",
+        routes: applications::ROUTES,
+        public: false,
+        router: applications::router,
+    },
+    Function {
+        name: "feedback",
+        routes: feedback::ROUTES,
+        public: false,
+        router: feedback::router,
+    },
+    Function {
+        name: "rejections",
+        routes: rejections::ROUTES,
+        public: false,
+        router: rejections::router,
+    },
+];
 
-/// Whether `path` matches a route template (`{name}` matches one segment, `{name+}` the rest).
-pub fn route_matches(template: &str, path: &str) -> bool {
-    let mut path_segments = path.trim_start_matches('/').split('/');
-    for part in template.trim_start_matches('/').split('/') {
-        if part.starts_with('{') && part.ends_with("+}") {
-            return path_segments.next().is_some_and(|s| !s.is_empty());
-        }
-        match path_segments.next() {
-            Some(segment) if part.starts_with('{') => {
-                if segment.is_empty() {
-                    return false;
+/// The path parameters an API Gateway route template (`/a/{id}`, `/docs/{proxy+}`) takes from
+/// `path`, or `None` when the template does not match it: `{name}` matches one non-empty
+/// segment, `{name+}` the non-empty rest.
+pub fn match_route(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let mut wanted = template.trim_start_matches('/').split('/');
+    let mut given = path.trim_start_matches('/').split('/');
+    let mut params = Vec::new();
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Some(params),
+            (Some(part), Some(segment)) => {
+                if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
+                    let rest = std::iter::once(segment)
+                        .chain(given)
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    return (!rest.is_empty() && wanted.next().is_none()).then(|| {
+                        params.push((name.to_owned(), rest));
+                        params
+                    });
+                }
+                if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    if segment.is_empty() {
+                        return None;
+                    }
+                    params.push((name.to_owned(), segment.to_owned()));
+                } else if part != segment {
+                    return None;
                 }
             }
-            Some(segment) if segment == part => {}
-            _ => return false,
+            _ => return None,
         }
     }
-    path_segments.next().is_none()
 }
 
 struct Gateway {
-    functions: Vec<Function>,
+    /// Each function with its router, built once.
+    functions: Vec<(&'static Function, Router)>,
     decoding_key: DecodingKey,
 }
 
 /// The dev server's whole app.
 pub fn app(state: ApiState, jwt_secret: &str) -> Router {
     let gateway = Gateway {
-        functions: functions(state),
+        functions: FUNCTIONS
+            .iter()
+            .map(|function| (function, (function.router)(state.clone())))
+            .collect(),
         decoding_key: DecodingKey::from_secret(jwt_secret.as_bytes()),
     };
     Router::new()
@@ -118,13 +135,15 @@ async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Resp
 
 async fn route(gateway: &Gateway, request: Request) -> Response {
     let path = request.uri().path().to_owned();
-    let Some((function, route)) = gateway.functions.iter().find_map(|function| {
-        function
-            .routes
-            .iter()
-            .find(|route| route_matches(route, &path))
-            .map(|route| (function, *route))
-    }) else {
+    let Some((function, router, route)) =
+        gateway.functions.iter().find_map(|(function, router)| {
+            function
+                .routes
+                .iter()
+                .find(|route| match_route(route, &path).is_some())
+                .map(|route| (function, router, *route))
+        })
+    else {
         return ApiError::NotFound.into_response();
     };
     let claims = if function.public {
@@ -144,7 +163,7 @@ async fn route(gateway: &Gateway, request: Request) -> Response {
         Ok(lambda_request) => {
             let (parts, body) = lambda_request.into_parts();
             let request = Request::from_parts(parts, Body::from(body.to_vec()));
-            match function.router.clone().oneshot(request).await {
+            match router.clone().oneshot(request).await {
                 Ok(response) => response,
                 Err(infallible) => match infallible {},
             }
@@ -282,17 +301,10 @@ pub fn apigw_event(
 }
 
 fn path_parameters(route: &str, path: &str) -> Map<String, Value> {
-    route
-        .trim_start_matches('/')
-        .split('/')
-        .zip(path.trim_start_matches('/').split('/'))
-        .filter_map(|(part, segment)| {
-            let name = part
-                .strip_prefix('{')?
-                .strip_suffix('}')?
-                .trim_end_matches('+');
-            Some((name.to_owned(), json!(segment)))
-        })
+    match_route(route, path)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, value)| (name, Value::String(value)))
         .collect()
 }
 
@@ -312,14 +324,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_match_by_segment() {
-        assert!(route_matches("/applications", "/applications"));
-        assert!(route_matches("/applications/{id}", "/applications/abc"));
-        assert!(!route_matches("/applications/{id}", "/applications/"));
-        assert!(!route_matches("/applications/{id}", "/applications/a/b"));
-        assert!(!route_matches("/applications", "/applications/a"));
-        assert!(route_matches("/docs/{proxy+}", "/docs/swagger-ui.css"));
-        assert!(!route_matches("/docs/{proxy+}", "/docs"));
+    fn routes_match_by_segment_like_api_gateway() {
+        let params = |pairs: &[(&str, &str)]| {
+            Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(match_route("/applications", "/applications"), params(&[]));
+        assert_eq!(
+            match_route("/applications/{id}", "/applications/X"),
+            params(&[("id", "X")])
+        );
+        assert_eq!(match_route("/applications/{id}", "/applications"), None);
+        assert_eq!(match_route("/applications/{id}", "/applications/"), None);
+        assert_eq!(match_route("/applications/{id}", "/applications/a/b"), None);
+        assert_eq!(match_route("/applications", "/applications/X"), None);
+        assert_eq!(
+            match_route("/docs/{proxy+}", "/docs/a/b.css"),
+            params(&[("proxy", "a/b.css")])
+        );
+        assert_eq!(match_route("/docs/{proxy+}", "/docs"), None);
     }
 
     #[test]

@@ -7,13 +7,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use axum::Router;
 use http_body_util::BodyExt;
 use integration_tests::TestApi;
 use lambda_http::request::RequestContext;
 use serde_json::{Value, json};
 use shared::domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp};
-use shared::http::ApiState;
 use shared::identity::{UserId, sub_claim};
 use shared::store::WriteOutcome;
 use tower::ServiceExt;
@@ -51,78 +49,14 @@ const EXPECTED: &[(&str, u16)] = &[
     ("applications-delete", 204),
 ];
 
-/// A function crate: its name (the folder under `functions/`), its routes, its router.
-struct Function {
-    name: &'static str,
-    routes: &'static [&'static str],
-    router: fn(ApiState) -> Router,
-    public: bool,
-}
-
-const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "applications",
-        routes: applications::ROUTES,
-        router: applications::router,
-        public: false,
-    },
-    Function {
-        name: "feedback",
-        routes: feedback::ROUTES,
-        router: feedback::router,
-        public: false,
-    },
-    Function {
-        name: "rejections",
-        routes: rejections::ROUTES,
-        router: rejections::router,
-        public: false,
-    },
-    Function {
-        name: "health",
-        routes: health::ROUTES,
-        router: health::router,
-        public: true,
-    },
-];
+/// The deployed functions, from the one list the dev server routes by.
+use dev_server::{FUNCTIONS, Function, match_route};
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ sits in the workspace")
         .join("events")
-}
-
-/// The path parameters an API Gateway route template (`/a/{id}`, `/docs/{proxy+}`) takes from
-/// a path, or `None` when the template does not match it.
-fn match_route(template: &str, path: &str) -> Option<Vec<(String, String)>> {
-    let mut wanted = template.trim_start_matches('/').split('/');
-    let mut given = path.trim_start_matches('/').split('/');
-    let mut params = Vec::new();
-    loop {
-        match (wanted.next(), given.next()) {
-            (None, None) => return Some(params),
-            (Some(part), Some(segment)) => {
-                if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
-                    let rest: Vec<&str> = std::iter::once(segment).chain(given).collect();
-                    let rest = rest.join("/");
-                    return (!rest.is_empty() && wanted.next().is_none()).then(|| {
-                        params.push((name.to_owned(), rest));
-                        params
-                    });
-                }
-                if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                    if segment.is_empty() {
-                        return None;
-                    }
-                    params.push((name.to_owned(), segment.to_owned()));
-                } else if part != segment {
-                    return None;
-                }
-            }
-            _ => return None,
-        }
-    }
 }
 
 /// The one function (and its route template) that API Gateway sends this path to.
@@ -148,29 +82,9 @@ fn route(path: &str) -> (&'static Function, &'static str, Vec<(String, String)>)
 }
 
 #[test]
-fn route_templates_match_like_api_gateway() {
-    let params = |pairs: &[(&str, &str)]| {
-        Some(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect::<Vec<_>>(),
-        )
-    };
-    assert_eq!(match_route("/applications", "/applications"), params(&[]));
-    assert_eq!(
-        match_route("/applications/{id}", "/applications/X"),
-        params(&[("id", "X")])
-    );
-    assert_eq!(match_route("/applications/{id}", "/applications"), None);
-    assert_eq!(match_route("/applications/{id}", "/applications/"), None);
-    assert_eq!(match_route("/applications", "/applications/X"), None);
-    assert_eq!(
-        match_route("/docs/{proxy+}", "/docs/a/b.css"),
-        params(&[("proxy", "a/b.css")])
-    );
-    assert_eq!(match_route("/docs/{proxy+}", "/docs"), None);
+fn each_path_goes_to_one_function() {
     assert_eq!(route("/applications/X/feedback/Y").0.name, "feedback");
+    assert_eq!(route("/applications/X").0.name, "applications");
     assert_eq!(route("/docs/index.css").0.name, "health");
 }
 

@@ -8,15 +8,8 @@ use std::path::PathBuf;
 use serde_norway::Value;
 
 /// Every function crate under `functions/` and the API Gateway path templates it serves.
-const CRATES: &[(&str, &[&str])] = &[
-    ("applications", applications::ROUTES),
-    ("feedback", feedback::ROUTES),
-    ("rejections", rejections::ROUTES),
-    ("health", health::ROUTES),
-];
-
-/// The crate whose routes are public.
-const PUBLIC_CRATE: &str = "health";
+/// The deployed functions, from the one list the dev server routes by.
+use dev_server::FUNCTIONS;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -69,11 +62,11 @@ fn crate_of(name: &str, function: &Value) -> String {
 }
 
 fn crate_routes(folder: &str) -> &'static [&'static str] {
-    CRATES
+    FUNCTIONS
         .iter()
-        .find(|(name, _)| *name == folder)
-        .unwrap_or_else(|| panic!("functions/{folder} is not listed in this test's CRATES"))
-        .1
+        .find(|function| function.name == folder)
+        .unwrap_or_else(|| panic!("functions/{folder} is not in dev_server::FUNCTIONS"))
+        .routes
 }
 
 /// One `HttpApi` event of a function.
@@ -145,11 +138,11 @@ fn one_function_per_crate_folder() {
         function_folders(),
         "template.yaml has one function per folder under functions/"
     );
-    let listed: BTreeSet<String> = CRATES.iter().map(|(name, _)| (*name).to_owned()).collect();
+    let listed: BTreeSet<String> = FUNCTIONS.iter().map(|f| f.name.to_owned()).collect();
     assert_eq!(
         listed,
         function_folders(),
-        "CRATES lists every function crate"
+        "dev_server::FUNCTIONS lists every function crate"
     );
 }
 
@@ -251,7 +244,9 @@ fn only_the_health_routes_skip_the_jwt_authorizer() {
     }
     let mut public = BTreeSet::new();
     for route in routes(&template) {
-        let is_public_crate = functions_by_name[&route.function] == PUBLIC_CRATE;
+        let is_public_crate = FUNCTIONS
+            .iter()
+            .any(|f| f.public && f.name == functions_by_name[&route.function]);
         match route.authorizer.as_deref() {
             Some("NONE") => {
                 assert!(
@@ -272,11 +267,15 @@ fn only_the_health_routes_skip_the_jwt_authorizer() {
             ),
         }
     }
-    let health: BTreeSet<String> = crate_routes(PUBLIC_CRATE)
+    let public_routes: BTreeSet<String> = FUNCTIONS
         .iter()
-        .map(|p| (*p).to_owned())
+        .filter(|f| f.public)
+        .flat_map(|f| f.routes.iter().map(|p| (*p).to_owned()))
         .collect();
-    assert_eq!(public, health, "the public routes are the health routes");
+    assert_eq!(
+        public, public_routes,
+        "the public routes are the health routes"
+    );
 }
 
 #[test]
