@@ -13,12 +13,10 @@ use crate::cursor::CursorKey;
 use crate::domain::{ChildResource, Id, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{
-    ApiState, IdempotencyKey, JsonBody, Page, PathIds, Precondition, QueryParams,
-    created_or_replayed, json_response, resource, with_problem_fallbacks,
+    ApiState, Creation, IdempotencyKey, JsonBody, Page, PathIds, Precondition, QueryParams,
+    json_response, resource, with_problem_fallbacks,
 };
 use crate::identity::Caller;
-use crate::keys::idempotency_pk;
-use crate::store::{IdempotentRequest, StoredResponse};
 
 /// The router of one child collection.
 pub fn router<T: ChildResource>(state: ApiState) -> Router {
@@ -41,30 +39,17 @@ async fn create<T: ChildResource>(
     State(store): State<Store>,
     caller: Caller,
     ids: PathIds,
-    IdempotencyKey(key): IdempotencyKey,
+    key: IdempotencyKey,
     body: JsonBody,
 ) -> ApiResult<Response> {
     let application = ids.first()?;
     let child = T::parse_new(body.value, Id::generate(), application, Timestamp::now())?;
     let collection = format!("/applications/{application}/{}", T::COLLECTION);
-    let location = format!("{collection}/{}", child.id());
-    let idempotency = key.map(|key| IdempotentRequest {
-        pk: idempotency_pk(caller.user(), &format!("POST {collection}"), &key),
-        digest: body.digest,
-    });
-    let stored = StoredResponse {
-        location: location.clone(),
-        body: serde_json::to_string(&child).map_err(|_| ApiError::Internal)?,
-    };
+    let creation = Creation::new(&caller, &collection, key, body.digest, child.id(), &child)?;
     let outcome = store
-        .create_child(
-            caller.user(),
-            application,
-            &child,
-            idempotency.as_ref().map(|r| (r, &stored)),
-        )
+        .create_child(caller.user(), application, &child, creation.idempotency())
         .await?;
-    created_or_replayed(outcome, &location, &child, ApiError::NotFound)
+    creation.respond(outcome, &child, ApiError::NotFound)
 }
 
 #[instrument(skip_all, fields(collection = T::COLLECTION))]

@@ -12,12 +12,10 @@ use shared::domain::{
 };
 use shared::error::{ApiError, ApiResult};
 use shared::http::{
-    ApiState, IdempotencyKey, JsonBody, Page, PathIds, Precondition, QueryParams,
-    created_or_replayed, json_response, resource, with_problem_fallbacks,
+    ApiState, Creation, IdempotencyKey, JsonBody, Page, PathIds, Precondition, QueryParams,
+    json_response, resource, with_problem_fallbacks,
 };
 use shared::identity::Caller;
-use shared::keys::idempotency_pk;
-use shared::store::{IdempotentRequest, StoredResponse};
 use tracing::instrument;
 
 /// The paths this function serves. API Gateway sends every method of each (`ANY`), so this
@@ -44,28 +42,24 @@ pub fn router(state: ApiState) -> Router {
 async fn create_application(
     State(store): State<Store>,
     caller: Caller,
-    IdempotencyKey(key): IdempotencyKey,
+    key: IdempotencyKey,
     body: JsonBody,
 ) -> ApiResult<Response> {
     let application =
         NewApplication::parse(body.value)?.into_application(Id::generate(), Timestamp::now());
-    let location = format!("/applications/{}", application.id);
-    let idempotency = key.map(|key| IdempotentRequest {
-        pk: idempotency_pk(caller.user(), "POST /applications", &key),
-        digest: body.digest,
-    });
-    let stored = StoredResponse {
-        location: location.clone(),
-        body: serde_json::to_string(&application).map_err(|_| ApiError::Internal)?,
-    };
+    let creation = Creation::new(
+        &caller,
+        "/applications",
+        key,
+        body.digest,
+        application.id,
+        &application,
+    )?;
     let outcome = store
-        .create_application(
-            caller.user(),
-            &application,
-            idempotency.as_ref().map(|r| (r, &stored)),
-        )
+        .create_application(caller.user(), &application, creation.idempotency())
         .await?;
-    created_or_replayed(outcome, &location, &application, ApiError::Internal)
+    // A fresh ULID cannot be taken: a failed condition would be a bug.
+    creation.respond(outcome, &application, ApiError::Internal)
 }
 
 /// The parsed query of `GET /applications`.
