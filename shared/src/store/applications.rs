@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, DeleteRequest, ReturnValue, TransactWriteItem, Update,
-    WriteRequest,
+    AttributeValue, DeleteRequest, ReturnValue, TransactWriteItem, Update, WriteRequest,
 };
 
 use super::children::{ConditionFailureItem, missing_or_stale};
@@ -68,14 +67,7 @@ impl Store {
     pub fn live_application_check(&self, user: &UserId, id: Id) -> ApiResult<TransactWriteItem> {
         let mut expr = Expr::default();
         expr.require_live_item();
-        let check = ConditionCheck::builder()
-            .table_name(self.table())
-            .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .build()
-            .map_err(|_| ApiError::Internal)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+        self.condition_check(self.application_key(user, id).into_iter().collect(), &expr)
     }
 
     /// The write that moves an application to `status`, for a transaction with another write
@@ -91,29 +83,21 @@ impl Store {
         now: Timestamp,
         already: bool,
     ) -> ApiResult<TransactWriteItem> {
-        let key = Some(self.application_key(user, id).into_iter().collect());
+        let key: Item = self.application_key(user, id).into_iter().collect();
         let mut expr = Expr::default();
         expr.require_live_item();
         let status_name = expr.name("status");
         let target = expr.value(string(status.as_str()));
         if already {
             expr.condition(format!("{status_name} = {target}"));
-            let check = ConditionCheck::builder()
-                .table_name(self.table())
-                .set_key(key)
-                .set_condition_expression(expr.condition_expression())
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
-                .build()
-                .map_err(|_| ApiError::Internal)?;
-            return Ok(TransactWriteItem::builder().condition_check(check).build());
+            return self.condition_check(key, &expr);
         }
         expr.condition(format!("{status_name} <> {target}"));
         expr.change_status(status, now)?;
         expr.record_change(now);
         let update = Update::builder()
             .table_name(self.table())
-            .set_key(key)
+            .set_key(Some(key))
             .set_update_expression(expr.update_expression())
             .set_condition_expression(expr.condition_expression())
             .set_expression_attribute_names(expr.names())

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -63,6 +63,23 @@ impl Store {
             .build()
             .map_err(|_| ApiError::Internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A `ConditionCheck` of `key` with `expr`'s condition, for a transaction.
+    pub(crate) fn condition_check(
+        &self,
+        key: Item,
+        expr: &Expr,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let check = ConditionCheck::builder()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .build()
+            .map_err(|_| ApiError::Internal)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
     /// An `UpdateItem` of `key` with `expr`'s update, condition, names and values; when the
