@@ -89,6 +89,19 @@ fn the_table_is_the_one_the_code_creates() {
     assert_eq!(table["UpdateReplacePolicy"].as_str(), Some("Retain"));
 }
 
+/// A key schema as DynamoDB describes it, in the same terms as `key_parts`.
+fn sdk_key_parts(schema: &[aws_sdk_dynamodb::types::KeySchemaElement]) -> Vec<(String, String)> {
+    schema
+        .iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_owned(),
+                k.key_type().as_str().to_owned(),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn the_table_created_locally_matches_the_template() {
     let api = integration_tests::TestApi::new().await;
@@ -103,16 +116,7 @@ async fn the_table_created_locally_matches_the_template() {
         .unwrap();
     let template = template();
     let properties = &resource(&template, "Table")["Properties"];
-    let key: Vec<(String, String)> = described
-        .key_schema()
-        .iter()
-        .map(|k| {
-            (
-                k.attribute_name().to_owned(),
-                k.key_type().as_str().to_owned(),
-            )
-        })
-        .collect();
+    let key = sdk_key_parts(described.key_schema());
     assert_eq!(key, key_parts(&properties["KeySchema"]));
     let index = &described.global_secondary_indexes()[0];
     let template_index = &properties["GlobalSecondaryIndexes"][0];
@@ -120,16 +124,7 @@ async fn the_table_created_locally_matches_the_template() {
         Some(index.index_name().unwrap()),
         template_index["IndexName"].as_str()
     );
-    let index_key: Vec<(String, String)> = index
-        .key_schema()
-        .iter()
-        .map(|k| {
-            (
-                k.attribute_name().to_owned(),
-                k.key_type().as_str().to_owned(),
-            )
-        })
-        .collect();
+    let index_key = sdk_key_parts(index.key_schema());
     assert_eq!(index_key, key_parts(&template_index["KeySchema"]));
     let ttl = api
         .client

@@ -37,15 +37,6 @@ impl<T> Patch<T> {
             Self::Value(value) => Patch::Value(f(value)),
         }
     }
-
-    /// The value the field will have if given (`None` when nulled), or `None` when left out.
-    pub fn given(&self) -> Option<Option<&T>> {
-        match self {
-            Self::Absent => None,
-            Self::Null => Some(None),
-            Self::Value(v) => Some(Some(v)),
-        }
-    }
 }
 
 /// Walks one JSON object, handing out typed fields and recording every problem.
@@ -127,10 +118,6 @@ impl ObjectReader {
     /// Whether the object has no fields at all.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
-    }
-
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
     }
 
     /// Ends the read: unknown fields become errors; any error makes the whole body invalid.

@@ -64,7 +64,11 @@ impl Store {
 
     /// A check that the application exists and is not being deleted, for a transaction that
     /// writes one of its children.
-    pub fn live_application_check(&self, user: &UserId, id: Id) -> ApiResult<TransactWriteItem> {
+    pub(crate) fn live_application_check(
+        &self,
+        user: &UserId,
+        id: Id,
+    ) -> ApiResult<TransactWriteItem> {
         let mut expr = Expr::default();
         expr.require_live_item();
         self.condition_check(self.application_key(user, id).into_iter().collect(), &expr)
