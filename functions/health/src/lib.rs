@@ -67,10 +67,14 @@ async fn db_check(State(store): State<Store>) -> ApiResult<Response> {
 async fn openapi() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        shared::openapi::document_json(),
+        OPENAPI_JSON.as_str(),
     )
         .into_response()
 }
+
+/// The document never changes while the process lives: built on first request, not per request
+/// (and not at start-up, which cold starts pay for).
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(shared::openapi::document_json);
 
 /// Swagger UI's configuration: our document, "Try it out" on, the token kept across reloads.
 static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
