@@ -7,10 +7,10 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, ReturnValue, TransactWriteItem, Update, WriteRequest,
 };
 
-use super::children::{ConditionFailureItem, missing_or_stale};
+use super::children::failed_write;
 use super::{
     Expr, IdempotentRequest, Item, Store, StoredResponse, WriteOutcome, classify, from_item,
-    key_of, key_to_item, string, to_attribute, to_item,
+    key_of, key_to_item, string, to_item,
 };
 use crate::cursor::ResumeKey;
 use crate::domain::input::Patch;
@@ -277,12 +277,7 @@ impl Store {
         new_status: Option<Status>,
     ) -> Result<Application, UpdateFailure> {
         let mut expr = Expr::default();
-        for change in patch.field_changes() {
-            match change.value {
-                Some(value) => expr.set(change.name, to_attribute(&value)?),
-                None => expr.remove(change.name),
-            }
-        }
+        expr.apply_changes(&patch.field_changes())?;
         if let Some(status) = new_status {
             let status_value = expr.change_status(status, now)?;
             if status == Status::Applied && patch.applied_date.is_absent() {
@@ -360,19 +355,7 @@ impl Store {
             .conditional_update(self.application_key(user, id).into_iter().collect(), &expr)
             .send()
             .await;
-        match result {
-            Ok(_) => {}
-            Err(SdkError::ServiceError(service))
-                if service.err().is_conditional_check_failed_exception() =>
-            {
-                return Err(missing_or_stale(
-                    service
-                        .into_err()
-                        .is_conditional_check_failed_exception_with_item(),
-                ));
-            }
-            Err(error) => return Err(classify(error)),
-        }
+        result.map_err(failed_write)?;
         self.delete_children(&partition).await?;
         self.client
             .delete_item()

@@ -1,6 +1,7 @@
 //! Feedback and rejections: children stored in their application's item collection.
 
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
@@ -8,7 +9,7 @@ use aws_sdk_dynamodb::types::{
 use super::applications::ListPage;
 use super::{
     Expr, IdempotentRequest, Item, Store, StoredResponse, WriteOutcome, classify, from_item,
-    key_of, key_to_item, string, to_attribute, to_item,
+    key_of, key_to_item, string, to_item,
 };
 use crate::cursor::ResumeKey;
 use crate::domain::{ChildResource, FieldChange, Id, Timestamp};
@@ -169,12 +170,7 @@ impl Store {
         now: Timestamp,
     ) -> ApiResult<T> {
         let mut expr = Expr::default();
-        for change in changes {
-            match &change.value {
-                Some(value) => expr.set(change.name, to_attribute(value)?),
-                None => expr.remove(change.name),
-            }
-        }
+        expr.apply_changes(changes)?;
         expr.record_change(now);
         let pk = expr.name(PK);
         expr.condition(format!("attribute_exists({pk})"));
@@ -186,16 +182,7 @@ impl Store {
             .await;
         match result {
             Ok(output) => from_item(output.attributes.unwrap_or_default()),
-            Err(SdkError::ServiceError(service))
-                if service.err().is_conditional_check_failed_exception() =>
-            {
-                Err(missing_or_stale(
-                    service
-                        .into_err()
-                        .is_conditional_check_failed_exception_with_item(),
-                ))
-            }
-            Err(error) => Err(classify(error)),
+            Err(error) => Err(failed_write(error)),
         }
     }
 
@@ -222,45 +209,48 @@ impl Store {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(service))
-                if service.err().is_conditional_check_failed_exception() =>
-            {
-                Err(missing_or_stale(
-                    service
-                        .into_err()
-                        .is_conditional_check_failed_exception_with_item(),
-                ))
-            }
-            Err(error) => Err(classify(error)),
+        result.map(|_| ()).map_err(failed_write)
+    }
+}
+
+/// A write on an item that must exist (with `ReturnValuesOnConditionCheckFailure=ALL_OLD`)
+/// failed: its condition failed on a missing item (404) or on a version `If-Match` did not name
+/// (412); anything else is the database's failure.
+pub(crate) fn failed_write<E>(error: SdkError<E, HttpResponse>) -> ApiError
+where
+    E: ConditionFailure + ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if let SdkError::ServiceError(service) = &error
+        && let Some(item_existed) = service.err().condition_failed()
+    {
+        return if item_existed {
+            ApiError::PreconditionFailed
+        } else {
+            ApiError::NotFound
+        };
+    }
+    classify(error)
+}
+
+/// Whether an error is a failed condition, and if so whether it carried the old item.
+pub(crate) trait ConditionFailure {
+    fn condition_failed(&self) -> Option<bool>;
+}
+
+impl ConditionFailure for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
+    fn condition_failed(&self) -> Option<bool> {
+        match self {
+            Self::ConditionalCheckFailedException(e) => Some(e.item.is_some()),
+            _ => None,
         }
     }
 }
 
-/// A failed condition on an item that must exist: it was missing (404) or its version did not
-/// match `If-Match` (412).
-pub(crate) fn missing_or_stale(item_existed: bool) -> ApiError {
-    if item_existed {
-        ApiError::PreconditionFailed
-    } else {
-        ApiError::NotFound
-    }
-}
-
-/// Whether a conditional-check failure carried the old item.
-pub(crate) trait ConditionFailureItem {
-    fn is_conditional_check_failed_exception_with_item(&self) -> bool;
-}
-
-impl ConditionFailureItem for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
-    fn is_conditional_check_failed_exception_with_item(&self) -> bool {
-        matches!(self, Self::ConditionalCheckFailedException(e) if e.item.is_some())
-    }
-}
-
-impl ConditionFailureItem for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
-    fn is_conditional_check_failed_exception_with_item(&self) -> bool {
-        matches!(self, Self::ConditionalCheckFailedException(e) if e.item.is_some())
+impl ConditionFailure for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
+    fn condition_failed(&self) -> Option<bool> {
+        match self {
+            Self::ConditionalCheckFailedException(e) => Some(e.item.is_some()),
+            _ => None,
+        }
     }
 }

@@ -88,6 +88,20 @@ impl Expr {
         }
     }
 
+    /// `SET` or `REMOVE` each attribute a partial update names.
+    pub fn apply_changes(
+        &mut self,
+        changes: &[crate::domain::FieldChange],
+    ) -> Result<(), crate::error::ApiError> {
+        for change in changes {
+            match &change.value {
+                Some(value) => self.set(change.name, super::to_attribute(value)?),
+                None => self.remove(change.name),
+            }
+        }
+        Ok(())
+    }
+
     /// Every write of a resource: `updated_at` is now and `version` goes up by one.
     pub fn record_change(&mut self, now: crate::domain::Timestamp) {
         self.set("updated_at", AttributeValue::S(now.to_string()));
