@@ -4,10 +4,11 @@
 //! needs for the item sizes involved (DynamoDB's published rules, see docs/performance.md).
 
 use aws_sdk_dynamodb::Client;
+use domain::ChildKind;
+use domain::Id;
+use domain::UserId;
 use serde_json::{Value, json};
-use shared::domain::Id;
-use shared::identity::UserId;
-use shared::keys::{self, APPLICATION_SK, ChildKind, GSI1, GSI1_PK, IDEMPOTENCY_SK, PK, SK};
+use store::keys::{self, APPLICATION_SK, GSI1, GSI1_PK, IDEMPOTENCY_SK, PK, SK};
 
 use crate::capacity::{self, Call, Recorder, item_size, rcu, wcu};
 use crate::dynamo::{self, Seed};
@@ -409,7 +410,7 @@ async fn list_read(
     user: &UserId,
     app: Id,
 ) -> Result<usize, String> {
-    let limit = events::query_limit(event).unwrap_or(shared::http::DEFAULT_PAGE_SIZE) as i32 + 1;
+    let limit = events::query_limit(event).unwrap_or(api::extract::DEFAULT_PAGE_SIZE) as i32 + 1;
     let query = client
         .query()
         .table_name(table)

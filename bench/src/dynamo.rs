@@ -8,12 +8,12 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use api::ApiState;
 use aws_sdk_dynamodb::Client;
+use domain::UserId;
+use domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp};
 use serde_json::Value;
-use shared::domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp};
-use shared::http::ApiState;
-use shared::identity::UserId;
-use shared::{Config, Store};
+use store::{Config, Store};
 use tokio::net::{TcpListener, TcpStream};
 
 pub const CURSOR_SECRET: &str = "bench-cursor-secret";
@@ -131,7 +131,7 @@ pub async fn client(endpoint: &str) -> Client {
 }
 
 pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
-    shared::table::create_if_missing(client, table)
+    store::table::create_if_missing(client, table)
         .await
         .map(|_| ())
         .map_err(|e| format!("cannot create table {table}: {e}"))
@@ -214,10 +214,10 @@ pub async fn seed(
 }
 
 /// The state a function's router gets, on `client`.
-pub fn state_with(client: Client, endpoint: &str, table: &str) -> ApiState {
+pub fn state_with(client: Client, table: &str) -> ApiState {
     ApiState {
         store: Store::new(client, table.to_owned()),
-        cursors: config(endpoint, table).cursor_key,
+        cursors: api::cursor::CursorKey::new(b"bench-cursor-secret"),
     }
 }
 

@@ -11,11 +11,12 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem,
 };
 use axum::Router;
+use domain::ChildKind;
+use domain::UserId;
+use domain::{Id, Timestamp};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use shared::domain::{Id, Timestamp};
-use shared::identity::UserId;
-use shared::keys::{self, APPLICATION_SK, ChildKind, DELETING, GSI1, GSI1_PK, GSI1_SK, PK, SK};
+use store::keys::{self, APPLICATION_SK, DELETING, GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use tower::ServiceExt;
 
 use crate::capacity::{self, Call, Recorder};
@@ -410,7 +411,7 @@ pub async fn raw_for(
             user,
         },
         ("GET", ["applications"]) => {
-            let limit = events::query_limit(event).unwrap_or(shared::http::DEFAULT_PAGE_SIZE);
+            let limit = events::query_limit(event).unwrap_or(api::extract::DEFAULT_PAGE_SIZE);
             Raw::QueryIndex {
                 partition: keys::applications_gsi_pk(&user),
                 limit: if events::has_filter(event) {
@@ -491,7 +492,7 @@ pub async fn raw_for(
             } else {
                 ChildKind::Rejection
             };
-            let limit = events::query_limit(event).unwrap_or(shared::http::DEFAULT_PAGE_SIZE);
+            let limit = events::query_limit(event).unwrap_or(api::extract::DEFAULT_PAGE_SIZE);
             Raw::ListChildren {
                 partition: keys::application_pk(&user, app),
                 prefix: keys::child_sk_prefix(kind).to_owned(),

@@ -28,9 +28,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use api::ApiState;
 use aws_sdk_dynamodb::Client;
 use axum::Router;
-use shared::http::ApiState;
 
 /// The four Lambda functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,7 @@ pub struct Bench {
     pub java_pid: u32,
     pub table: String,
     pub client: Client,
-    store: shared::Store,
+    store: store::Store,
     bodies: Option<dynamo::SeedBodies>,
     events: events::Events,
     seeded: HashSet<String>,
@@ -83,7 +83,7 @@ impl Bench {
     }
 
     pub fn state(&self, client: Client) -> ApiState {
-        dynamo::state_with(client, &self.endpoint, &self.table)
+        dynamo::state_with(client, &self.table)
     }
 
     /// Seeds `sub`'s slice of the table once.
@@ -179,7 +179,7 @@ async fn run(args: Args) -> Result<(), String> {
         dynamodb_port: local.port,
         java_pid: local.java_pid,
         table: table.clone(),
-        store: shared::Store::new(client.clone(), table.clone()),
+        store: store::Store::new(client.clone(), table.clone()),
         client,
         bodies: None,
         events: events::Events::default(),

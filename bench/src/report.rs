@@ -64,7 +64,7 @@ pub fn machine(dynamodb_version: &str, profile: &str) -> Value {
         "java": first_line("java", &["-version"]),
         "dynamodb_local": dynamodb_version,
         "profile": profile,
-        "date": shared::domain::Timestamp::now().to_string(),
+        "date": domain::Timestamp::now().to_string(),
     })
 }
 

@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use api::ApiState;
+use api::error::ApiError;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -17,8 +19,6 @@ use axum::response::{IntoResponse, Response};
 use base64_engine::encode_base64;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value, json};
-use shared::error::ApiError;
-use shared::http::ApiState;
 use tower::ServiceExt;
 
 /// The development default of `LOCAL_JWT_SECRET` (printed in the README; never used in AWS).
@@ -156,7 +156,7 @@ async fn route(gateway: &Gateway, request: Request) -> Response {
     };
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_FORWARDED_BODY).await else {
-        return ApiError::PayloadTooLarge.into_response();
+        return ApiError::PayloadTooLarge(api::extract::BODY_LIMIT_BYTES).into_response();
     };
     let event = apigw_event(&parts, route, &body, claims.as_ref());
     match lambda_http::request::from_str(&event.to_string()) {
@@ -309,7 +309,7 @@ fn path_parameters(route: &str, path: &str) -> Map<String, Value> {
 }
 
 fn ulid_like_request_id() -> String {
-    shared::domain::Id::generate().to_string()
+    domain::Id::generate().to_string()
 }
 
 mod base64_engine {

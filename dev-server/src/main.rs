@@ -3,9 +3,9 @@
 
 use std::process::ExitCode;
 
+use api::ApiState;
 use dev_server::{DEMO_USER, DEV_JWT_SECRET, app, mint_token};
-use shared::Config;
-use shared::http::ApiState;
+use store::Config;
 
 /// Tokens the banner prints last a day.
 const TOKEN_TTL_SECONDS: i64 = 24 * 60 * 60;
@@ -23,7 +23,7 @@ async fn main() -> ExitCode {
         eprintln!("usage: dev-server [token [SUB]]");
         return ExitCode::FAILURE;
     }
-    shared::telemetry::init(false);
+    api::telemetry::init(false);
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -42,7 +42,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let state = ApiState::from_config(&config).await;
+    let cursors = api::cursor::CursorKey::from_env(config.dynamodb_endpoint.is_some());
+    let state = ApiState::from_config(&config, cursors).await;
     if config.dynamodb_endpoint.is_some()
         && let Err(error) = prepare_local_table(&state, &config.table_name).await
     {
@@ -70,7 +71,7 @@ async fn main() -> ExitCode {
 }
 
 /// Locally only: waits for DynamoDB Local to answer, then creates the table if it is missing
-/// (from `shared::table`, the definition `template.yaml` declares too).
+/// (from `store::table`, the definition `template.yaml` declares too).
 async fn prepare_local_table(state: &ApiState, table: &str) -> Result<(), String> {
     let client = state.store.client();
     let mut attempts = 0;
@@ -81,7 +82,7 @@ async fn prepare_local_table(state: &ApiState, table: &str) -> Result<(), String
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    match shared::table::create_if_missing(client, table).await {
+    match store::table::create_if_missing(client, table).await {
         Ok(true) => println!("Created table `{table}`."),
         Ok(false) => println!("Using table `{table}`."),
         Err(error) => return Err(format!("could not create table `{table}`: {error}")),

@@ -8,15 +8,15 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use api::ApiState;
 use aws_sdk_dynamodb::Client;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, header};
+use domain::Id;
 use http_body_util::BodyExt;
 use serde_json::Value;
-use shared::Config;
-use shared::domain::Id;
-use shared::http::ApiState;
+use store::Config;
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
@@ -97,10 +97,13 @@ fn config_for(endpoint: &str, table: &str) -> Config {
     Config::from_lookup(move |name| match name {
         "TABLE_NAME" => Some(table.clone()),
         "AWS_ENDPOINT_URL_DYNAMODB" => Some(endpoint.clone()),
-        "CURSOR_SECRET" => Some("test-cursor-secret".to_owned()),
         _ => None,
     })
     .expect("complete test configuration")
+}
+
+fn cursors() -> api::cursor::CursorKey {
+    api::cursor::CursorKey::new(b"test-cursor-secret")
 }
 
 async fn client_for(endpoint: &str) -> Client {
@@ -127,8 +130,8 @@ impl TestApi {
         let endpoint = dynamodb_local().await;
         let table = format!("test-{}", Id::generate());
         let config = config_for(endpoint, &table);
-        let state = ApiState::from_config(&config).await;
-        shared::table::create_if_missing(state.store.client(), &table)
+        let state = ApiState::from_config(&config, cursors()).await;
+        store::table::create_if_missing(state.store.client(), &table)
             .await
             .expect("test table created");
         Self::over(state, table)
@@ -146,14 +149,15 @@ impl TestApi {
     /// The API with its database at a closed port: every call fails to connect.
     pub async fn with_unreachable_database() -> Self {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
-        let state = ApiState::from_config(&config_for(&endpoint, "unreachable")).await;
+        let state = ApiState::from_config(&config_for(&endpoint, "unreachable"), cursors()).await;
         Self::over(state, "unreachable".to_owned())
     }
 
     /// The API against a DynamoDB Local that has no such table.
     pub async fn with_missing_table() -> Self {
         let table = format!("missing-{}", Id::generate());
-        let state = ApiState::from_config(&config_for(dynamodb_local().await, &table)).await;
+        let state =
+            ApiState::from_config(&config_for(dynamodb_local().await, &table), cursors()).await;
         Self::over(state, table)
     }
 

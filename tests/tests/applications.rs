@@ -803,15 +803,15 @@ async fn delete_removes_the_application_and_every_item_of_its_collection() {
     let user = api.user();
     let keep = create(&api, &user, json!({"company": "Keep", "role": "r"})).await;
     let app = create(&api, &user, json!({"company": "Gone", "role": "r"})).await;
-    let id: shared::domain::Id = app["id"].as_str().unwrap().parse().unwrap();
-    let uid = shared::identity::UserId::parse(&user.sub).unwrap();
+    let id: domain::Id = app["id"].as_str().unwrap().parse().unwrap();
+    let uid = domain::UserId::parse(&user.sub).unwrap();
     // Children written through the store's key scheme, as the feedback/rejection functions do.
-    let partition = shared::keys::application_pk(&uid, id);
+    let partition = store::keys::application_pk(&uid, id);
     for i in 0..60 {
         let kind = if i % 2 == 0 {
-            shared::keys::ChildKind::Feedback
+            domain::ChildKind::Feedback
         } else {
-            shared::keys::ChildKind::Rejection
+            domain::ChildKind::Rejection
         };
         api.client
             .put_item()
@@ -822,9 +822,9 @@ async fn delete_removes_the_application_and_every_item_of_its_collection() {
             )
             .item(
                 "SK",
-                aws_sdk_dynamodb::types::AttributeValue::S(shared::keys::child_sk(
+                aws_sdk_dynamodb::types::AttributeValue::S(store::keys::child_sk(
                     kind,
-                    shared::domain::Id::generate(),
+                    domain::Id::generate(),
                 )),
             )
             .send()

@@ -17,7 +17,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn request_path_sources() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mut files = Vec::new();
-    rust_files(&root.join("shared/src"), &mut files);
+    rust_files(&root.join("shared"), &mut files);
     rust_files(&root.join("functions"), &mut files);
     assert!(files.len() > 10, "found the sources");
     files
@@ -55,9 +55,101 @@ fn only_the_key_module_spells_keys() {
         ] {
             assert!(
                 !text.contains(prefix),
-                "{} spells a key ({prefix}); use shared::keys",
+                "{} spells a key ({prefix}); use store::keys",
                 file.display()
             );
         }
     }
+}
+
+/// The modules a file names with `crate::…` or `super::…` (one level), its own excluded.
+fn module_uses(file: &Path, text: &str) -> Vec<String> {
+    let own = file.file_stem().unwrap().to_string_lossy().to_string();
+    let mut used = Vec::new();
+    for prefix in ["crate::", "super::"] {
+        for part in text.split(prefix).skip(1) {
+            // `crate::a::b` names `a`; `crate::{a::b, c}` names `a` and `c`.
+            let names: Vec<&str> = match part.strip_prefix('{') {
+                Some(group) => group.split('}').next().unwrap().split(',').collect(),
+                None => vec![part],
+            };
+            for name in names {
+                let name: String = name
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && name != own && !used.contains(&name) {
+                    used.push(name);
+                }
+            }
+        }
+    }
+    used
+}
+
+/// Inside each crate under `shared/`, the modules (files beside `lib.rs`) use one another in
+/// one direction only: no file reaches, through any chain of `crate::`/`super::` uses, back to
+/// itself. `lib.rs` (which declares and re-exports) is the root, not a module of the graph.
+/// Between crates the direction domain ← store ← api is the compiler's: each `Cargo.toml`
+/// names only the layers below it.
+#[test]
+fn modules_inside_each_shared_crate_use_each_other_without_circles() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for krate in ["domain", "store", "api"] {
+        let src = root.join("shared").join(krate).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let graph: std::collections::BTreeMap<String, Vec<String>> = files
+            .iter()
+            .filter(|file| !file.ends_with("lib.rs"))
+            .map(|file| {
+                let text = std::fs::read_to_string(file).unwrap();
+                let text = text.split("#[cfg(test)]").next().unwrap().to_owned();
+                let name = file.file_stem().unwrap().to_string_lossy().to_string();
+                (name, module_uses(file, &text))
+            })
+            .collect();
+        for start in graph.keys() {
+            let mut stack: Vec<(String, Vec<String>)> = vec![(start.clone(), vec![start.clone()])];
+            while let Some((node, path)) = stack.pop() {
+                for next in graph.get(&node).into_iter().flatten() {
+                    assert!(
+                        next != start,
+                        "shared/{krate}: import circle {} -> {next}",
+                        path.join(" -> ")
+                    );
+                    if graph.contains_key(next) && !path.contains(next) {
+                        let mut longer = path.clone();
+                        longer.push(next.clone());
+                        stack.push((next.clone(), longer));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn layers_depend_only_downwards() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let manifest = |krate: &str| {
+        std::fs::read_to_string(root.join("shared").join(krate).join("Cargo.toml")).unwrap()
+    };
+    let depends = |krate: &str, on: &str| manifest(krate).contains(&format!("\n{on}.workspace"));
+    for (krate, forbidden) in [
+        (
+            "domain",
+            &["store", "api", "axum", "lambda_http", "aws-sdk-dynamodb"][..],
+        ),
+        ("store", &["api", "axum", "lambda_http"][..]),
+    ] {
+        for dependency in forbidden {
+            assert!(
+                !depends(krate, dependency),
+                "{krate} must not depend on {dependency}"
+            );
+        }
+    }
+    assert!(depends("store", "domain") && depends("api", "store") && depends("api", "domain"));
 }

@@ -286,7 +286,7 @@ async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
             .await
             .expect(201);
         let child_id = child.id();
-        let missing_app = shared::domain::Id::generate().to_string();
+        let missing_app = domain::Id::generate().to_string();
         let cases: Vec<(String, &User)> = vec![
             (missing_app.clone(), &owner),    // no such application
             (app.clone(), &intruder),         // another user's application
@@ -367,7 +367,7 @@ async fn tokens_are_required() {
             .send()
             .await
             .expect_problem(401);
-        api.get(&format!("{base}/{}", shared::domain::Id::generate()))
+        api.get(&format!("{base}/{}", domain::Id::generate()))
             .send()
             .await
             .expect_problem(401);
@@ -512,18 +512,18 @@ async fn a_rejection_for_a_gone_application_writes_nothing() {
     let user = api.user();
     let app = new_application(&api, &user).await;
     // The application is mid-delete (marked, children not yet swept): it reads as gone.
-    let uid = shared::identity::UserId::parse(&user.sub).unwrap();
-    let id: shared::domain::Id = app.parse().unwrap();
+    let uid = domain::UserId::parse(&user.sub).unwrap();
+    let id: domain::Id = app.parse().unwrap();
     api.client
         .update_item()
         .table_name(&api.table)
         .key(
             "PK",
-            aws_sdk_dynamodb::types::AttributeValue::S(shared::keys::application_pk(&uid, id)),
+            aws_sdk_dynamodb::types::AttributeValue::S(store::keys::application_pk(&uid, id)),
         )
         .key(
             "SK",
-            aws_sdk_dynamodb::types::AttributeValue::S(shared::keys::APPLICATION_SK.into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(store::keys::APPLICATION_SK.into()),
         )
         .update_expression("SET deleting = :t")
         .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
@@ -656,8 +656,8 @@ async fn deleting_an_application_removes_300_children_without_a_scan() {
         .buffer_unordered(16)
         .collect::<Vec<_>>()
         .await;
-    let uid = shared::identity::UserId::parse(&user.sub).unwrap();
-    let partition = shared::keys::application_pk(&uid, app.parse().unwrap());
+    let uid = domain::UserId::parse(&user.sub).unwrap();
+    let partition = store::keys::application_pk(&uid, app.parse().unwrap());
     let in_collection =
         |items: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>]| {
             items

@@ -7,13 +7,14 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use api::identity::sub_claim;
+use domain::UserId;
+use domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp};
 use http_body_util::BodyExt;
 use integration_tests::TestApi;
 use lambda_http::request::RequestContext;
 use serde_json::{Value, json};
-use shared::domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp};
-use shared::identity::{UserId, sub_claim};
-use shared::store::WriteOutcome;
+use store::WriteOutcome;
 use tower::ServiceExt;
 
 /// The application, feedback and rejection the events address, owned by the events' `sub`.

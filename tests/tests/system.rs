@@ -46,8 +46,8 @@ async fn db_check_reports_connected_only_when_the_table_answers() {
 async fn every_route_answers_503_with_retry_after_when_the_database_is_unreachable() {
     let api = TestApi::with_unreachable_database().await;
     let user = api.user();
-    let app = shared::domain::Id::generate();
-    let child = shared::domain::Id::generate();
+    let app = domain::Id::generate();
+    let child = domain::Id::generate();
     let mut calls = vec![
         api.get("/applications"),
         api.post("/applications")
@@ -130,7 +130,7 @@ async fn the_openapi_document_covers_every_route_of_every_function() {
 #[tokio::test]
 async fn the_committed_openapi_document_is_the_generated_one() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
-    let generated = shared::openapi::document_json();
+    let generated = api::openapi::document_json();
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(path, &generated).unwrap();
     }

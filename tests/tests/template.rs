@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use serde_norway::Value;
-use shared::table::{KeyPart, definition};
+use store::table::{KeyPart, definition};
 
 fn template() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");

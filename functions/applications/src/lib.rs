@@ -1,21 +1,22 @@
 //! The applications Lambda: `/applications` and `/applications/{id}`.
 
+use api::ApiState;
+use api::create::Creation;
+use api::cursor::CursorKey;
+use api::error::{ApiError, ApiResult};
+use api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, QueryParams};
+use api::identity::Caller;
+use api::respond::{Page, json_response, resource, with_problem_fallbacks};
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use shared::Store;
-use shared::cursor::CursorKey;
-use shared::domain::{
+use domain::values::NamedEnum;
+use domain::{
     Application, ApplicationFilter, ApplicationPatch, Id, NewApplication, Status, Timestamp,
 };
-use shared::error::{ApiError, ApiResult};
-use shared::http::{
-    ApiState, Creation, IdempotencyKey, JsonBody, Page, PathIds, Precondition, QueryParams,
-    json_response, resource, with_problem_fallbacks,
-};
-use shared::identity::Caller;
+use store::Store;
 use tracing::instrument;
 
 /// The paths this function serves. API Gateway sends every method of each (`ANY`), so this
@@ -48,7 +49,7 @@ async fn create_application(
     let application =
         NewApplication::parse(body.value)?.into_application(Id::generate(), Timestamp::now());
     let creation = Creation::new(
-        &caller,
+        caller.user(),
         "/applications",
         key,
         body.digest,
@@ -78,7 +79,7 @@ fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
     let mut statuses = Vec::new();
     if let Some(list) = params.take("status")? {
         for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let status: Status = name.parse().map_err(|message| {
+            let status = Status::parse_name(name).map_err(|message| {
                 ApiError::BadRequest(format!("query parameter `status` {message}"))
             })?;
             if !statuses.contains(&status) {
@@ -154,7 +155,7 @@ async fn update_application(
     State(store): State<Store>,
     caller: Caller,
     ids: PathIds,
-    precondition: Precondition,
+    IfMatch(precondition): IfMatch,
     body: JsonBody,
 ) -> ApiResult<Response> {
     let id = ids.first()?;
@@ -170,7 +171,7 @@ async fn delete_application(
     State(store): State<Store>,
     caller: Caller,
     ids: PathIds,
-    precondition: Precondition,
+    IfMatch(precondition): IfMatch,
 ) -> ApiResult<Response> {
     store
         .delete_application(caller.user(), ids.first()?, &precondition)

@@ -1,9 +1,9 @@
 //! The feedback Lambda: `/applications/{id}/feedback` and `/applications/{id}/feedback/{feedback_id}`.
-//! The routes are shared with the other child collection (`shared::children`).
+//! The routes are shared with the other child collection (`api::children`).
 
+use api::ApiState;
 use axum::Router;
-use shared::domain::Feedback;
-use shared::http::ApiState;
+use domain::Feedback;
 
 /// The paths this function serves (every method: wrong ones get 405).
 pub const ROUTES: &[&str] = &[
@@ -12,5 +12,5 @@ pub const ROUTES: &[&str] = &[
 ];
 
 pub fn router(state: ApiState) -> Router {
-    shared::children::router::<Feedback>(state)
+    api::children::router::<Feedback>(state)
 }

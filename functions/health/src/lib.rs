@@ -2,19 +2,20 @@
 
 use std::time::Instant;
 
+use api::ApiState;
+use api::error::ApiResult;
+use api::openapi::{DbCheck, Health};
+use api::respond::{json_response, with_problem_fallbacks};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use shared::Store;
-use shared::error::ApiResult;
-use shared::http::{ApiState, json_response, with_problem_fallbacks};
-use shared::openapi::{DbCheck, Health};
 use std::sync::{Arc, LazyLock};
+use store::Store;
 use tracing::instrument;
 
-use shared::error::ApiError;
+use api::error::ApiError;
 use utoipa_swagger_ui::Config;
 
 /// The paths this function serves; none needs a token.
@@ -62,7 +63,7 @@ async fn db_check(State(store): State<Store>) -> ApiResult<Response> {
     ))
 }
 
-/// The OpenAPI document, generated from the code (`shared::openapi`).
+/// The OpenAPI document, generated from the code (`api::openapi`).
 #[instrument(skip_all)]
 async fn openapi() -> Response {
     (
@@ -74,7 +75,7 @@ async fn openapi() -> Response {
 
 /// The document never changes while the process lives: built on first request, not per request
 /// (and not at start-up, which cold starts pay for).
-static OPENAPI_JSON: LazyLock<String> = LazyLock::new(shared::openapi::document_json);
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(api::openapi::document_json);
 
 /// Swagger UI's configuration: our document, "Try it out" on, the token kept across reloads.
 static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {

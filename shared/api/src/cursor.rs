@@ -4,19 +4,16 @@
 //! belongs to (user, route, filters). A cursor that was altered, forged, or reused for another
 //! query or by another user fails verification: 400.
 
-use std::collections::BTreeMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use store::ResumeKey;
+
 use crate::error::ApiError;
 
 type HmacSha256 = Hmac<Sha256>;
-
-/// The key a page resumes after: attribute name → string value (every key attribute is a string).
-pub type ResumeKey = BTreeMap<String, String>;
 
 #[derive(Clone)]
 pub struct CursorKey(HmacSha256);
@@ -27,7 +24,24 @@ impl std::fmt::Debug for CursorKey {
     }
 }
 
+/// Dev-only default for `CURSOR_SECRET`; deployments set their own.
+pub const DEV_CURSOR_SECRET: &str = "feedback-tracker-dev-cursor-secret";
+
 impl CursorKey {
+    /// `CURSOR_SECRET`, or the development default (with a warning outside DynamoDB Local).
+    pub fn from_env(local: bool) -> Self {
+        let secret = std::env::var("CURSOR_SECRET")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| {
+                if !local {
+                    tracing::warn!("CURSOR_SECRET is not set; using the development default");
+                }
+                DEV_CURSOR_SECRET.to_owned()
+            });
+        Self::new(secret.as_bytes())
+    }
+
     pub fn new(secret: &[u8]) -> Self {
         Self(HmacSha256::new_from_slice(secret).expect("HMAC takes a key of any length"))
     }
@@ -53,7 +67,7 @@ impl CursorKey {
 
     /// Decodes a cursor made by [`encode`](Self::encode) for the same `context`.
     pub fn decode(&self, context: &str, cursor: &str) -> Result<ResumeKey, ApiError> {
-        let invalid = || ApiError::BadRequest("the cursor is invalid for this query".to_owned());
+        let invalid = ApiError::invalid_cursor;
         let (payload, tag) = cursor.split_once('.').ok_or_else(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;

@@ -1,10 +1,15 @@
 //! The DynamoDB repository: every read and write of the table. Requests are served by
-//! `GetItem`, `Query`, and writes on keys only — never `Scan`.
+//! `GetItem`, `Query`, and writes on keys only — never `Scan`. It speaks in domain types and
+//! its own [`StoreError`]; nothing here knows HTTP.
 
 mod applications;
 mod children;
+mod config;
+mod error;
 mod expr;
 mod idempotency;
+pub mod keys;
+pub mod table;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,13 +24,34 @@ use aws_sdk_dynamodb::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use applications::ListPage;
+pub use config::{Config, ConfigError};
+pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
 
-use crate::error::ApiError;
-
 pub type Item = HashMap<String, AttributeValue>;
+
+/// The key a page resumes after: attribute name → string value (every key attribute is a string).
+pub type ResumeKey = std::collections::BTreeMap<String, String>;
+
+/// One page of a list, and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub resume: Option<ResumeKey>,
+}
+
+/// What a write requires of the item's current `version` (from `If-Match`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Precondition {
+    /// Unconditional.
+    #[default]
+    None,
+    /// The item must exist (`If-Match: *`).
+    Exists,
+    /// The current version must be one of these (empty: nothing can match).
+    Versions(Vec<u64>),
+}
 
 /// The table and the client that reaches it; cheap to clone.
 #[derive(Clone, Debug)]
@@ -42,6 +68,11 @@ impl Store {
         }
     }
 
+    /// The store `config` names. Makes no network call.
+    pub async fn from_config(config: &Config) -> Self {
+        Self::new(config.dynamodb_client().await, config.table_name.clone())
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }
@@ -51,7 +82,7 @@ impl Store {
     }
 
     /// A `Put` of a new item: it fails if an item with the same key exists.
-    pub(crate) fn put_new(&self, item: Item) -> Result<TransactWriteItem, ApiError> {
+    pub(crate) fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let mut expr = Expr::default();
         let pk = expr.name(crate::keys::PK);
         expr.condition(format!("attribute_not_exists({pk})"));
@@ -61,7 +92,7 @@ impl Store {
             .set_condition_expression(expr.condition_expression())
             .set_expression_attribute_names(expr.names())
             .build()
-            .map_err(|_| ApiError::Internal)?;
+            .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
@@ -70,7 +101,7 @@ impl Store {
         &self,
         key: Item,
         expr: &Expr,
-    ) -> Result<TransactWriteItem, ApiError> {
+    ) -> Result<TransactWriteItem, StoreError> {
         let check = ConditionCheck::builder()
             .table_name(self.table())
             .set_key(Some(key))
@@ -78,7 +109,7 @@ impl Store {
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
             .build()
-            .map_err(|_| ApiError::Internal)?;
+            .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
@@ -97,7 +128,7 @@ impl Store {
     }
 
     /// Whether the table answers: a `DescribeTable` (used by `/db-check`).
-    pub async fn ping(&self) -> Result<(), ApiError> {
+    pub async fn ping(&self) -> Result<(), StoreError> {
         self.client
             .describe_table()
             .table_name(self.table())
@@ -110,7 +141,7 @@ impl Store {
 
 /// Maps an SDK failure that is not an expected condition to the API's error: anything that
 /// means "the database is not there right now" is 503, the rest is a logged 500.
-pub(crate) fn classify<E>(error: SdkError<E, HttpResponse>) -> ApiError
+pub(crate) fn classify<E>(error: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -139,27 +170,69 @@ where
     };
     if unavailable {
         tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error), "database unavailable");
-        ApiError::Unavailable
+        StoreError::Unavailable
     } else {
         tracing::error!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error), "database call failed");
-        ApiError::Internal
+        StoreError::Internal
+    }
+}
+
+/// A write on an item that must exist (with `ReturnValuesOnConditionCheckFailure=ALL_OLD`)
+/// failed: its condition failed on a missing item (404) or on a version `If-Match` did not name
+/// (412); anything else is the database's failure.
+pub(crate) fn failed_write<E>(error: SdkError<E, HttpResponse>) -> StoreError
+where
+    E: ConditionFailure + ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if let SdkError::ServiceError(service) = &error
+        && let Some(item_existed) = service.err().condition_failed()
+    {
+        return if item_existed {
+            StoreError::VersionMismatch
+        } else {
+            StoreError::NotFound
+        };
+    }
+    classify(error)
+}
+
+/// Whether an error is a failed condition, and if so whether it carried the old item.
+pub(crate) trait ConditionFailure {
+    fn condition_failed(&self) -> Option<bool>;
+}
+
+impl ConditionFailure for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
+    fn condition_failed(&self) -> Option<bool> {
+        match self {
+            Self::ConditionalCheckFailedException(e) => Some(e.item.is_some()),
+            _ => None,
+        }
+    }
+}
+
+impl ConditionFailure for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
+    fn condition_failed(&self) -> Option<bool> {
+        match self {
+            Self::ConditionalCheckFailedException(e) => Some(e.item.is_some()),
+            _ => None,
+        }
     }
 }
 
 /// A value as item attributes; `null`s are left out, so "no value" is always an absent attribute.
-pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, ApiError> {
+pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(value).map_err(|error| {
         tracing::error!(%error, "item serialisation failed");
-        ApiError::Internal
+        StoreError::Internal
     })?;
     item.retain(|_, value| !matches!(value, AttributeValue::Null(_)));
     Ok(item)
 }
 
-pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     serde_dynamo::from_item(item).map_err(|error| {
         tracing::error!(%error, "stored item does not match the model");
-        ApiError::Internal
+        StoreError::Internal
     })
 }
 
@@ -167,15 +240,15 @@ pub(crate) fn string(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-pub(crate) fn to_attribute<T: Serialize>(value: &T) -> Result<AttributeValue, ApiError> {
+pub(crate) fn to_attribute<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
     serde_dynamo::to_attribute_value(value).map_err(|error| {
         tracing::error!(%error, "attribute serialisation failed");
-        ApiError::Internal
+        StoreError::Internal
     })
 }
 
 /// The string attributes of `item` named in `names`: a key to resume a query after.
-pub(crate) fn key_of(item: &Item, names: &[&str]) -> crate::cursor::ResumeKey {
+pub(crate) fn key_of(item: &Item, names: &[&str]) -> crate::ResumeKey {
     names
         .iter()
         .filter_map(|name| match item.get(*name) {
@@ -185,7 +258,7 @@ pub(crate) fn key_of(item: &Item, names: &[&str]) -> crate::cursor::ResumeKey {
         .collect()
 }
 
-pub(crate) fn key_to_item(key: &crate::cursor::ResumeKey) -> Item {
+pub(crate) fn key_to_item(key: &crate::ResumeKey) -> Item {
     key.iter()
         .map(|(name, value)| (name.clone(), string(value.clone())))
         .collect()
@@ -233,15 +306,15 @@ mod tests {
             service_error(GetItemError::generic(meta("ThrottlingException")), 400),
         ];
         for error in cases {
-            assert_eq!(classify(error), ApiError::Unavailable);
+            assert_eq!(classify(error), StoreError::Unavailable);
         }
         let timeout: SdkError<GetItemError, HttpResponse> = SdkError::timeout_error("too slow");
-        assert_eq!(classify(timeout), ApiError::Unavailable);
+        assert_eq!(classify(timeout), StoreError::Unavailable);
     }
 
     #[test]
     fn other_service_errors_are_500() {
         let unknown = GetItemError::generic(meta("ValidationException"));
-        assert_eq!(classify(service_error(unknown, 400)), ApiError::Internal);
+        assert_eq!(classify(service_error(unknown, 400)), StoreError::Internal);
     }
 }

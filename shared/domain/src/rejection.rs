@@ -5,44 +5,42 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::child::{ChildResource, finish_patch};
+use super::child::{ChildKind, ChildResource, finish_patch};
 use super::input::ObjectReader;
 use super::values::{
-    Id, OptionalText, TextList, Timestamp, list_patch, name_enum, non_empty, non_empty_patch,
+    Id, OptionalText, TextList, Timestamp, list_patch, named_enum, non_empty, non_empty_patch,
 };
-use super::{FieldChange, Status, Versioned};
-use crate::error::ApiError;
-use crate::keys::ChildKind;
+use super::{FieldChange, Invalid, Status, Versioned};
 
-name_enum!(
+named_enum!(
     /// Where in the process the rejection came: `application` or an interview stage.
     RejectionStage {
-        Application = "application",
-        RecruiterScreen = "recruiter_screen",
-        PhoneScreen = "phone_screen",
-        Technical = "technical",
-        TakeHome = "take_home",
-        SystemDesign = "system_design",
-        Behavioral = "behavioral",
-        Onsite = "onsite",
-        HiringManager = "hiring_manager",
-        Final = "final",
-        Other = "other",
+        Application,
+        RecruiterScreen,
+        PhoneScreen,
+        Technical,
+        TakeHome,
+        SystemDesign,
+        Behavioral,
+        Onsite,
+        HiringManager,
+        Final,
+        Other,
     }
 );
 
-name_enum!(
+named_enum!(
     /// The kind of reason given.
     RejectionCategory {
-        SkillsGap = "skills_gap",
-        ExperienceLevel = "experience_level",
-        CultureFit = "culture_fit",
-        PositionFilled = "position_filled",
-        HiringFreeze = "hiring_freeze",
-        Compensation = "compensation",
-        Location = "location",
-        NoFeedback = "no_feedback",
-        Other = "other",
+        SkillsGap,
+        ExperienceLevel,
+        CultureFit,
+        PositionFilled,
+        HiringFreeze,
+        Compensation,
+        Location,
+        NoFeedback,
+        Other,
     }
 );
 
@@ -81,12 +79,7 @@ impl ChildResource for Rejection {
     const COLLECTION: &'static str = "rejections";
     const SETS_APPLICATION_STATUS: Option<Status> = Some(Status::Rejected);
 
-    fn parse_new(
-        body: Value,
-        id: Id,
-        application_id: Id,
-        now: Timestamp,
-    ) -> Result<Self, ApiError> {
+    fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp) -> Result<Self, Invalid> {
         let mut r = ObjectReader::new(body)?;
         let rejection = Self {
             id,
@@ -107,7 +100,7 @@ impl ChildResource for Rejection {
         Ok(rejection)
     }
 
-    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, ApiError> {
+    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid> {
         let mut r = ObjectReader::new(body)?;
         let mut changes = Vec::new();
         FieldChange::push(
@@ -166,7 +159,7 @@ mod tests {
 
     #[test]
     fn lists_every_bad_field() {
-        let Err(ApiError::Validation(errors)) = Rejection::parse_new(
+        let Err(Invalid(errors)) = Rejection::parse_new(
             json!({"stage": "lunch", "category": "bad", "reasons": ["r".repeat(201)], "notes": 5, "rejected_date": "x"}),
             Id::generate(),
             Id::generate(),

@@ -1,32 +1,19 @@
-//! The one error type of the API and its one mapping to HTTP: RFC 9457 problem+json.
+//! The one error type of the API and its one mapping to HTTP: RFC 9457 problem+json. Domain
+//! validation and store failures become it through `From`, here and nowhere else.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+pub use domain::FieldError;
+use domain::Invalid;
 use serde::Serialize;
+use store::StoreError;
 use utoipa::ToSchema;
 
 /// Seconds a client should wait before retrying after a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field's name as the client sent it (`tags[2]` for an array element).
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// Everything a request can fail with. Handlers, extractors and the store all return it;
-/// [`IntoResponse`] below is the only place that turns it into HTTP.
+/// Everything a request can fail with. Handlers and extractors return it; [`IntoResponse`]
+/// below is the only place that turns it into HTTP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// 400: malformed JSON, a bad query parameter, a bad or tampered cursor.
@@ -39,8 +26,8 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 412: `If-Match` names a version that is not the current one.
     PreconditionFailed,
-    /// 413: body above the limit.
-    PayloadTooLarge,
+    /// 413: body above the limit (in bytes).
+    PayloadTooLarge(usize),
     /// 415: body is not JSON.
     UnsupportedMediaType(&'static str),
     /// 422: well-formed JSON that fails validation; every bad field listed.
@@ -54,8 +41,9 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
+    /// 400 for a cursor that was altered, forged, or made for another query.
+    pub fn invalid_cursor() -> Self {
+        Self::BadRequest("the cursor is invalid for this query".to_owned())
     }
 
     pub fn status(&self) -> StatusCode {
@@ -65,7 +53,7 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -88,13 +76,10 @@ impl ApiError {
                 "Precondition failed",
                 "If-Match does not match the current version".to_owned(),
             ),
-            Self::PayloadTooLarge => (
+            Self::PayloadTooLarge(limit) => (
                 "payload-too-large",
                 "Payload too large",
-                format!(
-                    "the body must be at most {} bytes",
-                    crate::http::BODY_LIMIT_BYTES
-                ),
+                format!("the body must be at most {limit} bytes"),
             ),
             Self::UnsupportedMediaType(expected) => (
                 "unsupported-media-type",
@@ -181,6 +166,26 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<Invalid> for ApiError {
+    fn from(Invalid(errors): Invalid) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::VersionMismatch => Self::PreconditionFailed,
+            StoreError::Invalid(invalid) => invalid.into(),
+            StoreError::InvalidResumeKey => Self::invalid_cursor(),
+            StoreError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            StoreError::Unavailable => Self::Unavailable,
+            StoreError::Internal => Self::Internal,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -5,28 +5,26 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::child::{ChildResource, finish_patch};
+use super::child::{ChildKind, ChildResource, finish_patch};
 use super::input::ObjectReader;
 use super::values::{
-    Id, OptionalText, Rating, TextList, Timestamp, name_enum, non_empty, non_empty_patch,
+    Id, OptionalText, Rating, TextList, Timestamp, named_enum, non_empty, non_empty_patch,
 };
-use super::{FieldChange, Status, Versioned};
-use crate::error::ApiError;
-use crate::keys::ChildKind;
+use super::{FieldChange, Invalid, Status, Versioned};
 
-name_enum!(
+named_enum!(
     /// The interview stage feedback is about.
     InterviewStage {
-        RecruiterScreen = "recruiter_screen",
-        PhoneScreen = "phone_screen",
-        Technical = "technical",
-        TakeHome = "take_home",
-        SystemDesign = "system_design",
-        Behavioral = "behavioral",
-        Onsite = "onsite",
-        HiringManager = "hiring_manager",
-        Final = "final",
-        Other = "other",
+        RecruiterScreen,
+        PhoneScreen,
+        Technical,
+        TakeHome,
+        SystemDesign,
+        Behavioral,
+        Onsite,
+        HiringManager,
+        Final,
+        Other,
     }
 );
 
@@ -70,12 +68,7 @@ impl ChildResource for Feedback {
     const COLLECTION: &'static str = "feedback";
     const SETS_APPLICATION_STATUS: Option<Status> = None;
 
-    fn parse_new(
-        body: Value,
-        id: Id,
-        application_id: Id,
-        now: Timestamp,
-    ) -> Result<Self, ApiError> {
+    fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp) -> Result<Self, Invalid> {
         let mut r = ObjectReader::new(body)?;
         let feedback = Self {
             id,
@@ -101,7 +94,7 @@ impl ChildResource for Feedback {
         Ok(feedback)
     }
 
-    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, ApiError> {
+    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid> {
         let mut r = ObjectReader::new(body)?;
         let mut changes = Vec::new();
         FieldChange::push(
@@ -162,7 +155,7 @@ mod tests {
         assert_eq!(feedback.stage, Some(InterviewStage::Technical));
         assert_eq!(feedback.strengths, ["rust"]);
         assert_eq!(feedback.interviewer, None);
-        let Err(ApiError::Validation(errors)) = Feedback::parse_new(
+        let Err(Invalid(errors)) = Feedback::parse_new(
             json!({"rating": 6, "stage": "lunch", "comments": "c".repeat(10_001),
                    "improvements": vec!["x"; 31].iter().enumerate().map(|(i, _)| i.to_string()).collect::<Vec<_>>(),
                    "feedback_date": "yesterday", "interviewer": "i".repeat(201), "mood": 1}),

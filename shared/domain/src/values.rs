@@ -252,54 +252,49 @@ impl FromJson for Currency {
     }
 }
 
-/// Declares a closed set of lower-case names, parsed case-insensitively.
-macro_rules! name_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+/// A closed set of lower-case names (the enums derive it with strum): parsed trimmed and
+/// case-insensitively, written lower-case.
+pub trait NamedEnum: Copy + FromStr + strum::VariantNames + Into<&'static str> + 'static {
+    fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    fn parse_name(raw: &str) -> Result<Self, String> {
+        raw.trim()
+            .parse()
+            .map_err(|_| format!("must be one of: {}", Self::VARIANTS.join(", ")))
+    }
+}
+
+impl<T: NamedEnum> FromJson for T {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        match value.as_str() {
+            Some(raw) => Self::parse_name(raw),
+            None => Err(format!(
+                "must be a string, one of: {}",
+                Self::VARIANTS.join(", ")
+            )),
+        }
+    }
+}
+
+/// Declares a [`NamedEnum`]: serde, strum and the OpenAPI schema agree on every name.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema,
+            ::strum::EnumString, ::strum::IntoStaticStr, ::strum::Display, ::strum::VariantNames,
+        )]
         #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case", ascii_case_insensitive)]
         pub enum $name { $($variant),+ }
 
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(raw: &str) -> Result<Self, String> {
-                let wanted = raw.trim();
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str().eq_ignore_ascii_case(wanted))
-                    .ok_or_else(|| {
-                        let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                        format!("must be one of: {}", names.join(", "))
-                    })
-            }
-        }
-
-        impl $crate::domain::input::FromJson for $name {
-            fn from_json(value: &::serde_json::Value) -> Result<Self, String> {
-                match value.as_str() {
-                    Some(raw) => raw.parse(),
-                    None => Err(format!("must be a string: {}", stringify!($name)).to_lowercase()),
-                }
-            }
-        }
+        impl $crate::values::NamedEnum for $name {}
     };
 }
-pub(crate) use name_enum;
+pub(crate) use named_enum;
 
 /// A time-sortable, server-generated id (ULID).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

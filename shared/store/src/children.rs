@@ -1,22 +1,18 @@
 //! Feedback and rejections: children stored in their application's item collection.
 
-use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 
-use super::applications::ListPage;
 use super::{
-    Expr, IdempotentRequest, Item, Store, StoredResponse, WriteOutcome, classify, from_item,
-    key_of, key_to_item, string, to_item,
+    Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
+    failed_write, from_item, key_of, key_to_item, string, to_item,
 };
-use crate::cursor::ResumeKey;
-use crate::domain::{ChildResource, FieldChange, Id, Timestamp};
-use crate::error::{ApiError, ApiResult};
-use crate::http::Precondition;
-use crate::identity::UserId;
+use crate::ResumeKey;
 use crate::keys::{PK, SK, application_pk, child_sk, child_sk_prefix};
+use crate::{Precondition, StoreError, StoreResult};
+use domain::UserId;
+use domain::{ChildResource, FieldChange, Id, Timestamp};
 
 /// How often a create that moves the application's status re-reads it after a concurrent change.
 const STATUS_WRITE_ATTEMPTS: usize = 3;
@@ -35,7 +31,7 @@ impl Store {
         user: &UserId,
         application: Id,
         child: &T,
-    ) -> ApiResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut item = to_item(child)?;
         item.extend(self.child_key::<T>(user, application, child.id()));
         item.insert("type".to_owned(), string(T::COLLECTION));
@@ -55,7 +51,7 @@ impl Store {
         application: Id,
         child: &T,
         idempotency: Option<(&IdempotentRequest, &StoredResponse)>,
-    ) -> ApiResult<WriteOutcome> {
+    ) -> StoreResult<WriteOutcome> {
         let now = child.created_at();
         let mut already = false;
         for _ in 0..STATUS_WRITE_ATTEMPTS {
@@ -68,7 +64,7 @@ impl Store {
             let put = self.child_put(user, application, child)?;
             match self.write_new(vec![parent, put], idempotency, now).await? {
                 WriteOutcome::ConditionFailed(0) => match T::SETS_APPLICATION_STATUS {
-                    None => return Err(ApiError::NotFound),
+                    None => return Err(StoreError::NotFound),
                     // Gone, or its status is not what was assumed: read it and try again.
                     Some(status) => {
                         already = self.get_application(user, application).await?.status == status;
@@ -77,7 +73,7 @@ impl Store {
                 outcome => return Ok(outcome),
             }
         }
-        Err(ApiError::Unavailable)
+        Err(StoreError::Unavailable)
     }
 
     /// The caller's children of one application, newest first; 404 if the application is not
@@ -88,7 +84,7 @@ impl Store {
         application: Id,
         limit: usize,
         start: Option<ResumeKey>,
-    ) -> ApiResult<ListPage<T>> {
+    ) -> StoreResult<ListPage<T>> {
         let partition = application_pk(user, application);
         if start.as_ref().is_some_and(|key| {
             key.get(PK) != Some(&partition)
@@ -96,9 +92,7 @@ impl Store {
                     .get(SK)
                     .is_some_and(|sk| sk.starts_with(child_sk_prefix(T::KIND)))
         }) {
-            return Err(ApiError::BadRequest(
-                "the cursor is invalid for this query".to_owned(),
-            ));
+            return Err(StoreError::InvalidResumeKey);
         }
         let mut expr = Expr::default();
         let (pk, sk) = (expr.name(PK), expr.name(SK));
@@ -123,7 +117,7 @@ impl Store {
             .send();
         let (exists, output) = tokio::join!(self.application_exists(user, application), query);
         if !exists? {
-            return Err(ApiError::NotFound);
+            return Err(StoreError::NotFound);
         }
         let mut raw = output.map_err(classify)?.items.unwrap_or_default();
         let more = raw.len() > limit;
@@ -133,7 +127,7 @@ impl Store {
         } else {
             None
         };
-        let items = raw.into_iter().map(from_item).collect::<ApiResult<_>>()?;
+        let items = raw.into_iter().map(from_item).collect::<StoreResult<_>>()?;
         Ok(ListPage { items, resume })
     }
 
@@ -143,7 +137,7 @@ impl Store {
         user: &UserId,
         application: Id,
         id: Id,
-    ) -> ApiResult<T> {
+    ) -> StoreResult<T> {
         let get = self
             .client
             .get_item()
@@ -155,7 +149,7 @@ impl Store {
         let item = output.map_err(classify)?.item;
         match (exists?, item) {
             (true, Some(item)) => from_item(item),
-            _ => Err(ApiError::NotFound),
+            _ => Err(StoreError::NotFound),
         }
     }
 
@@ -168,7 +162,7 @@ impl Store {
         changes: &[FieldChange],
         precondition: &Precondition,
         now: Timestamp,
-    ) -> ApiResult<T> {
+    ) -> StoreResult<T> {
         let mut expr = Expr::default();
         expr.apply_changes(changes)?;
         expr.record_change(now);
@@ -193,7 +187,7 @@ impl Store {
         application: Id,
         id: Id,
         precondition: &Precondition,
-    ) -> ApiResult<()> {
+    ) -> StoreResult<()> {
         let mut expr = Expr::default();
         let pk = expr.name(PK);
         expr.condition(format!("attribute_exists({pk})"));
@@ -210,47 +204,5 @@ impl Store {
             .send()
             .await;
         result.map(|_| ()).map_err(failed_write)
-    }
-}
-
-/// A write on an item that must exist (with `ReturnValuesOnConditionCheckFailure=ALL_OLD`)
-/// failed: its condition failed on a missing item (404) or on a version `If-Match` did not name
-/// (412); anything else is the database's failure.
-pub(crate) fn failed_write<E>(error: SdkError<E, HttpResponse>) -> ApiError
-where
-    E: ConditionFailure + ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    if let SdkError::ServiceError(service) = &error
-        && let Some(item_existed) = service.err().condition_failed()
-    {
-        return if item_existed {
-            ApiError::PreconditionFailed
-        } else {
-            ApiError::NotFound
-        };
-    }
-    classify(error)
-}
-
-/// Whether an error is a failed condition, and if so whether it carried the old item.
-pub(crate) trait ConditionFailure {
-    fn condition_failed(&self) -> Option<bool>;
-}
-
-impl ConditionFailure for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
-    fn condition_failed(&self) -> Option<bool> {
-        match self {
-            Self::ConditionalCheckFailedException(e) => Some(e.item.is_some()),
-            _ => None,
-        }
-    }
-}
-
-impl ConditionFailure for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
-    fn condition_failed(&self) -> Option<bool> {
-        match self {
-            Self::ConditionalCheckFailedException(e) => Some(e.item.is_some()),
-            _ => None,
-        }
     }
 }

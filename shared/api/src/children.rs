@@ -8,15 +8,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tracing::instrument;
 
-use crate::Store;
+use domain::{ChildResource, Id, Timestamp};
+use store::Store;
+
+use crate::create::Creation;
 use crate::cursor::CursorKey;
-use crate::domain::{ChildResource, Id, Timestamp};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{
-    ApiState, Creation, IdempotencyKey, JsonBody, Page, PathIds, Precondition, QueryParams,
-    json_response, resource, with_problem_fallbacks,
-};
+use crate::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, QueryParams};
 use crate::identity::Caller;
+use crate::respond::{Page, json_response, resource, with_problem_fallbacks};
+use crate::state::ApiState;
 
 /// The router of one child collection.
 pub fn router<T: ChildResource>(state: ApiState) -> Router {
@@ -45,7 +46,14 @@ async fn create<T: ChildResource>(
     let application = ids.first()?;
     let child = T::parse_new(body.value, Id::generate(), application, Timestamp::now())?;
     let collection = format!("/applications/{application}/{}", T::COLLECTION);
-    let creation = Creation::new(&caller, &collection, key, body.digest, child.id(), &child)?;
+    let creation = Creation::new(
+        caller.user(),
+        &collection,
+        key,
+        body.digest,
+        child.id(),
+        &child,
+    )?;
     let outcome = store
         .create_child(caller.user(), application, &child, creation.idempotency())
         .await?;
@@ -94,7 +102,7 @@ async fn update<T: ChildResource>(
     State(store): State<Store>,
     caller: Caller,
     ids: PathIds,
-    precondition: Precondition,
+    IfMatch(precondition): IfMatch,
     body: JsonBody,
 ) -> ApiResult<Response> {
     let (application, id) = (ids.first()?, ids.second()?);
@@ -117,7 +125,7 @@ async fn delete<T: ChildResource>(
     State(store): State<Store>,
     caller: Caller,
     ids: PathIds,
-    precondition: Precondition,
+    IfMatch(precondition): IfMatch,
 ) -> ApiResult<Response> {
     store
         .delete_child::<T>(caller.user(), ids.first()?, ids.second()?, &precondition)

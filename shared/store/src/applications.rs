@@ -7,28 +7,21 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, ReturnValue, TransactWriteItem, Update, WriteRequest,
 };
 
-use super::children::failed_write;
 use super::{
-    Expr, IdempotentRequest, Item, Store, StoredResponse, WriteOutcome, classify, from_item,
-    key_of, key_to_item, string, to_item,
+    Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
+    failed_write, from_item, key_of, key_to_item, string, to_item,
 };
-use crate::cursor::ResumeKey;
-use crate::domain::input::Patch;
-use crate::domain::{Application, ApplicationFilter, ApplicationPatch, Id, Status, Timestamp};
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::Precondition;
-use crate::identity::UserId;
+use crate::ResumeKey;
 use crate::keys::{
     APPLICATION_SK, DELETING, GSI1, GSI1_PK, GSI1_SK, PK, SK, application_pk, applications_gsi_pk,
     applications_gsi_sk,
 };
-
-/// One page of a list, and where the next one starts.
-#[derive(Debug, Clone)]
-pub struct ListPage<T> {
-    pub items: Vec<T>,
-    pub resume: Option<ResumeKey>,
-}
+use crate::{Precondition, StoreError, StoreResult};
+use domain::UserId;
+use domain::input::Patch;
+use domain::values::NamedEnum;
+use domain::{Application, ApplicationFilter, ApplicationPatch, Id, Status, Timestamp};
+use domain::{FieldError, Invalid};
 
 /// The most index pages one filtered list request reads before it answers with what it has.
 const MAX_QUERY_PAGES: usize = 10;
@@ -50,7 +43,7 @@ impl Store {
         &self,
         user: &UserId,
         application: &Application,
-    ) -> ApiResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut item = to_item(application)?;
         item.extend(self.application_key(user, application.id));
         item.insert(GSI1_PK.to_owned(), string(applications_gsi_pk(user)));
@@ -68,7 +61,7 @@ impl Store {
         &self,
         user: &UserId,
         id: Id,
-    ) -> ApiResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let mut expr = Expr::default();
         expr.require_live_item();
         self.condition_check(self.application_key(user, id).into_iter().collect(), &expr)
@@ -86,7 +79,7 @@ impl Store {
         status: Status,
         now: Timestamp,
         already: bool,
-    ) -> ApiResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let key: Item = self.application_key(user, id).into_iter().collect();
         let mut expr = Expr::default();
         expr.require_live_item();
@@ -107,7 +100,7 @@ impl Store {
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
             .build()
-            .map_err(|_| ApiError::Internal)?;
+            .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
@@ -116,14 +109,14 @@ impl Store {
         user: &UserId,
         application: &Application,
         idempotency: Option<(&IdempotentRequest, &StoredResponse)>,
-    ) -> ApiResult<WriteOutcome> {
+    ) -> StoreResult<WriteOutcome> {
         let put = self.application_put(user, application)?;
         self.write_new(vec![put], idempotency, application.created_at)
             .await
     }
 
     /// The application, if it exists, is the caller's, and is not being deleted.
-    pub async fn get_application(&self, user: &UserId, id: Id) -> ApiResult<Application> {
+    pub async fn get_application(&self, user: &UserId, id: Id) -> StoreResult<Application> {
         let item = self
             .client
             .get_item()
@@ -135,12 +128,12 @@ impl Store {
             .map_err(classify)?
             .item
             .filter(|item| !item.contains_key(DELETING))
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
         from_item(item)
     }
 
     /// Whether the application exists for the caller, reading only its key.
-    pub async fn application_exists(&self, user: &UserId, id: Id) -> ApiResult<bool> {
+    pub async fn application_exists(&self, user: &UserId, id: Id) -> StoreResult<bool> {
         let mut expr = Expr::default();
         let projection = [expr.name(PK), expr.name(DELETING)].join(", ");
         let item = self
@@ -167,15 +160,13 @@ impl Store {
         filter: &ApplicationFilter,
         limit: usize,
         start: Option<ResumeKey>,
-    ) -> ApiResult<ListPage<Application>> {
+    ) -> StoreResult<ListPage<Application>> {
         let partition = applications_gsi_pk(user);
         if start
             .as_ref()
             .is_some_and(|key| key.get(GSI1_PK) != Some(&partition))
         {
-            return Err(ApiError::BadRequest(
-                "the cursor is invalid for this query".to_owned(),
-            ));
+            return Err(StoreError::InvalidResumeKey);
         }
         let mut start = start.map(|key| key_to_item(&key));
         let mut items: Vec<Application> = Vec::with_capacity(limit);
@@ -244,7 +235,7 @@ impl Store {
         patch: &ApplicationPatch,
         precondition: &Precondition,
         now: Timestamp,
-    ) -> ApiResult<Application> {
+    ) -> StoreResult<Application> {
         match self
             .try_update_application(user, id, patch, precondition, now, patch.status)
             .await
@@ -336,7 +327,7 @@ impl Store {
         user: &UserId,
         id: Id,
         precondition: &Precondition,
-    ) -> ApiResult<()> {
+    ) -> StoreResult<()> {
         let mut expr = Expr::default();
         expr.set(DELETING, AttributeValue::Bool(true));
         expr.remove(GSI1_PK);
@@ -368,7 +359,7 @@ impl Store {
     }
 
     /// Deletes every item of the partition except the application item.
-    async fn delete_children(&self, partition: &str) -> ApiResult<()> {
+    async fn delete_children(&self, partition: &str) -> StoreResult<()> {
         let mut start: Option<Item> = None;
         loop {
             let mut expr = Expr::default();
@@ -404,7 +395,7 @@ impl Store {
     }
 
     /// One `BatchWriteItem` of deletes, retrying unprocessed items with a short backoff.
-    async fn batch_delete(&self, keys: Vec<Item>) -> ApiResult<()> {
+    async fn batch_delete(&self, keys: Vec<Item>) -> StoreResult<()> {
         let mut requests: Vec<WriteRequest> = keys
             .into_iter()
             .map(|key| {
@@ -412,9 +403,9 @@ impl Store {
                     .set_key(Some(key))
                     .build()
                     .map(|delete| WriteRequest::builder().delete_request(delete).build())
-                    .map_err(|_| ApiError::Internal)
+                    .map_err(|_| StoreError::Internal)
             })
-            .collect::<ApiResult<_>>()?;
+            .collect::<StoreResult<_>>()?;
         for attempt in 0..8u32 {
             if requests.is_empty() {
                 return Ok(());
@@ -437,7 +428,7 @@ impl Store {
         if requests.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Unavailable)
+            Err(StoreError::Unavailable)
         }
     }
 }
@@ -449,20 +440,20 @@ fn number(n: u64) -> AttributeValue {
 /// Why a conditional update did not apply.
 pub(crate) enum UpdateFailure {
     StatusUnchanged,
-    Api(ApiError),
+    Api(StoreError),
 }
 
-impl From<ApiError> for UpdateFailure {
-    fn from(error: ApiError) -> Self {
+impl From<StoreError> for UpdateFailure {
+    fn from(error: StoreError) -> Self {
         Self::Api(error)
     }
 }
 
 impl UpdateFailure {
-    fn into_api_error(self) -> ApiError {
+    fn into_api_error(self) -> StoreError {
         match self {
             // Only reachable when the retry without a status still met an equal status.
-            Self::StatusUnchanged => ApiError::Internal,
+            Self::StatusUnchanged => StoreError::Internal,
             Self::Api(error) => error,
         }
     }
@@ -476,15 +467,15 @@ fn explain_failed_update(
     new_status: Option<Status>,
 ) -> UpdateFailure {
     let Some(old) = old.filter(|item| !item.contains_key(DELETING)) else {
-        return UpdateFailure::Api(ApiError::NotFound);
+        return UpdateFailure::Api(StoreError::NotFound);
     };
     let Ok(old) = from_item::<Application>(old) else {
-        return UpdateFailure::Api(ApiError::Internal);
+        return UpdateFailure::Api(StoreError::Internal);
     };
     if let Precondition::Versions(versions) = precondition
         && !versions.contains(&old.version)
     {
-        return UpdateFailure::Api(ApiError::PreconditionFailed);
+        return UpdateFailure::Api(StoreError::VersionMismatch);
     }
     let mut errors = Vec::new();
     if let (Patch::Value(min), Some(max)) = (&patch.salary_min, old.salary_max)
@@ -506,11 +497,11 @@ fn explain_failed_update(
         ));
     }
     if !errors.is_empty() {
-        return UpdateFailure::Api(ApiError::Validation(errors));
+        return UpdateFailure::Api(StoreError::Invalid(Invalid(errors)));
     }
     if new_status.is_some_and(|status| status == old.status) {
         return UpdateFailure::StatusUnchanged;
     }
     tracing::error!("conditional update failed for no known reason");
-    UpdateFailure::Api(ApiError::Internal)
+    UpdateFailure::Api(StoreError::Internal)
 }

@@ -14,8 +14,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::Id;
-use crate::identity::UserId;
+use domain::{ChildKind, Id, UserId};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -30,19 +29,11 @@ pub const DELETING: &str = "deleting";
 pub const APPLICATION_SK: &str = "APPLICATION";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 
-/// The kinds of items that live under an application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChildKind {
-    Feedback,
-    Rejection,
-}
-
-impl ChildKind {
-    fn prefix(self) -> &'static str {
-        match self {
-            Self::Feedback => "FEEDBACK#",
-            Self::Rejection => "REJECTION#",
-        }
+/// The sort-key prefix of each kind of child.
+fn child_prefix(kind: ChildKind) -> &'static str {
+    match kind {
+        ChildKind::Feedback => "FEEDBACK#",
+        ChildKind::Rejection => "REJECTION#",
     }
 }
 
@@ -61,12 +52,12 @@ pub fn applications_gsi_sk(application: Id) -> String {
 }
 
 pub fn child_sk(kind: ChildKind, id: Id) -> String {
-    format!("{}{id}", kind.prefix())
+    format!("{}{id}", child_prefix(kind))
 }
 
 /// The sort-key prefix shared by every child of one kind.
 pub fn child_sk_prefix(kind: ChildKind) -> &'static str {
-    kind.prefix()
+    child_prefix(kind)
 }
 
 /// An idempotency record's partition: a hash, so no user-chosen text reaches a key and two
@@ -77,11 +68,7 @@ pub fn idempotency_pk(user: &UserId, scope: &str, key: &str) -> String {
         hash.update((part.len() as u64).to_be_bytes());
         hash.update(part.as_bytes());
     }
-    format!("IDEMPOTENCY#{}", hex(&hash.finalize()))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("IDEMPOTENCY#{}", hex::encode(hash.finalize()))
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::{Expr, Store, classify, from_item, string};
-use crate::domain::Timestamp;
-use crate::error::{ApiError, ApiResult};
 use crate::keys::{EXPIRES_AT, IDEMPOTENCY_SK, PK, SK};
+use crate::{StoreError, StoreResult};
+use domain::Timestamp;
 
 /// How long a key is remembered.
 pub const IDEMPOTENCY_TTL_SECONDS: i64 = 24 * 60 * 60;
@@ -54,7 +54,7 @@ impl Store {
         mut writes: Vec<TransactWriteItem>,
         idempotency: Option<(&IdempotentRequest, &StoredResponse)>,
         now: Timestamp,
-    ) -> ApiResult<WriteOutcome> {
+    ) -> StoreResult<WriteOutcome> {
         if idempotency.is_none() && writes.len() == 1 && writes[0].put().is_some() {
             return self.put_one(writes.remove(0)).await;
         }
@@ -95,9 +95,9 @@ impl Store {
         }
     }
 
-    async fn put_one(&self, write: TransactWriteItem) -> ApiResult<WriteOutcome> {
+    async fn put_one(&self, write: TransactWriteItem) -> StoreResult<WriteOutcome> {
         let Some(put) = write.put else {
-            return Err(ApiError::Internal);
+            return Err(StoreError::Internal);
         };
         let result = self
             .client
@@ -125,7 +125,7 @@ impl Store {
         request: &IdempotentRequest,
         response: &StoredResponse,
         now: Timestamp,
-    ) -> ApiResult<TransactWriteItem> {
+    ) -> StoreResult<TransactWriteItem> {
         let record = IdempotencyRecord {
             digest: request.digest.clone(),
             response: response.clone(),
@@ -151,11 +151,11 @@ impl Store {
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
             .build()
-            .map_err(|_| ApiError::Internal)?;
+            .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    async fn replay(&self, request: &IdempotentRequest) -> ApiResult<WriteOutcome> {
+    async fn replay(&self, request: &IdempotentRequest) -> StoreResult<WriteOutcome> {
         let item = self
             .client
             .get_item()
@@ -168,12 +168,12 @@ impl Store {
             .map_err(classify)?
             .item
             // Gone between the write and this read (expired): the client may simply retry.
-            .ok_or(ApiError::Unavailable)?;
+            .ok_or(StoreError::Unavailable)?;
         let record: IdempotencyRecord = from_item(item)?;
         if record.digest == request.digest {
             Ok(WriteOutcome::Replayed(record.response))
         } else {
-            Err(ApiError::IdempotencyKeyReused)
+            Err(StoreError::IdempotencyKeyReused)
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Configuration from the environment, and the DynamoDB client built from it once per process.
+//! Where the table is, from the environment, and the DynamoDB client built from it once per
+//! process.
 
 use std::time::Duration;
 
@@ -8,11 +9,6 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
-use crate::cursor::CursorKey;
-
-/// Dev-only default for `CURSOR_SECRET`; deployments set their own.
-pub const DEV_CURSOR_SECRET: &str = "feedback-tracker-dev-cursor-secret";
-
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `TABLE_NAME`: the single table.
@@ -21,8 +17,6 @@ pub struct Config {
     pub dynamodb_endpoint: Option<String>,
     /// `AWS_REGION` (Lambda always sets it); `us-east-1` when unset.
     pub region: String,
-    /// `CURSOR_SECRET`: signs pagination cursors.
-    pub cursor_key: CursorKey,
 }
 
 #[derive(Debug)]
@@ -46,19 +40,12 @@ impl Config {
         let table_name = lookup("TABLE_NAME")
             .ok_or_else(|| ConfigError("TABLE_NAME must name the DynamoDB table".to_owned()))?;
         let dynamodb_endpoint = lookup("AWS_ENDPOINT_URL_DYNAMODB");
-        let secret = lookup("CURSOR_SECRET").unwrap_or_else(|| {
-            if dynamodb_endpoint.is_none() {
-                tracing::warn!("CURSOR_SECRET is not set; using the development default");
-            }
-            DEV_CURSOR_SECRET.to_owned()
-        });
         Ok(Self {
             table_name,
             dynamodb_endpoint,
             region: lookup("AWS_REGION")
                 .or_else(|| lookup("AWS_DEFAULT_REGION"))
                 .unwrap_or_else(|| "us-east-1".to_owned()),
-            cursor_key: CursorKey::new(secret.as_bytes()),
         })
     }
 

@@ -7,25 +7,24 @@ use utoipa::ToSchema;
 
 use super::input::{ObjectReader, Patch, present};
 use super::values::{
-    Currency, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, list_patch, name_enum,
+    Currency, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, list_patch, named_enum,
     non_empty, non_empty_patch,
 };
-use super::{FieldChange, Versioned};
-use crate::error::ApiError;
+use super::{FieldChange, Invalid, Versioned};
 
-name_enum!(
+named_enum!(
     /// Where an application stands.
     Status {
-        Saved = "saved",
-        Applied = "applied",
-        Screening = "screening",
-        Interviewing = "interviewing",
-        Offer = "offer",
-        Accepted = "accepted",
-        Declined = "declined",
-        Rejected = "rejected",
-        Withdrawn = "withdrawn",
-        Ghosted = "ghosted",
+        Saved,
+        Applied,
+        Screening,
+        Interviewing,
+        Offer,
+        Accepted,
+        Declined,
+        Rejected,
+        Withdrawn,
+        Ghosted,
     }
 );
 
@@ -39,12 +38,12 @@ impl Status {
     }
 }
 
-name_enum!(
+named_enum!(
     /// Where the job is done.
     WorkMode {
-        Onsite = "onsite",
-        Hybrid = "hybrid",
-        Remote = "remote",
+        Onsite,
+        Hybrid,
+        Remote,
     }
 );
 
@@ -130,7 +129,7 @@ fn check_salary_range(reader: &mut ObjectReader, min: Option<u64>, max: Option<u
 }
 
 impl NewApplication {
-    pub fn parse(body: Value) -> Result<Self, ApiError> {
+    pub fn parse(body: Value) -> Result<Self, Invalid> {
         let mut r = ObjectReader::new(body)?;
         let company = r.required::<Company>("company");
         let role = r.required::<Role>("role");
@@ -149,8 +148,8 @@ impl NewApplication {
         check_salary_range(&mut r, salary_min, salary_max);
         r.finish()?;
         Ok(Self {
-            company: present(company)?,
-            role: present(role)?,
+            company: present(company, "company")?,
+            role: present(role, "role")?,
             status: status.unwrap_or(Status::Applied),
             applied_date,
             job_url,
@@ -214,7 +213,7 @@ pub struct ApplicationPatch {
 }
 
 impl ApplicationPatch {
-    pub fn parse(body: Value) -> Result<Self, ApiError> {
+    pub fn parse(body: Value) -> Result<Self, Invalid> {
         let mut r = ObjectReader::new(body)?;
         let mut plain = Vec::new();
         let company = r.patch::<Company>("company", false);
@@ -337,9 +336,9 @@ impl ApplicationFilter {
 mod tests {
     use super::*;
 
-    fn errors_of(result: Result<impl std::fmt::Debug, ApiError>) -> Vec<String> {
+    fn errors_of(result: Result<impl std::fmt::Debug, Invalid>) -> Vec<String> {
         match result {
-            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            Err(Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
             other => panic!("expected a validation error, got {other:?}"),
         }
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, FieldError};
+use crate::{FieldError, Invalid};
 
 /// A value that can be parsed from one JSON field.
 pub trait FromJson: Sized {
@@ -48,14 +48,14 @@ pub struct ObjectReader {
 
 impl ObjectReader {
     /// A reader over `body`, which must be a JSON object.
-    pub fn new(body: Value) -> Result<Self, ApiError> {
+    pub fn new(body: Value) -> Result<Self, Invalid> {
         match body {
             Value::Object(fields) => Ok(Self {
                 fields,
                 known: BTreeSet::new(),
                 errors: Vec::new(),
             }),
-            _ => Err(ApiError::validation("body", "must be a JSON object")),
+            _ => Err(Invalid::field("body", "must be a JSON object")),
         }
     }
 
@@ -121,7 +121,7 @@ impl ObjectReader {
     }
 
     /// Ends the read: unknown fields become errors; any error makes the whole body invalid.
-    pub fn finish(mut self) -> Result<(), ApiError> {
+    pub fn finish(mut self) -> Result<(), Invalid> {
         let unknown: Vec<String> = self
             .fields
             .keys()
@@ -135,15 +135,15 @@ impl ObjectReader {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Validation(self.errors))
+            Err(Invalid(self.errors))
         }
     }
 }
 
-/// A body whose fields were read without error: everything `required` returned is present.
-/// Used after [`ObjectReader::finish`] succeeded, where a missing value would be a bug.
-pub fn present<T>(value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or(ApiError::Internal)
+/// A required field after [`ObjectReader::finish`] succeeded: always present then, so the
+/// error is only a guard.
+pub fn present<T>(value: Option<T>, name: &str) -> Result<T, Invalid> {
+    value.ok_or_else(|| Invalid::field(name, "is required"))
 }
 
 #[cfg(test)]
@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(reader.required::<u8>("a"), None);
         assert_eq!(reader.required::<u8>("b"), None);
         assert_eq!(reader.optional::<u8>("c"), Some(1));
-        let Err(ApiError::Validation(errors)) = reader.finish() else {
+        let Err(Invalid(errors)) = reader.finish() else {
             panic!("expected a validation error")
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -188,9 +188,6 @@ mod tests {
 
     #[test]
     fn non_object_body_is_invalid() {
-        assert!(matches!(
-            ObjectReader::new(json!([1, 2])),
-            Err(ApiError::Validation(_))
-        ));
+        assert!(matches!(ObjectReader::new(json!([1, 2])), Err(Invalid(_))));
     }
 }

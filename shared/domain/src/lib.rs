@@ -1,23 +1,56 @@
-//! The domain: resources, their valid inputs, and the rules between fields. No SDK types here.
+//! The domain: resources, their valid inputs, and the rules between fields. It knows neither
+//! HTTP nor the DynamoDB SDK: parsers return [`Invalid`] (every bad field), and the layers
+//! above decide what that means on the wire.
 
 pub mod application;
 pub mod child;
 pub mod feedback;
 pub mod input;
 pub mod rejection;
+pub mod user;
 pub mod values;
 
+use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 pub use application::{Application, ApplicationFilter, ApplicationPatch, NewApplication, Status};
-pub use child::ChildResource;
+pub use child::{ChildKind, ChildResource};
 pub use feedback::Feedback;
 pub use rejection::Rejection;
+pub use user::UserId;
 pub use values::{Id, Timestamp};
 
 /// A resource with a version, sent as its `ETag`.
 pub trait Versioned {
     fn version(&self) -> u64;
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's name as the client sent it (`tags[2]` for an array element).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Input that failed validation: every invalid field, in the order they were read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self(vec![FieldError::new(field, message)])
+    }
 }
 
 /// One attribute a partial update writes: a new value, or `None` to clear it.

@@ -18,11 +18,12 @@ use utoipa::openapi::{
 };
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::application::{Status, WorkMode};
-use crate::domain::feedback::InterviewStage;
-use crate::domain::rejection::{RejectionCategory, RejectionStage};
-use crate::domain::values::ISO_4217;
-use crate::domain::{Application, ChildResource, Feedback, Rejection};
+use domain::application::{Status, WorkMode};
+use domain::feedback::InterviewStage;
+use domain::rejection::{RejectionCategory, RejectionStage};
+use domain::values::ISO_4217;
+use domain::{Application, ChildResource, Feedback, Rejection};
+
 use crate::error::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
 
 /// A string schema with length bounds, for list items (`tags`, skills, reasons).
@@ -757,7 +758,7 @@ pub fn document_json() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::values::SALARY_MAX;
+    use domain::values::SALARY_MAX;
 
     #[test]
     fn salary_bounds_match_the_parser() {

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::http::Precondition;
+use crate::Precondition;
 use crate::keys::{DELETING, PK};
+use domain::values::NamedEnum;
 
 #[derive(Debug, Default, Clone)]
 pub struct Expr {
@@ -91,8 +92,8 @@ impl Expr {
     /// `SET` or `REMOVE` each attribute a partial update names.
     pub fn apply_changes(
         &mut self,
-        changes: &[crate::domain::FieldChange],
-    ) -> Result<(), crate::error::ApiError> {
+        changes: &[domain::FieldChange],
+    ) -> Result<(), crate::StoreError> {
         for change in changes {
             match &change.value {
                 Some(value) => self.set(change.name, super::to_attribute(value)?),
@@ -103,7 +104,7 @@ impl Expr {
     }
 
     /// Every write of a resource: `updated_at` is now and `version` goes up by one.
-    pub fn record_change(&mut self, now: crate::domain::Timestamp) {
+    pub fn record_change(&mut self, now: domain::Timestamp) {
         self.set("updated_at", AttributeValue::S(now.to_string()));
         let version = self.name("version");
         let one = self.value(AttributeValue::N("1".to_owned()));
@@ -114,14 +115,14 @@ impl Expr {
     /// Returns the placeholder of the new status, for conditions on it.
     pub fn change_status(
         &mut self,
-        status: crate::domain::Status,
-        now: crate::domain::Timestamp,
-    ) -> Result<String, crate::error::ApiError> {
+        status: domain::Status,
+        now: domain::Timestamp,
+    ) -> Result<String, crate::StoreError> {
         let status_name = self.name("status");
         let status_value = self.value(AttributeValue::S(status.as_str().to_owned()));
         self.set_raw(format!("{status_name} = {status_value}"));
         let history = self.name("status_history");
-        let entry = crate::domain::application::StatusChange { status, at: now };
+        let entry = domain::application::StatusChange { status, at: now };
         let entry = self.value(super::to_attribute(&vec![entry])?);
         let empty = self.value(AttributeValue::L(Vec::new()));
         self.set_raw(format!(

@@ -5,9 +5,14 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::input::ObjectReader;
-use super::{FieldChange, Id, Status, Timestamp, Versioned};
-use crate::error::ApiError;
-use crate::keys::ChildKind;
+use super::{FieldChange, Id, Invalid, Status, Timestamp, Versioned};
+
+/// The kinds of items that live under an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildKind {
+    Feedback,
+    Rejection,
+}
 
 /// A resource stored in its application's item collection.
 pub trait ChildResource:
@@ -20,11 +25,10 @@ pub trait ChildResource:
     const SETS_APPLICATION_STATUS: Option<Status>;
 
     /// Parses a create body into the new resource.
-    fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp)
-    -> Result<Self, ApiError>;
+    fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp) -> Result<Self, Invalid>;
 
     /// Parses an update body into the changes it makes.
-    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, ApiError>;
+    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid>;
 
     fn id(&self) -> Id;
 
@@ -35,7 +39,7 @@ pub trait ChildResource:
 pub(crate) fn finish_patch(
     reader: ObjectReader,
     changes: Vec<FieldChange>,
-) -> Result<Vec<FieldChange>, ApiError> {
+) -> Result<Vec<FieldChange>, Invalid> {
     let mut reader = reader;
     if reader.is_empty() {
         reader.error("body", "must name at least one field to change");

@@ -1,0 +1,84 @@
+//! Creating a resource exactly once: where it will live, the response kept for retries, and
+//! the `Idempotency-Key` record the store writes beside it.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use domain::{Id, UserId, Versioned};
+use serde::Serialize;
+use serde_json::Value;
+use store::keys::idempotency_pk;
+use store::{IdempotentRequest, StoredResponse, WriteOutcome};
+
+use crate::error::ApiError;
+use crate::extract::IdempotencyKey;
+use crate::respond::{created, etag, json_response};
+
+/// A create on its way to the store: where the new resource will live, the response to keep
+/// for retries, and the idempotency record's key when the client sent an `Idempotency-Key`.
+pub struct Creation {
+    location: String,
+    stored: StoredResponse,
+    idempotency: Option<IdempotentRequest>,
+}
+
+impl Creation {
+    /// `collection` is the path the `POST` went to; keys are scoped to it and to the caller.
+    pub fn new<T: Serialize>(
+        user: &UserId,
+        collection: &str,
+        key: IdempotencyKey,
+        body_digest: String,
+        id: Id,
+        resource: &T,
+    ) -> Result<Self, ApiError> {
+        let location = format!("{collection}/{id}");
+        let stored = StoredResponse {
+            location: location.clone(),
+            body: serde_json::to_string(resource).map_err(|_| ApiError::Internal)?,
+        };
+        let idempotency = key.0.map(|key| IdempotentRequest {
+            pk: idempotency_pk(user, &format!("POST {collection}"), &key),
+            digest: body_digest,
+        });
+        Ok(Self {
+            location,
+            stored,
+            idempotency,
+        })
+    }
+
+    /// What the store writes beside the resource, if a key was sent.
+    pub fn idempotency(&self) -> Option<(&IdempotentRequest, &StoredResponse)> {
+        self.idempotency
+            .as_ref()
+            .map(|request| (request, &self.stored))
+    }
+
+    /// `201` with the new resource, or the first response replayed for a repeated key.
+    /// `on_condition_failed` is the error when a write's condition failed (the parent is gone).
+    pub fn respond<T: Serialize + Versioned>(
+        self,
+        outcome: WriteOutcome,
+        resource: &T,
+        on_condition_failed: ApiError,
+    ) -> Result<Response, ApiError> {
+        match outcome {
+            WriteOutcome::Written => Ok(created(&self.location, resource)),
+            WriteOutcome::Replayed(stored) => {
+                let body: Value =
+                    serde_json::from_str(&stored.body).map_err(|_| ApiError::Internal)?;
+                let version = body
+                    .get("version")
+                    .and_then(Value::as_u64)
+                    .unwrap_or_default();
+                let mut response = json_response(StatusCode::CREATED, &body);
+                response.headers_mut().insert(header::ETAG, etag(version));
+                if let Ok(location) = HeaderValue::from_str(&stored.location) {
+                    response.headers_mut().insert(header::LOCATION, location);
+                }
+                Ok(response)
+            }
+            WriteOutcome::ConditionFailed(_) => Err(on_condition_failed),
+        }
+    }
+}

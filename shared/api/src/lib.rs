@@ -1,0 +1,17 @@
+//! The HTTP layer every Lambda shares: extractors, responses, problem+json (the only place that
+//! knows status codes), identity from the authorizer's claims, cursors, the generic child
+//! routes, the OpenAPI document and the Lambda entry point. Built on `domain` and `store`.
+
+pub mod children;
+pub mod create;
+pub mod cursor;
+pub mod error;
+pub mod extract;
+pub mod identity;
+pub mod openapi;
+pub mod respond;
+pub mod state;
+pub mod telemetry;
+
+pub use error::{ApiError, ApiResult};
+pub use state::{ApiState, run_lambda};

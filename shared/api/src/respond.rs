@@ -1,0 +1,63 @@
+//! How handlers answer: JSON bodies, `ETag`, `201` with `Location`, pages, and problem+json
+//! for paths and methods a router does not serve.
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::Versioned;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+const JSON: &str = "application/json";
+
+/// A page of a list: `{"items": [...], "next_cursor": "…" | null}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, JSON)], bytes).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "response serialisation failed");
+            ApiError::Internal.into_response()
+        }
+    }
+}
+
+pub fn etag(version: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header value")
+}
+
+/// A single resource: its JSON and its `ETag`.
+pub fn resource<T: Serialize + Versioned>(status: StatusCode, resource: &T) -> Response {
+    let mut response = json_response(status, resource);
+    if response.status() == status {
+        response
+            .headers_mut()
+            .insert(header::ETAG, etag(resource.version()));
+    }
+    response
+}
+
+/// `201 Created` with `Location`.
+pub fn created<T: Serialize + Versioned>(location: &str, body: &T) -> Response {
+    let mut response = resource(StatusCode::CREATED, body);
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// Gives a router the API's answers for what it does not route: 404 for unknown paths and a
+/// problem+json 405 for a known path with the wrong method (axum adds the `Allow` header).
+pub fn with_problem_fallbacks<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+}

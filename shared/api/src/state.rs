@@ -1,0 +1,52 @@
+//! What every function's router is given, and the Lambda entry point built on it.
+
+use axum::Router;
+use axum::extract::FromRef;
+use store::Store;
+
+use crate::cursor::CursorKey;
+
+/// What every function's router is given: the store and the cursor key. Handlers take only
+/// the part they use (`State<Store>`, `State<CursorKey>`).
+#[derive(Clone, Debug)]
+pub struct ApiState {
+    pub store: Store,
+    pub cursors: CursorKey,
+}
+
+impl ApiState {
+    /// From the environment: the store `store::Config` names and the cursor key. The client is
+    /// built once per process; this makes no network call.
+    pub async fn from_env() -> Result<Self, store::ConfigError> {
+        let config = store::Config::from_env()?;
+        let cursors = CursorKey::from_env(config.dynamodb_endpoint.is_some());
+        Ok(Self::from_config(&config, cursors).await)
+    }
+
+    pub async fn from_config(config: &store::Config, cursors: CursorKey) -> Self {
+        Self {
+            store: Store::from_config(config).await,
+            cursors,
+        }
+    }
+}
+
+impl FromRef<ApiState> for Store {
+    fn from_ref(state: &ApiState) -> Self {
+        state.store.clone()
+    }
+}
+
+impl FromRef<ApiState> for CursorKey {
+    fn from_ref(state: &ApiState) -> Self {
+        state.cursors.clone()
+    }
+}
+
+/// Runs a function's router as the Lambda handler: JSON logs, configuration and the client
+/// built once, no network call before the first event.
+pub async fn run_lambda(router: fn(ApiState) -> Router) -> Result<(), lambda_http::Error> {
+    crate::telemetry::init(true);
+    let state = ApiState::from_env().await?;
+    lambda_http::run(router(state)).await
+}
