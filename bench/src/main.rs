@@ -53,10 +53,10 @@ impl Function {
 
     pub fn router(self, state: ApiState) -> Router {
         match self {
-            Function::Applications => applications::router(state),
-            Function::Feedback => feedback::router(state),
-            Function::Rejections => rejections::router(state),
-            Function::Health => health::router(state),
+            Function::Applications => applications::FUNCTION.router(state),
+            Function::Feedback => feedback::FUNCTION.router(state),
+            Function::Rejections => rejections::FUNCTION.router(state),
+            Function::Health => health::FUNCTION.router(state),
         }
     }
 }

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use api::ApiState;
 use api::error::ApiError;
+use api::{ApiState, Function};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -28,43 +28,8 @@ pub const DEMO_USER: &str = "demo-user";
 /// API Gateway accepts up to 10 MB; the functions answer 413 above their own limit.
 const MAX_FORWARDED_BODY: usize = 1024 * 1024;
 
-/// One deployed function: its folder under `functions/`, the paths it serves (API Gateway
-/// route templates), whether they need a token, and how its router is built.
-#[derive(Clone, Copy)]
-pub struct Function {
-    pub name: &'static str,
-    pub routes: &'static [&'static str],
-    pub public: bool,
-    pub router: fn(ApiState) -> Router,
-}
-
 /// Every function under `functions/`, as `template.yaml` deploys them (tests check both).
-pub const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "health",
-        routes: health::ROUTES,
-        public: true,
-        router: health::router,
-    },
-    Function {
-        name: "applications",
-        routes: applications::ROUTES,
-        public: false,
-        router: applications::router,
-    },
-    Function {
-        name: "feedback",
-        routes: feedback::ROUTES,
-        public: false,
-        router: feedback::router,
-    },
-    Function {
-        name: "rejections",
-        routes: rejections::ROUTES,
-        public: false,
-        router: rejections::router,
-    },
-];
+pub use health::FUNCTIONS;
 
 /// The path parameters an API Gateway route template (`/a/{id}`, `/docs/{proxy+}`) takes from
 /// `path`, or `None` when the template does not match it: `{name}` matches one non-empty
@@ -102,8 +67,8 @@ pub fn match_route(template: &str, path: &str) -> Option<Vec<(String, String)>> 
 }
 
 struct Gateway {
-    /// Each function with its router, built once.
-    functions: Vec<(&'static Function, Router)>,
+    /// Each function with its route templates and its router, built once.
+    functions: Vec<(&'static Function, Vec<String>, Router)>,
     decoding_key: DecodingKey,
 }
 
@@ -112,7 +77,7 @@ pub fn app(state: ApiState, jwt_secret: &str) -> Router {
     let gateway = Gateway {
         functions: FUNCTIONS
             .iter()
-            .map(|function| (function, (function.router)(state.clone())))
+            .map(|function| (function, function.routes(), function.router(state.clone())))
             .collect(),
         decoding_key: DecodingKey::from_secret(jwt_secret.as_bytes()),
     };
@@ -136,13 +101,15 @@ async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Resp
 async fn route(gateway: &Gateway, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let Some((function, router, route)) =
-        gateway.functions.iter().find_map(|(function, router)| {
-            function
-                .routes
-                .iter()
-                .find(|route| match_route(route, &path).is_some())
-                .map(|route| (function, router, *route))
-        })
+        gateway
+            .functions
+            .iter()
+            .find_map(|(function, routes, router)| {
+                routes
+                    .iter()
+                    .find(|route| match_route(route, &path).is_some())
+                    .map(|route| (function, router, route.as_str()))
+            })
     else {
         return ApiError::NotFound.into_response();
     };

@@ -51,7 +51,8 @@ const EXPECTED: &[(&str, u16)] = &[
 ];
 
 /// The deployed functions, from the one list the dev server routes by.
-use dev_server::{FUNCTIONS, Function, match_route};
+use api::Function;
+use dev_server::{FUNCTIONS, match_route};
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -61,12 +62,12 @@ fn events_dir() -> PathBuf {
 }
 
 /// The one function (and its route template) that API Gateway sends this path to.
-fn route(path: &str) -> (&'static Function, &'static str, Vec<(String, String)>) {
+fn route(path: &str) -> (&'static Function, String, Vec<(String, String)>) {
     let matches: Vec<_> = FUNCTIONS
         .iter()
         .flat_map(|function| {
-            function.routes.iter().filter_map(move |template| {
-                match_route(template, path).map(|params| (function, *template, params))
+            function.routes().into_iter().filter_map(move |template| {
+                match_route(&template, path).map(|params| (function, template, params))
             })
         })
         .collect();
@@ -239,7 +240,8 @@ async fn every_event_file_gets_its_status_from_its_function() {
 
         let (parts, body) = request.into_parts();
         let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
-        let response = (function.router)(api.state.clone())
+        let response = function
+            .router(api.state.clone())
             .oneshot(request)
             .await
             .expect("infallible");

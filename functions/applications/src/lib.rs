@@ -1,44 +1,76 @@
 //! The applications Lambda: `/applications` and `/applications/{id}`.
 
-use api::ApiState;
 use api::create::Creation;
 use api::cursor::CursorKey;
 use api::error::{ApiError, ApiResult};
-use api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, QueryParams};
+use api::extract::{
+    DEFAULT_PAGE_SIZE, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, id_params, limit,
+    non_empty,
+};
 use api::identity::Caller;
-use api::respond::{Page, json_response, resource, with_problem_fallbacks};
-use axum::Router;
-use axum::extract::{RawQuery, State};
+use api::openapi::{CreateProblems, DeleteProblems, ListProblems, ReadProblems, UpdateProblems};
+use api::respond::{Page, json_response, resource};
+use api::{ApiState, Function};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use domain::application::{ApplicationCreate, ApplicationUpdate};
 use domain::values::NamedEnum;
 use domain::{
     Application, ApplicationFilter, ApplicationPatch, Id, NewApplication, Status, Timestamp,
 };
+use serde::Deserialize;
 use store::Store;
 use tracing::instrument;
+use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The paths this function serves. API Gateway sends every method of each (`ANY`), so this
-/// function answers a wrong method with 405 and `Allow`.
-pub const ROUTES: &[&str] = &["/applications", "/applications/{id}"];
+/// This function, as the dev server, the document and the Lambda see it.
+pub const FUNCTION: Function = Function {
+    name: "applications",
+    public: false,
+    api,
+};
 
-pub fn router(state: ApiState) -> Router {
-    let routes = Router::new()
-        .route(
-            "/applications",
-            get(list_applications).post(create_application),
-        )
-        .route(
-            "/applications/{id}",
-            get(get_application)
-                .put(update_application)
-                .patch(update_application)
-                .delete(delete_application),
-        );
-    with_problem_fallbacks(routes).with_state(state)
+/// This function's annotated routes.
+pub fn api() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_applications, create_application))
+        .routes(routes!(
+            get_application,
+            update_application,
+            delete_application
+        ))
 }
 
+/// The application's id in the path.
+struct AppId;
+
+impl IntoParams for AppId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        id_params(&[("id", "application")])
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/applications",
+    operation_id = "create_applications",
+    summary = "Create an application",
+    tag = "applications",
+    security(("bearer" = [])),
+    params(IdempotencyKey),
+    request_body = ApplicationCreate,
+    responses(
+        (status = 201, description = "Created", body = Application, headers(
+            ("ETag" = String, description = "The resource's version"),
+            ("Location" = String, description = "The new resource's path"),
+        )),
+        CreateProblems
+    )
+)]
 #[instrument(skip_all)]
 async fn create_application(
     State(store): State<Store>,
@@ -63,22 +95,46 @@ async fn create_application(
     creation.respond(outcome, &application, ApiError::Internal)
 }
 
-/// The parsed query of `GET /applications`.
+/// The query of `GET /applications`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Page size, 1–100 (default 25).
+    #[serde(default = "default_limit", deserialize_with = "limit")]
+    #[param(minimum = 1, maximum = 100, default = 25)]
     limit: usize,
+    /// `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "non_empty")]
     cursor: Option<String>,
-    filter: ApplicationFilter,
-    /// The filters as sent, canonical: a cursor is only valid for the query it came from.
-    context: String,
+    /// One status or several, comma-separated (any case).
+    #[serde(default, deserialize_with = "non_empty")]
+    status: Option<String>,
+    /// Only applications with this tag.
+    #[serde(default, deserialize_with = "non_empty")]
+    tag: Option<String>,
+    /// Case-insensitive text in company or role.
+    #[serde(default, deserialize_with = "non_empty")]
+    q: Option<String>,
+    /// `true`: follow_up_on is today or earlier and the status is not terminal.
+    #[serde(default, deserialize_with = "non_empty")]
+    follow_up_due: Option<bool>,
 }
 
-fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
-    let mut params = QueryParams::parse(raw);
-    let limit = params.limit()?;
-    let cursor = params.take("cursor")?;
-    let mut statuses = Vec::new();
-    if let Some(list) = params.take("status")? {
-        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+fn default_limit() -> usize {
+    DEFAULT_PAGE_SIZE
+}
+
+impl ListQuery {
+    /// The filter it asks for, and the filters as sent, canonical: a cursor is only valid for
+    /// the query it came from.
+    fn filter(&self) -> ApiResult<(ApplicationFilter, String)> {
+        let mut statuses = Vec::new();
+        for name in self.status.iter().flat_map(|list| list.split(',')) {
+            let name = name.trim();
+            if name.is_empty() {
+                continue;
+            }
             let status = Status::parse_name(name).map_err(|message| {
                 ApiError::BadRequest(format!("query parameter `status` {message}"))
             })?;
@@ -86,52 +142,48 @@ fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
                 statuses.push(status);
             }
         }
-    }
-    statuses.sort_by_key(|s| s.as_str());
-    let tag = params.take("tag")?.map(|t| t.trim().to_owned());
-    let text = params.take("q")?.map(|q| q.trim().to_lowercase());
-    let follow_up_due = match params.take("follow_up_due")?.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::BadRequest(
-                "query parameter `follow_up_due` must be true or false".to_owned(),
-            ));
-        }
-    };
-    params.finish()?;
-    let context = format!(
-        "applications|status={:?}|tag={tag:?}|q={text:?}|follow_up_due={follow_up_due}",
-        statuses
-    );
-    Ok(ListQuery {
-        limit,
-        cursor,
-        filter: ApplicationFilter {
+        statuses.sort_by_key(|s| s.as_str());
+        let tag = self.tag.clone();
+        let text = self.q.as_ref().map(|q| q.to_lowercase());
+        let follow_up_due = self.follow_up_due.unwrap_or(false);
+        let context = format!(
+            "applications|status={statuses:?}|tag={tag:?}|q={text:?}|follow_up_due={follow_up_due}"
+        );
+        let filter = ApplicationFilter {
             statuses,
             tag,
             text,
             follow_up_due_by: follow_up_due.then(|| Timestamp::now().date()),
-        },
-        context,
-    })
+        };
+        Ok((filter, context))
+    }
 }
 
+#[utoipa::path(
+    get,
+    path = "/applications",
+    operation_id = "list_applications",
+    summary = "List applications, newest first",
+    tag = "applications",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, description = "A page", body = Page<Application>), ListProblems)
+)]
 #[instrument(skip_all)]
 async fn list_applications(
     State(store): State<Store>,
     State(cursors): State<CursorKey>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    Query(query): Query<ListQuery>,
 ) -> ApiResult<Response> {
-    let query = parse_list_query(query.as_deref())?;
-    let context = format!("{}|{}", caller.user().as_str(), query.context);
+    let (filter, context) = query.filter()?;
+    let context = format!("{}|{context}", caller.user().as_str());
     let start = query
         .cursor
         .map(|cursor| cursors.decode(&context, &cursor))
         .transpose()?;
     let page = store
-        .list_applications(caller.user(), &query.filter, query.limit, start)
+        .list_applications(caller.user(), &filter, query.limit, start)
         .await?;
     let body: Page<Application> = Page {
         items: page.items,
@@ -140,6 +192,21 @@ async fn list_applications(
     Ok(json_response(StatusCode::OK, &body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/applications/{id}",
+    operation_id = "get_applications",
+    summary = "Get one application",
+    tag = "applications",
+    security(("bearer" = [])),
+    params(AppId),
+    responses(
+        (status = 200, description = "The application", body = Application, headers(
+            ("ETag" = String, description = "The resource's version, for If-Match"),
+        )),
+        ReadProblems
+    )
+)]
 #[instrument(skip_all)]
 async fn get_application(
     State(store): State<Store>,
@@ -150,6 +217,25 @@ async fn get_application(
     Ok(resource(StatusCode::OK, &application))
 }
 
+#[utoipa::path(
+    method(put, patch),
+    path = "/applications/{id}",
+    operation_id = "update_applications",
+    summary = "Update an application (partial)",
+    tag = "applications",
+    security(("bearer" = [])),
+    params(AppId, IfMatch),
+    request_body(content(
+        (ApplicationUpdate = "application/json"),
+        (ApplicationUpdate = "application/merge-patch+json"),
+    )),
+    responses(
+        (status = 200, description = "The updated application", body = Application, headers(
+            ("ETag" = String, description = "The resource's version, for If-Match"),
+        )),
+        UpdateProblems
+    )
+)]
 #[instrument(skip_all)]
 async fn update_application(
     State(store): State<Store>,
@@ -166,6 +252,16 @@ async fn update_application(
     Ok(resource(StatusCode::OK, &application))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/applications/{id}",
+    operation_id = "delete_applications",
+    summary = "Delete an application with its feedback and rejections",
+    tag = "applications",
+    security(("bearer" = [])),
+    params(AppId, IfMatch),
+    responses((status = 204, description = "Deleted"), DeleteProblems)
+)]
 #[instrument(skip_all)]
 async fn delete_application(
     State(store): State<Store>,

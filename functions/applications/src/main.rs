@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api::run_lambda(applications::router).await
+    applications::FUNCTION.run().await
 }

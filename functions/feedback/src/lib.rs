@@ -1,16 +1,12 @@
 //! The feedback Lambda: `/applications/{id}/feedback` and `/applications/{id}/feedback/{feedback_id}`.
-//! The routes are shared with the other child collection (`api::children`).
+//! The handlers are shared with the other child collection (`api::children`).
 
-use api::ApiState;
-use axum::Router;
-use domain::Feedback;
+use domain::feedback::{Feedback, FeedbackCreate, FeedbackUpdate};
 
-/// The paths this function serves (every method: wrong ones get 405).
-pub const ROUTES: &[&str] = &[
-    "/applications/{id}/feedback",
-    "/applications/{id}/feedback/{feedback_id}",
-];
-
-pub fn router(state: ApiState) -> Router {
-    api::children::router::<Feedback>(state)
-}
+api::child_function!(
+    name: "feedback",
+    child: Feedback,
+    create: FeedbackCreate,
+    update: FeedbackUpdate,
+    item: ("feedback_id", "feedback"),
+);

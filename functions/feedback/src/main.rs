@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api::run_lambda(feedback::router).await
+    feedback::FUNCTION.run().await
 }

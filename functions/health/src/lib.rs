@@ -1,43 +1,76 @@
 //! The health Lambda: `/health`, `/db-check`, `/openapi.json` and `/docs` — the public routes.
+//! It serves the document of the whole API, so it holds the list of every function.
 
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
-use api::ApiState;
-use api::error::ApiResult;
-use api::openapi::{DbCheck, Health};
-use api::respond::{json_response, with_problem_fallbacks};
-use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, Uri, header};
+use api::error::{ApiError, ApiResult};
+use api::openapi::DatabaseProblems;
+use api::respond::json_response;
+use api::{ApiState, Function};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use std::sync::{Arc, LazyLock};
+use serde::Serialize;
 use store::Store;
 use tracing::instrument;
-
-use api::error::ApiError;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use utoipa_swagger_ui::Config;
 
-/// The paths this function serves; none needs a token.
-pub const ROUTES: &[&str] = &[
-    "/health",
-    "/db-check",
-    "/openapi.json",
-    "/docs",
-    "/docs/{proxy+}",
+/// Every deployed function, as `template.yaml` deploys them (tests check both): the dev
+/// server routes to them, and the document is theirs.
+pub const FUNCTIONS: &[Function] = &[
+    FUNCTION,
+    applications::FUNCTION,
+    feedback::FUNCTION,
+    rejections::FUNCTION,
 ];
 
-pub fn router(state: ApiState) -> Router {
-    let routes = Router::new()
-        .route("/health", get(health))
-        .route("/db-check", get(db_check))
-        .route("/openapi.json", get(openapi))
-        .route("/docs", get(docs_page))
-        .route("/docs/{*asset}", get(docs_asset));
-    with_problem_fallbacks(routes).with_state(state)
+/// This function; its routes need no token.
+pub const FUNCTION: Function = Function {
+    name: "health",
+    public: true,
+    api,
+};
+
+/// This function's annotated routes.
+pub fn api() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(db_check))
+        .routes(routes!(openapi))
+        .routes(routes!(docs_page))
+        .routes(routes!(docs_asset))
+}
+
+/// `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    #[schema(example = "0.1.0")]
+    pub version: &'static str,
+}
+
+/// `GET /db-check`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DbCheck {
+    #[schema(example = "connected")]
+    pub db: &'static str,
+    pub latency_ms: u64,
 }
 
 /// Liveness: answers without touching the database.
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    summary = "Liveness (never touches the database)",
+    tag = "system",
+    responses((status = 200, description = "Up", body = Health))
+)]
 #[instrument(skip_all)]
 async fn health() -> Response {
     json_response(
@@ -50,6 +83,14 @@ async fn health() -> Response {
 }
 
 /// Readiness: the table itself must answer (`DescribeTable`); the SDK's timeouts bound the wait.
+#[utoipa::path(
+    get,
+    path = "/db-check",
+    operation_id = "db_check",
+    summary = "Readiness: the table answers within 2 s",
+    tag = "system",
+    responses((status = 200, description = "The table answered", body = DbCheck), DatabaseProblems)
+)]
 #[instrument(skip_all)]
 async fn db_check(State(store): State<Store>) -> ApiResult<Response> {
     let started = Instant::now();
@@ -64,6 +105,14 @@ async fn db_check(State(store): State<Store>) -> ApiResult<Response> {
 }
 
 /// The OpenAPI document, generated from the code (`api::openapi`).
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "openapi",
+    summary = "This document",
+    tag = "system",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object))
+)]
 #[instrument(skip_all)]
 async fn openapi() -> Response {
     (
@@ -75,7 +124,7 @@ async fn openapi() -> Response {
 
 /// The document never changes while the process lives: built on first request, not per request
 /// (and not at start-up, which cold starts pay for).
-static OPENAPI_JSON: LazyLock<String> = LazyLock::new(api::openapi::document_json);
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| api::openapi::document_json(FUNCTIONS));
 
 /// Swagger UI's configuration: our document, "Try it out" on, the token kept across reloads.
 static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
@@ -100,6 +149,14 @@ fn swagger_file(name: &str) -> Result<(String, Vec<u8>), ApiError> {
 
 /// `GET /docs`: the Swagger UI page itself, served at `/docs` (no redirect); a `<base>` makes
 /// its relative asset links resolve under `/docs/`.
+#[utoipa::path(
+    get,
+    path = "/docs",
+    operation_id = "docs",
+    summary = "Swagger UI for this document",
+    tag = "system",
+    responses((status = 200, description = "The Swagger UI page", body = String, content_type = "text/html"))
+)]
 #[instrument(skip_all)]
 async fn docs_page() -> ApiResult<Response> {
     let (content_type, bytes) = swagger_file("index.html")?;
@@ -108,10 +165,22 @@ async fn docs_page() -> ApiResult<Response> {
     Ok(([(header::CONTENT_TYPE, content_type)], page).into_response())
 }
 
-/// `GET /docs/{asset}`: Swagger UI's scripts, styles and its initializer (pointing at our document).
+/// `GET /docs/{asset}`: Swagger UI's scripts, styles and its initializer (pointing at our
+/// document). Its files sit side by side, so one path segment names each.
+#[utoipa::path(
+    get,
+    path = "/docs/{asset}",
+    operation_id = "docs_asset",
+    summary = "A Swagger UI file",
+    tag = "system",
+    params(("asset" = String, Path, description = "A file name such as `swagger-ui.css`")),
+    responses(
+        (status = 200, description = "The file", body = String, content_type = "application/octet-stream"),
+        (status = 404, description = "No such file", body = api::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[instrument(skip_all)]
-async fn docs_asset(uri: Uri) -> ApiResult<Response> {
-    let asset = uri.path().strip_prefix("/docs/").unwrap_or_default();
-    let (content_type, bytes) = swagger_file(asset)?;
+async fn docs_asset(Path(asset): Path<String>) -> ApiResult<Response> {
+    let (content_type, bytes) = swagger_file(&asset)?;
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }

@@ -1,16 +1,14 @@
-//! The rejections Lambda: `/applications/{id}/rejections` and `/applications/{id}/rejections/{rejection_id}`.
-//! The routes are shared with the other child collection (`api::children`).
+//! The rejections Lambda: `/applications/{id}/rejections` and
+//! `/applications/{id}/rejections/{rejection_id}`. Recording a rejection also moves the
+//! application to `rejected` (in the store, in one transaction). The handlers are shared with
+//! the other child collection (`api::children`).
 
-use api::ApiState;
-use axum::Router;
-use domain::Rejection;
+use domain::rejection::{Rejection, RejectionCreate, RejectionUpdate};
 
-/// The paths this function serves (every method: wrong ones get 405).
-pub const ROUTES: &[&str] = &[
-    "/applications/{id}/rejections",
-    "/applications/{id}/rejections/{rejection_id}",
-];
-
-pub fn router(state: ApiState) -> Router {
-    api::children::router::<Rejection>(state)
-}
+api::child_function!(
+    name: "rejections",
+    child: Rejection,
+    create: RejectionCreate,
+    update: RejectionUpdate,
+    item: ("rejection_id", "rejection"),
+);

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api::run_lambda(rejections::router).await
+    rejections::FUNCTION.run().await
 }

@@ -1,43 +1,21 @@
-//! The routes of a child collection (`/applications/{id}/feedback`, `…/rejections`), generic
-//! over the child type: one implementation serves both functions.
+//! The routes of a child collection (`/applications/{id}/feedback`, `…/rejections`): handlers
+//! generic over the child type, and [`child_function!`](crate::child_function), which gives a
+//! function crate its annotated routes for one child type.
 
-use axum::Router;
-use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use tracing::instrument;
-
 use domain::{ChildResource, Id, Timestamp};
 use store::Store;
 
 use crate::create::Creation;
 use crate::cursor::CursorKey;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, QueryParams};
+use crate::extract::{IdempotencyKey, IfMatch, JsonBody, PageQuery, PathIds};
 use crate::identity::Caller;
-use crate::respond::{Page, json_response, resource, with_problem_fallbacks};
-use crate::state::ApiState;
+use crate::respond::{Page, json_response, resource};
 
-/// The router of one child collection.
-pub fn router<T: ChildResource>(state: ApiState) -> Router {
-    let collection = format!("/applications/{{id}}/{}", T::COLLECTION);
-    let item = format!("{collection}/{{child_id}}");
-    let routes = Router::new()
-        .route(&collection, get(list::<T>).post(create::<T>))
-        .route(
-            &item,
-            get(read::<T>)
-                .put(update::<T>)
-                .patch(update::<T>)
-                .delete(delete::<T>),
-        );
-    with_problem_fallbacks(routes).with_state(state)
-}
-
-#[instrument(skip_all, fields(collection = T::COLLECTION))]
-async fn create<T: ChildResource>(
-    State(store): State<Store>,
+pub async fn create<T: ChildResource>(
+    store: Store,
     caller: Caller,
     ids: PathIds,
     key: IdempotencyKey,
@@ -60,34 +38,31 @@ async fn create<T: ChildResource>(
     creation.respond(outcome, &child, ApiError::NotFound)
 }
 
-#[instrument(skip_all, fields(collection = T::COLLECTION))]
-async fn list<T: ChildResource>(
-    State(store): State<Store>,
-    State(cursors): State<CursorKey>,
+pub async fn list<T: ChildResource>(
+    store: Store,
+    cursors: CursorKey,
     caller: Caller,
     ids: PathIds,
-    RawQuery(query): RawQuery,
+    page: PageQuery,
 ) -> ApiResult<Response> {
     let application = ids.first()?;
-    let mut params = QueryParams::parse(query.as_deref());
-    let limit = params.limit()?;
-    let cursor = params.take("cursor")?;
-    params.finish()?;
     let context = format!("{}|{application}|{}", caller.user().as_str(), T::COLLECTION);
-    let start = cursor.map(|c| cursors.decode(&context, &c)).transpose()?;
-    let page = store
-        .list_children::<T>(caller.user(), application, limit, start)
+    let start = page
+        .cursor
+        .map(|cursor| cursors.decode(&context, &cursor))
+        .transpose()?;
+    let page_read = store
+        .list_children::<T>(caller.user(), application, page.limit, start)
         .await?;
     let body = Page {
-        items: page.items,
-        next_cursor: page.resume.map(|key| cursors.encode(&context, &key)),
+        items: page_read.items,
+        next_cursor: page_read.resume.map(|key| cursors.encode(&context, &key)),
     };
     Ok(json_response(StatusCode::OK, &body))
 }
 
-#[instrument(skip_all, fields(collection = T::COLLECTION))]
-async fn read<T: ChildResource>(
-    State(store): State<Store>,
+pub async fn read<T: ChildResource>(
+    store: Store,
     caller: Caller,
     ids: PathIds,
 ) -> ApiResult<Response> {
@@ -97,9 +72,8 @@ async fn read<T: ChildResource>(
     Ok(resource(StatusCode::OK, &child))
 }
 
-#[instrument(skip_all, fields(collection = T::COLLECTION))]
-async fn update<T: ChildResource>(
-    State(store): State<Store>,
+pub async fn update<T: ChildResource>(
+    store: Store,
     caller: Caller,
     ids: PathIds,
     IfMatch(precondition): IfMatch,
@@ -120,9 +94,8 @@ async fn update<T: ChildResource>(
     Ok(resource(StatusCode::OK, &child))
 }
 
-#[instrument(skip_all, fields(collection = T::COLLECTION))]
-async fn delete<T: ChildResource>(
-    State(store): State<Store>,
+pub async fn delete<T: ChildResource>(
+    store: Store,
     caller: Caller,
     ids: PathIds,
     IfMatch(precondition): IfMatch,
@@ -131,4 +104,191 @@ async fn delete<T: ChildResource>(
         .delete_child::<T>(caller.user(), ids.first()?, ids.second()?, &precondition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Declares, in a function's crate, the routes of one child collection: the five handlers
+/// (annotated for the OpenAPI document, each a call of the generic one above), `api()` and
+/// `FUNCTION`. `utoipa`'s path attribute takes literal routes, and one generic handler cannot
+/// carry two of them, hence a macro rather than generics alone.
+#[macro_export]
+macro_rules! child_function {
+    (
+        name: $name:literal,
+        child: $child:ty,
+        create: $create:ty,
+        update: $update:ty,
+        item: ($id:literal, $what:literal) $(,)?
+    ) => {
+        use axum::extract::State;
+        use axum::response::Response;
+        use $crate::ApiResult;
+        use $crate::cursor::CursorKey;
+        use $crate::extract::{IdempotencyKey, IfMatch, JsonBody, PageQuery, PathIds, Query};
+        use $crate::identity::Caller;
+        use $crate::openapi::{
+            ChildCreateProblems, ChildListProblems, DeleteProblems, ReadProblems, UpdateProblems,
+        };
+        use $crate::respond::Page;
+        use $crate::__utoipa_axum::{router::OpenApiRouter, routes};
+        use store::Store;
+
+        /// This function, as the dev server, the document and the Lambda see it.
+        pub const FUNCTION: $crate::Function = $crate::Function {
+            name: $name,
+            public: false,
+            api,
+        };
+
+        /// This function's annotated routes.
+        pub fn api() -> OpenApiRouter<$crate::ApiState> {
+            OpenApiRouter::new()
+                .routes(routes!(list, create))
+                .routes(routes!(read, update, delete))
+        }
+
+        /// The application's id in the path.
+        struct Parent;
+
+        impl utoipa::IntoParams for Parent {
+            fn into_params(
+                _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+            ) -> Vec<utoipa::openapi::path::Parameter> {
+                $crate::extract::id_params(&[("id", "application")])
+            }
+        }
+
+        /// The application's and the child's ids in the path.
+        struct Item;
+
+        impl utoipa::IntoParams for Item {
+            fn into_params(
+                _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+            ) -> Vec<utoipa::openapi::path::Parameter> {
+                $crate::extract::id_params(&[("id", "application"), ($id, $what)])
+            }
+        }
+
+        #[utoipa::path(
+            get,
+            path = concat!("/applications/{id}/", $name),
+            operation_id = concat!("list_", $name),
+            summary = concat!("List an application's ", $name, ", newest first"),
+            tag = $name,
+            security(("bearer" = [])),
+            params(Parent, PageQuery),
+            responses((status = 200, description = "A page", body = Page<$child>), ChildListProblems)
+        )]
+        #[tracing::instrument(skip_all, fields(collection = $name))]
+        async fn list(
+            State(store): State<Store>,
+            State(cursors): State<CursorKey>,
+            caller: Caller,
+            ids: PathIds,
+            Query(page): Query<PageQuery>,
+        ) -> ApiResult<Response> {
+            $crate::children::list::<$child>(store, cursors, caller, ids, page).await
+        }
+
+        #[utoipa::path(
+            post,
+            path = concat!("/applications/{id}/", $name),
+            operation_id = concat!("create_", $name),
+            summary = concat!("Record ", $name),
+            tag = $name,
+            security(("bearer" = [])),
+            params(Parent, IdempotencyKey),
+            request_body = $create,
+            responses(
+                (status = 201, description = "Created", body = $child, headers(
+                    ("ETag" = String, description = "The resource's version"),
+                    ("Location" = String, description = "The new resource's path"),
+                )),
+                ChildCreateProblems
+            )
+        )]
+        #[tracing::instrument(skip_all, fields(collection = $name))]
+        async fn create(
+            State(store): State<Store>,
+            caller: Caller,
+            ids: PathIds,
+            key: IdempotencyKey,
+            body: JsonBody,
+        ) -> ApiResult<Response> {
+            $crate::children::create::<$child>(store, caller, ids, key, body).await
+        }
+
+        #[utoipa::path(
+            get,
+            path = concat!("/applications/{id}/", $name, "/{", $id, "}"),
+            operation_id = concat!("get_", $name),
+            summary = concat!("Get one ", $what),
+            tag = $name,
+            security(("bearer" = [])),
+            params(Item),
+            responses(
+                (status = 200, description = concat!("The ", $what), body = $child, headers(
+                    ("ETag" = String, description = "The resource's version, for If-Match"),
+                )),
+                ReadProblems
+            )
+        )]
+        #[tracing::instrument(skip_all, fields(collection = $name))]
+        async fn read(
+            State(store): State<Store>,
+            caller: Caller,
+            ids: PathIds,
+        ) -> ApiResult<Response> {
+            $crate::children::read::<$child>(store, caller, ids).await
+        }
+
+        #[utoipa::path(
+            method(put, patch),
+            path = concat!("/applications/{id}/", $name, "/{", $id, "}"),
+            operation_id = concat!("update_", $name),
+            summary = concat!("Update a ", $what, " (partial)"),
+            tag = $name,
+            security(("bearer" = [])),
+            params(Item, IfMatch),
+            request_body(content(
+                ($update = "application/json"),
+                ($update = "application/merge-patch+json"),
+            )),
+            responses(
+                (status = 200, description = concat!("The updated ", $what), body = $child, headers(
+                    ("ETag" = String, description = "The resource's version, for If-Match"),
+                )),
+                UpdateProblems
+            )
+        )]
+        #[tracing::instrument(skip_all, fields(collection = $name))]
+        async fn update(
+            State(store): State<Store>,
+            caller: Caller,
+            ids: PathIds,
+            if_match: IfMatch,
+            body: JsonBody,
+        ) -> ApiResult<Response> {
+            $crate::children::update::<$child>(store, caller, ids, if_match, body).await
+        }
+
+        #[utoipa::path(
+            delete,
+            path = concat!("/applications/{id}/", $name, "/{", $id, "}"),
+            operation_id = concat!("delete_", $name),
+            summary = concat!("Delete a ", $what),
+            tag = $name,
+            security(("bearer" = [])),
+            params(Item, IfMatch),
+            responses((status = 204, description = "Deleted"), DeleteProblems)
+        )]
+        #[tracing::instrument(skip_all, fields(collection = $name))]
+        async fn delete(
+            State(store): State<Store>,
+            caller: Caller,
+            ids: PathIds,
+            if_match: IfMatch,
+        ) -> ApiResult<Response> {
+            $crate::children::delete::<$child>(store, caller, ids, if_match).await
+        }
+    };
 }

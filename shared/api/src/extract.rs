@@ -1,14 +1,21 @@
 //! What handlers take from a request: the JSON body (415/413/400), the path's ids (404),
 //! `If-Match`, `Idempotency-Key` and query parameters (400).
 
+use std::str::FromStr;
+
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use domain::Id;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use store::Precondition;
+use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
 
 use crate::error::ApiError;
 
@@ -114,6 +121,25 @@ impl PathIds {
     }
 }
 
+/// The OpenAPI parameters of a route's ids: `(name, what it is)`, each a ULID in the path.
+pub fn id_params(ids: &[(&str, &str)]) -> Vec<Parameter> {
+    ids.iter()
+        .map(|(name, what)| {
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some(format!("The {what}'s id (a ULID)")))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some("^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")),
+                ))
+                .build()
+        })
+        .collect()
+}
+
 /// The most versions one `If-Match` may list (a DynamoDB `IN` takes up to 100).
 const MAX_IF_MATCH_TAGS: usize = 50;
 
@@ -151,6 +177,26 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+impl IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![header_param(
+            "If-Match",
+            "Write only if the current version matches this ETag (e.g. `\"3\"`), else 412",
+            ObjectBuilder::new().schema_type(Type::String),
+        )]
+    }
+}
+
+fn header_param(name: &str, description: &str, schema: ObjectBuilder) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
 /// The `Idempotency-Key` of a create, when sent: 1–255 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(pub Option<String>);
@@ -172,67 +218,91 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
-/// The raw query string, read parameter by parameter: repeated or unknown parameters are 400.
-pub struct QueryParams(Vec<(String, String)>);
-
-impl QueryParams {
-    pub fn parse(query: Option<&str>) -> Self {
-        Self(
-            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    /// The value of `name`, if sent once; empty values count as absent.
-    pub fn take(&mut self, name: &str) -> Result<Option<String>, ApiError> {
-        let mut values = Vec::new();
-        self.0.retain(|(key, value)| {
-            let hit = key == name;
-            if hit {
-                values.push(value.clone());
-            }
-            !hit
-        });
-        match values.len() {
-            0 => Ok(None),
-            1 => Ok(values.pop().filter(|v| !v.trim().is_empty())),
-            _ => Err(ApiError::BadRequest(format!(
-                "query parameter `{name}` is repeated"
-            ))),
-        }
-    }
-
-    /// `limit`: 1–100, default 25.
-    pub fn limit(&mut self) -> Result<usize, ApiError> {
-        match self.take("limit")? {
-            None => Ok(DEFAULT_PAGE_SIZE),
-            Some(raw) => raw
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-                .ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "query parameter `limit` must be a whole number from 1 to {MAX_PAGE_SIZE}"
-                    ))
-                }),
-        }
-    }
-
-    /// Ends the read: any parameter not taken is unknown.
-    pub fn finish(self) -> Result<(), ApiError> {
-        match self.0.first() {
-            None => Ok(()),
-            Some((name, _)) => Err(ApiError::BadRequest(format!(
-                "unknown query parameter `{name}`"
-            ))),
-        }
+impl IntoParams for IdempotencyKey {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![header_param(
+            "Idempotency-Key",
+            "A retry with the same key and body within 24 h returns the first response and creates nothing",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]+$")),
+        )]
     }
 }
 
 pub const DEFAULT_PAGE_SIZE: usize = 25;
 pub const MAX_PAGE_SIZE: usize = 100;
+
+/// A query string read into `T` with serde (`T` denies unknown fields; a repeated parameter is
+/// an error too): 400 when it does not fit.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(query)| Self(query))
+            .map_err(|rejection| {
+                let detail = rejection.body_text();
+                let detail = detail
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&detail);
+                ApiError::BadRequest(format!("bad query parameter: {detail}"))
+            })
+    }
+}
+
+/// The query of a paged list: `limit` and `cursor`.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1–100 (default 25).
+    #[serde(default = "default_limit", deserialize_with = "limit")]
+    #[param(minimum = 1, maximum = 100, default = 25)]
+    pub limit: usize,
+    /// `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "non_empty")]
+    pub cursor: Option<String>,
+}
+
+fn default_limit() -> usize {
+    DEFAULT_PAGE_SIZE
+}
+
+/// `limit`: a whole number from 1 to [`MAX_PAGE_SIZE`]; empty means the default.
+pub fn limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    match non_empty::<D, usize>(deserializer) {
+        Ok(limit) => Ok(limit.unwrap_or(DEFAULT_PAGE_SIZE)),
+        Err(_) => Err(D::Error::custom("")),
+    }
+    .and_then(|limit| {
+        (1..=MAX_PAGE_SIZE)
+            .contains(&limit)
+            .then_some(limit)
+            .ok_or_else(|| D::Error::custom(""))
+    })
+    .map_err(|_: D::Error| {
+        D::Error::custom(format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))
+    })
+}
+
+/// A query parameter parsed with `FromStr`, trimmed; an empty value counts as absent.
+pub fn non_empty<'de, D: Deserializer<'de>, T: FromStr>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse()
+        .map(Some)
+        .map_err(|_| D::Error::custom(format!("`{raw}` is not a valid value")))
+}
 
 #[cfg(test)]
 mod tests {
@@ -259,16 +329,41 @@ mod tests {
         );
     }
 
+    fn page(query: &str) -> Result<PageQuery, ApiError> {
+        let mut parts = axum::http::Request::builder()
+            .uri(format!("/x?{query}"))
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0;
+        futures_lite(Query::<PageQuery>::from_request_parts(&mut parts, &())).map(|q| q.0)
+    }
+
+    /// The extractor never awaits anything: poll it once.
+    fn futures_lite<F: std::future::Future>(future: F) -> F::Output {
+        let waker = std::task::Waker::noop();
+        let mut context = std::task::Context::from_waker(waker);
+        match std::pin::pin!(future).poll(&mut context) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => unreachable!("the extractor does not wait"),
+        }
+    }
+
     #[test]
     fn query_params_reject_repeats_unknowns_and_bad_limits() {
-        let mut q = QueryParams::parse(Some("limit=7&status=a&x=1"));
-        assert_eq!(q.limit().unwrap(), 7);
-        assert_eq!(q.take("status").unwrap().as_deref(), Some("a"));
-        assert!(q.finish().is_err());
-        assert!(QueryParams::parse(Some("limit=0")).limit().is_err());
-        assert!(QueryParams::parse(Some("limit=101")).limit().is_err());
-        assert!(QueryParams::parse(Some("limit=x")).limit().is_err());
-        assert!(QueryParams::parse(Some("a=1&a=2")).take("a").is_err());
-        assert_eq!(QueryParams::parse(None).limit().unwrap(), DEFAULT_PAGE_SIZE);
+        let ok = page("limit=7&cursor=abc").unwrap();
+        assert_eq!((ok.limit, ok.cursor.as_deref()), (7, Some("abc")));
+        let empty = page("limit=&cursor=").unwrap();
+        assert_eq!((empty.limit, empty.cursor), (DEFAULT_PAGE_SIZE, None));
+        for bad in [
+            "limit=0",
+            "limit=101",
+            "limit=x",
+            "x=1",
+            "cursor=a&cursor=b",
+        ] {
+            assert!(matches!(page(bad), Err(ApiError::BadRequest(_))), "{bad}");
+        }
+        assert_eq!(page("").unwrap().limit, DEFAULT_PAGE_SIZE);
     }
 }

@@ -7,6 +7,7 @@ pub mod create;
 pub mod cursor;
 pub mod error;
 pub mod extract;
+pub mod function;
 pub mod identity;
 pub mod openapi;
 pub mod respond;
@@ -14,4 +15,9 @@ pub mod state;
 pub mod telemetry;
 
 pub use error::{ApiError, ApiResult};
-pub use state::{ApiState, run_lambda};
+pub use function::Function;
+pub use state::ApiState;
+
+/// For the routes [`child_function!`] declares in a function's crate.
+#[doc(hidden)]
+pub use utoipa_axum as __utoipa_axum;

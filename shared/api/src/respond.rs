@@ -1,7 +1,5 @@
-//! How handlers answer: JSON bodies, `ETag`, `201` with `Location`, pages, and problem+json
-//! for paths and methods a router does not serve.
+//! How handlers answer: JSON bodies, `ETag`, `201` with `Location`, pages.
 
-use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Versioned;
@@ -52,12 +50,4 @@ pub fn created<T: Serialize + Versioned>(location: &str, body: &T) -> Response {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
-}
-
-/// Gives a router the API's answers for what it does not route: 404 for unknown paths and a
-/// problem+json 405 for a known path with the wrong method (axum adds the `Allow` header).
-pub fn with_problem_fallbacks<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    router
-        .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

@@ -1,6 +1,5 @@
 //! What every function's router is given, and the Lambda entry point built on it.
 
-use axum::Router;
 use axum::extract::FromRef;
 use store::Store;
 
@@ -41,12 +40,4 @@ impl FromRef<ApiState> for CursorKey {
     fn from_ref(state: &ApiState) -> Self {
         state.cursors.clone()
     }
-}
-
-/// Runs a function's router as the Lambda handler: JSON logs, configuration and the client
-/// built once, no network call before the first event.
-pub async fn run_lambda(router: fn(ApiState) -> Router) -> Result<(), lambda_http::Error> {
-    crate::telemetry::init(true);
-    let state = ApiState::from_env().await?;
-    lambda_http::run(router(state)).await
 }

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::input::{ObjectReader, Patch, present};
+use super::input::{Field, Patch, Reader, Required, partial_update, present, request_body};
 use super::values::{
-    Currency, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, list_patch, named_enum,
-    non_empty, non_empty_patch,
+    Currency, Date, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, list_patch,
+    named_enum, non_empty, non_empty_patch,
 };
 use super::{FieldChange, Invalid, Versioned};
 
@@ -120,7 +120,37 @@ pub struct NewApplication {
     follow_up_on: Option<NaiveDate>,
 }
 
-fn check_salary_range(reader: &mut ObjectReader, min: Option<u64>, max: Option<u64>) {
+request_body!(
+    /// The body of `POST /applications` and, every field optional but one needed, of `PUT` and
+    /// `PATCH /applications/{id}` ([`ApplicationUpdate`]). Strings are trimmed; an empty optional
+    /// string clears the field.
+    pub struct ApplicationCreate {
+        #[schema(required = true, example = "Acme")]
+        company: Required<Company>,
+        #[schema(required = true, example = "Rust Engineer")]
+        role: Required<Role>,
+        /// Case-insensitive on input; `applied` by default.
+        status: Field<Status>,
+        /// Set to today when the status first becomes `applied` and this is empty.
+        applied_date: Field<Date>,
+        job_url: Field<WebUrl>,
+        location: Field<Location>,
+        work_mode: Field<WorkMode>,
+        #[schema(example = "referral")]
+        source: Field<Source>,
+        salary_min: Field<Salary>,
+        /// Not less than `salary_min`.
+        salary_max: Field<Salary>,
+        salary_currency: Field<Currency>,
+        tags: Field<Tags>,
+        notes: Field<Notes>,
+        follow_up_on: Field<Date>,
+    }
+);
+
+partial_update!(ApplicationUpdate, ApplicationCreate);
+
+fn check_salary_range(reader: &mut Reader, min: Option<u64>, max: Option<u64>) {
     if let (Some(min), Some(max)) = (min, max)
         && min > max
     {
@@ -130,21 +160,24 @@ fn check_salary_range(reader: &mut ObjectReader, min: Option<u64>, max: Option<u
 
 impl NewApplication {
     pub fn parse(body: Value) -> Result<Self, Invalid> {
-        let mut r = ObjectReader::new(body)?;
-        let company = r.required::<Company>("company");
-        let role = r.required::<Role>("role");
-        let status = r.optional::<Status>("status");
-        let applied_date = r.optional("applied_date");
-        let job_url = r.optional("job_url");
-        let location = non_empty(r.optional::<Location>("location"));
-        let work_mode = r.optional("work_mode");
-        let source = non_empty(r.optional::<Source>("source"));
-        let salary_min = r.optional::<Salary>("salary_min").map(Salary::get);
-        let salary_max = r.optional::<Salary>("salary_max").map(Salary::get);
-        let salary_currency = r.optional("salary_currency");
-        let tags = r.optional::<Tags>("tags").unwrap_or_default().into_vec();
-        let notes = non_empty(r.optional::<Notes>("notes"));
-        let follow_up_on = r.optional("follow_up_on");
+        let (input, mut r) = Reader::read::<ApplicationCreate>(body)?;
+        let company = r.required("company", input.company);
+        let role = r.required("role", input.role);
+        let status = r.optional("status", input.status);
+        let applied_date = r.optional("applied_date", input.applied_date).map(|d| d.0);
+        let job_url = r.optional("job_url", input.job_url);
+        let location = non_empty(r.optional("location", input.location));
+        let work_mode = r.optional("work_mode", input.work_mode);
+        let source = non_empty(r.optional("source", input.source));
+        let salary_min = r.optional("salary_min", input.salary_min).map(Salary::get);
+        let salary_max = r.optional("salary_max", input.salary_max).map(Salary::get);
+        let salary_currency = r.optional("salary_currency", input.salary_currency);
+        let tags = r
+            .optional("tags", input.tags)
+            .unwrap_or_default()
+            .into_vec();
+        let notes = non_empty(r.optional("notes", input.notes));
+        let follow_up_on = r.optional("follow_up_on", input.follow_up_on).map(|d| d.0);
         check_salary_range(&mut r, salary_min, salary_max);
         r.finish()?;
         Ok(Self {
@@ -214,70 +247,51 @@ pub struct ApplicationPatch {
 
 impl ApplicationPatch {
     pub fn parse(body: Value) -> Result<Self, Invalid> {
-        let mut r = ObjectReader::new(body)?;
+        let (input, mut r) = Reader::read::<ApplicationCreate>(body)?;
         let mut plain = Vec::new();
-        let company = r.patch::<Company>("company", false);
+        let company = r.patch_required("company", input.company);
         FieldChange::push(&mut plain, "company", company.map(Text::into_string));
-        let role = r.patch::<Role>("role", false);
+        let role = r.patch_required("role", input.role);
         FieldChange::push(&mut plain, "role", role.map(Text::into_string));
-        let status = match r.patch::<Status>("status", false) {
+        let status = match r.patch_required("status", input.status) {
             Patch::Value(status) => Some(status),
             _ => None,
         };
-        let applied_date = r.patch::<NaiveDate>("applied_date", true);
-        let job_url = r.patch::<WebUrl>("job_url", true);
+        let applied_date = r.patch("applied_date", input.applied_date).map(|d| d.0);
+        let job_url = r.patch("job_url", input.job_url);
         FieldChange::push(&mut plain, "job_url", job_url.map(WebUrl::into_string));
-        FieldChange::push(
-            &mut plain,
-            "location",
-            non_empty_patch(r.patch::<Location>("location", true)),
-        );
-        FieldChange::push(
-            &mut plain,
-            "work_mode",
-            r.patch::<WorkMode>("work_mode", true),
-        );
-        FieldChange::push(
-            &mut plain,
-            "source",
-            non_empty_patch(r.patch::<Source>("source", true)),
-        );
-        let salary_min = r.patch::<Salary>("salary_min", true).map(Salary::get);
-        let salary_max = r.patch::<Salary>("salary_max", true).map(Salary::get);
-        let currency = r.patch::<Currency>("salary_currency", true);
+        let location = non_empty_patch(r.patch("location", input.location));
+        FieldChange::push(&mut plain, "location", location);
+        let work_mode = r.patch("work_mode", input.work_mode);
+        FieldChange::push(&mut plain, "work_mode", work_mode);
+        let source = non_empty_patch(r.patch("source", input.source));
+        FieldChange::push(&mut plain, "source", source);
+        let salary_min = r.patch("salary_min", input.salary_min).map(Salary::get);
+        let salary_max = r.patch("salary_max", input.salary_max).map(Salary::get);
+        let currency = r.patch("salary_currency", input.salary_currency);
         FieldChange::push(
             &mut plain,
             "salary_currency",
             currency.map(Currency::into_string),
         );
-        if let Some(tags) = list_patch(r.patch::<Tags>("tags", true)) {
+        if let Some(tags) = list_patch(r.patch("tags", input.tags)) {
             plain.push(FieldChange::set("tags", json!(tags)));
         }
-        FieldChange::push(
-            &mut plain,
-            "notes",
-            non_empty_patch(r.patch::<Notes>("notes", true)),
-        );
-        FieldChange::push(
-            &mut plain,
-            "follow_up_on",
-            r.patch::<NaiveDate>("follow_up_on", true),
-        );
+        let notes = non_empty_patch(r.patch("notes", input.notes));
+        FieldChange::push(&mut plain, "notes", notes);
+        let follow_up_on = r.patch("follow_up_on", input.follow_up_on).map(|d| d.0);
+        FieldChange::push(&mut plain, "follow_up_on", follow_up_on);
         if let (Patch::Value(min), Patch::Value(max)) = (&salary_min, &salary_max) {
             check_salary_range(&mut r, Some(*min), Some(*max));
         }
-        let patch = Self {
+        r.finish_patch()?;
+        Ok(Self {
             status,
             applied_date,
             salary_min,
             salary_max,
             plain,
-        };
-        if r.is_empty() {
-            r.error("body", "must name at least one field to change");
-        }
-        r.finish()?;
-        Ok(patch)
+        })
     }
 
     pub fn is_empty(&self) -> bool {

@@ -4,7 +4,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::input::ObjectReader;
 use super::{FieldChange, Id, Invalid, Status, Timestamp, Versioned};
 
 /// The kinds of items that live under an application.
@@ -33,17 +32,4 @@ pub trait ChildResource:
     fn id(&self) -> Id;
 
     fn created_at(&self) -> Timestamp;
-}
-
-/// Ends a patch read: an empty object is an error, like any invalid field.
-pub(crate) fn finish_patch(
-    reader: ObjectReader,
-    changes: Vec<FieldChange>,
-) -> Result<Vec<FieldChange>, Invalid> {
-    let mut reader = reader;
-    if reader.is_empty() {
-        reader.error("body", "must name at least one field to change");
-    }
-    reader.finish()?;
-    Ok(changes)
 }

@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::child::{ChildKind, ChildResource, finish_patch};
-use super::input::ObjectReader;
+use super::child::{ChildKind, ChildResource};
+use super::input::{Field, Reader, partial_update, request_body};
 use super::values::{
-    Id, OptionalText, Rating, TextList, Timestamp, named_enum, non_empty, non_empty_patch,
+    Date, Id, OptionalText, Rating, TextList, Timestamp, list_patch, named_enum, non_empty,
+    non_empty_patch,
 };
 use super::{FieldChange, Invalid, Status, Versioned};
 
@@ -32,6 +33,22 @@ pub type Interviewer = OptionalText<200>;
 pub type Comments = OptionalText<10_000>;
 /// Skills named in feedback: at most 30, each 1–50 characters.
 pub type Skills = TextList<30, 50>;
+
+request_body!(
+    /// The body of `POST /applications/{id}/feedback`, and of a partial update of one
+    /// ([`FeedbackUpdate`]). Every field is optional.
+    pub struct FeedbackCreate {
+        feedback_date: Field<Date>,
+        stage: Field<InterviewStage>,
+        interviewer: Field<Interviewer>,
+        rating: Field<Rating>,
+        comments: Field<Comments>,
+        strengths: Field<Skills>,
+        improvements: Field<Skills>,
+    }
+);
+
+partial_update!(FeedbackUpdate, FeedbackCreate);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Feedback {
@@ -69,21 +86,23 @@ impl ChildResource for Feedback {
     const SETS_APPLICATION_STATUS: Option<Status> = None;
 
     fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp) -> Result<Self, Invalid> {
-        let mut r = ObjectReader::new(body)?;
+        let (input, mut r) = Reader::read::<FeedbackCreate>(body)?;
         let feedback = Self {
             id,
             application_id,
-            feedback_date: r.optional("feedback_date"),
-            stage: r.optional("stage"),
-            interviewer: non_empty(r.optional::<Interviewer>("interviewer")),
-            rating: r.optional::<Rating>("rating").map(Rating::get),
-            comments: non_empty(r.optional::<Comments>("comments")),
+            feedback_date: r
+                .optional("feedback_date", input.feedback_date)
+                .map(|d| d.0),
+            stage: r.optional("stage", input.stage),
+            interviewer: non_empty(r.optional("interviewer", input.interviewer)),
+            rating: r.optional("rating", input.rating).map(Rating::get),
+            comments: non_empty(r.optional("comments", input.comments)),
             strengths: r
-                .optional::<Skills>("strengths")
+                .optional("strengths", input.strengths)
                 .unwrap_or_default()
                 .into_vec(),
             improvements: r
-                .optional::<Skills>("improvements")
+                .optional("improvements", input.improvements)
                 .unwrap_or_default()
                 .into_vec(),
             created_at: now,
@@ -95,36 +114,27 @@ impl ChildResource for Feedback {
     }
 
     fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid> {
-        let mut r = ObjectReader::new(body)?;
+        let (input, mut r) = Reader::read::<FeedbackCreate>(body)?;
         let mut changes = Vec::new();
-        FieldChange::push(
-            &mut changes,
-            "feedback_date",
-            r.patch::<NaiveDate>("feedback_date", true),
-        );
-        FieldChange::push(
-            &mut changes,
-            "stage",
-            r.patch::<InterviewStage>("stage", true),
-        );
-        FieldChange::push(
-            &mut changes,
-            "interviewer",
-            non_empty_patch(r.patch::<Interviewer>("interviewer", true)),
-        );
-        let rating = r.patch::<Rating>("rating", true).map(Rating::get);
+        let feedback_date = r.patch("feedback_date", input.feedback_date).map(|d| d.0);
+        FieldChange::push(&mut changes, "feedback_date", feedback_date);
+        FieldChange::push(&mut changes, "stage", r.patch("stage", input.stage));
+        let interviewer = non_empty_patch(r.patch("interviewer", input.interviewer));
+        FieldChange::push(&mut changes, "interviewer", interviewer);
+        let rating = r.patch("rating", input.rating).map(Rating::get);
         FieldChange::push(&mut changes, "rating", rating);
-        FieldChange::push(
-            &mut changes,
-            "comments",
-            non_empty_patch(r.patch::<Comments>("comments", true)),
-        );
-        for list in ["strengths", "improvements"] {
-            if let Some(skills) = super::values::list_patch(r.patch::<Skills>(list, true)) {
-                changes.push(FieldChange::set(list, Value::from(skills)));
+        let comments = non_empty_patch(r.patch("comments", input.comments));
+        FieldChange::push(&mut changes, "comments", comments);
+        for (name, list) in [
+            ("strengths", input.strengths),
+            ("improvements", input.improvements),
+        ] {
+            if let Some(skills) = list_patch(r.patch(name, list)) {
+                changes.push(FieldChange::set(name, Value::from(skills)));
             }
         }
-        finish_patch(r, changes)
+        r.finish_patch()?;
+        Ok(changes)
     }
 
     fn id(&self) -> Id {

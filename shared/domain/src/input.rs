@@ -1,12 +1,17 @@
-//! Reading a JSON object field by field into domain types, collecting every error.
+//! Reading a JSON request body into domain types, collecting every error.
 //!
-//! A request body is parsed once into types that cannot hold invalid values; every field that
-//! fails is reported together (422), and a field the type does not know is an error too, so a
-//! typo is never silently dropped.
+//! A request type derives `Deserialize` and `ToSchema`: one definition is both the parser and the
+//! OpenAPI schema. Each of its fields is a [`Field`] (or [`Required`]) of a value type that
+//! parses itself ([`FromJson`]) and states its own schema ([`schema_of!`]), so a rule is written
+//! once. A field is read leniently — a bad value does not stop the read — so every invalid field
+//! is reported together (422), in the order the type declares them, then every field the type
+//! does not know: a typo is never silently dropped.
 
-use std::collections::BTreeSet;
-
-use serde_json::{Map, Value};
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
+use serde_json::Value;
+use utoipa::openapi::schema::{OneOfBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::{ObjectBuilder, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::{FieldError, Invalid};
 
@@ -14,6 +19,164 @@ use crate::{FieldError, Invalid};
 pub trait FromJson: Sized {
     /// Parses `value`; the error is a message about the field (`must be …`).
     fn from_json(value: &Value) -> Result<Self, String>;
+}
+
+/// Gives a value type its OpenAPI schema (`ToSchema` by way of utoipa's `ComposeSchema`), so a
+/// request type's derive picks it up from the field's type.
+macro_rules! schema_of {
+    ($ty:ty $(, const $param:ident : $kind:ty)* => $schema:expr) => {
+        impl<$(const $param: $kind),*> ::utoipa::__dev::ComposeSchema for $ty {
+            fn compose(
+                _: Vec<::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema>>,
+            ) -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                $schema.into()
+            }
+        }
+        impl<$(const $param: $kind),*> ::utoipa::ToSchema for $ty {}
+    };
+}
+pub(crate) use schema_of;
+
+/// Declares a request type: `Deserialize` and `ToSchema` from one definition, every field read
+/// leniently (a left-out field is `Absent`) and its schema inlined from its value type.
+macro_rules! request_body {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$field_meta:meta])* $field:ident : $ty:ty),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(::serde::Deserialize, ::utoipa::ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$field_meta])* #[serde(default)] #[schema(inline)] $field: $ty),+
+        }
+    };
+}
+pub(crate) use request_body;
+
+/// What a request said about one field: nothing, `null`, a valid value, or why it is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Field<T> {
+    #[default]
+    Absent,
+    Null,
+    Valid(T),
+    Invalid(String),
+}
+
+impl<'de, T: FromJson> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Null => Self::Null,
+            value => T::from_json(&value).map_or_else(Self::Invalid, Self::Valid),
+        })
+    }
+}
+
+/// An optional field is its value's schema or `null`.
+impl<T: PartialSchema> utoipa::__dev::ComposeSchema for Field<T> {
+    fn compose(_: Vec<RefOr<Schema>>) -> RefOr<Schema> {
+        nullable(T::schema())
+    }
+}
+
+/// `schema` or `null`: `null` joins the schema's own types (and its enum), so its rules stay at
+/// the top where clients look for them.
+fn nullable(schema: RefOr<Schema>) -> RefOr<Schema> {
+    fn with_null(types: &SchemaType) -> SchemaType {
+        match types {
+            SchemaType::Type(one) => SchemaType::from_iter([one.clone(), Type::Null]),
+            SchemaType::Array(many) => {
+                SchemaType::from_iter(many.iter().cloned().chain([Type::Null]))
+            }
+            SchemaType::AnyValue => SchemaType::AnyValue,
+        }
+    }
+    match schema {
+        RefOr::T(Schema::Object(mut object)) => {
+            object.schema_type = with_null(&object.schema_type);
+            if let Some(values) = object.enum_values.as_mut() {
+                values.push(Value::Null);
+            }
+            RefOr::T(Schema::Object(object))
+        }
+        RefOr::T(Schema::Array(mut array)) => {
+            array.schema_type = with_null(&array.schema_type);
+            RefOr::T(Schema::Array(array))
+        }
+        other => OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(other)
+            .into(),
+    }
+}
+
+impl<T: PartialSchema> ToSchema for Field<T> {}
+
+/// A field a create must give and nothing may set to `null` (read like [`Field`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Required<T>(pub Field<T>);
+
+// Not derived: a left-out field is `Absent` whatever its type (serde's `default`).
+impl<T> Default for Required<T> {
+    fn default() -> Self {
+        Self(Field::Absent)
+    }
+}
+
+impl<'de, T: FromJson> Deserialize<'de> for Required<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Field::deserialize(deserializer).map(Self)
+    }
+}
+
+impl<T: PartialSchema> utoipa::__dev::ComposeSchema for Required<T> {
+    fn compose(_: Vec<RefOr<Schema>>) -> RefOr<Schema> {
+        T::schema()
+    }
+}
+
+impl<T: PartialSchema> ToSchema for Required<T> {}
+
+impl<T> From<Required<T>> for Field<T> {
+    fn from(Required(field): Required<T>) -> Self {
+        field
+    }
+}
+
+/// Declares `$update`, the schema of a partial update of the request type `$create`: the same
+/// fields and rules, none required, at least one given.
+macro_rules! partial_update {
+    ($update:ident, $create:ty) => {
+        #[doc = concat!("A partial update with the fields of [`", stringify!($create), "`].")]
+        pub struct $update;
+
+        impl ::utoipa::__dev::ComposeSchema for $update {
+            fn compose(
+                _: Vec<::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema>>,
+            ) -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                $crate::input::update_schema(<$create as ::utoipa::PartialSchema>::schema())
+            }
+        }
+
+        impl ::utoipa::ToSchema for $update {}
+    };
+}
+pub(crate) use partial_update;
+
+/// A create schema made a partial update's: nothing required, at least one property.
+pub fn update_schema(create: RefOr<Schema>) -> RefOr<Schema> {
+    match create {
+        RefOr::T(Schema::Object(mut object)) => {
+            object.required.clear();
+            object.min_properties = Some(1);
+            object.description = Some(
+                "A partial update: omitted fields are unchanged, `null` clears an optional field."
+                    .to_owned(),
+            );
+            RefOr::T(Schema::Object(object))
+        }
+        other => other,
+    }
 }
 
 /// A field of a partial update: left out, set to `null`, or given a value.
@@ -39,98 +202,98 @@ impl<T> Patch<T> {
     }
 }
 
-/// Walks one JSON object, handing out typed fields and recording every problem.
-pub struct ObjectReader {
-    fields: Map<String, Value>,
-    known: BTreeSet<&'static str>,
+/// The errors found while a request type's fields are turned into domain values; each field is
+/// handed over once, by name (the name is what an error reports).
+pub struct Reader {
     errors: Vec<FieldError>,
+    unknown: Vec<String>,
+    empty: bool,
 }
 
-impl ObjectReader {
-    /// A reader over `body`, which must be a JSON object.
-    pub fn new(body: Value) -> Result<Self, Invalid> {
-        match body {
-            Value::Object(fields) => Ok(Self {
-                fields,
-                known: BTreeSet::new(),
-                errors: Vec::new(),
-            }),
-            _ => Err(Invalid::field("body", "must be a JSON object")),
-        }
+impl Reader {
+    /// Reads `body`, which must be a JSON object, into the request type `T`; the fields `T`
+    /// does not declare are set aside for [`finish`](Self::finish) to report.
+    pub fn read<T: DeserializeOwned + PartialSchema>(body: Value) -> Result<(T, Self), Invalid> {
+        let Value::Object(mut object) = body else {
+            return Err(Invalid::field("body", "must be a JSON object"));
+        };
+        let known = property_names(&T::schema());
+        let unknown: Vec<String> = object
+            .keys()
+            .filter(|name| !known.contains(name))
+            .cloned()
+            .collect();
+        object.retain(|name, _| known.contains(name));
+        let empty = object.is_empty() && unknown.is_empty();
+        // Every declared field reads leniently, so this cannot fail on the client's input.
+        let fields = serde_json::from_value(Value::Object(object))
+            .map_err(|error| Invalid::field("body", error.to_string()))?;
+        let reader = Self {
+            errors: Vec::new(),
+            unknown,
+            empty,
+        };
+        Ok((fields, reader))
     }
 
-    fn take(&mut self, name: &'static str) -> Option<Value> {
-        self.known.insert(name);
-        self.fields.get(name).cloned()
+    fn invalid(&mut self, name: &str, message: String) {
+        self.errors.push(FieldError::new(name, message));
     }
 
-    fn parse<T: FromJson>(&mut self, name: &'static str, value: &Value) -> Option<T> {
-        match T::from_json(value) {
-            Ok(parsed) => Some(parsed),
-            Err(message) => {
-                self.errors.push(FieldError::new(name, message));
+    /// An optional field on create: its value, if valid.
+    pub fn optional<V>(&mut self, name: &str, field: Field<V>) -> Option<V> {
+        match field {
+            Field::Absent | Field::Null => None,
+            Field::Valid(value) => Some(value),
+            Field::Invalid(message) => {
+                self.invalid(name, message);
                 None
             }
         }
     }
 
-    /// A field that must be present and not null.
-    pub fn required<T: FromJson>(&mut self, name: &'static str) -> Option<T> {
-        match self.take(name) {
-            None => {
-                self.error(name, "is required");
-                None
-            }
-            Some(Value::Null) => {
-                self.error(name, "must not be null");
-                None
-            }
-            Some(value) => self.parse(name, &value),
+    /// A required field on create.
+    pub fn required<V>(&mut self, name: &str, Required(field): Required<V>) -> Option<V> {
+        match field {
+            Field::Absent => self.invalid(name, "is required".to_owned()),
+            Field::Null => self.invalid(name, "must not be null".to_owned()),
+            field => return self.optional(name, field),
         }
+        None
     }
 
-    /// A field that may be left out or `null`.
-    pub fn optional<T: FromJson>(&mut self, name: &'static str) -> Option<T> {
-        match self.take(name) {
-            None | Some(Value::Null) => None,
-            Some(value) => self.parse(name, &value),
-        }
-    }
-
-    /// A field of a partial update. `nullable = false` for required fields, which cannot be cleared.
-    pub fn patch<T: FromJson>(&mut self, name: &'static str, nullable: bool) -> Patch<T> {
-        match self.take(name) {
-            None => Patch::Absent,
-            Some(Value::Null) if nullable => Patch::Null,
-            Some(Value::Null) => {
-                self.error(name, "must not be null");
+    /// A field of a partial update: `null` clears it.
+    pub fn patch<V>(&mut self, name: &str, field: Field<V>) -> Patch<V> {
+        match field {
+            Field::Absent => Patch::Absent,
+            Field::Null => Patch::Null,
+            Field::Valid(value) => Patch::Value(value),
+            Field::Invalid(message) => {
+                self.invalid(name, message);
                 Patch::Absent
             }
-            Some(value) => self.parse(name, &value).map_or(Patch::Absent, Patch::Value),
         }
+    }
+
+    /// A required field in a partial update: it may be left out, never cleared.
+    pub fn patch_required<V>(&mut self, name: &str, field: impl Into<Field<V>>) -> Patch<V> {
+        let field = field.into();
+        if matches!(field, Field::Null) {
+            self.invalid(name, "must not be null".to_owned());
+            return Patch::Absent;
+        }
+        self.patch(name, field)
     }
 
     /// Records a rule that spans fields (e.g. `salary_min` ≤ `salary_max`).
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError::new(field, message));
+        self.invalid(field, message.into());
     }
 
-    /// Whether the object has no fields at all.
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
-    /// Ends the read: unknown fields become errors; any error makes the whole body invalid.
+    /// Ends a create read: unknown fields become errors; any error makes the whole body invalid.
     pub fn finish(mut self) -> Result<(), Invalid> {
-        let unknown: Vec<String> = self
-            .fields
-            .keys()
-            .filter(|name| !self.known.contains(name.as_str()))
-            .cloned()
-            .collect();
-        for name in unknown {
-            self.errors
-                .push(FieldError::new(name, "is not a known field"));
+        for name in std::mem::take(&mut self.unknown) {
+            self.invalid(&name, "is not a known field".to_owned());
         }
         if self.errors.is_empty() {
             Ok(())
@@ -138,12 +301,27 @@ impl ObjectReader {
             Err(Invalid(self.errors))
         }
     }
+
+    /// Ends a partial-update read: as [`finish`](Self::finish), and an empty object is an error.
+    pub fn finish_patch(mut self) -> Result<(), Invalid> {
+        if self.empty {
+            self.error("body", "must name at least one field to change");
+        }
+        self.finish()
+    }
 }
 
-/// A required field after [`ObjectReader::finish`] succeeded: always present then, so the
-/// error is only a guard.
+/// A required field after [`Reader::finish`] succeeded: always present then, so the error is
+/// only a guard.
 pub fn present<T>(value: Option<T>, name: &str) -> Result<T, Invalid> {
     value.ok_or_else(|| Invalid::field(name, "is required"))
+}
+
+fn property_names(schema: &RefOr<Schema>) -> Vec<String> {
+    match schema {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -151,22 +329,38 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    impl FromJson for u8 {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Small(u8);
+
+    impl FromJson for Small {
         fn from_json(value: &Value) -> Result<Self, String> {
             value
                 .as_u64()
                 .and_then(|n| u8::try_from(n).ok())
+                .map(Small)
                 .ok_or_else(|| "must be a small number".to_owned())
         }
     }
 
+    schema_of!(Small => ObjectBuilder::new().schema_type(Type::Integer));
+
+    request_body!(
+        pub struct Input {
+            #[schema(required = true)]
+            a: Required<Small>,
+            b: Required<Small>,
+            c: Field<Small>,
+        }
+    );
+
     #[test]
     fn collects_every_error_including_unknown_fields() {
-        let mut reader = ObjectReader::new(json!({"a": "x", "c": 1, "typo": true})).unwrap();
-        assert_eq!(reader.required::<u8>("a"), None);
-        assert_eq!(reader.required::<u8>("b"), None);
-        assert_eq!(reader.optional::<u8>("c"), Some(1));
-        let Err(Invalid(errors)) = reader.finish() else {
+        let (fields, mut r) =
+            Reader::read::<Input>(json!({"a": "x", "c": 1, "typo": true})).unwrap();
+        assert_eq!(r.required("a", fields.a), None);
+        assert_eq!(r.required("b", fields.b), None);
+        assert_eq!(r.optional("c", fields.c), Some(Small(1)));
+        let Err(Invalid(errors)) = r.finish() else {
             panic!("expected a validation error")
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -175,19 +369,38 @@ mod tests {
 
     #[test]
     fn patch_distinguishes_absent_null_and_value() {
-        let mut reader = ObjectReader::new(json!({"n": null, "v": 3, "r": null})).unwrap();
-        assert_eq!(reader.patch::<u8>("n", true), Patch::Null);
-        assert_eq!(reader.patch::<u8>("v", true), Patch::Value(3));
-        assert_eq!(reader.patch::<u8>("missing", true), Patch::Absent);
-        assert_eq!(reader.patch::<u8>("r", false), Patch::Absent);
+        let (fields, mut r) = Reader::read::<Input>(json!({"c": null, "b": 3, "a": null})).unwrap();
+        assert_eq!(r.patch("c", fields.c), Patch::Null);
+        assert_eq!(r.patch_required("b", fields.b), Patch::Value(Small(3)));
+        assert_eq!(r.patch_required("a", fields.a), Patch::Absent);
         assert!(
-            reader.finish().is_err(),
+            r.finish_patch().is_err(),
             "a required field cannot be nulled"
+        );
+        let (_, empty) = Reader::read::<Input>(json!({})).unwrap();
+        assert!(
+            empty.finish_patch().is_err(),
+            "an empty patch changes nothing"
         );
     }
 
     #[test]
     fn non_object_body_is_invalid() {
-        assert!(matches!(ObjectReader::new(json!([1, 2])), Err(Invalid(_))));
+        assert!(matches!(
+            Reader::read::<Input>(json!([1, 2])),
+            Err(Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn the_schema_is_the_types_own() {
+        let schema = serde_json::to_value(Input::schema()).unwrap();
+        assert_eq!(schema["required"], json!(["a"]));
+        assert_eq!(schema["additionalProperties"], json!(false));
+        assert_eq!(schema["properties"]["b"]["type"], "integer");
+        assert_eq!(
+            schema["properties"]["c"]["type"],
+            json!(["integer", "null"])
+        );
     }
 }

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::child::{ChildKind, ChildResource, finish_patch};
-use super::input::ObjectReader;
+use super::child::{ChildKind, ChildResource};
+use super::input::{Field, Reader, partial_update, request_body};
 use super::values::{
-    Id, OptionalText, TextList, Timestamp, list_patch, named_enum, non_empty, non_empty_patch,
+    Date, Id, OptionalText, TextList, Timestamp, list_patch, named_enum, non_empty, non_empty_patch,
 };
 use super::{FieldChange, Invalid, Status, Versioned};
 
@@ -48,6 +48,21 @@ named_enum!(
 pub type Reasons = TextList<20, 200>;
 pub type RejectionNotes = OptionalText<10_000>;
 
+request_body!(
+    /// The body of `POST /applications/{id}/rejections` (which also sets the application's status
+    /// to `rejected`), and of a partial update of one ([`RejectionUpdate`]).
+    pub struct RejectionCreate {
+        /// Today when left out.
+        rejected_date: Field<Date>,
+        stage: Field<RejectionStage>,
+        category: Field<RejectionCategory>,
+        reasons: Field<Reasons>,
+        notes: Field<RejectionNotes>,
+    }
+);
+
+partial_update!(RejectionUpdate, RejectionCreate);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Rejection {
     #[schema(value_type = String)]
@@ -80,18 +95,19 @@ impl ChildResource for Rejection {
     const SETS_APPLICATION_STATUS: Option<Status> = Some(Status::Rejected);
 
     fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp) -> Result<Self, Invalid> {
-        let mut r = ObjectReader::new(body)?;
+        let (input, mut r) = Reader::read::<RejectionCreate>(body)?;
+        let rejected_date = r.optional("rejected_date", input.rejected_date);
         let rejection = Self {
             id,
             application_id,
-            rejected_date: Some(r.optional("rejected_date").unwrap_or(now.date())),
-            stage: r.optional("stage"),
-            category: r.optional("category"),
+            rejected_date: Some(rejected_date.map_or(now.date(), |d| d.0)),
+            stage: r.optional("stage", input.stage),
+            category: r.optional("category", input.category),
             reasons: r
-                .optional::<Reasons>("reasons")
+                .optional("reasons", input.reasons)
                 .unwrap_or_default()
                 .into_vec(),
-            notes: non_empty(r.optional::<RejectionNotes>("notes")),
+            notes: non_empty(r.optional("notes", input.notes)),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -101,32 +117,23 @@ impl ChildResource for Rejection {
     }
 
     fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid> {
-        let mut r = ObjectReader::new(body)?;
+        let (input, mut r) = Reader::read::<RejectionCreate>(body)?;
         let mut changes = Vec::new();
-        FieldChange::push(
-            &mut changes,
-            "rejected_date",
-            r.patch::<NaiveDate>("rejected_date", true),
-        );
-        FieldChange::push(
-            &mut changes,
-            "stage",
-            r.patch::<RejectionStage>("stage", true),
-        );
+        let rejected_date = r.patch("rejected_date", input.rejected_date).map(|d| d.0);
+        FieldChange::push(&mut changes, "rejected_date", rejected_date);
+        FieldChange::push(&mut changes, "stage", r.patch("stage", input.stage));
         FieldChange::push(
             &mut changes,
             "category",
-            r.patch::<RejectionCategory>("category", true),
+            r.patch("category", input.category),
         );
-        if let Some(reasons) = list_patch(r.patch::<Reasons>("reasons", true)) {
+        if let Some(reasons) = list_patch(r.patch("reasons", input.reasons)) {
             changes.push(FieldChange::set("reasons", Value::from(reasons)));
         }
-        FieldChange::push(
-            &mut changes,
-            "notes",
-            non_empty_patch(r.patch::<RejectionNotes>("notes", true)),
-        );
-        finish_patch(r, changes)
+        let notes = non_empty_patch(r.patch("notes", input.notes));
+        FieldChange::push(&mut changes, "notes", notes);
+        r.finish_patch()?;
+        Ok(changes)
     }
 
     fn id(&self) -> Id {

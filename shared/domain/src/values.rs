@@ -7,7 +7,10 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::input::{FromJson, Patch};
+use utoipa::openapi::ObjectBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, SchemaFormat, Type};
+
+use super::input::{FromJson, Patch, schema_of};
 
 /// A trimmed string of `MIN..=MAX` characters (Unicode scalar values).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -47,6 +50,18 @@ impl<const MIN: usize, const MAX: usize> FromJson for Text<MIN, MAX> {
             .and_then(Self::parse)
     }
 }
+
+schema_of!(Text<MIN, MAX>, const MIN: usize, const MAX: usize => {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(MAX));
+    if MIN == 0 {
+        schema
+    } else {
+        // Strings are trimmed: MIN characters, one of them not a space.
+        schema.min_length(Some(MIN)).pattern(Some(r"\S"))
+    }
+});
 
 /// Free text that may be cleared: an empty (after trimming) string means "no value".
 pub type OptionalText<const MAX: usize> = Text<0, MAX>;
@@ -97,6 +112,15 @@ impl<const MAX_ITEMS: usize, const MAX_LEN: usize> FromJson for TextList<MAX_ITE
     }
 }
 
+schema_of!(TextList<MAX_ITEMS, MAX_LEN>, const MAX_ITEMS: usize, const MAX_LEN: usize =>
+    ArrayBuilder::new()
+        .items(<Text<1, MAX_LEN> as utoipa::PartialSchema>::schema())
+        .max_items(Some(MAX_ITEMS))
+        .description(Some(format!(
+            "At most {MAX_ITEMS} distinct items (duplicates are dropped), each 1–{MAX_LEN} characters"
+        )))
+);
+
 /// `null` clears a list: in a patch it becomes the empty list.
 pub fn list_patch<const N: usize, const L: usize>(
     patch: Patch<TextList<N, L>>,
@@ -109,16 +133,25 @@ pub fn list_patch<const N: usize, const L: usize>(
 }
 
 /// A calendar date, `YYYY-MM-DD`.
-impl FromJson for NaiveDate {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub NaiveDate);
+
+impl FromJson for Date {
     fn from_json(value: &Value) -> Result<Self, String> {
         const MESSAGE: &str = "must be a date as YYYY-MM-DD";
         let raw = value.as_str().ok_or(MESSAGE)?;
         if raw.len() != 10 {
             return Err(MESSAGE.to_owned());
         }
-        NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| MESSAGE.to_owned())
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map(Self)
+            .map_err(|_| MESSAGE.to_owned())
     }
 }
+
+schema_of!(Date => ObjectBuilder::new()
+    .schema_type(Type::String)
+    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))));
 
 /// A whole number in `MIN..=MAX`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +174,11 @@ impl<const MIN: u64, const MAX: u64> FromJson for BoundedInt<MIN, MAX> {
         }
     }
 }
+
+schema_of!(BoundedInt<MIN, MAX>, const MIN: u64, const MAX: u64 => ObjectBuilder::new()
+    .schema_type(Type::Integer)
+    .minimum(Some(MIN))
+    .maximum(Some(MAX)));
 
 /// The largest salary accepted: keeps every amount exact in JavaScript clients.
 pub const SALARY_MAX: u64 = 1_000_000_000_000;
@@ -177,6 +215,14 @@ impl FromJson for WebUrl {
         Ok(Self(normalized))
     }
 }
+
+schema_of!(WebUrl => ObjectBuilder::new()
+.schema_type(Type::String)
+.format(Some(SchemaFormat::Custom("uri".to_owned())))
+.max_length(Some(WebUrl::MAX_LEN))
+.pattern(Some(
+    r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,4})?([/?#][!-~]*)?$"
+)));
 
 /// The URL as a strict RFC 3986 URI: the WHATWG serialization (scheme and host lower-cased,
 /// non-ASCII encoded) with every character RFC 3986 does not allow in the path, query or
@@ -251,6 +297,12 @@ impl FromJson for Currency {
         }
     }
 }
+
+schema_of!(Currency => ObjectBuilder::new()
+    .schema_type(Type::String)
+    .description(Some("ISO 4217 code (any case on input, stored upper-case)"))
+    .enum_values(Some(ISO_4217.iter().copied()))
+    .examples([serde_json::json!("EUR")]));
 
 /// A closed set of lower-case names (the enums derive it with strum): parsed trimmed and
 /// case-insensitively, written lower-case.
@@ -404,10 +456,10 @@ mod tests {
 
     #[test]
     fn dates_are_strict() {
-        assert!(NaiveDate::from_json(&json!("2026-11-24")).is_ok());
-        assert!(NaiveDate::from_json(&json!("2026-2-30")).is_err());
-        assert!(NaiveDate::from_json(&json!("2026-02-30")).is_err());
-        assert!(NaiveDate::from_json(&json!("24/11/2026")).is_err());
+        assert!(Date::from_json(&json!("2026-11-24")).is_ok());
+        assert!(Date::from_json(&json!("2026-2-30")).is_err());
+        assert!(Date::from_json(&json!("2026-02-30")).is_err());
+        assert!(Date::from_json(&json!("24/11/2026")).is_err());
     }
 
     #[test]
