@@ -9,6 +9,7 @@ async function start() {
   try {
     const config = await loadConfig();
     const error = await completeSignIn(config.auth);
+    root.textContent = '';
     render(<App config={config} signInError={error} />, root);
   } catch (error) {
     root.textContent = `Feedback Tracker could not start: ${error instanceof Error ? error.message : String(error)}`;

@@ -29,8 +29,8 @@ export function Bars({ data, format = String }: { data: Datum[]; format?: (value
         <g transform={`translate(0 ${i * row})`}>
           <title>{`${d.label}: ${format(d.value)}${d.note ? ` (${d.note})` : ''}`}</title>
           <text x="0" y="17" class="label">{d.label}</text>
-          <rect x="150" y="4" height="18" rx="3" width={Math.max(1, (d.value / max) * 190)} />
-          <text x={156 + (d.value / max) * 190} y="17" class="value">{format(d.value)}{d.note ? ` ${d.note}` : ''}</text>
+          <rect x="150" y="4" height="18" rx="3" width={Math.max(1, (d.value / max) * 150)} />
+          <text x={156 + (d.value / max) * 150} y="17" class="value">{format(d.value)}{d.note ? ` ${d.note}` : ''}</text>
         </g>
       ))}
     </svg>
@@ -45,7 +45,7 @@ export function Columns({ data }: { data: Datum[] }) {
   return (
     <svg class="columns" viewBox="0 0 400 150" role="img" aria-label={data.map((d) => `${d.label}: ${d.value}`).join('; ')}>
       {data.map((d, i) => {
-        const h = (d.value / max) * 110;
+        const h = (d.value / max) * 100;
         return (
           <g>
             <title>{`${d.label}: ${d.value}`}</title>
