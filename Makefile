@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help deps dev test fmt lint unit lint-template package bench bench-smoke openapi fuzz test-browser clean web web-api-types test-web bench-web
+.PHONY: help deps dev test fmt lint unit lint-template package bench bench-smoke openapi fuzz test-browser clean web web-api-types test-web bench-web deploy-web
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,8 +44,12 @@ unit: deps ## Unit and integration tests (starts its own in-memory DynamoDB Loca
 lint-template: ## cfn-lint and sam validate --lint on template.yaml (tools in .venv)
 	@scripts/lint-template.sh
 
-package: ## Build every function's arm64 bootstrap zip (cargo-lambda from .venv)
+package: web ## Build every function's arm64 bootstrap zip (cargo-lambda from .venv) and the web app (web/dist)
 	@scripts/package.sh
+	@echo "web app: web/dist (upload to the stack's bucket with make deploy-web; docs/deploy.md)"
+
+deploy-web: web ## Upload web/dist and its config.json to a deployed stack (AWS CLI; STACK=feedback-tracker)
+	@scripts/deploy-web.sh
 
 bench: deps ## Benchmarks: cold start, handler overhead, throughput, capacity, size, memory
 	@scripts/bench.sh
