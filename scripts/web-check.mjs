@@ -3,7 +3,8 @@
 // the card), filters and follow-up highlight, the table with sorting and paging, editing with a
 // 422 shown beside its field, feedback and a rejection added/edited/deleted and the status
 // change they cause, the insights page, keyboard moves, a phone-width layout, deleting with
-// confirmation, sign out. Also: no request to any host but the API, no CSP violation.
+// confirmation, sign out; then the Cognito sign-in code path (authorization code + PKCE) against
+// a simulated provider. Also: no request to any host but the API, no CSP violation.
 // Screenshots of each page in artifacts/web-*.png.
 //
 // Insights: the analytics routes do not exist yet, so the real API's answer is asserted first
@@ -291,6 +292,64 @@ try {
   await page.getByRole('button', { name: /Sign in/ }).waitFor();
   await shot('signed-out');
   log('signed out: the token is gone and a reload shows the sign-in page');
+
+  step = 'Cognito hosted UI sign-in (authorization code + PKCE), against a simulated provider';
+  // The deployed app reads {"auth": {"kind": "cognito", ...}} from /config.json. No user pool is
+  // reachable here, so the provider is simulated by intercepting its host (nothing leaves the
+  // machine): /oauth2/authorize checks the PKCE request and redirects back with a code;
+  // /oauth2/token checks the verifier against the challenge and answers with a dev token.
+  {
+    const { createHash } = await import('node:crypto');
+    const idp = 'https://auth.example.test';
+    const cognito = await browser.newContext({ bypassCSP: true }); // the deployed CSP allows the pool's domain
+    const login = await cognito.newPage();
+    login.on('pageerror', (error) => problems.push(`page error (cognito): ${error.message}`));
+    let challenge = '', sawToken = false, sawLogout = false;
+    await login.route(`${api}/config.json`, (route) => route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ auth: { kind: 'cognito', domain: idp, client_id: 'web-client' } }),
+    }));
+    await login.route(`${idp}/**`, async (route) => {
+      const request = route.request();
+      const url = new URL(request.url());
+      if (url.pathname === '/oauth2/authorize') {
+        const q = url.searchParams;
+        check(q.get('response_type') === 'code' && q.get('client_id') === 'web-client', 'authorize: code flow for the client');
+        check(q.get('code_challenge_method') === 'S256' && q.get('code_challenge'), 'authorize: a PKCE S256 challenge');
+        check(q.get('redirect_uri') === `${api}/`, `authorize: redirect_uri ${q.get('redirect_uri')}`);
+        challenge = q.get('code_challenge');
+        return route.fulfill({ status: 302, headers: { location: `${api}/?code=the-code&state=${encodeURIComponent(q.get('state'))}` } });
+      }
+      const cors = { 'access-control-allow-origin': api };
+      if (url.pathname === '/oauth2/token' && request.method() === 'POST') {
+        const form = new URLSearchParams(request.postData());
+        const verifier = form.get('code_verifier') ?? '';
+        check(form.get('grant_type') === 'authorization_code' && form.get('code') === 'the-code', 'token: the code');
+        check(createHash('sha256').update(verifier).digest('base64url') === challenge, 'token: the verifier matches the challenge');
+        check(!form.has('client_secret'), 'token: no client secret');
+        sawToken = true;
+        return route.fulfill({ status: 200, headers: cors, contentType: 'application/json',
+          body: JSON.stringify({ access_token: process.env.TOKEN, token_type: 'Bearer', expires_in: 3600 }) });
+      }
+      if (url.pathname === '/logout') {
+        check(url.searchParams.get('logout_uri') === `${api}/`, 'logout: back to the app');
+        sawLogout = true;
+        return route.fulfill({ status: 302, headers: { location: `${api}/` } });
+      }
+      if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: { ...cors, 'access-control-allow-headers': 'content-type' } });
+      return route.fulfill({ status: 404 });
+    });
+    await login.goto(`${api}/`);
+    await login.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await login.locator('.board').waitFor();
+    check(sawToken, 'the code was exchanged');
+    check(!login.url().includes('code='), 'the code is removed from the URL');
+    await login.getByRole('button', { name: 'Sign out' }).click();
+    await login.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    check(sawLogout, 'sign-out went through the provider');
+    await cognito.close();
+    log('Cognito flow (simulated provider): authorize with S256 challenge → code → token exchange with the verifier, no secret → board; sign-out via /logout');
+  }
 
   step = 'only the API host, no CSP violation, no console error';
   check(foreign.length === 0, `requests to other hosts: ${foreign.join(', ')}`);

@@ -69,11 +69,11 @@ export function ApplicationPage({ id }: { id: string }) {
         <ApplicationForm app={app} onSaved={setApp} onReload={reload} />
         <aside>
           <h2>Timeline</h2>
+          <p class="muted">Created <time dateTime={app.created_at}>{when(app.created_at)}</time></p>
           <ol class="timeline">
             {(app.status_history ?? []).map((change) => (
               <li><strong>{label(change.status)}</strong> <time dateTime={change.at}>{when(change.at)}</time></li>
             ))}
-            <li class="muted">Created <time dateTime={app.created_at}>{when(app.created_at)}</time></li>
           </ol>
         </aside>
       </div>
