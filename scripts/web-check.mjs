@@ -229,6 +229,11 @@ try {
   await page.locator('.children.rejections li', { hasText: 'Position filled' }).waitFor();
   await shot('application');
   log(`rejection recorded: the status became Rejected and the timeline reads ${timeline.join(' → ')}`);
+  await page.locator(`.children.rejections li[data-id="${rejectionId}"]`).getByRole('button', { name: 'Delete' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.children.rejections li').length === 0);
+  check((await call('GET', `/applications/${acmeId}/rejections`)).body.items.length === 0, 'the rejection is gone');
+  check((await page.textContent('[data-testid=status]')) === 'Rejected', 'deleting a rejection keeps the status (docs/api.md)');
+  log('rejection edited (category) and deleted; the status stays Rejected');
 
   step = 'insights against the real API: not available yet';
   await page.getByRole('link', { name: 'Insights' }).click();
