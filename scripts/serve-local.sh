@@ -8,7 +8,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 scripts/dynamodb-local.sh --check
 # The whole workspace, as `cargo test --workspace` builds it: same features, artifacts reused.
-cargo build --quiet --locked --workspace --bins
+# DEV_SERVER_BIN names an already built dev server instead (make bench: the release one).
+if [ -z "${DEV_SERVER_BIN:-}" ]; then
+  cargo build --quiet --locked --workspace --bins
+fi
+_dev_server=${DEV_SERVER_BIN:-target/debug/dev-server}
 _serve_dir=$(mktemp -d)
 _ddb_port=$(free_port)
 scripts/dynamodb-local.sh --port "$_ddb_port" --in-memory >"$_serve_dir/dynamodb.log" 2>&1 &
@@ -16,7 +20,7 @@ _ddb_pid=$!
 _api_port=$(free_port)
 PORT=$_api_port TABLE_NAME=checks AWS_REGION=us-east-1 \
   AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$_ddb_port" \
-  target/debug/dev-server >"$_serve_dir/dev-server.log" 2>&1 &
+  "$_dev_server" >"$_serve_dir/dev-server.log" 2>&1 &
 _api_pid=$!
 _stop_local() {
   kill "$_api_pid" "$_ddb_pid" 2>/dev/null || true
@@ -34,5 +38,5 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 curl -fsS "$API_URL/health" >/dev/null || { echo "dev server did not answer at $API_URL" >&2; exit 1; }
-TOKEN=$(target/debug/dev-server token "checks-$(date +%s%N)")
+TOKEN=$("$_dev_server" token "checks-$(date +%s%N)")
 export TOKEN

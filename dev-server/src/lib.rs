@@ -21,6 +21,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
+pub mod web;
+
 /// The development default of `LOCAL_JWT_SECRET` (printed in the README; never used in AWS).
 pub const DEV_JWT_SECRET: &str = "feedback-tracker-local-dev-secret";
 /// The user the start-up banner prints a token for.

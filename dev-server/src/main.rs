@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use api::ApiState;
-use dev_server::{DEMO_USER, DEV_JWT_SECRET, app, mint_token};
+use dev_server::{DEMO_USER, DEV_JWT_SECRET, app, mint_token, web};
 use store::Config;
 
 /// Tokens the banner prints last a day.
@@ -53,6 +53,7 @@ async fn main() -> ExitCode {
     let token = mint_token(&secret, DEMO_USER, TOKEN_TTL_SECONDS);
     println!(
         "\nFeedback Tracker API   http://{address}\n\
+         Web app                http://{address}/\n\
          API docs (Swagger UI)  http://{address}/docs\n\
          Token for user `{DEMO_USER}` (24 h):\n\n  export TOKEN={token}\n\n\
          Try: curl -H \"Authorization: Bearer $TOKEN\" http://{address}/applications\n"
@@ -60,7 +61,7 @@ async fn main() -> ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(error) = axum::serve(listener, app(state, &secret))
+    if let Err(error) = axum::serve(listener, app(state, &secret).merge(web::router(&secret)))
         .with_graceful_shutdown(shutdown)
         .await
     {

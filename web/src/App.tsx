@@ -1,0 +1,91 @@
+import { useEffect, useState } from 'preact/hooks';
+import { configureApi } from './api/client';
+import { currentSession, signIn, signOut, type AppConfig, type Session } from './auth';
+import { ApplicationPage } from './pages/ApplicationPage';
+import { BoardPage } from './pages/Board';
+import { Insights } from './pages/Insights';
+import { useRoute } from './router';
+import { message } from './state';
+
+export function App({ config, signInError }: { config: AppConfig; signInError: string | null }) {
+  const [session, setSession] = useState<Session | null>(() => currentSession());
+  const [notice, setNotice] = useState<string | null>(signInError);
+  const route = useRoute();
+  const current = message.use();
+
+  configureApi(
+    () => currentSession()?.token ?? null,
+    () => {
+      signOut(undefined);
+      setSession(null);
+      setNotice('Your session has ended; please sign in again.');
+    },
+  );
+
+  useEffect(() => {
+    if (!session) return;
+    const timer = setTimeout(() => setSession(currentSession()), Math.max(0, session.expiresAt - Date.now()) + 1000);
+    return () => clearTimeout(timer);
+  }, [session]);
+
+  useEffect(() => {
+    const titles = { board: 'Board', table: 'Applications', application: 'Application', insights: 'Insights' };
+    document.title = `${session ? titles[route.page] : 'Sign in'} · Feedback Tracker`;
+    if (session) document.getElementById('main')?.focus({ preventScroll: true });
+  }, [route.page, session]);
+
+  if (!session) {
+    return (
+      <main id="main" class="sign-in" tabIndex={-1}>
+        <h1>Feedback Tracker</h1>
+        <p>Your job search: applications, interview feedback, rejections — and what they teach you.</p>
+        {notice && <p class="message warning" role="alert">{notice}</p>}
+        <button class="primary" onClick={() => void signIn(config.auth)}>
+          Sign in{config.auth.kind === 'dev' ? ' (local dev)' : ''}
+        </button>
+      </main>
+    );
+  }
+
+  const nav = [
+    ['#/board', 'Board', route.page === 'board'],
+    ['#/table', 'Table', route.page === 'table'],
+    ['#/insights', 'Insights', route.page === 'insights'],
+  ] as const;
+
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+      <header class="top">
+        <a class="brand" href="#/board">Feedback Tracker</a>
+        <nav aria-label="Main">
+          {nav.map(([href, text, active]) => (
+            <a href={href} aria-current={active ? 'page' : undefined}>{text}</a>
+          ))}
+        </nav>
+        <span class="user" title="Signed in as">{session.user}</span>
+        <button
+          onClick={() => {
+            signOut(config.auth);
+            setSession(null);
+            setNotice('Signed out.');
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      {current && (
+        <p class={`message ${current.kind}`} role={current.kind === 'info' ? 'status' : 'alert'} key={current.at}>
+          {current.text} <button class="link" aria-label="Dismiss message" onClick={() => message.set(null)}>×</button>
+        </p>
+      )}
+      <main id="main" tabIndex={-1}>
+        {route.page === 'board' && <BoardPage view="board" />}
+        {route.page === 'table' && <BoardPage view="table" />}
+        {route.page === 'application' && <ApplicationPage id={route.id} key={route.id} />}
+        {route.page === 'insights' && <Insights />}
+      </main>
+    </>
+  );
+}
+

@@ -1,0 +1,81 @@
+// The API client: same origin (the dev server locally, CloudFront in AWS), bearer token,
+// problem+json errors as ApiError (422 `errors` by field), ETag/If-Match for writes.
+import type { Problem } from './types';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem | null;
+  /** 422 messages by field name (`tags`, `salary_max`, …). */
+  readonly fields: Record<string, string>;
+
+  constructor(status: number, problem: Problem | null) {
+    super(problem?.detail || problem?.title || `The API answered ${status}`);
+    this.status = status;
+    this.problem = problem;
+    this.fields = {};
+    for (const error of problem?.errors ?? []) {
+      const field = error.field.replace(/\[.*$/, '');
+      this.fields[field] = this.fields[field] ? `${this.fields[field]}; ${error.message}` : error.message;
+    }
+  }
+}
+
+type TokenSource = () => string | null;
+let tokenSource: TokenSource = () => null;
+let onUnauthorized: () => void = () => {};
+
+export function configureApi(token: TokenSource, unauthorized: () => void): void {
+  tokenSource = token;
+  onUnauthorized = unauthorized;
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  ifMatch?: number;
+  query?: Record<string, string | number | boolean | undefined | null>;
+  signal?: AbortSignal;
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  const token = tokenSource();
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(options.query ?? {})) {
+    if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
+  }
+  const url = query.size ? `${path}?${query}` : path;
+  const response = await fetch(url, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: options.signal,
+  });
+  if (response.status === 204) return undefined as T;
+  const type = response.headers.get('content-type') ?? '';
+  const json = type.includes('json') ? await response.json().catch(() => null) : null;
+  if (!response.ok) {
+    if (response.status === 401) onUnauthorized();
+    throw new ApiError(response.status, json && typeof json === 'object' && 'status' in json ? (json as Problem) : null);
+  }
+  return json as T;
+}
+
+/** Every page of a list, following next_cursor (up to `max` items). */
+export async function all<T>(path: string, query: RequestOptions['query'] = {}, max = 2000): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null | undefined;
+  do {
+    const page = await request<{ items: T[]; next_cursor?: string | null }>(path, {
+      query: { ...query, limit: 100, cursor },
+    });
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < max);
+  return items;
+}
+
+export const isNotFound = (error: unknown): boolean => error instanceof ApiError && error.status === 404;

@@ -1,0 +1,124 @@
+// One form builder for applications, feedback and rejections: inputs described by a spec,
+// the API's 422 messages shown beside each field, and only changed fields sent.
+import { useState } from 'preact/hooks';
+import { label } from '../api/types';
+
+export type Kind = 'text' | 'textarea' | 'date' | 'number' | 'url' | 'select' | 'list' | 'lines';
+
+export interface FieldSpec {
+  name: string;
+  label?: string;
+  kind: Kind;
+  options?: readonly string[];
+  required?: boolean;
+  hint?: string;
+  wide?: boolean;
+}
+
+type Values = Record<string, string>;
+
+export function toInput(value: unknown, kind: Kind): string {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.join(kind === 'lines' ? '\n' : ', ');
+  return String(value);
+}
+
+export function fromInput(text: string, spec: FieldSpec): unknown {
+  const value = text.trim();
+  switch (spec.kind) {
+    case 'list':
+      return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    case 'lines':
+      return value ? value.split('\n').map((s) => s.trim()).filter(Boolean) : [];
+    case 'number': {
+      if (!value) return null;
+      const number = Number(value);
+      return Number.isFinite(number) ? number : value;
+    }
+    default:
+      return value ? value : spec.required ? '' : null;
+  }
+}
+
+/** The fields whose value differs from `original` (all non-empty ones when creating). */
+export function changes(specs: FieldSpec[], values: Values, original: Record<string, unknown> | null): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const value = fromInput(values[spec.name] ?? '', spec);
+    if (original) {
+      const before = fromInput(toInput(original[spec.name], spec.kind), spec);
+      if (JSON.stringify(before) !== JSON.stringify(value)) body[spec.name] = value;
+    } else if (value !== null && !(Array.isArray(value) && value.length === 0) && (value !== '' || spec.required)) {
+      body[spec.name] = value;
+    }
+  }
+  return body;
+}
+
+export function initialValues(specs: FieldSpec[], source: Record<string, unknown> | null): Values {
+  return Object.fromEntries(specs.map((spec) => [spec.name, toInput(source?.[spec.name], spec.kind)]));
+}
+
+interface FormProps {
+  id: string;
+  specs: FieldSpec[];
+  values: Values;
+  errors: Record<string, string>;
+  onInput: (name: string, value: string) => void;
+}
+
+export function Fields({ id, specs, values, errors, onInput }: FormProps) {
+  return (
+    <div class="fields">
+      {specs.map((spec) => {
+        const inputId = `${id}-${spec.name}`;
+        const error = errors[spec.name];
+        const common = {
+          id: inputId,
+          name: spec.name,
+          value: values[spec.name] ?? '',
+          'aria-invalid': error ? true : undefined,
+          'aria-describedby': error ? `${inputId}-error` : spec.hint ? `${inputId}-hint` : undefined,
+          'aria-required': spec.required || undefined,
+          onInput: (event: Event) => onInput(spec.name, (event.currentTarget as HTMLInputElement).value),
+        };
+        let input;
+        if (spec.kind === 'textarea' || spec.kind === 'lines') input = <textarea rows={spec.kind === 'lines' ? 3 : 4} {...common} />;
+        else if (spec.kind === 'select')
+          input = (
+            <select {...common}>
+              <option value="">{spec.required ? '' : '—'}</option>
+              {spec.options?.map((option) => <option value={option}>{label(option)}</option>)}
+            </select>
+          );
+        else {
+          const type = (spec.kind === 'date' || spec.kind === 'url' ? spec.kind : 'text') as 'text';
+          input = <input type={type} inputMode={spec.kind === 'number' ? 'numeric' : undefined} {...common} />;
+        }
+        return (
+          <div class={`field${spec.wide ? ' wide' : ''}${error ? ' invalid' : ''}`} data-field={spec.name}>
+            <label for={inputId}>{spec.label ?? label(spec.name)}</label>
+            {input}
+            {spec.hint && !error && <small id={`${inputId}-hint`}>{spec.hint}</small>}
+            {error && <small class="error" id={`${inputId}-error`} role="alert">{error}</small>}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+export function useForm(specs: FieldSpec[], source: Record<string, unknown> | null) {
+  const [values, setValues] = useState<Values>(() => initialValues(specs, source));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  return {
+    values,
+    errors,
+    setErrors,
+    reset: (next: Record<string, unknown> | null) => {
+      setValues(initialValues(specs, next));
+      setErrors({});
+    },
+    onInput: (name: string, value: string) => setValues((old) => ({ ...old, [name]: value })),
+  };
+}

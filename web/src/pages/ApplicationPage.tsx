@@ -1,0 +1,237 @@
+// One application: every field editable (422 messages beside each field), the status timeline,
+// its feedback and rejections (add, edit, delete), and deleting it.
+import { useEffect, useState } from 'preact/hooks';
+import { all, ApiError, request } from '../api/client';
+import {
+  INTERVIEW_STAGES, REJECTION_CATEGORIES, REJECTION_STAGES, STATUSES, WORK_MODES, label,
+  type Application, type Feedback, type Rejection,
+} from '../api/types';
+import { changes, Fields, useForm, type FieldSpec } from '../components/fields';
+import { navigate } from '../router';
+import { say } from '../state';
+
+const APPLICATION: FieldSpec[] = [
+  { name: 'company', kind: 'text', required: true },
+  { name: 'role', kind: 'text', required: true },
+  { name: 'status', kind: 'select', options: STATUSES, required: true },
+  { name: 'applied_date', label: 'Applied on', kind: 'date' },
+  { name: 'follow_up_on', label: 'Follow up on', kind: 'date' },
+  { name: 'job_url', label: 'Job URL', kind: 'url', wide: true },
+  { name: 'location', kind: 'text' },
+  { name: 'work_mode', kind: 'select', options: WORK_MODES },
+  { name: 'source', kind: 'text', hint: 'e.g. linkedin, referral' },
+  { name: 'salary_min', label: 'Salary from', kind: 'number' },
+  { name: 'salary_max', label: 'Salary to', kind: 'number' },
+  { name: 'salary_currency', label: 'Currency', kind: 'text', hint: 'ISO 4217, e.g. EUR' },
+  { name: 'tags', kind: 'list', hint: 'comma-separated', wide: true },
+  { name: 'notes', kind: 'textarea', wide: true },
+];
+
+const FEEDBACK: FieldSpec[] = [
+  { name: 'feedback_date', label: 'Date', kind: 'date' },
+  { name: 'stage', kind: 'select', options: INTERVIEW_STAGES },
+  { name: 'interviewer', kind: 'text' },
+  { name: 'rating', kind: 'number', hint: '1–5' },
+  { name: 'strengths', kind: 'list', hint: 'skills, comma-separated', wide: true },
+  { name: 'improvements', kind: 'list', hint: 'skills, comma-separated', wide: true },
+  { name: 'comments', kind: 'textarea', wide: true },
+];
+
+const REJECTION: FieldSpec[] = [
+  { name: 'rejected_date', label: 'Date', kind: 'date', hint: 'defaults to today' },
+  { name: 'stage', kind: 'select', options: REJECTION_STAGES },
+  { name: 'category', kind: 'select', options: REJECTION_CATEGORIES },
+  { name: 'reasons', kind: 'lines', hint: 'one per line', wide: true },
+  { name: 'notes', kind: 'textarea', wide: true },
+];
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const when = (at: string) => new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function ApplicationPage({ id }: { id: string }) {
+  const [app, setApp] = useState<Application | null>(null);
+  const [missing, setMissing] = useState(false);
+  useEffect(() => {
+    request<Application>(`/applications/${id}`).then(setApp, (error) => {
+      if (error instanceof ApiError && error.status === 404) setMissing(true);
+      else say(message(error), 'error');
+    });
+  }, [id]);
+  if (missing) return <p class="message warning">This application does not exist (or was deleted). <a href="#/board">Back to the board</a></p>;
+  if (!app) return <p aria-busy="true">Loading…</p>;
+  const reload = async () => setApp(await request<Application>(`/applications/${id}`));
+  return (
+    <article class="application">
+      <p><a href="#/board">← Board</a></p>
+      <h1>{app.company} <span class="muted">— {app.role}</span></h1>
+      <p class="status-line">Status: <strong data-testid="status">{label(app.status)}</strong> · version {app.version}</p>
+      <div class="two">
+        <ApplicationForm app={app} onSaved={setApp} onReload={reload} />
+        <aside>
+          <h2>Timeline</h2>
+          <p class="muted">Created <time dateTime={app.created_at}>{when(app.created_at)}</time></p>
+          <ol class="timeline">
+            {(app.status_history ?? []).map((change) => (
+              <li><strong>{label(change.status)}</strong> <time dateTime={change.at}>{when(change.at)}</time></li>
+            ))}
+          </ol>
+        </aside>
+      </div>
+      <Children<Feedback> kind="feedback" title="Feedback" appId={app.id} specs={FEEDBACK} onChange={reload}
+        summary={(f) => `${label(f.stage) || 'Feedback'}${f.feedback_date ? ` · ${f.feedback_date}` : ''}${f.rating ? ` · ${'★'.repeat(f.rating)}` : ''}${f.interviewer ? ` · ${f.interviewer}` : ''}`}
+        details={(f) => [f.strengths?.length ? `Strengths: ${f.strengths.join(', ')}` : '', f.improvements?.length ? `To improve: ${f.improvements.join(', ')}` : '', f.comments ?? '']} />
+      <Children<Rejection> kind="rejections" title="Rejections" appId={app.id} specs={REJECTION} onChange={reload}
+        summary={(r) => `${label(r.category) || 'Rejection'}${r.stage ? ` at ${label(r.stage)}` : ''}${r.rejected_date ? ` · ${r.rejected_date}` : ''}`}
+        details={(r) => [...(r.reasons ?? []), r.notes ?? '']} />
+      <DeleteApplication app={app} />
+    </article>
+  );
+}
+
+function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved: (app: Application) => void; onReload: () => Promise<void> }) {
+  const form = useForm(APPLICATION, app as unknown as Record<string, unknown>);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => form.reset(app as unknown as Record<string, unknown>), [app.version]);
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const body = changes(APPLICATION, form.values, app as unknown as Record<string, unknown>);
+    if (!Object.keys(body).length) {
+      say('Nothing changed.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const saved = await request<Application>(`/applications/${app.id}`, { method: 'PATCH', body, ifMatch: app.version });
+      onSaved(saved);
+      say('Saved.');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422) {
+        form.setErrors(error.fields);
+        say(`Not saved: ${error.message}.`, 'error');
+      } else if (error instanceof ApiError && error.status === 412) {
+        await onReload();
+        say('This application was changed elsewhere; it has been reloaded and your edits were not saved.', 'warning');
+      } else say(message(error), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="edit" onSubmit={save} aria-label="Application" noValidate>
+      <Fields id="app" specs={APPLICATION} values={form.values} errors={form.errors} onInput={form.onInput} />
+      <div class="actions">
+        <button class="primary" disabled={busy}>Save changes</button>
+        <button type="button" onClick={() => form.reset(app as unknown as Record<string, unknown>)}>Undo edits</button>
+      </div>
+    </form>
+  );
+}
+
+interface Child { id: string; version: number }
+
+function Children<T extends Child>(props: {
+  kind: 'feedback' | 'rejections'; title: string; appId: string; specs: FieldSpec[];
+  summary: (item: T) => string; details: (item: T) => string[]; onChange: () => Promise<void>;
+}) {
+  const path = `/applications/${props.appId}/${props.kind}`;
+  const [items, setItems] = useState<T[] | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const load = async () => setItems(await all<T>(path));
+  useEffect(() => { load().catch((e) => say(message(e), 'error')); }, [path]);
+  return (
+    <section class={`children ${props.kind}`} aria-labelledby={`${props.kind}-title`}>
+      <h2 id={`${props.kind}-title`}>{props.title} <span class="count">{items?.length ?? ''}</span></h2>
+      {items?.length === 0 && <p class="muted">None yet.</p>}
+      <ul>
+        {items?.map((item) => (
+          <li data-id={item.id}>
+            {editing === item.id ? (
+              <ChildForm specs={props.specs} id={`${props.kind}-${item.id}`} item={item} path={`${path}/${item.id}`}
+                onDone={async (changed) => { setEditing(null); if (changed) { await load(); await props.onChange(); } }} />
+            ) : (
+              <>
+                <strong>{props.summary(item)}</strong>
+                {props.details(item).filter(Boolean).map((line) => <p>{line}</p>)}
+                <div class="actions">
+                  <button onClick={() => setEditing(item.id)}>Edit</button>
+                  <button class="danger" onClick={async () => {
+                    try {
+                      await request(`${path}/${item.id}`, { method: 'DELETE', ifMatch: item.version });
+                      say(`${props.title === 'Feedback' ? 'Feedback' : 'Rejection'} deleted.`);
+                      await load();
+                    } catch (error) { say(message(error), 'error'); await load(); }
+                  }}>Delete</button>
+                </div>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+      <details class="add">
+        <summary>Add {props.kind === 'feedback' ? 'feedback' : 'a rejection'}</summary>
+        <ChildForm specs={props.specs} id={`${props.kind}-new`} item={null} path={path}
+          onDone={async (changed) => { if (changed) { await load(); await props.onChange(); } }} />
+      </details>
+    </section>
+  );
+}
+
+function ChildForm({ specs, id, item, path, onDone }: {
+  specs: FieldSpec[]; id: string; item: Child | null; path: string; onDone: (changed: boolean) => Promise<void>;
+}) {
+  const source = item as unknown as Record<string, unknown> | null;
+  const form = useForm(specs, source);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const body = changes(specs, form.values, source);
+    if (item && !Object.keys(body).length) return onDone(false);
+    setBusy(true);
+    try {
+      await request(path, item ? { method: 'PATCH', body, ifMatch: item.version } : { method: 'POST', body });
+      form.reset(item ? source : null);
+      say(item ? 'Saved.' : 'Added.');
+      await onDone(true);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422) form.setErrors(error.fields);
+      else if (error instanceof ApiError && error.status === 412) {
+        say('It was changed elsewhere; reloaded, your edits were not saved.', 'warning');
+        await onDone(true);
+      } else say(message(error), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-label={item ? 'Edit' : 'Add'}>
+      <Fields id={id} specs={specs} values={form.values} errors={form.errors} onInput={form.onInput} />
+      <div class="actions">
+        <button class="primary" disabled={busy}>{item ? 'Save' : 'Add'}</button>
+        {item && <button type="button" onClick={() => void onDone(false)}>Cancel</button>}
+      </div>
+    </form>
+  );
+}
+
+function DeleteApplication({ app }: { app: Application }) {
+  const [asking, setAsking] = useState(false);
+  return (
+    <section class="danger-zone">
+      {asking ? (
+        <p role="alertdialog" aria-label="Confirm delete">
+          Delete {app.company} — {app.role}, with its feedback and rejections? This cannot be undone.{' '}
+          <button class="danger" autoFocus onClick={async () => {
+            try {
+              await request(`/applications/${app.id}`, { method: 'DELETE', ifMatch: app.version });
+              say(`Deleted ${app.company} — ${app.role}.`);
+              navigate('#/board');
+            } catch (error) { say(message(error), 'error'); }
+          }}>Yes, delete</button>{' '}
+          <button onClick={() => setAsking(false)}>Keep it</button>
+        </p>
+      ) : (
+        <button class="danger" onClick={() => setAsking(true)}>Delete application…</button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,314 @@
+// The board (a column per status, drag a card to change its status) and the table view of the
+// same filtered list (sortable, paged through next_cursor).
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { all, ApiError, request } from '../api/client';
+import { downloadExport, exportAvailable, importFile } from '../api/transfer';
+import { STATUSES, TERMINAL, label, type Application, type ApplicationPage, type Status } from '../api/types';
+import { filters, say, today, type Filters } from '../state';
+
+const query = (f: Filters) => ({
+  q: f.q.trim() || undefined,
+  tag: f.tag.trim() || undefined,
+  status: f.statuses.length ? f.statuses.join(',') : undefined,
+  follow_up_due: f.due ? true : undefined,
+});
+
+export const isDue = (app: Application, on = today()) =>
+  !!app.follow_up_on && app.follow_up_on <= on && !TERMINAL.includes(app.status);
+
+export function BoardPage({ view }: { view: 'board' | 'table' }) {
+  const current = filters.use();
+  return (
+    <>
+      <div class="toolbar">
+        <h1>{view === 'board' ? 'Board' : 'Applications'}</h1>
+        <QuickAdd />
+        <Transfer />
+      </div>
+      <FilterBar value={current} />
+      {view === 'board' ? <Board filters={current} /> : <Table filters={current} />}
+    </>
+  );
+}
+
+// Applications created here are added to whichever view is showing.
+const created = new Set<(app: Application) => void>();
+
+function QuickAdd() {
+  const [company, setCompany] = useState('');
+  const [role, setRole] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      const app = await request<Application>('/applications', { method: 'POST', body: { company, role } });
+      setCompany('');
+      setRole('');
+      setErrors({});
+      created.forEach((notify) => notify(app));
+      say(`Added ${app.company} — ${app.role}.`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422) setErrors(error.fields);
+      else say(error instanceof Error ? error.message : String(error), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="quick-add" onSubmit={submit} aria-label="Quick add">
+      <label>
+        <span class="sr-only">Company</span>
+        <input name="company" placeholder="Company" value={company} aria-invalid={!!errors.company || undefined}
+          onInput={(e) => setCompany(e.currentTarget.value)} />
+      </label>
+      <label>
+        <span class="sr-only">Role</span>
+        <input name="role" placeholder="Role" value={role} aria-invalid={!!errors.role || undefined}
+          onInput={(e) => setRole(e.currentTarget.value)} />
+      </label>
+      <button class="primary" disabled={busy}>Add</button>
+      {Object.keys(errors).length > 0 && (
+        <small class="error" role="alert">{Object.entries(errors).map(([f, m]) => `${label(f)}: ${m}`).join('; ')}</small>
+      )}
+    </form>
+  );
+}
+
+function Transfer() {
+  const [available, setAvailable] = useState<boolean | null>(null);
+  const file = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    void exportAvailable().then(setAvailable);
+  }, []);
+  const why = available === false ? 'Export and import are not available on this API yet' : undefined;
+  return (
+    <div class="transfer" title={why}>
+      <button disabled={!available} onClick={() => downloadExport().catch((e) => say(String(e.message ?? e), 'error'))}>Export</button>
+      <button disabled={!available} onClick={() => file.current?.click()}>Import</button>
+      <input ref={file} type="file" accept="application/json" hidden
+        onChange={async (e) => {
+          const chosen = e.currentTarget.files?.[0];
+          if (!chosen) return;
+          try {
+            await importFile(chosen);
+            say('Imported. Reloading…');
+            location.reload();
+          } catch (error) {
+            say(error instanceof Error ? error.message : String(error), 'error');
+          }
+        }} />
+      {available === false && <small class="muted">Export/import: not available yet</small>}
+    </div>
+  );
+}
+
+function FilterBar({ value }: { value: Filters }) {
+  const [q, setQ] = useState(value.q);
+  const [tag, setTag] = useState(value.tag);
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if (q !== filters.get().q || tag !== filters.get().tag) filters.set({ ...filters.get(), q, tag });
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [q, tag]);
+  const toggle = (status: Status) => {
+    const statuses = value.statuses.includes(status) ? value.statuses.filter((s) => s !== status) : [...value.statuses, status];
+    filters.set({ ...value, statuses });
+  };
+  return (
+    <form class="filters" role="search" onSubmit={(e) => { e.preventDefault(); filters.set({ ...value, q, tag }); }}>
+      <label>Search <input type="search" name="q" value={q} placeholder="Company or role" onInput={(e) => setQ(e.currentTarget.value)} /></label>
+      <label>Tag <input name="tag" value={tag} placeholder="e.g. rust" onInput={(e) => setTag(e.currentTarget.value)} /></label>
+      <fieldset class="statuses">
+        <legend>Status</legend>
+        {STATUSES.map((status) => (
+          <label class="chip">
+            <input type="checkbox" checked={value.statuses.includes(status)} onChange={() => toggle(status)} /> {label(status)}
+          </label>
+        ))}
+      </fieldset>
+      <label class="chip"><input type="checkbox" name="due" checked={value.due} onChange={() => filters.set({ ...value, due: !value.due })} /> Follow-up due</label>
+    </form>
+  );
+}
+
+function useApplications(f: Filters) {
+  const [apps, setApps] = useState<Application[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const key = JSON.stringify(query(f));
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    all<Application>('/applications', query(f)).then(
+      (items) => live && setApps(items),
+      (e) => live && setError(e instanceof Error ? e.message : String(e)),
+    );
+    const add = (app: Application) => setApps((old) => (old ? [app, ...old] : [app]));
+    created.add(add);
+    return () => {
+      live = false;
+      created.delete(add);
+    };
+  }, [key]);
+  return { apps, setApps, error };
+}
+
+/** PATCH the status with If-Match; on 412 reload the card and say so. */
+async function moveTo(app: Application, status: Status, replace: (app: Application) => void) {
+  if (app.status === status) return;
+  replace({ ...app, status });
+  try {
+    replace(await request<Application>(`/applications/${app.id}`, { method: 'PATCH', body: { status }, ifMatch: app.version }));
+    say(`${app.company} moved to ${label(status)}.`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 412) {
+      const fresh = await request<Application>(`/applications/${app.id}`);
+      replace(fresh);
+      say(`${app.company} was changed elsewhere, so it was not moved. It has been reloaded (now ${label(fresh.status)}); try again.`, 'warning');
+    } else {
+      replace(app);
+      say(error instanceof Error ? error.message : String(error), 'error');
+    }
+  }
+}
+
+function Board({ filters: f }: { filters: Filters }) {
+  const { apps, setApps, error } = useApplications(f);
+  const [over, setOver] = useState<Status | null>(null);
+  const on = today();
+  const columns = useMemo(() => {
+    const by = new Map<Status, Application[]>(STATUSES.map((s) => [s, []]));
+    for (const app of apps ?? []) by.get(app.status)?.push(app);
+    return by;
+  }, [apps]);
+  if (error) return <p class="message error" role="alert">{error}</p>;
+  if (!apps) return <p aria-busy="true">Loading applications…</p>;
+  const replace = (next: Application) => setApps((old) => old?.map((a) => (a.id === next.id ? next : a)) ?? null);
+  const shown = f.statuses.length ? STATUSES.filter((s) => f.statuses.includes(s)) : STATUSES;
+  return (
+    <div class="board" data-count={apps.length}>
+      {apps.length === 0 && <p class="empty">No applications{f.q || f.tag || f.statuses.length || f.due ? ' match these filters' : ' yet: add one above'}.</p>}
+      {shown.map((status) => {
+        const cards = columns.get(status) ?? [];
+        return (
+          <section
+            class={`column${over === status ? ' over' : ''}`}
+            data-status={status}
+            aria-label={`${label(status)} (${cards.length})`}
+            onDragOver={(e) => { e.preventDefault(); setOver(status); }}
+            onDragLeave={() => setOver((s) => (s === status ? null : s))}
+            onDrop={(e) => {
+              e.preventDefault();
+              setOver(null);
+              const id = e.dataTransfer?.getData('text/plain');
+              const app = apps.find((a) => a.id === id);
+              if (app) void moveTo(app, status, replace);
+            }}
+          >
+            <h2>{label(status)} <span class="count">{cards.length}</span></h2>
+            <ul>
+              {cards.map((app) => (
+                <li
+                  class={`card${isDue(app, on) ? ' due' : ''}`}
+                  data-id={app.id}
+                  draggable
+                  onDragStart={(e) => { e.dataTransfer?.setData('text/plain', app.id); if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move'; }}
+                >
+                  <a href={`#/applications/${app.id}`}><strong>{app.company}</strong><span>{app.role}</span></a>
+                  {isDue(app, on) && <span class="badge due">Follow-up due {app.follow_up_on}</span>}
+                  {!!app.tags?.length && <span class="tags">{app.tags.map((t) => <span class="tag">{t}</span>)}</span>}
+                  <label class="move">
+                    <span class="sr-only">Move {app.company} to</span>
+                    <select value={app.status} onChange={(e) => void moveTo(app, e.currentTarget.value as Status, replace)}>
+                      {STATUSES.map((s) => <option value={s}>{label(s)}</option>)}
+                    </select>
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+type SortKey = 'company' | 'role' | 'status' | 'applied_date' | 'follow_up_on' | 'updated_at';
+
+function Table({ filters: f }: { filters: Filters }) {
+  const [rows, setRows] = useState<Application[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [sort, setSort] = useState<{ key: SortKey; up: boolean }>({ key: 'updated_at', up: false });
+  const [busy, setBusy] = useState(false);
+  const key = JSON.stringify(query(f));
+  const load = async (from: string | null, append: boolean) => {
+    setBusy(true);
+    try {
+      const page = await request<ApplicationPage>('/applications', { query: { ...query(f), limit: 25, cursor: from } });
+      setRows((old) => (append && old ? [...old, ...page.items] : page.items));
+      setCursor(page.next_cursor ?? null);
+    } catch (error) {
+      say(error instanceof Error ? error.message : String(error), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => {
+    void load(null, false);
+    const add = (app: Application) => setRows((old) => [app, ...(old ?? [])]);
+    created.add(add);
+    return () => { created.delete(add); };
+  }, [key]);
+  const sorted = useMemo(() => {
+    const list = [...(rows ?? [])];
+    list.sort((a, b) => {
+      const x = String(a[sort.key] ?? ''), y = String(b[sort.key] ?? '');
+      return (sort.up ? 1 : -1) * x.localeCompare(y, undefined, { sensitivity: 'base', numeric: true });
+    });
+    return list;
+  }, [rows, sort]);
+  if (!rows) return <p aria-busy="true">Loading applications…</p>;
+  const on = today();
+  const header = (k: SortKey, text: string) => (
+    <th aria-sort={sort.key === k ? (sort.up ? 'ascending' : 'descending') : undefined}>
+      <button class="link" onClick={() => setSort({ key: k, up: sort.key === k ? !sort.up : true })}>
+        {text}{sort.key === k ? (sort.up ? ' ▲' : ' ▼') : ''}
+      </button>
+    </th>
+  );
+  return (
+    <div class="table-wrap">
+      <table class="apps" data-count={rows.length}>
+        <caption class="sr-only">Applications, sorted by {label(sort.key)}</caption>
+        <thead>
+          <tr>
+            {header('company', 'Company')}
+            {header('role', 'Role')}
+            {header('status', 'Status')}
+            {header('applied_date', 'Applied')}
+            {header('follow_up_on', 'Follow up')}
+            {header('updated_at', 'Updated')}
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((app) => (
+            <tr class={isDue(app, on) ? 'due' : undefined} data-id={app.id}>
+              <td><a href={`#/applications/${app.id}`}>{app.company}</a></td>
+              <td>{app.role}</td>
+              <td>{label(app.status)}</td>
+              <td>{app.applied_date ?? ''}</td>
+              <td>{app.follow_up_on ?? ''}{isDue(app, on) && <span class="badge due">due</span>}</td>
+              <td><time dateTime={app.updated_at}>{app.updated_at.slice(0, 10)}</time></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="paging">
+        {rows.length} loaded (sorting applies to the loaded rows).{' '}
+        {cursor ? <button disabled={busy} onClick={() => void load(cursor, true)}>Load more</button> : <span>That is all.</span>}
+      </p>
+    </div>
+  );
+}
