@@ -4,16 +4,16 @@
 //! needs for the item sizes involved (DynamoDB's published rules, see docs/performance.md).
 
 use aws_sdk_dynamodb::Client;
-use domain::ChildKind;
-use domain::Id;
-use domain::UserId;
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::{ApplicationFilter, ChildKind, ChildResource, Feedback, Id, Rejection, UserId};
 use serde_json::{Value, json};
-use store::keys::{self, APPLICATION_SK, GSI1, GSI1_PK, IDEMPOTENCY_SK, PK, SK};
+use store::keys::{self, APPLICATION_SK, IDEMPOTENCY_SK, PK, SK};
+use store::{Item, Store};
 
 use crate::capacity::{self, Call, Recorder, item_size, rcu, wcu};
-use crate::dynamo::{self, Seed};
-use crate::events::{self, APP_ID, FEEDBACK_ID, REJECTION_ID};
-use crate::handler::{Item, invoke, route_label};
+use crate::events::{self, APP_ID, REJECTION_ID};
+use crate::handler::{invoke, route_label};
+use crate::seed::Seed;
 use crate::{Bench, Function};
 
 /// The item sizes a case touched, in bytes (DynamoDB's sizing rules).
@@ -58,31 +58,6 @@ struct Case {
     minimum: fn(&Sizes) -> f64,
 }
 
-fn app_only(app: Id) -> Seed {
-    Seed {
-        app: Some(app),
-        ..Seed::default()
-    }
-}
-
-fn with_feedback(app: Id) -> Seed {
-    Seed {
-        feedback: FEEDBACK_ID.parse().ok(),
-        ..app_only(app)
-    }
-}
-
-fn with_rejection(app: Id) -> Seed {
-    Seed {
-        rejection: REJECTION_ID.parse().ok(),
-        ..app_only(app)
-    }
-}
-
-fn nothing(_: Id) -> Seed {
-    Seed::default()
-}
-
 fn cases() -> Vec<Case> {
     use Function::*;
     use Variant::*;
@@ -92,7 +67,7 @@ fn cases() -> Vec<Case> {
             event: "applications-create",
             function: Applications,
             variant: WithoutIdempotencyKey,
-            seed: nothing,
+            seed: Seed::nothing,
             prime: false,
             overhead: true,
             documented: "PutItem (conditional)",
@@ -104,7 +79,7 @@ fn cases() -> Vec<Case> {
             event: "applications-create",
             function: Applications,
             variant: AsIs,
-            seed: nothing,
+            seed: Seed::nothing,
             prime: false,
             overhead: false,
             documented: "TransactWriteItems (2 Puts)",
@@ -116,7 +91,7 @@ fn cases() -> Vec<Case> {
             event: "applications-create",
             function: Applications,
             variant: AsIs,
-            seed: nothing,
+            seed: Seed::nothing,
             prime: true,
             overhead: false,
             documented: "TransactWriteItems (cancelled) + GetItem",
@@ -128,7 +103,7 @@ fn cases() -> Vec<Case> {
             event: "applications-get",
             function: Applications,
             variant: AsIs,
-            seed: app_only,
+            seed: Seed::app,
             prime: false,
             overhead: true,
             documented: "GetItem (consistent)",
@@ -140,10 +115,7 @@ fn cases() -> Vec<Case> {
             event: "applications-list",
             function: Applications,
             variant: AsIs,
-            seed: |app| Seed {
-                extra_apps: 30,
-                ..app_only(app)
-            },
+            seed: Seed::many_apps,
             prime: false,
             overhead: true,
             documented: "Query GSI1 (limit + 1)",
@@ -155,7 +127,7 @@ fn cases() -> Vec<Case> {
             event: "applications-patch",
             function: Applications,
             variant: AsIs,
-            seed: app_only,
+            seed: Seed::app,
             prime: false,
             overhead: false,
             documented: "UpdateItem (conditional)",
@@ -167,7 +139,7 @@ fn cases() -> Vec<Case> {
             event: "applications-patch",
             function: Applications,
             variant: AsIs,
-            seed: app_only,
+            seed: Seed::app,
             prime: true,
             overhead: true,
             documented: "UpdateItem (conditional)",
@@ -179,7 +151,7 @@ fn cases() -> Vec<Case> {
             event: "applications-put",
             function: Applications,
             variant: AsIs,
-            seed: app_only,
+            seed: Seed::app,
             prime: false,
             overhead: false,
             documented: "UpdateItem (conditional)",
@@ -192,9 +164,8 @@ fn cases() -> Vec<Case> {
             function: Applications,
             variant: AsIs,
             seed: |app| Seed {
-                feedback: FEEDBACK_ID.parse().ok(),
                 rejection: REJECTION_ID.parse().ok(),
-                ..app_only(app)
+                ..Seed::with_feedback(app)
             },
             prime: false,
             overhead: false,
@@ -211,7 +182,7 @@ fn cases() -> Vec<Case> {
             event: "feedback-create",
             function: Feedback,
             variant: AsIs,
-            seed: with_feedback,
+            seed: Seed::with_feedback,
             prime: false,
             overhead: true,
             documented: "TransactWriteItems (ConditionCheck + Put)",
@@ -223,11 +194,7 @@ fn cases() -> Vec<Case> {
             event: "feedback-list",
             function: Feedback,
             variant: AsIs,
-            seed: |app| Seed {
-                feedback: FEEDBACK_ID.parse().ok(),
-                extra_feedback: 29,
-                ..app_only(app)
-            },
+            seed: Seed::many_feedback,
             prime: false,
             overhead: true,
             documented: "Query + GetItem",
@@ -239,7 +206,7 @@ fn cases() -> Vec<Case> {
             event: "feedback-get",
             function: Feedback,
             variant: AsIs,
-            seed: with_feedback,
+            seed: Seed::with_feedback,
             prime: false,
             overhead: false,
             documented: "GetItem (+ parent GetItem)",
@@ -251,7 +218,7 @@ fn cases() -> Vec<Case> {
             event: "feedback-patch",
             function: Feedback,
             variant: AsIs,
-            seed: with_feedback,
+            seed: Seed::with_feedback,
             prime: false,
             overhead: false,
             documented: "UpdateItem (conditional)",
@@ -263,7 +230,7 @@ fn cases() -> Vec<Case> {
             event: "feedback-delete",
             function: Feedback,
             variant: AsIs,
-            seed: with_feedback,
+            seed: Seed::with_feedback,
             prime: false,
             overhead: false,
             documented: "DeleteItem (conditional)",
@@ -275,7 +242,7 @@ fn cases() -> Vec<Case> {
             event: "rejections-create",
             function: Rejections,
             variant: AsIs,
-            seed: app_only,
+            seed: Seed::app,
             prime: false,
             overhead: false,
             documented: "TransactWriteItems (Update + Put)",
@@ -291,7 +258,7 @@ fn cases() -> Vec<Case> {
             event: "rejections-create",
             function: Rejections,
             variant: AsIs,
-            seed: with_rejection,
+            seed: Seed::with_rejection,
             prime: false,
             overhead: true,
             documented: "TransactWriteItems (ConditionCheck + Put)",
@@ -303,7 +270,7 @@ fn cases() -> Vec<Case> {
             event: "health-db-check",
             function: Health,
             variant: AsIs,
-            seed: nothing,
+            seed: Seed::nothing,
             prime: false,
             overhead: true,
             documented: "DescribeTable",
@@ -315,7 +282,7 @@ fn cases() -> Vec<Case> {
             event: "health-health",
             function: Health,
             variant: AsIs,
-            seed: nothing,
+            seed: Seed::nothing,
             prime: false,
             overhead: true,
             documented: "none",
@@ -382,16 +349,14 @@ async fn size_of(client: &Client, table: &str, key: Item) -> usize {
 
 fn key(pk: String, sk: String) -> Item {
     [
-        (
-            PK.to_owned(),
-            aws_sdk_dynamodb::types::AttributeValue::S(pk),
-        ),
-        (
-            SK.to_owned(),
-            aws_sdk_dynamodb::types::AttributeValue::S(sk),
-        ),
+        (PK.to_owned(), AttributeValue::S(pk)),
+        (SK.to_owned(), AttributeValue::S(sk)),
     ]
     .into()
+}
+
+fn app_key(user: &UserId, app: Id) -> Item {
+    key(keys::application_pk(user, app), APPLICATION_SK.to_owned())
 }
 
 fn child_kind(path: &str) -> Option<ChildKind> {
@@ -402,47 +367,50 @@ fn child_kind(path: &str) -> Option<ChildKind> {
     }
 }
 
-/// Sizes of the items read by a list: the first `limit + 1` in the order the route reads.
-async fn list_read(
-    client: &Client,
-    table: &str,
-    event: &Value,
+/// Sizes of the items a list reads: the first `limit + 1`, which the store lists.
+async fn list_read(store: &Store, event: &Value, user: &UserId, app: Id) -> Result<usize, String> {
+    let limit = events::query_limit(event).unwrap_or(api::extract::DEFAULT_PAGE_SIZE) + 1;
+    let fail = |e| format!("listing to size a list: {e:?}");
+    let keys: Vec<Item> = match child_kind(events::raw_path(event)) {
+        None => store
+            .list_applications(user, &ApplicationFilter::default(), limit, None)
+            .await
+            .map_err(fail)?
+            .items
+            .iter()
+            .map(|application| app_key(user, application.id))
+            .collect(),
+        Some(ChildKind::Feedback) => child_keys::<Feedback>(store, user, app, limit)
+            .await
+            .map_err(fail)?,
+        Some(ChildKind::Rejection) => child_keys::<Rejection>(store, user, app, limit)
+            .await
+            .map_err(fail)?,
+    };
+    let mut total = 0;
+    for key in keys {
+        total += size_of(store.client(), store.table(), key).await;
+    }
+    Ok(total)
+}
+
+async fn child_keys<T: ChildResource>(
+    store: &Store,
     user: &UserId,
     app: Id,
-) -> Result<usize, String> {
-    let limit = events::query_limit(event).unwrap_or(api::extract::DEFAULT_PAGE_SIZE) as i32 + 1;
-    let query = client
-        .query()
-        .table_name(table)
-        .scan_index_forward(false)
-        .limit(limit);
-    let query = match child_kind(events::raw_path(event)) {
-        None => query
-            .index_name(GSI1)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", GSI1_PK)
-            .expression_attribute_values(
-                ":pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(keys::applications_gsi_pk(user)),
-            ),
-        Some(kind) => query
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :p)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(
-                ":pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(keys::application_pk(user, app)),
+    limit: usize,
+) -> store::StoreResult<Vec<Item>> {
+    let page = store.list_children::<T>(user, app, limit, None).await?;
+    Ok(page
+        .items
+        .iter()
+        .map(|child| {
+            key(
+                keys::application_pk(user, app),
+                keys::child_sk(T::KIND, child.id()),
             )
-            .expression_attribute_values(
-                ":p",
-                aws_sdk_dynamodb::types::AttributeValue::S(keys::child_sk_prefix(kind).to_owned()),
-            ),
-    };
-    let out = query
-        .send()
-        .await
-        .map_err(|e| format!("sizing a list: {e}"))?;
-    Ok(out.items().iter().map(item_size).sum())
+        })
+        .collect())
 }
 
 async fn children(
@@ -456,10 +424,7 @@ async fn children(
         .table_name(table)
         .key_condition_expression("#pk = :pk")
         .expression_attribute_names("#pk", PK)
-        .expression_attribute_values(
-            ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(keys::application_pk(user, app)),
-        )
+        .expression_attribute_values(":pk", AttributeValue::S(keys::application_pk(user, app)))
         .consistent_read(true)
         .send()
         .await
@@ -476,20 +441,20 @@ async fn children(
 
 pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
     let recorder = Recorder::default();
-    let instrumented = recorder.instrument(&bench.client);
-    let (client, table) = (bench.client.clone(), bench.table.clone());
+    let instrumented = recorder.instrument(bench.client());
+    let (client, table) = (bench.client().clone(), bench.table().to_owned());
     let mut results = Vec::new();
     for (index, case) in cases().into_iter().enumerate() {
         let event = bench.event(case.event)?;
-        let path = events::raw_path(&event.json).to_owned();
-        let (path_app, path_child) = dynamo::ids_in_path(&path);
+        let path = events::raw_path(&event).to_owned();
+        let (path_app, path_child) = events::ids_in_path(&path);
         let app = path_app
             .or_else(|| APP_ID.parse().ok())
             .ok_or("no application id")?;
         let sub = format!("bench-cost-{index:02}");
         let user = UserId::parse(&sub).ok_or("bad user")?;
         bench.seed(&sub, &(case.seed)(app)).await?;
-        let mut json = events::with_sub(&event.json, &sub);
+        let mut json = events::with_sub(&event, &sub);
         if case.variant == Variant::WithoutIdempotencyKey {
             json = events::without_header(&json, "idempotency-key");
         }
@@ -498,13 +463,13 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
         if case.prime {
             invoke(&router, &text).await?;
         }
-        let app_key = key(keys::application_pk(&user, app), APPLICATION_SK.to_owned());
+        let application_key = app_key(&user, app);
         let child_key = |id: Id| {
             child_kind(&path)
                 .map(|kind| key(keys::application_pk(&user, app), keys::child_sk(kind, id)))
         };
         let mut sizes = Sizes {
-            app_before: size_of(&client, &table, app_key.clone()).await,
+            app_before: size_of(&client, &table, application_key.clone()).await,
             children: if path_app.is_some() {
                 children(&client, &table, &user, app).await?
             } else {
@@ -525,15 +490,8 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
             .then(|| body.get("id").and_then(Value::as_str)?.parse().ok())
             .flatten();
         sizes.app_after = match (child_kind(&path), path_app, created) {
-            (None, None, Some(id)) => {
-                size_of(
-                    &client,
-                    &table,
-                    key(keys::application_pk(&user, id), APPLICATION_SK.to_owned()),
-                )
-                .await
-            }
-            _ => size_of(&client, &table, app_key.clone()).await,
+            (None, None, Some(id)) => size_of(&client, &table, app_key(&user, id)).await,
+            _ => size_of(&client, &table, application_key.clone()).await,
         };
         if let Some(key) = created.or(path_child).and_then(child_key) {
             sizes.child_after = size_of(&client, &table, key).await;
@@ -553,7 +511,7 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
         if events::method(&json) == "GET" && path_child.is_none() && !path.contains("health") {
             let is_list = path == "/applications" || child_kind(&path).is_some();
             if is_list {
-                sizes.list_read = list_read(&client, &table, &json, &user, app).await?;
+                sizes.list_read = list_read(&bench.state.store, &json, &user, app).await?;
             }
         }
         let minimum = (case.minimum)(&sizes);
