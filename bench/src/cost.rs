@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 use store::keys::{self, APPLICATION_SK, IDEMPOTENCY_SK, PK, SK};
 use store::{Item, Store};
 
-use crate::capacity::{self, Call, Recorder, item_size, rcu, wcu};
-use crate::events::{self, APP_ID, REJECTION_ID};
+use crate::Bench;
+use crate::capacity::{self, Call, Recorder, item_size};
+use crate::cases;
+use crate::events::{self, APP_ID};
 use crate::handler::{invoke, route_label};
-use crate::seed::Seed;
-use crate::{Bench, Function};
 
 /// The item sizes a case touched, in bytes (DynamoDB's sizing rules).
 #[derive(Debug, Clone, Default)]
@@ -32,264 +32,9 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    fn partition(&self) -> usize {
+    pub fn partition(&self) -> usize {
         self.app_before + self.children.iter().sum::<usize>()
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Variant {
-    AsIs,
-    WithoutIdempotencyKey,
-}
-
-struct Case {
-    label: &'static str,
-    event: &'static str,
-    function: Function,
-    variant: Variant,
-    seed: fn(Id) -> Seed,
-    /// Send the event once before the recorded request.
-    prime: bool,
-    /// Whether this is the steady state the overhead benchmark times (its raw path is shown).
-    overhead: bool,
-    documented: &'static str,
-    formula: &'static str,
-    minimum: fn(&Sizes) -> f64,
-}
-
-fn cases() -> Vec<Case> {
-    use Function::*;
-    use Variant::*;
-    vec![
-        Case {
-            label: "create application",
-            event: "applications-create",
-            function: Applications,
-            variant: WithoutIdempotencyKey,
-            seed: Seed::nothing,
-            prime: false,
-            overhead: true,
-            documented: "PutItem (conditional)",
-            formula: "W(app) + GSI1 W(app)",
-            minimum: |s| wcu(s.app_after) * 2.0,
-        },
-        Case {
-            label: "create application, Idempotency-Key (first)",
-            event: "applications-create",
-            function: Applications,
-            variant: AsIs,
-            seed: Seed::nothing,
-            prime: false,
-            overhead: false,
-            documented: "TransactWriteItems (2 Puts)",
-            formula: "2·W(app) + 2·W(record) + GSI1 W(app)",
-            minimum: |s| 2.0 * wcu(s.app_after) + 2.0 * wcu(s.record) + wcu(s.app_after),
-        },
-        Case {
-            label: "create application, same key again (replay)",
-            event: "applications-create",
-            function: Applications,
-            variant: AsIs,
-            seed: Seed::nothing,
-            prime: true,
-            overhead: false,
-            documented: "TransactWriteItems (cancelled) + GetItem",
-            formula: "R(record)",
-            minimum: |s| rcu(s.record),
-        },
-        Case {
-            label: "get application",
-            event: "applications-get",
-            function: Applications,
-            variant: AsIs,
-            seed: Seed::app,
-            prime: false,
-            overhead: true,
-            documented: "GetItem (consistent)",
-            formula: "R(app)",
-            minimum: |s| rcu(s.app_before),
-        },
-        Case {
-            label: "list applications (31 stored)",
-            event: "applications-list",
-            function: Applications,
-            variant: AsIs,
-            seed: Seed::many_apps,
-            prime: false,
-            overhead: true,
-            documented: "Query GSI1 (limit + 1)",
-            formula: "½·R(Σ entries read)",
-            minimum: |s| rcu(s.list_read) / 2.0,
-        },
-        Case {
-            label: "patch application (status changes)",
-            event: "applications-patch",
-            function: Applications,
-            variant: AsIs,
-            seed: Seed::app,
-            prime: false,
-            overhead: false,
-            documented: "UpdateItem (conditional)",
-            formula: "W(app) + GSI1 W(app)",
-            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
-        },
-        Case {
-            label: "patch application (same body again)",
-            event: "applications-patch",
-            function: Applications,
-            variant: AsIs,
-            seed: Seed::app,
-            prime: true,
-            overhead: true,
-            documented: "UpdateItem (conditional)",
-            formula: "W(app) + GSI1 W(app)",
-            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
-        },
-        Case {
-            label: "replace application (PUT)",
-            event: "applications-put",
-            function: Applications,
-            variant: AsIs,
-            seed: Seed::app,
-            prime: false,
-            overhead: false,
-            documented: "UpdateItem (conditional)",
-            formula: "W(app) + GSI1 W(app)",
-            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
-        },
-        Case {
-            label: "delete application (1 feedback, 1 rejection)",
-            event: "applications-delete",
-            function: Applications,
-            variant: AsIs,
-            seed: |app| Seed {
-                rejection: REJECTION_ID.parse().ok(),
-                ..Seed::with_feedback(app)
-            },
-            prime: false,
-            overhead: false,
-            documented: "UpdateItem + Query + BatchWriteItem + DeleteItem",
-            formula: "W(app) + GSI1 W(app) + R(Σ partition) + Σ W(child) + W(app)",
-            minimum: |s| {
-                3.0 * wcu(s.app_before)
-                    + rcu(s.partition())
-                    + s.children.iter().map(|c| wcu(*c)).sum::<f64>()
-            },
-        },
-        Case {
-            label: "create feedback",
-            event: "feedback-create",
-            function: Feedback,
-            variant: AsIs,
-            seed: Seed::with_feedback,
-            prime: false,
-            overhead: true,
-            documented: "TransactWriteItems (ConditionCheck + Put)",
-            formula: "2·W(app) + 2·W(child)",
-            minimum: |s| 2.0 * wcu(s.app_before) + 2.0 * wcu(s.child_after),
-        },
-        Case {
-            label: "list feedback (30 stored)",
-            event: "feedback-list",
-            function: Feedback,
-            variant: AsIs,
-            seed: Seed::many_feedback,
-            prime: false,
-            overhead: true,
-            documented: "Query + GetItem",
-            formula: "R(Σ items read) + R(app)",
-            minimum: |s| rcu(s.list_read) + rcu(s.app_before),
-        },
-        Case {
-            label: "get feedback",
-            event: "feedback-get",
-            function: Feedback,
-            variant: AsIs,
-            seed: Seed::with_feedback,
-            prime: false,
-            overhead: false,
-            documented: "GetItem (+ parent GetItem)",
-            formula: "R(child) + R(app)",
-            minimum: |s| rcu(s.child_before) + rcu(s.app_before),
-        },
-        Case {
-            label: "patch feedback",
-            event: "feedback-patch",
-            function: Feedback,
-            variant: AsIs,
-            seed: Seed::with_feedback,
-            prime: false,
-            overhead: false,
-            documented: "UpdateItem (conditional)",
-            formula: "W(child)",
-            minimum: |s| wcu(s.child_before.max(s.child_after)),
-        },
-        Case {
-            label: "delete feedback",
-            event: "feedback-delete",
-            function: Feedback,
-            variant: AsIs,
-            seed: Seed::with_feedback,
-            prime: false,
-            overhead: false,
-            documented: "DeleteItem (conditional)",
-            formula: "W(child)",
-            minimum: |s| wcu(s.child_before),
-        },
-        Case {
-            label: "create rejection (status changes)",
-            event: "rejections-create",
-            function: Rejections,
-            variant: AsIs,
-            seed: Seed::app,
-            prime: false,
-            overhead: false,
-            documented: "TransactWriteItems (Update + Put)",
-            formula: "2·W(app) + 2·W(child) + GSI1 W(app)",
-            minimum: |s| {
-                2.0 * wcu(s.app_before.max(s.app_after))
-                    + 2.0 * wcu(s.child_after)
-                    + wcu(s.app_after)
-            },
-        },
-        Case {
-            label: "create rejection (already rejected)",
-            event: "rejections-create",
-            function: Rejections,
-            variant: AsIs,
-            seed: Seed::with_rejection,
-            prime: false,
-            overhead: true,
-            documented: "TransactWriteItems (ConditionCheck + Put)",
-            formula: "2·W(app) + 2·W(child)",
-            minimum: |s| 2.0 * wcu(s.app_before) + 2.0 * wcu(s.child_after),
-        },
-        Case {
-            label: "database check",
-            event: "health-db-check",
-            function: Health,
-            variant: AsIs,
-            seed: Seed::nothing,
-            prime: false,
-            overhead: true,
-            documented: "DescribeTable",
-            formula: "0 (control plane)",
-            minimum: |_| 0.0,
-        },
-        Case {
-            label: "health",
-            event: "health-health",
-            function: Health,
-            variant: AsIs,
-            seed: Seed::nothing,
-            prime: false,
-            overhead: true,
-            documented: "none",
-            formula: "0",
-            minimum: |_| 0.0,
-        },
-    ]
 }
 
 /// One case's outcome.
@@ -444,7 +189,7 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
     let instrumented = recorder.instrument(bench.client());
     let (client, table) = (bench.client().clone(), bench.table().to_owned());
     let mut results = Vec::new();
-    for (index, case) in cases().into_iter().enumerate() {
+    for (index, case) in cases::all().into_iter().enumerate() {
         let event = bench.event(case.event)?;
         let path = events::raw_path(&event).to_owned();
         let (path_app, path_child) = events::ids_in_path(&path);
@@ -455,11 +200,11 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
         let user = UserId::parse(&sub).ok_or("bad user")?;
         bench.seed(&sub, &(case.seed)(app)).await?;
         let mut json = events::with_sub(&event, &sub);
-        if case.variant == Variant::WithoutIdempotencyKey {
+        if case.drop_idempotency_key {
             json = events::without_header(&json, "idempotency-key");
         }
         let text = json.to_string();
-        let router = case.function.router(bench.state(instrumented.clone()));
+        let router = case.function().router(bench.state(instrumented.clone()));
         if case.prime {
             invoke(&router, &text).await?;
         }
@@ -527,7 +272,7 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
             label: case.label.to_owned(),
             route: route_label(&json),
             event: case.event.to_owned(),
-            overhead: case.overhead,
+            overhead: case.baseline.is_some(),
             status,
             documented: case.documented,
             calls,

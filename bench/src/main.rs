@@ -15,6 +15,7 @@
 //! about timings.
 
 mod capacity;
+mod cases;
 mod coldstart;
 mod cost;
 mod events;

@@ -101,20 +101,31 @@ pub async fn write(
     let mut feedback_ids: Vec<Id> = (0..seed.extra_feedback).map(|_| Id::generate()).collect();
     feedback_ids.extend(seed.feedback);
     for id in feedback_ids {
-        let child = Feedback::parse_new(bodies.feedback.clone(), id, app, Timestamp::now())
-            .map_err(|_| fail("feedback (body rejected)"))?;
-        store
-            .create_child(&user, app, &child, None)
+        write_child::<Feedback>(store, &user, app, &bodies.feedback, id)
             .await
-            .map_err(|_| fail("feedback"))?;
+            .map_err(|e| fail(&format!("feedback ({e})")))?;
     }
     if let Some(id) = seed.rejection {
-        let child = Rejection::parse_new(bodies.rejection.clone(), id, app, Timestamp::now())
-            .map_err(|_| fail("a rejection (body rejected)"))?;
-        store
-            .create_child(&user, app, &child, None)
+        write_child::<Rejection>(store, &user, app, &bodies.rejection, id)
             .await
-            .map_err(|_| fail("a rejection"))?;
+            .map_err(|e| fail(&format!("a rejection ({e})")))?;
     }
     Ok(())
+}
+
+/// One child made from `body`, with `id`, under `app`.
+async fn write_child<T: ChildResource>(
+    store: &Store,
+    user: &UserId,
+    app: Id,
+    body: &Value,
+    id: Id,
+) -> Result<(), String> {
+    let child = T::parse_new(body.clone(), id, app, Timestamp::now())
+        .map_err(|e| format!("body rejected: {e:?}"))?;
+    store
+        .create_child(user, app, &child, None)
+        .await
+        .map(drop)
+        .map_err(|e| format!("{e:?}"))
 }
