@@ -75,4 +75,4 @@ clean: ## Remove build output (keeps .dynamodb data)
 	$(CARGO) clean
 
 openapi: ## Regenerate docs/openapi.json from the code
-	UPDATE_OPENAPI=1 $(CARGO) test -q -p integration-tests --test system the_committed_openapi_document_is_the_generated_one
+	UPDATE_OPENAPI=1 $(CARGO) test -q -p testkit --test integration system::the_committed_openapi_document_is_the_generated_one

@@ -2,7 +2,8 @@
 # `make bench`: release builds of the four functions, the dev server and the harness (bench/),
 # then the harness: cold start, handler overhead, throughput, capacity units, size and memory;
 # then the web app's size and board render time (scripts/web-bench.sh).
-# It starts its own in-memory DynamoDB Local on a free port; load stays on 127.0.0.1 and is
+# It starts its own in-memory DynamoDB Local on a free port (the test harness's, package testkit,
+# the same start-up as the integration tests); load stays on 127.0.0.1 and is
 # bounded in connections and time. Results: target/bench/results.json, a table on stdout, and
 # the results section of docs/performance.md.
 #

@@ -3,10 +3,12 @@
 //! `demo-user`, whose application and children are seeded).
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
 
-use crate::dynamo::CountingProxy;
 use crate::runtime_api::{FunctionProcess, lambda_env, status_of};
 use crate::stats::{self, Summary};
 use crate::{Bench, Function};
@@ -14,7 +16,6 @@ use crate::{Bench, Function};
 pub struct ColdResult {
     pub function: Function,
     pub event: String,
-    pub from_file: bool,
     pub init: Summary,
     pub total: Summary,
     /// Connections to DynamoDB opened before the first `GET /next` (most in any run).
@@ -30,7 +31,6 @@ impl ColdResult {
         json!({
             "function": self.function.name(),
             "event": format!("events/{}.json", self.event),
-            "event_from_file": self.from_file,
             "init_exec_to_first_next": self.init.to_json(),
             "total_exec_to_first_response": self.total.to_json(),
             "db_connections_before_first_next": self.db_connections_before_next,
@@ -62,13 +62,12 @@ pub async fn run(bench: &mut Bench, bin_dir: &Path) -> Result<Vec<ColdResult>, S
         (Function::Health, "health-health"),
         (Function::Health, "health-db-check"),
     ];
-    let proxy = CountingProxy::start(bench.dynamodb_port).await?;
+    let proxy = CountingProxy::start(&bench.dynamodb.endpoint).await?;
     let logs = bench.out_dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
     let mut results = Vec::new();
     for (function, event_name) in targets {
-        let event = bench.event(event_name)?;
-        let text = event.json.to_string();
+        let text = bench.event(event_name)?.to_string();
         let binary = bin_dir.join(function.name());
         let binary_bytes = std::fs::metadata(&binary)
             .map_err(|e| format!("{}: {e} (build it first)", binary.display()))?
@@ -78,7 +77,7 @@ pub async fn run(bench: &mut Bench, bin_dir: &Path) -> Result<Vec<ColdResult>, S
             lambda_env(
                 function.name(),
                 api,
-                &bench.table,
+                bench.table(),
                 &proxy.endpoint,
                 &task_root,
             )
@@ -126,7 +125,6 @@ pub async fn run(bench: &mut Bench, bin_dir: &Path) -> Result<Vec<ColdResult>, S
         let result = ColdResult {
             function,
             event: event_name.to_owned(),
-            from_file: event.from_file,
             init: stats::summarize(&init),
             total: stats::summarize(&total),
             db_connections_before_next: before_next,
@@ -147,4 +145,53 @@ pub async fn run(bench: &mut Bench, bin_dir: &Path) -> Result<Vec<ColdResult>, S
         results.push(result);
     }
     Ok(results)
+}
+
+/// A TCP proxy in front of DynamoDB Local that notes when each connection is opened: it shows
+/// whether a function talks to the database before it asks for its first event.
+struct CountingProxy {
+    endpoint: String,
+    accepted: Arc<Mutex<Vec<Instant>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CountingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl CountingProxy {
+    async fn start(upstream: &str) -> Result<Self, String> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("proxy bind: {e}"))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let log = accepted.clone();
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                log.lock().expect("proxy log").push(Instant::now());
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
+                        let _ = inbound.set_nodelay(true);
+                        let _ = outbound.set_nodelay(true);
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Ok(Self {
+            endpoint: format!("http://{address}"),
+            accepted,
+            task,
+        })
+    }
+
+    /// Connections opened since the last call.
+    fn take(&self) -> Vec<Instant> {
+        std::mem::take(&mut *self.accepted.lock().expect("proxy log"))
+    }
 }

@@ -4,17 +4,17 @@
 //! needs for the item sizes involved (DynamoDB's published rules, see docs/performance.md).
 
 use aws_sdk_dynamodb::Client;
-use domain::ChildKind;
-use domain::Id;
-use domain::UserId;
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::{ApplicationFilter, ChildKind, ChildResource, Feedback, Id, Rejection, UserId};
 use serde_json::{Value, json};
-use store::keys::{self, APPLICATION_SK, GSI1, GSI1_PK, IDEMPOTENCY_SK, PK, SK};
+use store::keys::{self, APPLICATION_SK, IDEMPOTENCY_SK, PK, SK};
+use store::{Item, Store};
 
-use crate::capacity::{self, Call, Recorder, item_size, rcu, wcu};
-use crate::dynamo::{self, Seed};
-use crate::events::{self, APP_ID, FEEDBACK_ID, REJECTION_ID};
-use crate::handler::{Item, invoke, route_label};
-use crate::{Bench, Function};
+use crate::Bench;
+use crate::capacity::{self, Call, Recorder, item_size};
+use crate::cases;
+use crate::events::{self, APP_ID};
+use crate::handler::{invoke, route_label};
 
 /// The item sizes a case touched, in bytes (DynamoDB's sizing rules).
 #[derive(Debug, Clone, Default)]
@@ -32,297 +32,9 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    fn partition(&self) -> usize {
+    pub fn partition(&self) -> usize {
         self.app_before + self.children.iter().sum::<usize>()
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Variant {
-    AsIs,
-    WithoutIdempotencyKey,
-}
-
-struct Case {
-    label: &'static str,
-    event: &'static str,
-    function: Function,
-    variant: Variant,
-    seed: fn(Id) -> Seed,
-    /// Send the event once before the recorded request.
-    prime: bool,
-    /// Whether this is the steady state the overhead benchmark times (its raw path is shown).
-    overhead: bool,
-    documented: &'static str,
-    formula: &'static str,
-    minimum: fn(&Sizes) -> f64,
-}
-
-fn app_only(app: Id) -> Seed {
-    Seed {
-        app: Some(app),
-        ..Seed::default()
-    }
-}
-
-fn with_feedback(app: Id) -> Seed {
-    Seed {
-        feedback: FEEDBACK_ID.parse().ok(),
-        ..app_only(app)
-    }
-}
-
-fn with_rejection(app: Id) -> Seed {
-    Seed {
-        rejection: REJECTION_ID.parse().ok(),
-        ..app_only(app)
-    }
-}
-
-fn nothing(_: Id) -> Seed {
-    Seed::default()
-}
-
-fn cases() -> Vec<Case> {
-    use Function::*;
-    use Variant::*;
-    vec![
-        Case {
-            label: "create application",
-            event: "applications-create",
-            function: Applications,
-            variant: WithoutIdempotencyKey,
-            seed: nothing,
-            prime: false,
-            overhead: true,
-            documented: "PutItem (conditional)",
-            formula: "W(app) + GSI1 W(app)",
-            minimum: |s| wcu(s.app_after) * 2.0,
-        },
-        Case {
-            label: "create application, Idempotency-Key (first)",
-            event: "applications-create",
-            function: Applications,
-            variant: AsIs,
-            seed: nothing,
-            prime: false,
-            overhead: false,
-            documented: "TransactWriteItems (2 Puts)",
-            formula: "2·W(app) + 2·W(record) + GSI1 W(app)",
-            minimum: |s| 2.0 * wcu(s.app_after) + 2.0 * wcu(s.record) + wcu(s.app_after),
-        },
-        Case {
-            label: "create application, same key again (replay)",
-            event: "applications-create",
-            function: Applications,
-            variant: AsIs,
-            seed: nothing,
-            prime: true,
-            overhead: false,
-            documented: "TransactWriteItems (cancelled) + GetItem",
-            formula: "R(record)",
-            minimum: |s| rcu(s.record),
-        },
-        Case {
-            label: "get application",
-            event: "applications-get",
-            function: Applications,
-            variant: AsIs,
-            seed: app_only,
-            prime: false,
-            overhead: true,
-            documented: "GetItem (consistent)",
-            formula: "R(app)",
-            minimum: |s| rcu(s.app_before),
-        },
-        Case {
-            label: "list applications (31 stored)",
-            event: "applications-list",
-            function: Applications,
-            variant: AsIs,
-            seed: |app| Seed {
-                extra_apps: 30,
-                ..app_only(app)
-            },
-            prime: false,
-            overhead: true,
-            documented: "Query GSI1 (limit + 1)",
-            formula: "½·R(Σ entries read)",
-            minimum: |s| rcu(s.list_read) / 2.0,
-        },
-        Case {
-            label: "patch application (status changes)",
-            event: "applications-patch",
-            function: Applications,
-            variant: AsIs,
-            seed: app_only,
-            prime: false,
-            overhead: false,
-            documented: "UpdateItem (conditional)",
-            formula: "W(app) + GSI1 W(app)",
-            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
-        },
-        Case {
-            label: "patch application (same body again)",
-            event: "applications-patch",
-            function: Applications,
-            variant: AsIs,
-            seed: app_only,
-            prime: true,
-            overhead: true,
-            documented: "UpdateItem (conditional)",
-            formula: "W(app) + GSI1 W(app)",
-            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
-        },
-        Case {
-            label: "replace application (PUT)",
-            event: "applications-put",
-            function: Applications,
-            variant: AsIs,
-            seed: app_only,
-            prime: false,
-            overhead: false,
-            documented: "UpdateItem (conditional)",
-            formula: "W(app) + GSI1 W(app)",
-            minimum: |s| wcu(s.app_before.max(s.app_after)) + wcu(s.app_after),
-        },
-        Case {
-            label: "delete application (1 feedback, 1 rejection)",
-            event: "applications-delete",
-            function: Applications,
-            variant: AsIs,
-            seed: |app| Seed {
-                feedback: FEEDBACK_ID.parse().ok(),
-                rejection: REJECTION_ID.parse().ok(),
-                ..app_only(app)
-            },
-            prime: false,
-            overhead: false,
-            documented: "UpdateItem + Query + BatchWriteItem + DeleteItem",
-            formula: "W(app) + GSI1 W(app) + R(Σ partition) + Σ W(child) + W(app)",
-            minimum: |s| {
-                3.0 * wcu(s.app_before)
-                    + rcu(s.partition())
-                    + s.children.iter().map(|c| wcu(*c)).sum::<f64>()
-            },
-        },
-        Case {
-            label: "create feedback",
-            event: "feedback-create",
-            function: Feedback,
-            variant: AsIs,
-            seed: with_feedback,
-            prime: false,
-            overhead: true,
-            documented: "TransactWriteItems (ConditionCheck + Put)",
-            formula: "2·W(app) + 2·W(child)",
-            minimum: |s| 2.0 * wcu(s.app_before) + 2.0 * wcu(s.child_after),
-        },
-        Case {
-            label: "list feedback (30 stored)",
-            event: "feedback-list",
-            function: Feedback,
-            variant: AsIs,
-            seed: |app| Seed {
-                feedback: FEEDBACK_ID.parse().ok(),
-                extra_feedback: 29,
-                ..app_only(app)
-            },
-            prime: false,
-            overhead: true,
-            documented: "Query + GetItem",
-            formula: "R(Σ items read) + R(app)",
-            minimum: |s| rcu(s.list_read) + rcu(s.app_before),
-        },
-        Case {
-            label: "get feedback",
-            event: "feedback-get",
-            function: Feedback,
-            variant: AsIs,
-            seed: with_feedback,
-            prime: false,
-            overhead: false,
-            documented: "GetItem (+ parent GetItem)",
-            formula: "R(child) + R(app)",
-            minimum: |s| rcu(s.child_before) + rcu(s.app_before),
-        },
-        Case {
-            label: "patch feedback",
-            event: "feedback-patch",
-            function: Feedback,
-            variant: AsIs,
-            seed: with_feedback,
-            prime: false,
-            overhead: false,
-            documented: "UpdateItem (conditional)",
-            formula: "W(child)",
-            minimum: |s| wcu(s.child_before.max(s.child_after)),
-        },
-        Case {
-            label: "delete feedback",
-            event: "feedback-delete",
-            function: Feedback,
-            variant: AsIs,
-            seed: with_feedback,
-            prime: false,
-            overhead: false,
-            documented: "DeleteItem (conditional)",
-            formula: "W(child)",
-            minimum: |s| wcu(s.child_before),
-        },
-        Case {
-            label: "create rejection (status changes)",
-            event: "rejections-create",
-            function: Rejections,
-            variant: AsIs,
-            seed: app_only,
-            prime: false,
-            overhead: false,
-            documented: "TransactWriteItems (Update + Put)",
-            formula: "2·W(app) + 2·W(child) + GSI1 W(app)",
-            minimum: |s| {
-                2.0 * wcu(s.app_before.max(s.app_after))
-                    + 2.0 * wcu(s.child_after)
-                    + wcu(s.app_after)
-            },
-        },
-        Case {
-            label: "create rejection (already rejected)",
-            event: "rejections-create",
-            function: Rejections,
-            variant: AsIs,
-            seed: with_rejection,
-            prime: false,
-            overhead: true,
-            documented: "TransactWriteItems (ConditionCheck + Put)",
-            formula: "2·W(app) + 2·W(child)",
-            minimum: |s| 2.0 * wcu(s.app_before) + 2.0 * wcu(s.child_after),
-        },
-        Case {
-            label: "database check",
-            event: "health-db-check",
-            function: Health,
-            variant: AsIs,
-            seed: nothing,
-            prime: false,
-            overhead: true,
-            documented: "DescribeTable",
-            formula: "0 (control plane)",
-            minimum: |_| 0.0,
-        },
-        Case {
-            label: "health",
-            event: "health-health",
-            function: Health,
-            variant: AsIs,
-            seed: nothing,
-            prime: false,
-            overhead: true,
-            documented: "none",
-            formula: "0",
-            minimum: |_| 0.0,
-        },
-    ]
 }
 
 /// One case's outcome.
@@ -382,16 +94,14 @@ async fn size_of(client: &Client, table: &str, key: Item) -> usize {
 
 fn key(pk: String, sk: String) -> Item {
     [
-        (
-            PK.to_owned(),
-            aws_sdk_dynamodb::types::AttributeValue::S(pk),
-        ),
-        (
-            SK.to_owned(),
-            aws_sdk_dynamodb::types::AttributeValue::S(sk),
-        ),
+        (PK.to_owned(), AttributeValue::S(pk)),
+        (SK.to_owned(), AttributeValue::S(sk)),
     ]
     .into()
+}
+
+fn app_key(user: &UserId, app: Id) -> Item {
+    key(keys::application_pk(user, app), APPLICATION_SK.to_owned())
 }
 
 fn child_kind(path: &str) -> Option<ChildKind> {
@@ -402,47 +112,50 @@ fn child_kind(path: &str) -> Option<ChildKind> {
     }
 }
 
-/// Sizes of the items read by a list: the first `limit + 1` in the order the route reads.
-async fn list_read(
-    client: &Client,
-    table: &str,
-    event: &Value,
+/// Sizes of the items a list reads: the first `limit + 1`, which the store lists.
+async fn list_read(store: &Store, event: &Value, user: &UserId, app: Id) -> Result<usize, String> {
+    let limit = events::query_limit(event).unwrap_or(api::extract::DEFAULT_PAGE_SIZE) + 1;
+    let fail = |e| format!("listing to size a list: {e:?}");
+    let keys: Vec<Item> = match child_kind(events::raw_path(event)) {
+        None => store
+            .list_applications(user, &ApplicationFilter::default(), limit, None)
+            .await
+            .map_err(fail)?
+            .items
+            .iter()
+            .map(|application| app_key(user, application.id))
+            .collect(),
+        Some(ChildKind::Feedback) => child_keys::<Feedback>(store, user, app, limit)
+            .await
+            .map_err(fail)?,
+        Some(ChildKind::Rejection) => child_keys::<Rejection>(store, user, app, limit)
+            .await
+            .map_err(fail)?,
+    };
+    let mut total = 0;
+    for key in keys {
+        total += size_of(store.client(), store.table(), key).await;
+    }
+    Ok(total)
+}
+
+async fn child_keys<T: ChildResource>(
+    store: &Store,
     user: &UserId,
     app: Id,
-) -> Result<usize, String> {
-    let limit = events::query_limit(event).unwrap_or(api::extract::DEFAULT_PAGE_SIZE) as i32 + 1;
-    let query = client
-        .query()
-        .table_name(table)
-        .scan_index_forward(false)
-        .limit(limit);
-    let query = match child_kind(events::raw_path(event)) {
-        None => query
-            .index_name(GSI1)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", GSI1_PK)
-            .expression_attribute_values(
-                ":pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(keys::applications_gsi_pk(user)),
-            ),
-        Some(kind) => query
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :p)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(
-                ":pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(keys::application_pk(user, app)),
+    limit: usize,
+) -> store::StoreResult<Vec<Item>> {
+    let page = store.list_children::<T>(user, app, limit, None).await?;
+    Ok(page
+        .items
+        .iter()
+        .map(|child| {
+            key(
+                keys::application_pk(user, app),
+                keys::child_sk(T::KIND, child.id()),
             )
-            .expression_attribute_values(
-                ":p",
-                aws_sdk_dynamodb::types::AttributeValue::S(keys::child_sk_prefix(kind).to_owned()),
-            ),
-    };
-    let out = query
-        .send()
-        .await
-        .map_err(|e| format!("sizing a list: {e}"))?;
-    Ok(out.items().iter().map(item_size).sum())
+        })
+        .collect())
 }
 
 async fn children(
@@ -456,10 +169,7 @@ async fn children(
         .table_name(table)
         .key_condition_expression("#pk = :pk")
         .expression_attribute_names("#pk", PK)
-        .expression_attribute_values(
-            ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(keys::application_pk(user, app)),
-        )
+        .expression_attribute_values(":pk", AttributeValue::S(keys::application_pk(user, app)))
         .consistent_read(true)
         .send()
         .await
@@ -476,35 +186,35 @@ async fn children(
 
 pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
     let recorder = Recorder::default();
-    let instrumented = recorder.instrument(&bench.client);
-    let (client, table) = (bench.client.clone(), bench.table.clone());
+    let instrumented = recorder.instrument(bench.client());
+    let (client, table) = (bench.client().clone(), bench.table().to_owned());
     let mut results = Vec::new();
-    for (index, case) in cases().into_iter().enumerate() {
+    for (index, case) in cases::all().into_iter().enumerate() {
         let event = bench.event(case.event)?;
-        let path = events::raw_path(&event.json).to_owned();
-        let (path_app, path_child) = dynamo::ids_in_path(&path);
+        let path = events::raw_path(&event).to_owned();
+        let (path_app, path_child) = events::ids_in_path(&path);
         let app = path_app
             .or_else(|| APP_ID.parse().ok())
             .ok_or("no application id")?;
         let sub = format!("bench-cost-{index:02}");
         let user = UserId::parse(&sub).ok_or("bad user")?;
         bench.seed(&sub, &(case.seed)(app)).await?;
-        let mut json = events::with_sub(&event.json, &sub);
-        if case.variant == Variant::WithoutIdempotencyKey {
+        let mut json = events::with_sub(&event, &sub);
+        if case.drop_idempotency_key {
             json = events::without_header(&json, "idempotency-key");
         }
         let text = json.to_string();
-        let router = case.function.router(bench.state(instrumented.clone()));
+        let router = case.function().router(bench.state(instrumented.clone()));
         if case.prime {
             invoke(&router, &text).await?;
         }
-        let app_key = key(keys::application_pk(&user, app), APPLICATION_SK.to_owned());
+        let application_key = app_key(&user, app);
         let child_key = |id: Id| {
             child_kind(&path)
                 .map(|kind| key(keys::application_pk(&user, app), keys::child_sk(kind, id)))
         };
         let mut sizes = Sizes {
-            app_before: size_of(&client, &table, app_key.clone()).await,
+            app_before: size_of(&client, &table, application_key.clone()).await,
             children: if path_app.is_some() {
                 children(&client, &table, &user, app).await?
             } else {
@@ -525,15 +235,8 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
             .then(|| body.get("id").and_then(Value::as_str)?.parse().ok())
             .flatten();
         sizes.app_after = match (child_kind(&path), path_app, created) {
-            (None, None, Some(id)) => {
-                size_of(
-                    &client,
-                    &table,
-                    key(keys::application_pk(&user, id), APPLICATION_SK.to_owned()),
-                )
-                .await
-            }
-            _ => size_of(&client, &table, app_key.clone()).await,
+            (None, None, Some(id)) => size_of(&client, &table, app_key(&user, id)).await,
+            _ => size_of(&client, &table, application_key.clone()).await,
         };
         if let Some(key) = created.or(path_child).and_then(child_key) {
             sizes.child_after = size_of(&client, &table, key).await;
@@ -553,7 +256,7 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
         if events::method(&json) == "GET" && path_child.is_none() && !path.contains("health") {
             let is_list = path == "/applications" || child_kind(&path).is_some();
             if is_list {
-                sizes.list_read = list_read(&client, &table, &json, &user, app).await?;
+                sizes.list_read = list_read(&bench.state.store, &json, &user, app).await?;
             }
         }
         let minimum = (case.minimum)(&sizes);
@@ -569,7 +272,7 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
             label: case.label.to_owned(),
             route: route_label(&json),
             event: case.event.to_owned(),
-            overhead: case.overhead,
+            overhead: case.baseline.is_some(),
             status,
             documented: case.documented,
             calls,

@@ -14,10 +14,7 @@ use tokio::net::TcpStream;
 use tokio::process::Command;
 
 use crate::Bench;
-use crate::dynamo::free_port;
 use crate::stats::{self, Summary};
-
-const JWT_SECRET: &str = "bench-local-jwt-secret";
 
 /// The operations, in the order each connection cycles through them:
 /// 40 % get, 20 % list, 20 % update, 20 % create.
@@ -240,7 +237,7 @@ struct DevServer {
 }
 
 async fn start_dev_server(bench: &Bench, binary: &Path, table: &str) -> Result<DevServer, String> {
-    let port = free_port()?;
+    let port = testkit::free_port();
     let log = bench.out_dir.join("logs/dev-server.log");
     let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let file_err = file.try_clone().map_err(|e| e.to_string())?;
@@ -249,10 +246,10 @@ async fn start_dev_server(bench: &Bench, binary: &Path, table: &str) -> Result<D
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("PORT", port.to_string())
         .env("TABLE_NAME", table)
-        .env("AWS_ENDPOINT_URL_DYNAMODB", &bench.endpoint)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", &bench.dynamodb.endpoint)
         .env("AWS_REGION", "us-east-1")
-        .env("CURSOR_SECRET", crate::dynamo::CURSOR_SECRET)
-        .env("LOCAL_JWT_SECRET", JWT_SECRET)
+        .env("CURSOR_SECRET", testkit::CURSOR_SECRET)
+        .env("LOCAL_JWT_SECRET", testkit::TEST_JWT_SECRET)
         .stdin(Stdio::null())
         .stdout(file)
         .stderr(file_err)
@@ -379,16 +376,16 @@ pub async fn run(bench: &mut Bench, bin_dir: &Path) -> Result<LoadResult, String
         (32, Duration::from_secs(2), Duration::from_secs(10))
     };
     let binary = bin_dir.join("dev-server");
-    let table = format!("{}-load", bench.table);
+    let table = format!("{}-load", bench.table());
     let mut server = start_dev_server(bench, &binary, &table).await?;
     let create_body =
-        Arc::new(crate::events::body_json(&bench.event("applications-create")?.json).to_string());
+        Arc::new(crate::events::body_json(&bench.event("applications-create")?).to_string());
     let ticks = clock_ticks();
     let start = Instant::now() + warmup;
     let end = start + measure;
     let mut tasks = Vec::new();
     for i in 0..connections {
-        let token = dev_server::mint_token(JWT_SECRET, &format!("load-user-{i:02}"), 3600);
+        let token = testkit::token(&format!("load-user-{i:02}"));
         tasks.push(tokio::spawn(client_loop(
             server.port,
             token,

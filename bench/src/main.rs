@@ -1,9 +1,11 @@
 //! `bench` — the Feedback Tracker benchmark harness (never deployed). `make bench` runs it on
 //! release builds; `make bench-smoke` (and `make test`) once with tiny counts.
 //!
-//! It starts its own DynamoDB Local (in memory, free port) and measures, against it:
+//! It gets its DynamoDB Local (in memory, free port) and table from the test harness
+//! (`testkit`) and measures, against it:
 //! 1. cold start per function: the built binary under a minimal Lambda Runtime API;
-//! 2. handler overhead: events through each function's service in process vs the raw SDK calls;
+//! 2. handler overhead: events through each function's router in process vs the store calls
+//!    the handler makes, called directly;
 //! 3. throughput through the dev server binary (bounded connections and time, 127.0.0.1);
 //! 4. capacity units per operation (`ReturnConsumedCapacity`) vs the documented minimum;
 //! 5. arm64 zip sizes and each function's peak RSS during a warm run.
@@ -13,14 +15,15 @@
 //! about timings.
 
 mod capacity;
+mod cases;
 mod coldstart;
 mod cost;
-mod dynamo;
 mod events;
 mod handler;
 mod load;
 mod report;
 mod runtime_api;
+mod seed;
 mod stats;
 
 use std::collections::HashSet;
@@ -66,44 +69,52 @@ pub struct Bench {
     pub root: PathBuf,
     pub out_dir: PathBuf,
     pub smoke: bool,
-    pub endpoint: String,
-    pub dynamodb_port: u16,
+    pub dynamodb: &'static testkit::DynamoDbLocal,
+    /// Java's pid, to read its CPU time.
     pub java_pid: u32,
-    pub table: String,
-    pub client: Client,
-    store: store::Store,
-    bodies: Option<dynamo::SeedBodies>,
+    /// The table the benchmarks share, on the harness's client.
+    pub state: ApiState,
+    bodies: Option<seed::SeedBodies>,
     events: events::Events,
     seeded: HashSet<String>,
 }
 
 impl Bench {
-    pub fn event(&mut self, name: &str) -> Result<events::Event, String> {
+    pub fn event(&mut self, name: &str) -> Result<serde_json::Value, String> {
         self.events.get(&self.root, name)
     }
 
+    pub fn table(&self) -> &str {
+        self.state.store.table()
+    }
+
+    pub fn client(&self) -> &Client {
+        self.state.store.client()
+    }
+
+    /// The state a function's router gets, on `client`.
     pub fn state(&self, client: Client) -> ApiState {
-        dynamo::state_with(client, &self.table)
+        testkit::state_with(client, self.table())
     }
 
     /// Seeds `sub`'s slice of the table once.
-    pub async fn seed(&mut self, sub: &str, seed: &dynamo::Seed) -> Result<(), String> {
+    pub async fn seed(&mut self, sub: &str, seed: &seed::Seed) -> Result<(), String> {
         if !self.seeded.insert(sub.to_owned()) {
             return Ok(());
         }
         let bodies = match &self.bodies {
             Some(bodies) => bodies.clone(),
             None => {
-                let bodies = dynamo::SeedBodies {
-                    application: events::body_json(&self.event("applications-create")?.json),
-                    feedback: events::body_json(&self.event("feedback-create")?.json),
-                    rejection: events::body_json(&self.event("rejections-create")?.json),
+                let bodies = seed::SeedBodies {
+                    application: events::body_json(&self.event("applications-create")?),
+                    feedback: events::body_json(&self.event("feedback-create")?),
+                    rejection: events::body_json(&self.event("rejections-create")?),
                 };
                 self.bodies = Some(bodies.clone());
                 bodies
             }
         };
-        dynamo::seed(&self.store, &bodies, sub, seed).await
+        seed::write(&self.state.store, &bodies, sub, seed).await
     }
 }
 
@@ -167,30 +178,24 @@ async fn run(args: Args) -> Result<(), String> {
     });
 
     eprintln!("bench: starting DynamoDB Local (in memory)…");
-    let local = dynamo::start(&args.root).await?;
-    let client = dynamo::client(&local.endpoint).await;
-    let table = "bench".to_owned();
-    dynamo::create_table(&client, &table).await?;
+    let dynamodb = testkit::dynamodb_local().await;
     let mut bench = Bench {
         root: args.root.clone(),
         out_dir,
         smoke: args.smoke,
-        endpoint: local.endpoint.clone(),
-        dynamodb_port: local.port,
-        java_pid: local.java_pid,
-        table: table.clone(),
-        store: store::Store::new(client.clone(), table.clone()),
-        client,
+        java_pid: dynamodb
+            .java_pid
+            .ok_or("the benchmarks start their own DynamoDB Local: unset TEST_DYNAMODB_ENDPOINT")?,
+        dynamodb,
+        state: testkit::fresh_table("bench").await,
         bodies: None,
         events: events::Events::default(),
         seeded: HashSet::new(),
     };
     // The events' own user and items, for the cold starts (which replay events unchanged).
-    let demo = dynamo::Seed {
-        app: events::APP_ID.parse().ok(),
-        feedback: events::FEEDBACK_ID.parse().ok(),
+    let demo = seed::Seed {
         rejection: events::REJECTION_ID.parse().ok(),
-        ..dynamo::Seed::default()
+        ..seed::Seed::with_feedback(events::APP_ID.parse().map_err(|()| "bad APP_ID")?)
     };
     bench.seed(events::DEMO_USER, &demo).await?;
 
@@ -208,14 +213,13 @@ async fn run(args: Args) -> Result<(), String> {
     let load = load::run(&mut bench, &bin_dir).await?;
 
     let report = report::Report {
-        machine: report::machine(&local.version, profile),
+        machine: report::machine(&bench.dynamodb.version, profile),
         smoke: args.smoke,
         cold: &cold,
         overhead: &overhead,
         cases: &cases,
         load: &load,
         zips: report::zips(&args.root),
-        built_events: bench.events.built_names(),
         seconds: started.elapsed().as_secs_f64(),
     };
     let json = serde_json::to_string_pretty(&report.to_json()).map_err(|e| e.to_string())?;

@@ -102,7 +102,6 @@ pub struct Report<'a> {
     pub cases: &'a [CaseResult],
     pub load: &'a LoadResult,
     pub zips: Vec<(String, Option<u64>)>,
-    pub built_events: Vec<String>,
     pub seconds: f64,
 }
 
@@ -112,7 +111,6 @@ impl Report<'_> {
             "mode": if self.smoke { "smoke" } else { "full" },
             "machine": self.machine,
             "harness_seconds": (self.seconds * 10.0).round() / 10.0,
-            "events_built_because_missing": self.built_events,
             "cold_start": self.cold.iter().map(ColdResult::to_json).collect::<Vec<_>>(),
             "handler_overhead": self.overhead.iter().map(RouteResult::to_json).collect::<Vec<_>>(),
             "throughput": self.load.to_json(),
@@ -148,14 +146,6 @@ impl Report<'_> {
             s(&m["java"]),
             s(&m["dynamodb_local"]),
         );
-        if !self.built_events.is_empty() {
-            let _ = writeln!(
-                out,
-                "Events built by the harness because their file was missing: {}.\n",
-                self.built_events.join(", ")
-            );
-        }
-
         let runs = self.cold.first().map(|c| c.total.n).unwrap_or(0);
         let _ = writeln!(
             out,
@@ -188,7 +178,7 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "\n### Handler overhead ({n} sequential in-process invocations per route)\n\n\
-             | route | documented calls | handler p50 / p99 | raw SDK p50 / p99 | difference p50 / p99 | calls the handler made |\n\
+             | route | the handler's store call(s) | handler p50 / p99 | store call(s) alone p50 / p99 | difference p50 / p99 | calls the handler made |\n\
              |---|---|--:|--:|--:|---|"
         );
         for r in self.overhead {
@@ -200,11 +190,11 @@ impl Report<'_> {
                     .as_ref()
                     .map(|n| format!(" ({n})"))
                     .unwrap_or_default(),
-                r.documented,
+                r.store_calls,
                 fmt_ms(r.handler.p50),
                 fmt_ms(r.handler.p99),
-                fmt_ms(r.raw.p50),
-                fmt_ms(r.raw.p99),
+                fmt_ms(r.store.p50),
+                fmt_ms(r.store.p99),
                 fmt_ms(r.diff.p50),
                 fmt_ms(r.diff.p99),
                 capacity::describe(&r.handler_calls),
@@ -243,16 +233,16 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "\n### Capacity units per operation (`ReturnConsumedCapacity`, as DynamoDB Local reports it)\n\n\
-             | operation | route | calls the handler made | capacity units (of which GSI1) | raw SDK path | documented minimum | minimum from |\n\
+             | operation | route | calls the handler made | capacity units (of which GSI1) | store call(s) alone | documented minimum | minimum from |\n\
              |---|---|---|--:|--:|--:|---|"
         );
         for c in self.cases {
             let (total, index) = capacity::total(&c.calls);
-            let raw = if c.overhead {
+            let store = if c.overhead {
                 self.overhead
                     .iter()
                     .find(|r| r.event == c.event)
-                    .map(|r| units(capacity::total(&r.raw_calls).0))
+                    .map(|r| units(capacity::total(&r.store_dynamodb_calls).0))
                     .unwrap_or_else(|| "–".to_owned())
             } else {
                 "–".to_owned()
@@ -266,7 +256,7 @@ impl Report<'_> {
                 capacity::describe(&c.calls),
                 units(total),
                 units(index),
-                raw,
+                store,
                 units(c.minimum),
                 c.formula,
                 sizes,

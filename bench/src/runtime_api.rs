@@ -202,7 +202,7 @@ pub fn lambda_env(
         ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
         ("TABLE_NAME", table.to_owned()),
         ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-        ("CURSOR_SECRET", crate::dynamo::CURSOR_SECRET.to_owned()),
+        ("CURSOR_SECRET", testkit::CURSOR_SECRET.to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

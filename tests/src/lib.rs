@@ -1,10 +1,11 @@
-//! The integration-test harness: a DynamoDB Local started once per test binary (in memory, on
-//! a free port, stopped when the binary exits), a fresh table per test, and a client that
-//! sends requests through the dev server's gateway into the functions' own routers — the
-//! API Gateway v2 event path the Lambdas run.
+//! The one test harness, for the integration tests and the benchmarks (bench/): a DynamoDB
+//! Local started once per process (in memory, on a free port, stopped when the process exits),
+//! a fresh table per test, tokens, and a client that sends requests through the dev server's
+//! gateway into the functions' own routers — the API Gateway v2 event path the Lambdas run.
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -16,13 +17,26 @@ use axum::http::{HeaderMap, Method, Request, header};
 use domain::Id;
 use http_body_util::BodyExt;
 use serde_json::Value;
-use store::Config;
+use store::{Config, Store};
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
+/// The secret the harness's tokens are signed with (the dev server's `LOCAL_JWT_SECRET`).
 pub const TEST_JWT_SECRET: &str = "integration-test-secret";
+/// The key cursors are sealed with (the functions' `CURSOR_SECRET`).
+pub const CURSOR_SECRET: &str = "test-cursor-secret";
 
-static DYNAMODB_LOCAL: OnceCell<String> = OnceCell::const_new();
+/// The DynamoDB Local this process talks to.
+#[derive(Debug)]
+pub struct DynamoDbLocal {
+    pub endpoint: String,
+    /// Java's pid, to read its CPU time; `None` when `TEST_DYNAMODB_ENDPOINT` named the endpoint.
+    pub java_pid: Option<u32>,
+    /// The release (the jar's folder), or `external`.
+    pub version: String,
+}
+
+static DYNAMODB_LOCAL: OnceCell<DynamoDbLocal> = OnceCell::const_new();
 
 fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -31,83 +45,126 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `scripts/dynamodb-local.sh`, the one place that knows how to run DynamoDB Local.
-fn dynamodb_local_script() -> PathBuf {
+/// `scripts/dynamodb-local.sh`, the one place that knows how to run DynamoDB Local, and the
+/// jar it runs (it explains what is missing when Java or the jar is not there).
+fn dynamodb_local_script() -> (PathBuf, PathBuf) {
     let script = workspace_root().join("scripts/dynamodb-local.sh");
-    let check = Command::new(&script)
-        .arg("--check")
+    let jar = Command::new(&script)
+        .arg("--jar")
         .output()
         .expect("scripts/dynamodb-local.sh runs");
     assert!(
-        check.status.success(),
+        jar.status.success(),
         "{}",
-        String::from_utf8_lossy(&check.stderr).trim()
+        String::from_utf8_lossy(&jar.stderr).trim()
     );
-    script
+    let jar = PathBuf::from(String::from_utf8_lossy(&jar.stdout).trim());
+    (script, jar)
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
         .expect("a free loopback port")
 }
 
-/// The endpoint of this test binary's DynamoDB Local, started on first use.
-pub async fn dynamodb_local() -> &'static str {
+/// This process's DynamoDB Local, started on first use (or the one `TEST_DYNAMODB_ENDPOINT`
+/// names).
+pub async fn dynamodb_local() -> &'static DynamoDbLocal {
     DYNAMODB_LOCAL
         .get_or_init(|| async {
             if let Ok(endpoint) = std::env::var("TEST_DYNAMODB_ENDPOINT") {
-                return endpoint;
+                return DynamoDbLocal {
+                    endpoint,
+                    java_pid: None,
+                    version: "external".to_owned(),
+                };
             }
-            let script = dynamodb_local_script();
-            let port = free_port();
-            // The shell waits on its stdin, which this process holds open until it exits: then
-            // `read` returns and the shell stops Java. No DynamoDB Local outlives the tests.
-            let script = format!(
-                "'{script}' --port {port} --in-memory >/dev/null 2>&1 & pid=$!; read _; kill $pid",
-                script = script.display(),
-            );
-            let child = Command::new("sh")
-                .arg("-c")
-                .arg(script)
-                .stdin(Stdio::piped())
-                .spawn()
-                .expect("sh starts");
-            // Never waited on: it must live (holding the pipe) until this process exits.
-            std::mem::forget(child);
-            let endpoint = format!("http://127.0.0.1:{port}");
-            let client = client_for(&endpoint).await;
+            let local = start_dynamodb_local();
+            let client = client_for(&local.endpoint).await;
             for _ in 0..300 {
                 if client.list_tables().send().await.is_ok() {
-                    return endpoint;
+                    return local;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             panic!(
-                "DynamoDB Local did not answer on {endpoint} within 30 s (is Java 17 installed?)"
+                "DynamoDB Local did not answer on {} within 30 s (is Java 17 installed?)",
+                local.endpoint
             );
         })
         .await
 }
 
-fn config_for(endpoint: &str, table: &str) -> Config {
-    let table = table.to_owned();
+fn start_dynamodb_local() -> DynamoDbLocal {
+    let (script, jar) = dynamodb_local_script();
+    let port = free_port();
+    // The script `exec`s Java, so `$!` is Java's pid. The shell then waits on its stdin, which
+    // this process holds open until it exits: then `read` returns and the shell stops Java.
+    // No DynamoDB Local outlives the process.
+    let script = format!(
+        "'{script}' --port {port} --in-memory >/dev/null 2>&1 & pid=$!; echo $pid; read _; kill $pid",
+        script = script.display(),
+    );
+    let mut shell = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sh starts");
+    let mut pid = String::new();
+    BufReader::new(shell.stdout.take().expect("piped stdout"))
+        .read_line(&mut pid)
+        .expect("the shell prints Java's pid");
+    // Never waited on: it must live (holding the pipe) until this process exits.
+    std::mem::forget(shell);
+    DynamoDbLocal {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        java_pid: pid.trim().parse().ok(),
+        version: jar
+            .parent()
+            .and_then(Path::file_name)
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// A client exactly as the functions build it (timeouts, retries, fixed local credentials).
+pub async fn client_for(endpoint: &str) -> Client {
     let endpoint = endpoint.to_owned();
     Config::from_lookup(move |name| match name {
-        "TABLE_NAME" => Some(table.clone()),
+        "TABLE_NAME" => Some("unused".to_owned()),
         "AWS_ENDPOINT_URL_DYNAMODB" => Some(endpoint.clone()),
         _ => None,
     })
     .expect("complete test configuration")
+    .dynamodb_client()
+    .await
 }
 
-fn cursors() -> api::cursor::CursorKey {
-    api::cursor::CursorKey::new(b"test-cursor-secret")
+/// What the functions' routers get, for `table` through `client`.
+pub fn state_with(client: Client, table: &str) -> ApiState {
+    ApiState {
+        store: Store::new(client, table.to_owned()),
+        cursors: api::cursor::CursorKey::new(CURSOR_SECRET.as_bytes()),
+    }
 }
 
-async fn client_for(endpoint: &str) -> Client {
-    config_for(endpoint, "unused").dynamodb_client().await
+/// A new table, `{prefix}-{ulid}`, on this process's DynamoDB Local, and the state for it.
+pub async fn fresh_table(prefix: &str) -> ApiState {
+    let client = client_for(&dynamodb_local().await.endpoint).await;
+    let table = format!("{prefix}-{}", Id::generate());
+    store::table::create_if_missing(&client, &table)
+        .await
+        .expect("table created");
+    state_with(client, &table)
+}
+
+/// A token for `sub`, as the dev server (with `LOCAL_JWT_SECRET` = [`TEST_JWT_SECRET`]) accepts.
+pub fn token(sub: &str) -> String {
+    dev_server::mint_token(TEST_JWT_SECRET, sub, 3600)
 }
 
 /// A user of the API: a `sub` and a token for it.
@@ -127,44 +184,34 @@ pub struct TestApi {
 
 impl TestApi {
     pub async fn new() -> Self {
-        let endpoint = dynamodb_local().await;
-        let table = format!("test-{}", Id::generate());
-        let config = config_for(endpoint, &table);
-        let state = ApiState::from_config(&config, cursors()).await;
-        store::table::create_if_missing(state.store.client(), &table)
-            .await
-            .expect("test table created");
-        Self::over(state, table)
+        Self::over(fresh_table("test").await)
     }
 
-    fn over(state: ApiState, table: String) -> Self {
+    fn over(state: ApiState) -> Self {
         Self {
             app: dev_server::app(state.clone(), TEST_JWT_SECRET),
             client: state.store.client().clone(),
+            table: state.store.table().to_owned(),
             state,
-            table,
         }
     }
 
     /// The API with its database at a closed port: every call fails to connect.
     pub async fn with_unreachable_database() -> Self {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
-        let state = ApiState::from_config(&config_for(&endpoint, "unreachable"), cursors()).await;
-        Self::over(state, "unreachable".to_owned())
+        Self::over(state_with(client_for(&endpoint).await, "unreachable"))
     }
 
     /// The API against a DynamoDB Local that has no such table.
     pub async fn with_missing_table() -> Self {
-        let table = format!("missing-{}", Id::generate());
-        let state =
-            ApiState::from_config(&config_for(dynamodb_local().await, &table), cursors()).await;
-        Self::over(state, table)
+        let client = client_for(&dynamodb_local().await.endpoint).await;
+        Self::over(state_with(client, &format!("missing-{}", Id::generate())))
     }
 
     pub fn user(&self) -> User {
         let sub = format!("user-{}", Id::generate());
         User {
-            token: dev_server::mint_token(TEST_JWT_SECRET, &sub, 3600),
+            token: token(&sub),
             sub,
         }
     }

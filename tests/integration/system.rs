@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use integration_tests::TestApi;
 use serde_json::{Value, json};
+use testkit::TestApi;
 
 #[tokio::test]
 async fn health_answers_without_the_database() {

@@ -11,10 +11,10 @@ use api::identity::sub_claim;
 use domain::UserId;
 use domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp};
 use http_body_util::BodyExt;
-use integration_tests::TestApi;
 use lambda_http::request::RequestContext;
 use serde_json::{Value, json};
 use store::WriteOutcome;
+use testkit::TestApi;
 use tower::ServiceExt;
 
 /// The application, feedback and rejection the events address, owned by the events' `sub`.

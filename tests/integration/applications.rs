@@ -1,8 +1,8 @@
 //! `/applications` against DynamoDB Local, through the gateway and the function's own router.
 
-use integration_tests::{TestApi, User};
 use serde_json::{Value, json};
 use std::collections::HashSet;
+use testkit::{TestApi, User};
 
 async fn create(api: &TestApi, user: &User, body: Value) -> Value {
     api.post("/applications")
@@ -274,7 +274,7 @@ async fn missing_expired_or_wrongly_signed_tokens_are_401() {
     let api = TestApi::new().await;
     let reply = api.get("/applications").send().await.expect_problem(401);
     assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
-    let expired = dev_server::mint_token(integration_tests::TEST_JWT_SECRET, "someone", -3600);
+    let expired = dev_server::mint_token(testkit::TEST_JWT_SECRET, "someone", -3600);
     api.get("/applications")
         .token(&expired)
         .send()
@@ -651,7 +651,7 @@ async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
                                        "follow_up_on": "2020-01-01", "tags": ["remote"]}),
     )
     .await;
-    let ids = |reply: &integration_tests::Reply| -> Vec<String> {
+    let ids = |reply: &testkit::Reply| -> Vec<String> {
         reply.body["items"]
             .as_array()
             .unwrap()

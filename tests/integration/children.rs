@@ -1,9 +1,9 @@
 //! Feedback and rejections against DynamoDB Local, through the gateway and the functions' routers.
 
 use futures::StreamExt;
-use integration_tests::{Reply, TestApi, User};
 use serde_json::{Value, json};
 use std::collections::HashSet;
+use testkit::{Reply, TestApi, User};
 
 const COLLECTIONS: [&str; 2] = ["feedback", "rejections"];
 

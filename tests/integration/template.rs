@@ -104,7 +104,7 @@ fn sdk_key_parts(schema: &[aws_sdk_dynamodb::types::KeySchemaElement]) -> Vec<(S
 
 #[tokio::test]
 async fn the_table_created_locally_matches_the_template() {
-    let api = integration_tests::TestApi::new().await;
+    let api = testkit::TestApi::new().await;
     let described = api
         .client
         .describe_table()

@@ -1,0 +1,11 @@
+//! The integration tests, as one test binary: the SDK and the functions are linked once, and
+//! one DynamoDB Local (the harness's, started on first use) serves every test, each in its own
+//! table, all in parallel. One module per area.
+
+mod applications;
+mod architecture;
+mod children;
+mod events;
+mod system;
+mod template;
+mod template_routes;
