@@ -4,6 +4,7 @@
 
 mod applications;
 mod architecture;
+mod cascade;
 mod children;
 mod events;
 mod system;

@@ -78,6 +78,10 @@ fn the_table_is_the_one_the_code_creates() {
             Some(*projection)
         );
     }
+    assert_eq!(
+        properties["StreamSpecification"]["StreamViewType"].as_str(),
+        Some(def.stream_view_type)
+    );
     let ttl = &properties["TimeToLiveSpecification"];
     assert_eq!(ttl["AttributeName"].as_str(), Some(def.ttl_attribute));
     assert_eq!(ttl["Enabled"].as_bool(), Some(true));

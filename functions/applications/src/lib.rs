@@ -27,6 +27,10 @@ use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// How long a `DELETE` sweeps an application's children before it answers (the Lambda times out
+/// at 10 s); the sweeper function finishes what is left.
+const DELETE_SWEEP_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// This function, as the dev server, the document and the Lambda see it.
 pub const FUNCTION: Function = Function {
     name: "applications",
@@ -270,7 +274,12 @@ async fn delete_application(
     IfMatch(precondition): IfMatch,
 ) -> ApiResult<Response> {
     store
-        .delete_application(caller.user(), ids.first()?, &precondition)
+        .delete_application(
+            caller.user(),
+            ids.first()?,
+            &precondition,
+            DELETE_SWEEP_BUDGET,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,14 +1,12 @@
 //! Applications in the table: see `keys` for where each item lives.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, ReturnValue, TransactWriteItem, Update, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 
 use super::{
-    Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
+    Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, Sweep, WriteOutcome, classify,
     failed_write, from_item, key_of, key_to_item, string, to_item,
 };
 use crate::ResumeKey;
@@ -27,8 +25,6 @@ use domain::{FieldError, Invalid};
 const MAX_QUERY_PAGES: usize = 10;
 /// Items read per index page while filtering.
 const FILTERED_PAGE_ITEMS: i32 = 100;
-/// A `BatchWriteItem` takes at most 25 requests.
-const BATCH_WRITE_MAX: usize = 25;
 
 impl Store {
     fn application_key(&self, user: &UserId, id: Id) -> [(String, AttributeValue); 2] {
@@ -316,18 +312,19 @@ impl Store {
         }
     }
 
-    /// Deletes the application and every item of its collection, with no `Scan`:
-    /// 1. mark it `deleting` (it reads as gone, leaves the list, and takes no new children);
-    /// 2. `Query` its partition and `BatchWriteItem` the children away, page by page;
-    /// 3. delete the application item itself.
-    ///
-    /// If step 2 fails part-way, the application stays marked and a retried `DELETE` finishes.
+    /// Deletes the application and every item of its collection, with no `Scan`: marks it
+    /// `deleting` (it reads as gone at once, leaves the list, and takes no new children), then
+    /// sweeps its partition for at most `budget` ([`Store::sweep_application`]). What a request
+    /// leaves is finished by the sweeper function, which DynamoDB Streams wake for every marked
+    /// application; a retried `DELETE` also resumes it.
     pub async fn delete_application(
         &self,
         user: &UserId,
         id: Id,
         precondition: &Precondition,
-    ) -> StoreResult<()> {
+        budget: Duration,
+    ) -> StoreResult<Sweep> {
+        let deadline = Instant::now() + budget;
         let mut expr = Expr::default();
         expr.set(DELETING, AttributeValue::Bool(true));
         expr.remove(GSI1_PK);
@@ -347,89 +344,7 @@ impl Store {
             .send()
             .await;
         result.map_err(failed_write)?;
-        self.delete_children(&partition).await?;
-        self.client
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
-    }
-
-    /// Deletes every item of the partition except the application item.
-    async fn delete_children(&self, partition: &str) -> StoreResult<()> {
-        let mut start: Option<Item> = None;
-        loop {
-            let mut expr = Expr::default();
-            let (pk_name, sk_name) = (expr.name(PK), expr.name(SK));
-            let value = expr.value(string(partition));
-            let output = self
-                .client
-                .query()
-                .table_name(self.table())
-                .key_condition_expression(format!("{pk_name} = {value}"))
-                .projection_expression(format!("{pk_name}, {sk_name}"))
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            let keys: Vec<Item> = output
-                .items
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|item| item.get(SK) != Some(&string(APPLICATION_SK)))
-                .collect();
-            for chunk in keys.chunks(BATCH_WRITE_MAX) {
-                self.batch_delete(chunk.to_vec()).await?;
-            }
-            match output.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(()),
-            }
-        }
-    }
-
-    /// One `BatchWriteItem` of deletes, retrying unprocessed items with a short backoff.
-    async fn batch_delete(&self, keys: Vec<Item>) -> StoreResult<()> {
-        let mut requests: Vec<WriteRequest> = keys
-            .into_iter()
-            .map(|key| {
-                DeleteRequest::builder()
-                    .set_key(Some(key))
-                    .build()
-                    .map(|delete| WriteRequest::builder().delete_request(delete).build())
-                    .map_err(|_| StoreError::Internal)
-            })
-            .collect::<StoreResult<_>>()?;
-        for attempt in 0..8u32 {
-            if requests.is_empty() {
-                return Ok(());
-            }
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(25 << attempt.min(5))).await;
-            }
-            let output = self
-                .client
-                .batch_write_item()
-                .request_items(self.table(), std::mem::take(&mut requests))
-                .send()
-                .await
-                .map_err(classify)?;
-            requests = output
-                .unprocessed_items
-                .and_then(|mut unprocessed| unprocessed.remove(self.table()))
-                .unwrap_or_default();
-        }
-        if requests.is_empty() {
-            Ok(())
-        } else {
-            Err(StoreError::Unavailable)
-        }
+        self.sweep_application(&partition, deadline).await
     }
 }
 

@@ -42,6 +42,11 @@ pub fn application_pk(user: &UserId, application: Id) -> String {
     format!("USER#{}#APP#{application}", user.as_str())
 }
 
+/// Whether `(pk, sk)` is an application item's key.
+pub fn is_application_key(pk: &str, sk: &str) -> bool {
+    sk == APPLICATION_SK && pk.starts_with("USER#") && pk.contains("#APP#")
+}
+
 /// The GSI1 partition listing one user's applications, newest first.
 pub fn applications_gsi_pk(user: &UserId) -> String {
     format!("USER#{}#APPLICATIONS", user.as_str())

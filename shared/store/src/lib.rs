@@ -9,6 +9,7 @@ mod error;
 mod expr;
 mod idempotency;
 pub mod keys;
+mod sweep;
 pub mod table;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ pub use config::{Config, ConfigError};
 pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
+pub use sweep::Sweep;
 
 pub type Item = HashMap<String, AttributeValue>;
 

@@ -4,7 +4,8 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
 use crate::keys::{EXPIRES_AT, GSI1, GSI1_PK, GSI1_SK, PK, SK};
@@ -26,6 +27,9 @@ pub struct TableDefinition {
     pub indexes: Vec<(&'static str, Vec<KeyPart>, &'static str)>,
     pub ttl_attribute: &'static str,
     pub billing_mode: &'static str,
+    /// What the stream carries: the sweeper function reads new images of applications marked
+    /// `deleting`.
+    pub stream_view_type: &'static str,
 }
 
 pub fn definition() -> TableDefinition {
@@ -57,6 +61,7 @@ pub fn definition() -> TableDefinition {
         )],
         ttl_attribute: EXPIRES_AT,
         billing_mode: "PAY_PER_REQUEST",
+        stream_view_type: "NEW_IMAGE",
     }
 }
 
@@ -87,7 +92,14 @@ pub async fn create_if_missing(
         .create_table()
         .table_name(table_name)
         .billing_mode(BillingMode::from(def.billing_mode))
-        .set_key_schema(Some(key_schema(&def.key)));
+        .set_key_schema(Some(key_schema(&def.key)))
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(def.stream_view_type))
+                .build()
+                .expect("enabled is set"),
+        );
     for attribute in &def.attributes {
         request = request.attribute_definitions(
             AttributeDefinition::builder()

@@ -1,0 +1,147 @@
+//! Sweeping a deleted application's partition, with no `Scan`: `Query` its keys page by page and
+//! `BatchWriteItem` them away, several batches at a time, then delete the application item last.
+//! A request sweeps until its deadline; the sweeper function (woken by DynamoDB Streams for
+//! every application marked `deleting`) finishes what is left. Deletes are idempotent, so both
+//! may sweep the same partition at once.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+use futures::{StreamExt, TryStreamExt};
+
+use super::{Expr, Item, Store, classify, string};
+use crate::keys::{APPLICATION_SK, DELETING, PK, SK};
+use crate::{StoreError, StoreResult};
+
+/// A `BatchWriteItem` takes at most 25 requests.
+const BATCH_WRITE_MAX: usize = 25;
+/// `BatchWriteItem`s in flight at once while sweeping.
+const SWEEP_CONCURRENCY: usize = 8;
+
+/// How far a sweep got before its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sweep {
+    /// The partition is empty: the application and all its children are gone.
+    Done,
+    /// Time ran out; the application is still marked `deleting` and reads as gone.
+    Unfinished,
+}
+
+impl Store {
+    /// Sweeps the partition of an application marked `deleting` (or already gone) until it is
+    /// empty or `deadline` passes. An application that is not marked is left alone.
+    pub async fn sweep_application(
+        &self,
+        partition: &str,
+        deadline: Instant,
+    ) -> StoreResult<Sweep> {
+        let key: Item = [
+            (PK.to_owned(), string(partition)),
+            (SK.to_owned(), string(APPLICATION_SK)),
+        ]
+        .into();
+        let application = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?
+            .item;
+        if application.is_some_and(|item| !item.contains_key(DELETING)) {
+            tracing::warn!("asked to sweep an application that is not being deleted");
+            return Ok(Sweep::Done);
+        }
+        let mut start: Option<Item> = None;
+        loop {
+            if Instant::now() >= deadline {
+                return Ok(Sweep::Unfinished);
+            }
+            let mut expr = Expr::default();
+            let (pk_name, sk_name) = (expr.name(PK), expr.name(SK));
+            let value = expr.value(string(partition));
+            let output = self
+                .client
+                .query()
+                .table_name(self.table())
+                .key_condition_expression(format!("{pk_name} = {value}"))
+                .projection_expression(format!("{pk_name}, {sk_name}"))
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            let children: Vec<Item> = output
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|item| item.get(SK) != Some(&string(APPLICATION_SK)))
+                .collect();
+            // Owned batches: a closure over borrowed chunks makes the future not `Send` enough
+            // for axum.
+            let batches: Vec<Vec<Item>> = children
+                .chunks(BATCH_WRITE_MAX)
+                .map(<[Item]>::to_vec)
+                .collect();
+            futures::stream::iter(batches)
+                .map(|batch| self.batch_delete(batch))
+                .buffer_unordered(SWEEP_CONCURRENCY)
+                .try_collect::<()>()
+                .await?;
+            match output.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => break,
+            }
+        }
+        self.client
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(Sweep::Done)
+    }
+
+    /// One `BatchWriteItem` of deletes, retrying unprocessed items with a short backoff.
+    async fn batch_delete(&self, keys: Vec<Item>) -> StoreResult<()> {
+        let mut requests: Vec<WriteRequest> = keys
+            .into_iter()
+            .map(|key| {
+                DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map(|delete| WriteRequest::builder().delete_request(delete).build())
+                    .map_err(|_| StoreError::Internal)
+            })
+            .collect::<StoreResult<_>>()?;
+        for attempt in 0..8u32 {
+            if requests.is_empty() {
+                return Ok(());
+            }
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(25 << attempt.min(5))).await;
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(self.table(), std::mem::take(&mut requests))
+                .send()
+                .await
+                .map_err(classify)?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut unprocessed| unprocessed.remove(self.table()))
+                .unwrap_or_default();
+        }
+        if requests.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Deleting applications with thousands of children: `DELETE` sweeps with parallel batches, and
+//! what a request leaves (its time ran out) the sweeper function finishes from the table's
+//! stream, replayed here with `events/sweeper-deleting.json`.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use domain::{ChildKind, Id, NewApplication, Timestamp, UserId};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use store::{Precondition, Sweep, keys};
+use testkit::TestApi;
+
+/// Writes `count` feedback items under the application straight into the table (25 a batch):
+/// as the API would, only faster than `count` transactions.
+async fn seed_children(api: &TestApi, user: &UserId, application: Id, count: usize) {
+    let partition = keys::application_pk(user, application);
+    let items: Vec<WriteRequest> = (0..count)
+        .map(|_| {
+            let item = [
+                (keys::PK, AttributeValue::S(partition.clone())),
+                (
+                    keys::SK,
+                    AttributeValue::S(keys::child_sk(ChildKind::Feedback, Id::generate())),
+                ),
+                ("type", AttributeValue::S("feedback".to_owned())),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+            let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+            WriteRequest::builder().put_request(put).build()
+        })
+        .collect();
+    let batches = items.chunks(25).map(|batch| {
+        let (client, table, batch) = (&api.client, &api.table, batch.to_vec());
+        async move {
+            let output = client
+                .batch_write_item()
+                .request_items(table, batch)
+                .send()
+                .await
+                .expect("batch write");
+            assert!(output.unprocessed_items.unwrap_or_default().is_empty());
+        }
+    });
+    futures::stream::iter(batches)
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+}
+
+async fn items_in(api: &TestApi, partition: &str) -> usize {
+    api.all_items()
+        .await
+        .iter()
+        .filter(|item| item[keys::PK].as_s().unwrap() == partition)
+        .count()
+}
+
+#[tokio::test]
+async fn delete_sweeps_5000_children_in_one_request() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let reply = api
+        .post("/applications")
+        .user(&user)
+        .json(json!({"company": "Initech", "role": "Engineer"}))
+        .send()
+        .await
+        .expect(201);
+    let id: Id = reply.id().parse().unwrap();
+    let uid = UserId::parse(&user.sub).unwrap();
+    seed_children(&api, &uid, id, 5_000).await;
+    let partition = keys::application_pk(&uid, id);
+    assert_eq!(items_in(&api, &partition).await, 5_001);
+
+    api.delete(&format!("/applications/{id}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(204);
+    assert_eq!(items_in(&api, &partition).await, 0, "nothing of it remains");
+}
+
+#[tokio::test]
+async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
+    let api = TestApi::new().await;
+    let event: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../events/sweeper-deleting.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    // The application and user the event names.
+    let uid = UserId::parse("demo-user").unwrap();
+    let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
+    assert_eq!(
+        sweeper::partitions(&event),
+        [keys::application_pk(&uid, id)]
+    );
+    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
+        .unwrap()
+        .into_application(id, Timestamp::now());
+    let store = &api.state.store;
+    store
+        .create_application(&uid, &application, None)
+        .await
+        .unwrap();
+    seed_children(&api, &uid, id, 600).await;
+    let partition = keys::application_pk(&uid, id);
+
+    // A request whose time ran out at once: marked, nothing swept, and it reads as gone.
+    let swept = store
+        .delete_application(&uid, id, &Precondition::None, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(swept, Sweep::Unfinished);
+    assert_eq!(items_in(&api, &partition).await, 601);
+    assert!(store.get_application(&uid, id).await.is_err());
+
+    // An invocation that runs out of time fails, so the stream retries it.
+    assert!(
+        sweeper::handle(store, event.clone(), Duration::ZERO)
+            .await
+            .is_err()
+    );
+    sweeper::handle(store, event, Duration::from_secs(30))
+        .await
+        .expect("the sweep finishes");
+    assert_eq!(items_in(&api, &partition).await, 0);
+}
+
+#[tokio::test]
+async fn the_sweeper_leaves_live_applications_and_other_records_alone() {
+    let api = TestApi::new().await;
+    let uid = UserId::parse("demo-user").unwrap();
+    let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
+    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
+        .unwrap()
+        .into_application(id, Timestamp::now());
+    let store = &api.state.store;
+    store
+        .create_application(&uid, &application, None)
+        .await
+        .unwrap();
+    seed_children(&api, &uid, id, 3).await;
+    let partition = keys::application_pk(&uid, id);
+    // A forged or stale record naming a live application sweeps nothing.
+    let event = json!({"Records": [{"eventName": "MODIFY", "dynamodb": {
+        "Keys": {"PK": {"S": partition}, "SK": {"S": "APPLICATION"}},
+        "NewImage": {"deleting": {"BOOL": true}}}}]});
+    sweeper::handle(store, event, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(items_in(&api, &partition).await, 4);
+    // Records that are not a marked application are not even looked at.
+    let others = json!({"Records": [
+        {"eventName": "MODIFY", "dynamodb": {"Keys": {"PK": {"S": partition}, "SK": {"S": "APPLICATION"}},
+            "NewImage": {"company": {"S": "Globex"}}}},
+        {"eventName": "MODIFY", "dynamodb": {"Keys": {"PK": {"S": partition}, "SK": {"S": "FEEDBACK#1"}},
+            "NewImage": {"deleting": {"BOOL": true}}}}
+    ]});
+    assert!(sweeper::partitions(&others).is_empty());
+}
