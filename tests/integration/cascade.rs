@@ -35,13 +35,19 @@ async fn seed_children(api: &TestApi, user: &UserId, application: Id, count: usi
     let batches = items.chunks(25).map(|batch| {
         let (client, table, batch) = (&api.client, &api.table, batch.to_vec());
         async move {
-            let output = client
-                .batch_write_item()
-                .request_items(table, batch)
-                .send()
-                .await
-                .expect("batch write");
-            assert!(output.unprocessed_items.unwrap_or_default().is_empty());
+            // A loaded machine slows DynamoDB Local past the client's timeouts: try again.
+            for _ in 0..5 {
+                match client
+                    .batch_write_item()
+                    .request_items(table, batch.clone())
+                    .send()
+                    .await
+                {
+                    Ok(output) if output.unprocessed_items.unwrap_or_default().is_empty() => return,
+                    _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+                }
+            }
+            panic!("seeding children failed five times");
         }
     });
     futures::stream::iter(batches)

@@ -7,6 +7,7 @@ mod architecture;
 mod cascade;
 mod children;
 mod events;
+mod retries;
 mod system;
 mod template;
 mod template_routes;

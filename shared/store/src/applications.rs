@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, Sweep, WriteOutcome, classify,
@@ -88,16 +88,7 @@ impl Store {
         expr.condition(format!("{status_name} <> {target}"));
         expr.change_status(status, now)?;
         expr.record_change(now);
-        let update = Update::builder()
-            .table_name(self.table())
-            .set_key(Some(key))
-            .set_update_expression(expr.update_expression())
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .build()
-            .map_err(|_| StoreError::Internal)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        self.transact_update(key, &expr)
     }
 
     pub async fn create_application(
@@ -111,40 +102,40 @@ impl Store {
             .await
     }
 
-    /// The application, if it exists, is the caller's, and is not being deleted.
-    pub async fn get_application(&self, user: &UserId, id: Id) -> StoreResult<Application> {
-        let item = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?
-            .item
-            .filter(|item| !item.contains_key(DELETING))
-            .ok_or(StoreError::NotFound)?;
-        from_item(item)
-    }
-
-    /// Whether the application exists for the caller, reading only its key.
-    pub async fn application_exists(&self, user: &UserId, id: Id) -> StoreResult<bool> {
+    /// The application's item if it exists and is not being deleted (only its key attributes
+    /// when `key_only`). Consistent: it decides 404s.
+    async fn live_application_item(
+        &self,
+        user: &UserId,
+        id: Id,
+        key_only: bool,
+    ) -> StoreResult<Option<Item>> {
         let mut expr = Expr::default();
-        let projection = [expr.name(PK), expr.name(DELETING)].join(", ");
+        let projection = key_only.then(|| [expr.name(PK), expr.name(DELETING)].join(", "));
         let item = self
             .client
             .get_item()
             .table_name(self.table())
             .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .projection_expression(projection)
+            .set_projection_expression(projection)
             .set_expression_attribute_names(expr.names())
             .consistent_read(true)
             .send()
             .await
             .map_err(classify)?
             .item;
-        Ok(item.is_some_and(|item| !item.contains_key(DELETING)))
+        Ok(item.filter(|item| !item.contains_key(DELETING)))
+    }
+
+    /// The application, if it exists, is the caller's, and is not being deleted.
+    pub async fn get_application(&self, user: &UserId, id: Id) -> StoreResult<Application> {
+        let item = self.live_application_item(user, id, false).await?;
+        from_item(item.ok_or(StoreError::NotFound)?)
+    }
+
+    /// Whether the application exists for the caller, reading only its key.
+    pub async fn application_exists(&self, user: &UserId, id: Id) -> StoreResult<bool> {
+        Ok(self.live_application_item(user, id, true).await?.is_some())
     }
 
     /// The caller's applications matching `filter`, newest first, `limit` at most, resuming

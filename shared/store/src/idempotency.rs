@@ -3,8 +3,11 @@
 //! creates nothing twice.
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{Expr, Store, classify, from_item, string};
@@ -95,6 +98,9 @@ impl Store {
         }
     }
 
+    /// One conditional `PutItem`. The SDK retries a put whose answer was lost (a timeout); the
+    /// retry then fails its own condition on the item the first attempt wrote. So a failed
+    /// condition on an item equal to ours is our write, not someone else's.
     async fn put_one(&self, write: TransactWriteItem) -> StoreResult<WriteOutcome> {
         let Some(put) = write.put else {
             return Err(StoreError::Internal);
@@ -103,10 +109,11 @@ impl Store {
             .client
             .put_item()
             .table_name(put.table_name)
-            .set_item(Some(put.item))
+            .set_item(Some(put.item.clone()))
             .set_condition_expression(put.condition_expression)
             .set_expression_attribute_names(put.expression_attribute_names)
             .set_expression_attribute_values(put.expression_attribute_values)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
@@ -114,7 +121,15 @@ impl Store {
             Err(SdkError::ServiceError(service))
                 if service.err().is_conditional_check_failed_exception() =>
             {
-                Ok(WriteOutcome::ConditionFailed(0))
+                let existing = match service.into_err() {
+                    PutItemError::ConditionalCheckFailedException(failed) => failed.item,
+                    _ => None,
+                };
+                if existing.as_ref() == Some(&put.item) {
+                    Ok(WriteOutcome::Written)
+                } else {
+                    Ok(WriteOutcome::ConditionFailed(0))
+                }
             }
             Err(error) => Err(classify(error)),
         }

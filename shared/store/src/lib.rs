@@ -21,6 +21,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -113,6 +114,20 @@ impl Store {
             .build()
             .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// An `Update` of `key` with `expr`'s update, condition, names and values, for a transaction.
+    pub(crate) fn transact_update(&self, key: Item, expr: &Expr) -> StoreResult<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .set_update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .build()
+            .map_err(|_| StoreError::Internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// An `UpdateItem` of `key` with `expr`'s update, condition, names and values; when the
