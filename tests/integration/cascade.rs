@@ -43,7 +43,14 @@ async fn seed_children(api: &TestApi, user: &UserId, application: Id, count: usi
                     .send()
                     .await
                 {
-                    Ok(output) if output.unprocessed_items.unwrap_or_default().is_empty() => return,
+                    Ok(output)
+                        if output
+                            .unprocessed_items
+                            .as_ref()
+                            .is_none_or(|u| u.is_empty()) =>
+                    {
+                        return;
+                    }
                     _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
                 }
             }
