@@ -146,6 +146,38 @@ impl TestApi {
         }
     }
 
+    /// The API over a fresh table, its client passing every request through `interceptor`:
+    /// the way to make the database answer what DynamoDB Local never does (a transaction
+    /// conflict). `client` stays the plain one.
+    pub async fn with_interceptor(
+        interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static,
+    ) -> Self {
+        Self::with_store(|store| {
+            let config = store
+                .client()
+                .config()
+                .to_builder()
+                .interceptor(interceptor)
+                .build();
+            store::Store::new(Client::from_conf(config), store.table())
+        })
+        .await
+    }
+
+    /// The API over a fresh table and the store `adjust` makes of the usual one.
+    pub async fn with_store(adjust: impl FnOnce(store::Store) -> store::Store) -> Self {
+        let api = Self::new().await;
+        let state = ApiState {
+            store: adjust(api.state.store.clone()),
+            cursors: cursors(),
+        };
+        Self {
+            app: dev_server::app(state.clone(), TEST_JWT_SECRET),
+            state,
+            ..api
+        }
+    }
+
     /// The API with its database at a closed port: every call fails to connect.
     pub async fn with_unreachable_database() -> Self {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
