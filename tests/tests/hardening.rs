@@ -232,3 +232,117 @@ async fn racing_retries_of_one_idempotency_key_create_one_application() {
     assert_eq!(count(&api, "application").await, 1);
     assert_eq!(count(&api, "idempotency").await, 1);
 }
+
+#[tokio::test]
+async fn status_history_keeps_the_first_entry_and_the_latest_100() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let app = new_application(&api, &user).await;
+    let path = format!("/applications/{app}");
+    let statuses = ["screening", "interviewing", "offer"];
+    let mut last = None;
+    for change in 0..105 {
+        let status = statuses[change % statuses.len()];
+        last = Some(
+            api.patch(&path)
+                .user(&user)
+                .json(json!({"status": status}))
+                .send()
+                .await
+                .expect(200),
+        );
+    }
+    let last = last.unwrap();
+    let history = last.body["status_history"].as_array().unwrap().clone();
+    assert_eq!(history.len(), 101);
+    assert_eq!(history[0]["status"], "applied", "the first entry is kept");
+    // The latest 100 changes, oldest first: changes 5..105.
+    for (entry, change) in history[1..].iter().zip(5..105) {
+        assert_eq!(entry["status"], statuses[change % statuses.len()]);
+    }
+    assert_eq!(last.body["version"], 106, "trimming is not a change");
+    let stored = api.get(&path).user(&user).send().await.expect(200);
+    assert_eq!(stored.body, last.body);
+}
+
+/// Pages of `base` with `limit` until the end: every item id, and each page's items' JSON size.
+async fn every_page(
+    api: &TestApi,
+    user: &User,
+    base: &str,
+    limit: usize,
+) -> (Vec<String>, Vec<usize>) {
+    let (mut ids, mut sizes) = (Vec::new(), Vec::new());
+    let mut cursor: Option<String> = None;
+    loop {
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let path = match &cursor {
+            Some(cursor) => format!("{base}{separator}limit={limit}&cursor={cursor}"),
+            None => format!("{base}{separator}limit={limit}"),
+        };
+        let page = api.get(&path).user(user).send().await.expect(200);
+        let items = page.body["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "a page holds at least one item");
+        sizes.push(serde_json::to_vec(items).unwrap().len());
+        ids.extend(
+            items
+                .iter()
+                .map(|item| item["id"].as_str().unwrap().to_owned()),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return (ids, sizes),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_list_page_stops_early_at_its_byte_budget() {
+    const BUDGET: usize = 6_000;
+    let api = TestApi::with_store(|store| store.with_page_bytes(BUDGET)).await;
+    let user = api.user();
+    let long = "x".repeat(2_000);
+    let mut created = Vec::new();
+    for n in 0..5 {
+        let reply = api
+            .post("/applications")
+            .user(&user)
+            .json(json!({"company": format!("Acme {n}"), "role": "Dev", "notes": long}))
+            .send()
+            .await
+            .expect(201);
+        created.push(reply.id());
+    }
+    let app = created[0].clone();
+    for _ in 0..5 {
+        api.post(&format!("/applications/{app}/feedback"))
+            .user(&user)
+            .json(json!({"comments": long}))
+            .send()
+            .await
+            .expect(201);
+    }
+    for base in [
+        "/applications".to_owned(),
+        format!("/applications/{app}/feedback"),
+    ] {
+        let (ids, sizes) = every_page(&api, &user, &base, 100).await;
+        assert_eq!(ids.len(), 5, "{base}: every item once");
+        assert_eq!(
+            ids.iter().collect::<std::collections::HashSet<_>>().len(),
+            5
+        );
+        assert!(
+            sizes.len() > 1,
+            "{base}: the budget split the list: {sizes:?}"
+        );
+        assert!(
+            sizes.iter().all(|size| *size <= BUDGET),
+            "{base}: {sizes:?}"
+        );
+    }
+    // Filtered lists stop at the budget too.
+    let (ids, sizes) = every_page(&api, &user, "/applications?q=acme", 100).await;
+    assert_eq!(ids.len(), 5);
+    assert!(sizes.len() > 1 && sizes.iter().all(|size| *size <= BUDGET));
+}

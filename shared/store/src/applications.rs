@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
-    failed_write, from_item, key_of, key_to_item, string, to_item,
+    failed_write, from_item, json_size, key_of, key_to_item, string, to_item,
 };
 use crate::ResumeKey;
 use crate::keys::{
@@ -18,6 +18,7 @@ use crate::keys::{
 };
 use crate::{Precondition, StoreError, StoreResult};
 use domain::UserId;
+use domain::application::STATUS_HISTORY_RECENT;
 use domain::input::Patch;
 use domain::values::NamedEnum;
 use domain::{Application, ApplicationFilter, ApplicationPatch, Id, Status, Timestamp};
@@ -170,6 +171,7 @@ impl Store {
         }
         let mut start = start.map(|key| key_to_item(&key));
         let mut items: Vec<Application> = Vec::with_capacity(limit);
+        let mut bytes = 0;
         let mut last_key: Option<ResumeKey> = None;
         for _ in 0..MAX_QUERY_PAGES {
             // Unfiltered: one more than needed tells whether a next page exists.
@@ -200,13 +202,15 @@ impl Store {
                 if !filter.matches(&application) {
                     continue;
                 }
-                if items.len() == limit {
+                let size = json_size(&application);
+                if items.len() == limit || !self.fits_page(items.len(), bytes, size) {
                     // A further match exists: the next page starts after the last one returned.
                     return Ok(ListPage {
                         items,
                         resume: last_key,
                     });
                 }
+                bytes += size;
                 items.push(application);
                 last_key = Some(key);
             }
@@ -229,6 +233,20 @@ impl Store {
     /// concurrent change to another field is never lost. A status change appends its history
     /// entry in the same write.
     pub async fn update_application(
+        &self,
+        user: &UserId,
+        id: Id,
+        patch: &ApplicationPatch,
+        precondition: &Precondition,
+        now: Timestamp,
+    ) -> StoreResult<Application> {
+        let updated = self
+            .update_application_once(user, id, patch, precondition, now)
+            .await?;
+        Ok(self.trim_history(user, id, updated).await)
+    }
+
+    async fn update_application_once(
         &self,
         user: &UserId,
         id: Id,
@@ -314,6 +332,58 @@ impl Store {
             }
             Err(error) => Err(UpdateFailure::Api(classify(error))),
         }
+    }
+
+    /// Keeps `status_history` to its first entry and the latest [`STATUS_HISTORY_RECENT`]: one
+    /// expression cannot both `list_append` to a list and `REMOVE` its elements, so an update
+    /// that left it longer is followed by a second `UpdateItem` that removes the oldest entries
+    /// but the first, on condition that nothing changed since (same `version`; the trim itself
+    /// changes neither `version` nor `updated_at`). If that write fails, the application is
+    /// answered as updated and the next update trims.
+    async fn trim_history(
+        &self,
+        user: &UserId,
+        id: Id,
+        mut application: Application,
+    ) -> Application {
+        let excess = application
+            .status_history
+            .len()
+            .saturating_sub(STATUS_HISTORY_RECENT + 1);
+        if excess == 0 {
+            return application;
+        }
+        let mut expr = Expr::default();
+        let history = expr.name("status_history");
+        // Indexes name positions before the update: entries 1..=excess are the oldest but one.
+        for index in 1..=excess {
+            expr.remove_raw(format!("{history}[{index}]"));
+        }
+        let (version, current) = (
+            expr.name("version"),
+            expr.value(number(application.version)),
+        );
+        expr.condition(format!("{version} = {current}"));
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .set_update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .send()
+            .await;
+        match result {
+            Ok(_) => {
+                application.status_history.drain(1..=excess);
+            }
+            Err(error) => {
+                tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error), "status history not trimmed; the next update trims it");
+            }
+        }
+        application
     }
 
     /// Deletes the application and every item of its collection, with no `Scan`:
@@ -505,3 +575,4 @@ fn explain_failed_update(
     tracing::error!("conditional update failed for no known reason");
     UpdateFailure::Api(StoreError::Internal)
 }
+

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
-    failed_write, from_item, key_of, key_to_item, string, to_item,
+    failed_write, from_item, json_size, key_of, key_to_item, string, to_item,
 };
 use crate::ResumeKey;
 use crate::keys::{PK, SK, application_pk, child_sk, child_sk_prefix};
@@ -119,16 +119,27 @@ impl Store {
         if !exists? {
             return Err(StoreError::NotFound);
         }
-        let mut raw = output.map_err(classify)?.items.unwrap_or_default();
-        let more = raw.len() > limit;
-        raw.truncate(limit);
-        let resume = if more {
-            raw.last().map(|item| key_of(item, &[PK, SK]))
-        } else {
-            None
-        };
-        let items = raw.into_iter().map(from_item).collect::<StoreResult<_>>()?;
-        Ok(ListPage { items, resume })
+        let raw = output.map_err(classify)?.items.unwrap_or_default();
+        let (mut items, mut bytes, mut last_key) = (Vec::with_capacity(limit), 0, None);
+        for item in raw {
+            let key = key_of(&item, &[PK, SK]);
+            let child: T = from_item(item)?;
+            let size = json_size(&child);
+            if items.len() == limit || !self.fits_page(items.len(), bytes, size) {
+                // More follow: the next page starts after the last item returned.
+                return Ok(ListPage {
+                    items,
+                    resume: last_key,
+                });
+            }
+            bytes += size;
+            items.push(child);
+            last_key = Some(key);
+        }
+        Ok(ListPage {
+            items,
+            resume: None,
+        })
     }
 
     /// One child, if its application is the caller's and live.

@@ -53,11 +53,17 @@ pub enum Precondition {
     Versions(Vec<u64>),
 }
 
+/// The most bytes of JSON the items of one list page may take: a Lambda response is at most
+/// 6 MB, and a page of 100 large items could pass it. A page that would pass this stops early,
+/// with a cursor after its last item (a page always holds at least one item).
+pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
+
 /// The table and the client that reaches it; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     client: Client,
     table: Arc<str>,
+    page_bytes: usize,
 }
 
 impl Store {
@@ -65,7 +71,19 @@ impl Store {
         Self {
             client,
             table: table.into(),
+            page_bytes: PAGE_BYTES,
         }
+    }
+
+    /// The same store with another byte budget for list pages (default [`PAGE_BYTES`]).
+    pub fn with_page_bytes(self, page_bytes: usize) -> Self {
+        Self { page_bytes, ..self }
+    }
+
+    /// Whether one more item of `size` bytes still fits a page that holds `used` bytes in
+    /// `count` items (the first item always fits).
+    pub(crate) fn fits_page(&self, count: usize, used: usize, size: usize) -> bool {
+        count == 0 || used + size <= self.page_bytes
     }
 
     /// The store `config` names. Makes no network call.
@@ -234,6 +252,24 @@ pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError
         tracing::error!(%error, "stored item does not match the model");
         StoreError::Internal
     })
+}
+
+/// The size of `value` as JSON in a list, with the comma that separates it from the next.
+pub(crate) fn json_size<T: Serialize>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail, and the items are plain data.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0 + 1
 }
 
 pub(crate) fn string(value: impl Into<String>) -> AttributeValue {
