@@ -10,10 +10,12 @@ use aws_sdk_dynamodb::config::interceptors::{
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use integration_tests::{TestApi, User};
 use serde_json::json;
+use store::keys::{APPLICATION_SK, PK, SK, application_pk};
 
 /// What a transaction whose request was replaced sends instead: DynamoDB Local refuses it
 /// (an empty transaction is invalid), so nothing is written.
@@ -345,4 +347,63 @@ async fn a_list_page_stops_early_at_its_byte_budget() {
     let (ids, sizes) = every_page(&api, &user, "/applications?q=acme", 100).await;
     assert_eq!(ids.len(), 5);
     assert!(sizes.len() > 1 && sizes.iter().all(|size| *size <= BUDGET));
+}
+
+#[tokio::test]
+async fn child_writes_are_404_while_the_application_is_being_deleted() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    for collection in ["feedback", "rejections"] {
+        let app = new_application(&api, &user).await;
+        let base = format!("/applications/{app}/{collection}");
+        let field = if collection == "feedback" {
+            "comments"
+        } else {
+            "notes"
+        };
+        let body = json!({ field: "first" });
+        let child = api
+            .post(&base)
+            .user(&user)
+            .json(body)
+            .send()
+            .await
+            .expect(201)
+            .id();
+        // What `delete_application` does first: mark it, take it out of the list.
+        let uid = domain::UserId::parse(&user.sub).unwrap();
+        api.client
+            .update_item()
+            .table_name(&api.table)
+            .key(
+                PK,
+                AttributeValue::S(application_pk(&uid, app.parse().unwrap())),
+            )
+            .key(SK, AttributeValue::S(APPLICATION_SK.to_owned()))
+            .update_expression("SET deleting = :yes REMOVE GSI1PK, GSI1SK")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await
+            .expect("marked deleting");
+        let path = format!("{base}/{child}");
+        api.get(&path).user(&user).send().await.expect_problem(404);
+        api.patch(&path)
+            .user(&user)
+            .json(json!({ field: "changed" }))
+            .send()
+            .await
+            .expect_problem(404);
+        api.put(&path)
+            .user(&user)
+            .header("if-match", "\"1\"")
+            .json(json!({ field: "changed" }))
+            .send()
+            .await
+            .expect_problem(404);
+        api.delete(&path)
+            .user(&user)
+            .send()
+            .await
+            .expect_problem(404);
+    }
 }

@@ -164,7 +164,8 @@ impl Store {
         }
     }
 
-    /// Applies `changes` to one child in one conditional `UpdateItem`.
+    /// Applies `changes` to one child in one conditional `UpdateItem`; 404 if the application
+    /// is gone or being deleted (checked beside the write, as reads do: see `docs/api.md`).
     pub async fn update_child<T: ChildResource>(
         &self,
         user: &UserId,
@@ -180,18 +181,22 @@ impl Store {
         let pk = expr.name(PK);
         expr.condition(format!("attribute_exists({pk})"));
         expr.require_precondition(precondition);
-        let result = self
+        let update = self
             .conditional_update(self.child_key::<T>(user, application, id), &expr)
             .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
+            .send();
+        let (exists, result) = tokio::join!(self.application_exists(user, application), update);
+        if !exists? {
+            return Err(StoreError::NotFound);
+        }
         match result {
             Ok(output) => from_item(output.attributes.unwrap_or_default()),
             Err(error) => Err(failed_write(error)),
         }
     }
 
-    /// Deletes one child (conditional on `If-Match`). The application's status is left as it is.
+    /// Deletes one child (conditional on `If-Match`); 404 if the application is gone or being
+    /// deleted (checked beside the delete). The application's status is left as it is.
     pub async fn delete_child<T: ChildResource>(
         &self,
         user: &UserId,
@@ -203,7 +208,7 @@ impl Store {
         let pk = expr.name(PK);
         expr.condition(format!("attribute_exists({pk})"));
         expr.require_precondition(precondition);
-        let result = self
+        let delete = self
             .client
             .delete_item()
             .table_name(self.table())
@@ -212,8 +217,11 @@ impl Store {
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
+            .send();
+        let (exists, result) = tokio::join!(self.application_exists(user, application), delete);
+        if !exists? {
+            return Err(StoreError::NotFound);
+        }
         result.map(|_| ()).map_err(failed_write)
     }
 }
