@@ -16,7 +16,7 @@ use serde_json::Value;
 use store::{Config, Store};
 use tokio::net::{TcpListener, TcpStream};
 
-pub const CURSOR_SECRET: &str = "bench-cursor-secret";
+pub const CURSOR_SECRET: &str = "bench-cursor-secret-bench-cursor-secret";
 
 pub fn free_port() -> Result<u16, String> {
     StdListener::bind("127.0.0.1:0")

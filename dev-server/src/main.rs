@@ -42,7 +42,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let cursors = api::cursor::CursorKey::from_env(config.dynamodb_endpoint.is_some());
+    let cursors = match api::cursor::CursorKey::from_env(config.dynamodb_endpoint.is_some()) {
+        Ok(cursors) => cursors,
+        Err(error) => {
+            eprintln!("dev-server: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let state = ApiState::from_config(&config, cursors).await;
     if config.dynamodb_endpoint.is_some()
         && let Err(error) = prepare_local_table(&state, &config.table_name).await

@@ -46,7 +46,9 @@ impl Function {
     /// network call before the first event.
     pub async fn run(&self) -> Result<(), lambda_http::Error> {
         crate::telemetry::init(true);
-        let state = ApiState::from_env().await?;
+        let state = ApiState::from_env().await.inspect_err(|error| {
+            tracing::error!(%error, "the function cannot start");
+        })?;
         lambda_http::run(self.router(state)).await
     }
 }
