@@ -408,6 +408,80 @@ async fn child_writes_are_404_while_the_application_is_being_deleted() {
     }
 }
 
+/// A resume key as the store writes it (attribute name → string value).
+fn resume_key(pairs: &[(&str, String)]) -> store::ResumeKey {
+    pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
+    use store::keys::{GSI1_PK, GSI1_SK, applications_gsi_pk, applications_gsi_sk, child_sk};
+    let api = TestApi::new().await;
+    let user = api.user();
+    let uid = domain::UserId::parse(&user.sub).unwrap();
+    let app = new_application(&api, &user).await;
+    let id: domain::Id = app.parse().unwrap();
+    new_application(&api, &user).await;
+    // Signed with the API's key for the very query they are sent with (the contexts the
+    // handlers use): only the key inside is wrong.
+    let list = format!(
+        "{}|applications|status=[]|tag=None|q=None|follow_up_due=false",
+        user.sub
+    );
+    let children = format!("{}|{app}|feedback", user.sub);
+    let genuine = resume_key(&[
+        (PK, application_pk(&uid, id)),
+        (SK, APPLICATION_SK.to_owned()),
+        (GSI1_PK, applications_gsi_pk(&uid)),
+        (GSI1_SK, applications_gsi_sk(id)),
+    ]);
+    let cursor = api.state.cursors.encode(&list, &genuine);
+    api.get(&format!("/applications?cursor={cursor}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(200);
+    let mut extra = genuine.clone();
+    extra.insert("forged".to_owned(), "x".to_owned());
+    let mut missing = genuine.clone();
+    missing.remove(SK);
+    let only_partition = resume_key(&[(GSI1_PK, applications_gsi_pk(&uid))]);
+    for forged in [extra, missing, only_partition] {
+        let cursor = api.state.cursors.encode(&list, &forged);
+        api.get(&format!("/applications?cursor={cursor}"))
+            .user(&user)
+            .send()
+            .await
+            .expect_problem(400);
+    }
+
+    let child = resume_key(&[
+        (PK, application_pk(&uid, id)),
+        (
+            SK,
+            child_sk(domain::ChildKind::Feedback, domain::Id::generate()),
+        ),
+    ]);
+    let cursor = api.state.cursors.encode(&children, &child);
+    let base = format!("/applications/{app}/feedback");
+    api.get(&format!("{base}?cursor={cursor}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(200);
+    let mut extra = child.clone();
+    extra.insert("GSI1PK".to_owned(), applications_gsi_pk(&uid));
+    let cursor = api.state.cursors.encode(&children, &extra);
+    api.get(&format!("{base}?cursor={cursor}"))
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(400);
+}
+
 #[test]
 fn the_template_deploys_with_safe_defaults() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");

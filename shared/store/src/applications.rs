@@ -165,7 +165,7 @@ impl Store {
         let partition = applications_gsi_pk(user);
         if start
             .as_ref()
-            .is_some_and(|key| key.get(GSI1_PK) != Some(&partition))
+            .is_some_and(|key| !is_applications_resume_key(user, key))
         {
             return Err(StoreError::InvalidResumeKey);
         }
@@ -503,6 +503,20 @@ impl Store {
     }
 }
 
+/// Whether `key` can resume the caller's `GSI1` query: exactly the index's and the table's key
+/// attributes, of one of the caller's applications. Anything else would be refused by DynamoDB
+/// (a 500) or, worse, accepted: a cursor's signature is not the only check.
+fn is_applications_resume_key(user: &UserId, key: &ResumeKey) -> bool {
+    let Some(id) = key.get(GSI1_SK).and_then(|sk| sk.parse::<Id>().ok()) else {
+        return false;
+    };
+    key.len() == 4
+        && key.get(GSI1_SK) == Some(&applications_gsi_sk(id))
+        && key.get(GSI1_PK) == Some(&applications_gsi_pk(user))
+        && key.get(PK) == Some(&application_pk(user, id))
+        && key.get(SK).map(String::as_str) == Some(APPLICATION_SK)
+}
+
 fn number(n: u64) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
@@ -576,3 +590,39 @@ fn explain_failed_update(
     UpdateFailure::Api(StoreError::Internal)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resume_key_has_exactly_the_query_key_of_one_of_the_callers_applications() {
+        let (alice, bob) = (
+            UserId::parse("alice").unwrap(),
+            UserId::parse("bob").unwrap(),
+        );
+        let id = Id::generate();
+        let good: ResumeKey = [
+            (PK.to_owned(), application_pk(&alice, id)),
+            (SK.to_owned(), APPLICATION_SK.to_owned()),
+            (GSI1_PK.to_owned(), applications_gsi_pk(&alice)),
+            (GSI1_SK.to_owned(), applications_gsi_sk(id)),
+        ]
+        .into();
+        assert!(is_applications_resume_key(&alice, &good));
+        assert!(!is_applications_resume_key(&bob, &good));
+        let mut extra = good.clone();
+        extra.insert("forged".to_owned(), "x".to_owned());
+        assert!(!is_applications_resume_key(&alice, &extra));
+        for name in [PK, SK, GSI1_PK, GSI1_SK] {
+            let mut missing = good.clone();
+            missing.remove(name);
+            assert!(!is_applications_resume_key(&alice, &missing), "{name}");
+            let mut renamed = missing.clone();
+            renamed.insert(name.to_lowercase(), good[name].clone());
+            assert!(!is_applications_resume_key(&alice, &renamed), "{name}");
+        }
+        let mut other_item = good.clone();
+        other_item.insert(PK.to_owned(), application_pk(&alice, Id::generate()));
+        assert!(!is_applications_resume_key(&alice, &other_item));
+    }
+}

@@ -86,8 +86,10 @@ impl Store {
         start: Option<ResumeKey>,
     ) -> StoreResult<ListPage<T>> {
         let partition = application_pk(user, application);
+        // Exactly the table's key, in this application's collection of this kind.
         if start.as_ref().is_some_and(|key| {
-            key.get(PK) != Some(&partition)
+            key.len() != 2
+                || key.get(PK) != Some(&partition)
                 || !key
                     .get(SK)
                     .is_some_and(|sk| sk.starts_with(child_sk_prefix(T::KIND)))
