@@ -482,6 +482,65 @@ async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
         .expect_problem(400);
 }
 
+#[tokio::test]
+async fn responses_carry_nosniff_and_user_data_is_never_cached() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let app = new_application(&api, &user).await;
+    let missing = domain::Id::generate();
+    let private = [
+        api.get("/applications")
+            .user(&user)
+            .send()
+            .await
+            .expect(200),
+        api.get(&format!("/applications/{app}"))
+            .user(&user)
+            .send()
+            .await
+            .expect(200),
+        api.get(&format!("/applications/{missing}"))
+            .user(&user)
+            .send()
+            .await
+            .expect(404),
+        api.delete("/applications")
+            .user(&user)
+            .send()
+            .await
+            .expect(405),
+        api.get(&format!("/applications/{app}/feedback"))
+            .user(&user)
+            .send()
+            .await
+            .expect(200),
+        api.post("/applications")
+            .user(&user)
+            .json(json!({}))
+            .send()
+            .await
+            .expect(422),
+    ];
+    for reply in &private {
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{reply:?}"
+        );
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{reply:?}");
+    }
+    for path in ["/health", "/openapi.json", "/docs"] {
+        let reply = api.get(path).send().await;
+        assert!(reply.status < 400, "{path}: {}", reply.status);
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_ne!(reply.header("cache-control"), Some("no-store"), "{path}");
+    }
+}
+
 #[test]
 fn the_template_deploys_with_safe_defaults() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
