@@ -254,12 +254,15 @@ pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError
     })
 }
 
-/// The size of `value` as JSON in a list, with the comma that separates it from the next.
+/// The bytes `value` adds to a Lambda response as an item of a JSON list, with the comma that
+/// separates it from the next. The body travels as a JSON string inside the response, so each
+/// `"` and `\` of the body's JSON is escaped once more and counts twice.
 pub(crate) fn json_size<T: Serialize>(value: &T) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
+            let escaped = bytes.iter().filter(|b| matches!(b, b'"' | b'\\')).count();
+            self.0 += bytes.len() + escaped;
             Ok(bytes.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -346,6 +349,14 @@ mod tests {
         }
         let timeout: SdkError<GetItemError, HttpResponse> = SdkError::timeout_error("too slow");
         assert_eq!(classify(timeout), StoreError::Unavailable);
+    }
+
+    #[test]
+    fn an_item_is_measured_as_the_lambda_response_carries_it() {
+        // `{"a":"x"}` is 9 bytes and 4 quotes; `,` separates it from the next item.
+        assert_eq!(json_size(&serde_json::json!({"a": "x"})), 9 + 4 + 1);
+        // A quote in a value is `\"` in the body and `\\\"` in the response.
+        assert_eq!(json_size(&"\""), 4 + 4 + 1);
     }
 
     #[test]
