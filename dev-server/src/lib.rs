@@ -1,10 +1,12 @@
 //! The local dev server: what API Gateway (HTTP API, payload v2, JWT authorizer) does in AWS,
 //! in front of the very routers the Lambdas run.
 //!
-//! For each request it picks the function that owns the path, verifies the bearer token (HS256,
-//! `LOCAL_JWT_SECRET`) unless the route is public, and turns the request into an API Gateway v2
-//! event with the verified claims in `requestContext.authorizer.jwt.claims` — then hands that
-//! event to `lambda_http`'s own event parsing and the function's router, exactly as in Lambda.
+//! For each request it picks the function that owns the path, verifies the bearer token unless
+//! the route is public — as the template's JWT authorizer does: signature (HS256,
+//! `LOCAL_JWT_SECRET`), `exp`, `nbf`, `iat`, `iss` and `aud`/`client_id` ([`LocalAuth`]) — and
+//! turns the request into an API Gateway v2 event with the verified claims in
+//! `requestContext.authorizer.jwt.claims`; then hands that event to `lambda_http`'s own event
+//! parsing and the function's router, exactly as in Lambda.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +27,14 @@ pub mod web;
 
 /// The development default of `LOCAL_JWT_SECRET` (printed in the README; never used in AWS).
 pub const DEV_JWT_SECRET: &str = "feedback-tracker-local-dev-secret";
+/// The issuer (`iss`) of local tokens unless `LOCAL_JWT_ISSUER` names another; in AWS the
+/// template's authorizer expects its user pool's URL (or `JwtIssuer`).
+pub const DEV_JWT_ISSUER: &str = "feedback-tracker-dev";
+/// The audience (`aud`) of local tokens unless `LOCAL_JWT_AUDIENCE` names another; in AWS the
+/// template's authorizer expects its user pool client's id (or `JwtAudience`).
+pub const DEV_JWT_AUDIENCE: &str = "feedback-tracker-dev-client";
+/// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.
+const LEEWAY_SECONDS: u64 = 5;
 /// The user the start-up banner prints a token for.
 pub const DEMO_USER: &str = "demo-user";
 /// API Gateway accepts up to 10 MB; the functions answer 413 above their own limit.
@@ -68,20 +78,157 @@ pub fn match_route(template: &str, path: &str) -> Option<Vec<(String, String)>> 
     }
 }
 
+/// What the dev server's authorizer accepts, as the template's `JwtConfiguration` does in AWS:
+/// tokens signed with one secret (HS256 here, the provider's keys there), from one issuer, for
+/// one audience. It also mints such tokens.
+#[derive(Clone)]
+pub struct LocalAuth {
+    secret: String,
+    decoding_key: DecodingKey,
+    issuer: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for LocalAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalAuth")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalAuth {
+    /// Refuses an empty secret (anyone could sign tokens), issuer or audience.
+    pub fn new(secret: &str, issuer: &str, audience: &str) -> Result<Self, String> {
+        if secret.is_empty() {
+            return Err("LOCAL_JWT_SECRET is empty: anyone could sign tokens".to_owned());
+        }
+        if issuer.trim().is_empty() || audience.trim().is_empty() {
+            return Err("LOCAL_JWT_ISSUER and LOCAL_JWT_AUDIENCE must not be empty".to_owned());
+        }
+        Ok(Self {
+            secret: secret.to_owned(),
+            decoding_key: DecodingKey::from_secret(secret.as_bytes()),
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    /// The development defaults with this secret.
+    pub fn with_secret(secret: &str) -> Result<Self, String> {
+        Self::new(secret, DEV_JWT_ISSUER, DEV_JWT_AUDIENCE)
+    }
+
+    /// `LOCAL_JWT_SECRET`, `LOCAL_JWT_ISSUER` and `LOCAL_JWT_AUDIENCE` as `lookup` reads them,
+    /// each defaulting to its development value when unset (set but empty is refused).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let secret = lookup("LOCAL_JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.to_owned());
+        let issuer = lookup("LOCAL_JWT_ISSUER").unwrap_or_else(|| DEV_JWT_ISSUER.to_owned());
+        let audience = lookup("LOCAL_JWT_AUDIENCE").unwrap_or_else(|| DEV_JWT_AUDIENCE.to_owned());
+        Self::new(&secret, &issuer, &audience)
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// Signs a token for `sub`, valid for `ttl_seconds`, that this authorizer accepts.
+    pub fn mint(&self, sub: &str, ttl_seconds: i64) -> String {
+        let now = chrono::Utc::now().timestamp();
+        sign(
+            &self.secret,
+            &json!({
+                "sub": sub, "iat": now, "nbf": now, "exp": now + ttl_seconds,
+                "iss": self.issuer, "aud": self.audience,
+            }),
+        )
+    }
+
+    /// Checks `Authorization: Bearer <jwt>` as API Gateway's JWT authorizer does: the
+    /// signature; `exp` in the future and `nbf`/`iat`, when present, not (5 s leeway); `iss` the
+    /// issuer; `aud` naming the audience, or without `aud`, `client_id` equal to it (Cognito
+    /// access tokens); and a `sub`.
+    pub fn verify(&self, headers: &HeaderMap) -> Result<Claims, ApiError> {
+        let unauthorized = |why: &str| ApiError::Unauthorized(why.to_owned());
+        let value = headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| unauthorized("a bearer token is required"))?
+            .to_str()
+            .map_err(|_| unauthorized("the Authorization header is malformed"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&self.issuer]);
+        // `aud` or `client_id`, checked below as API Gateway does.
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+        let invalid = || unauthorized("the bearer token is invalid or expired");
+        let claims = jsonwebtoken::decode::<Map<String, Value>>(
+            token.trim(),
+            &self.decoding_key,
+            &validation,
+        )
+        .map_err(|_| invalid())?
+        .claims;
+        let audience_matches = match claims.get("aud") {
+            Some(Value::String(aud)) => *aud == self.audience,
+            Some(Value::Array(auds)) => auds.iter().any(|aud| aud.as_str() == Some(&self.audience)),
+            Some(_) => false,
+            None => claims.get("client_id").and_then(Value::as_str) == Some(&self.audience),
+        };
+        if !audience_matches {
+            return Err(unauthorized("the bearer token is not for this API"));
+        }
+        let now = chrono::Utc::now().timestamp();
+        if claims.get("iat").is_some_and(|iat| {
+            iat.as_i64()
+                .is_none_or(|iat| iat > now + LEEWAY_SECONDS as i64)
+        }) {
+            return Err(invalid());
+        }
+        Ok(claims
+            .into_iter()
+            .map(|(name, value)| (name, claim_string(value)))
+            .collect())
+    }
+}
+
 struct Gateway {
     /// Each function with its route templates and its router, built once.
     functions: Vec<(&'static Function, Vec<String>, Router)>,
-    decoding_key: DecodingKey,
+    auth: LocalAuth,
 }
 
-/// The dev server's whole app.
+/// The dev server's whole app, accepting tokens signed with `jwt_secret` for the development
+/// issuer and audience (what [`mint_token`] makes). Panics on an empty secret.
 pub fn app(state: ApiState, jwt_secret: &str) -> Router {
+    app_with(
+        state,
+        LocalAuth::with_secret(jwt_secret).expect("a non-empty JWT secret"),
+    )
+}
+
+/// The dev server's whole app, its authorizer `auth`.
+pub fn app_with(state: ApiState, auth: LocalAuth) -> Router {
     let gateway = Gateway {
         functions: FUNCTIONS
             .iter()
             .map(|function| (function, function.routes(), function.router(state.clone())))
             .collect(),
-        decoding_key: DecodingKey::from_secret(jwt_secret.as_bytes()),
+        auth,
     };
     Router::new()
         .fallback(dispatch)
@@ -118,7 +265,7 @@ async fn route(gateway: &Gateway, request: Request) -> Response {
     let claims = if function.public {
         None
     } else {
-        match verify_bearer(request.headers(), &gateway.decoding_key) {
+        match gateway.auth.verify(request.headers()) {
             Ok(claims) => Some(claims),
             Err(error) => return error.into_response(),
         }
@@ -147,30 +294,6 @@ async fn route(gateway: &Gateway, request: Request) -> Response {
 /// Claims as API Gateway's JWT authorizer passes them: every value a string.
 pub type Claims = HashMap<String, String>;
 
-/// Checks `Authorization: Bearer <jwt>` like API Gateway's JWT authorizer: signature, `exp`, `sub`.
-pub fn verify_bearer(headers: &HeaderMap, key: &DecodingKey) -> Result<Claims, ApiError> {
-    let unauthorized = |why: &str| ApiError::Unauthorized(why.to_owned());
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("a bearer token is required"))?
-        .to_str()
-        .map_err(|_| unauthorized("the Authorization header is malformed"))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.leeway = 5;
-    validation.set_required_spec_claims(&["exp", "sub"]);
-    let data = jsonwebtoken::decode::<Map<String, Value>>(token.trim(), key, &validation)
-        .map_err(|_| unauthorized("the bearer token is invalid or expired"))?;
-    Ok(data
-        .claims
-        .into_iter()
-        .map(|(name, value)| (name, claim_string(value)))
-        .collect())
-}
-
 /// API Gateway flattens claims to strings; arrays read `[a b]`.
 fn claim_string(value: Value) -> String {
     match value {
@@ -187,14 +310,23 @@ fn claim_string(value: Value) -> String {
     }
 }
 
-/// Signs a dev token for `sub`, valid for `ttl_seconds`.
+/// Signs a dev token for `sub`, valid for `ttl_seconds`, with the development issuer and
+/// audience (what [`app`] accepts).
 pub fn mint_token(secret: &str, sub: &str, ttl_seconds: i64) -> String {
     let now = chrono::Utc::now().timestamp();
-    let claims =
-        json!({"sub": sub, "iat": now, "exp": now + ttl_seconds, "iss": "feedback-tracker-dev"});
+    sign(
+        secret,
+        &json!({
+            "sub": sub, "iat": now, "nbf": now, "exp": now + ttl_seconds,
+            "iss": DEV_JWT_ISSUER, "aud": DEV_JWT_AUDIENCE,
+        }),
+    )
+}
+
+fn sign(secret: &str, claims: &Value) -> String {
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
-        &claims,
+        claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )
     .expect("HS256 signing with a byte secret cannot fail")
@@ -318,28 +450,122 @@ mod tests {
         assert_eq!(match_route("/docs/{proxy+}", "/docs"), None);
     }
 
-    #[test]
-    fn tokens_verify_and_expire() {
-        let key = DecodingKey::from_secret(b"s");
+    fn bearer(token: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        assert!(verify_bearer(&headers, &key).is_err());
-        let token = mint_token("s", "alice", 60);
         headers.insert(
             header::AUTHORIZATION,
             format!("Bearer {token}").parse().unwrap(),
         );
-        assert_eq!(verify_bearer(&headers, &key).unwrap()["sub"], "alice");
-        let expired = mint_token("s", "alice", -60);
-        headers.insert(
-            header::AUTHORIZATION,
-            format!("Bearer {expired}").parse().unwrap(),
+        headers
+    }
+
+    /// A token with exactly these claims, signed with `secret`.
+    fn token(secret: &str, claims: Value) -> String {
+        sign(secret, &claims)
+    }
+
+    fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    #[test]
+    fn tokens_verify_and_expire() {
+        let auth = LocalAuth::with_secret("s").unwrap();
+        assert!(auth.verify(&HeaderMap::new()).is_err());
+        let claims = auth.verify(&bearer(&mint_token("s", "alice", 60))).unwrap();
+        assert_eq!(claims["sub"], "alice");
+        assert_eq!(claims["iss"], DEV_JWT_ISSUER);
+        assert_eq!(claims["aud"], DEV_JWT_AUDIENCE);
+        assert!(
+            auth.verify(&bearer(&mint_token("s", "alice", -60)))
+                .is_err()
         );
-        assert!(verify_bearer(&headers, &key).is_err());
-        let wrong = mint_token("other", "alice", 60);
-        headers.insert(
-            header::AUTHORIZATION,
-            format!("Bearer {wrong}").parse().unwrap(),
+        assert!(
+            auth.verify(&bearer(&mint_token("other", "alice", 60)))
+                .is_err()
         );
-        assert!(verify_bearer(&headers, &key).is_err());
+    }
+
+    #[test]
+    fn issuer_audience_and_times_are_checked_like_the_jwt_authorizer() {
+        let auth = LocalAuth::new("s", "https://issuer.example", "client-1").unwrap();
+        let (now, iss) = (now(), "https://issuer.example");
+        let accepted = [
+            json!({"sub": "a", "exp": now + 60, "iss": iss, "aud": "client-1"}),
+            json!({"sub": "a", "exp": now + 60, "iss": iss, "aud": ["other", "client-1"]}),
+            // A Cognito access token: no `aud`, the client in `client_id`.
+            json!({"sub": "a", "exp": now + 60, "iss": iss, "client_id": "client-1"}),
+            json!({"sub": "a", "exp": now + 60, "nbf": now - 10, "iat": now - 10, "iss": iss, "aud": "client-1"}),
+        ];
+        for claims in accepted {
+            assert!(
+                auth.verify(&bearer(&token("s", claims.clone()))).is_ok(),
+                "{claims}"
+            );
+        }
+        let refused = [
+            // Another issuer, or none.
+            json!({"sub": "a", "exp": now + 60, "iss": "https://other.example", "aud": "client-1"}),
+            json!({"sub": "a", "exp": now + 60, "aud": "client-1"}),
+            // Another audience, or none; `client_id` counts only without `aud`.
+            json!({"sub": "a", "exp": now + 60, "iss": iss, "aud": "client-2"}),
+            json!({"sub": "a", "exp": now + 60, "iss": iss}),
+            json!({"sub": "a", "exp": now + 60, "iss": iss, "aud": "client-2", "client_id": "client-1"}),
+            // Not valid yet, or issued in the future.
+            json!({"sub": "a", "exp": now + 600, "nbf": now + 300, "iss": iss, "aud": "client-1"}),
+            json!({"sub": "a", "exp": now + 600, "iat": now + 300, "iss": iss, "aud": "client-1"}),
+            // No subject, no expiry.
+            json!({"exp": now + 60, "iss": iss, "aud": "client-1"}),
+            json!({"sub": "a", "iss": iss, "aud": "client-1"}),
+        ];
+        for claims in refused {
+            assert!(
+                auth.verify(&bearer(&token("s", claims.clone()))).is_err(),
+                "{claims}"
+            );
+        }
+        // Its own tokens carry what it expects.
+        assert!(auth.verify(&bearer(&auth.mint("a", 60))).is_ok());
+        let dev_token = mint_token("s", "a", 60);
+        assert!(auth.verify(&bearer(&dev_token)).is_err());
+    }
+
+    #[test]
+    fn an_empty_secret_is_refused_and_the_defaults_are_configurable() {
+        assert!(LocalAuth::new("", DEV_JWT_ISSUER, DEV_JWT_AUDIENCE).is_err());
+        assert!(LocalAuth::new("s", "", DEV_JWT_AUDIENCE).is_err());
+        assert!(LocalAuth::new("s", DEV_JWT_ISSUER, " ").is_err());
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert!(LocalAuth::from_lookup(env(&[("LOCAL_JWT_SECRET", "")])).is_err());
+        let defaults = LocalAuth::from_lookup(env(&[])).unwrap();
+        assert_eq!(
+            (defaults.issuer(), defaults.audience()),
+            (DEV_JWT_ISSUER, DEV_JWT_AUDIENCE)
+        );
+        assert!(
+            defaults
+                .verify(&bearer(&mint_token(DEV_JWT_SECRET, "a", 60)))
+                .is_ok()
+        );
+        let configured = LocalAuth::from_lookup(env(&[
+            (
+                "LOCAL_JWT_ISSUER",
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X",
+            ),
+            ("LOCAL_JWT_AUDIENCE", "abc123"),
+        ]))
+        .unwrap();
+        assert_eq!(configured.audience(), "abc123");
+        assert!(
+            configured
+                .verify(&bearer(&configured.mint("a", 60)))
+                .is_ok()
+        );
     }
 }

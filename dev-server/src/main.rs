@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use api::ApiState;
-use dev_server::{DEMO_USER, DEV_JWT_SECRET, app, mint_token, web};
+use dev_server::{DEMO_USER, LocalAuth, app_with, web};
 use store::Config;
 
 /// Tokens the banner prints last a day.
@@ -12,12 +12,19 @@ const TOKEN_TTL_SECONDS: i64 = 24 * 60 * 60;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let secret = std::env::var("LOCAL_JWT_SECRET").unwrap_or_else(|_| DEV_JWT_SECRET.to_owned());
+    // What the template's JWT authorizer checks, locally: LOCAL_JWT_SECRET, _ISSUER, _AUDIENCE.
+    let auth = match LocalAuth::from_env() {
+        Ok(auth) => auth,
+        Err(error) => {
+            eprintln!("dev-server: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut args = std::env::args().skip(1);
     if let Some(command) = args.next() {
         if command == "token" {
             let sub = args.next().unwrap_or_else(|| DEMO_USER.to_owned());
-            println!("{}", mint_token(&secret, &sub, TOKEN_TTL_SECONDS));
+            println!("{}", auth.mint(&sub, TOKEN_TTL_SECONDS));
             return ExitCode::SUCCESS;
         }
         eprintln!("usage: dev-server [token [SUB]]");
@@ -42,7 +49,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let cursors = api::cursor::CursorKey::from_env(config.dynamodb_endpoint.is_some());
+    let cursors = match api::cursor::CursorKey::from_env(config.dynamodb_endpoint.is_some()) {
+        Ok(cursors) => cursors,
+        Err(error) => {
+            eprintln!("dev-server: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let state = ApiState::from_config(&config, cursors).await;
     if config.dynamodb_endpoint.is_some()
         && let Err(error) = prepare_local_table(&state, &config.table_name).await
@@ -50,7 +63,7 @@ async fn main() -> ExitCode {
         eprintln!("dev-server: {error}");
         return ExitCode::FAILURE;
     }
-    let token = mint_token(&secret, DEMO_USER, TOKEN_TTL_SECONDS);
+    let token = auth.mint(DEMO_USER, TOKEN_TTL_SECONDS);
     println!(
         "\nFeedback Tracker API   http://{address}\n\
          Web app                http://{address}/\n\
@@ -61,9 +74,12 @@ async fn main() -> ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(error) = axum::serve(listener, app(state, &secret).merge(web::router(&secret)))
-        .with_graceful_shutdown(shutdown)
-        .await
+    if let Err(error) = axum::serve(
+        listener,
+        app_with(state, auth.clone()).merge(web::router(auth)),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
     {
         eprintln!("dev-server: {error}");
         return ExitCode::FAILURE;

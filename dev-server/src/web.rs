@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::mint_token;
+use crate::LocalAuth;
 
 /// Tokens minted by the dev sign-in page last eight hours.
 const SIGN_IN_TTL_SECONDS: i64 = 8 * 60 * 60;
@@ -33,9 +33,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 /// The routes above, serving the app from `WEB_DIST` (default `web/dist`, relative to the
 /// working directory, which is the repository root under `make dev` and the checks).
-pub fn router(jwt_secret: &str) -> Router {
+pub fn router(auth: LocalAuth) -> Router {
     let dist = PathBuf::from(std::env::var("WEB_DIST").unwrap_or_else(|_| "web/dist".to_owned()));
-    let secret = jwt_secret.to_owned();
     let index = {
         let dist = dist.clone();
         move || index_html(dist.clone())
@@ -53,7 +52,7 @@ pub fn router(jwt_secret: &str) -> Router {
         .route("/config.json", get(config))
         .route(
             "/dev/sign-in",
-            get(sign_in_page).post(move |body: Bytes| sign_in(secret.clone(), body)),
+            get(sign_in_page).post(move |body: Bytes| sign_in(auth.clone(), body)),
         )
 }
 
@@ -148,7 +147,7 @@ async fn sign_in_page(RawQuery(query): RawQuery) -> Response {
     html_response(StatusCode::OK, sign_in_form(&state, None).into_bytes())
 }
 
-async fn sign_in(secret: String, body: Bytes) -> Response {
+async fn sign_in(auth: LocalAuth, body: Bytes) -> Response {
     let form = String::from_utf8_lossy(&body);
     let user = form_value(&form, "user").unwrap_or_default();
     let user = user.trim();
@@ -163,7 +162,7 @@ async fn sign_in(secret: String, body: Bytes) -> Response {
             .into_bytes(),
         );
     }
-    let token = mint_token(&secret, user, SIGN_IN_TTL_SECONDS);
+    let token = auth.mint(user, SIGN_IN_TTL_SECONDS);
     let location = format!(
         "/#access_token={token}&token_type=Bearer&expires_in={SIGN_IN_TTL_SECONDS}&state={}",
         percent_encode(&state)
@@ -293,7 +292,6 @@ fn percent_encode(text: &str) -> String {
 mod tests {
     use super::*;
     use axum::http::Request;
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
     use tower::ServiceExt;
 
     #[test]
@@ -329,7 +327,7 @@ mod tests {
 
     #[tokio::test]
     async fn dev_sign_in_mints_a_token_for_the_name_and_returns_the_state() {
-        let response = router("s")
+        let response = router(LocalAuth::with_secret("s").unwrap())
             .oneshot(
                 Request::post("/dev/sign-in")
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -343,16 +341,19 @@ mod tests {
         let fragment = location.strip_prefix("/#").unwrap();
         assert_eq!(form_value(fragment, "state").as_deref(), Some("abc/1"));
         let token = form_value(fragment, "access_token").unwrap();
-        let claims = jsonwebtoken::decode::<serde_json::Value>(
-            &token,
-            &DecodingKey::from_secret(b"s"),
-            &Validation::new(Algorithm::HS256),
-        )
-        .unwrap()
-        .claims;
+        // A token the dev server's authorizer accepts.
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        let claims = LocalAuth::with_secret("s")
+            .unwrap()
+            .verify(&headers)
+            .unwrap();
         assert_eq!(claims["sub"], "alice");
 
-        let refused = router("s")
+        let refused = router(LocalAuth::with_secret("s").unwrap())
             .oneshot(
                 Request::post("/dev/sign-in")
                     .body(Body::from("user=a+b&state=<x>"))
@@ -370,7 +371,7 @@ mod tests {
 
     #[tokio::test]
     async fn config_points_at_the_dev_sign_in_page() {
-        let response = router("s")
+        let response = router(LocalAuth::with_secret("s").unwrap())
             .oneshot(Request::get("/config.json").body(Body::empty()).unwrap())
             .await
             .unwrap();

@@ -7,6 +7,7 @@ mod architecture;
 mod cascade;
 mod children;
 mod events;
+mod hardening;
 mod retries;
 mod system;
 mod template;

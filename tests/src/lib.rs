@@ -23,8 +23,9 @@ use tower::ServiceExt;
 
 /// The secret the harness's tokens are signed with (the dev server's `LOCAL_JWT_SECRET`).
 pub const TEST_JWT_SECRET: &str = "integration-test-secret";
-/// The key cursors are sealed with (the functions' `CURSOR_SECRET`).
-pub const CURSOR_SECRET: &str = "test-cursor-secret";
+/// The key cursors are sealed with (the functions' `CURSOR_SECRET`: 32+ bytes, as a function in
+/// Lambda demands).
+pub const CURSOR_SECRET: &str = "test-cursor-secret-test-cursor-secret";
 
 /// The DynamoDB Local this process talks to.
 #[derive(Debug)]
@@ -193,6 +194,38 @@ impl TestApi {
             client: state.store.client().clone(),
             table: state.store.table().to_owned(),
             state,
+        }
+    }
+
+    /// The API over a fresh table, its client passing every request through `interceptor`:
+    /// the way to make the database answer what DynamoDB Local never does (a transaction
+    /// conflict). `client` stays the plain one.
+    pub async fn with_interceptor(
+        interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static,
+    ) -> Self {
+        Self::with_store(|store| {
+            let config = store
+                .client()
+                .config()
+                .to_builder()
+                .interceptor(interceptor)
+                .build();
+            store::Store::new(Client::from_conf(config), store.table())
+        })
+        .await
+    }
+
+    /// The API over a fresh table and the store `adjust` makes of the usual one.
+    pub async fn with_store(adjust: impl FnOnce(store::Store) -> store::Store) -> Self {
+        let api = Self::new().await;
+        let state = ApiState {
+            store: adjust(api.state.store.clone()),
+            cursors: api.state.cursors.clone(),
+        };
+        Self {
+            app: dev_server::app(state.clone(), TEST_JWT_SECRET),
+            state,
+            ..api
         }
     }
 

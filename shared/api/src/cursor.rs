@@ -27,19 +27,61 @@ impl std::fmt::Debug for CursorKey {
 /// Dev-only default for `CURSOR_SECRET`; deployments set their own.
 pub const DEV_CURSOR_SECRET: &str = "feedback-tracker-dev-cursor-secret";
 
+/// The shortest `CURSOR_SECRET` a function accepts in Lambda, in bytes.
+pub const MIN_CURSOR_SECRET_BYTES: usize = 32;
+
+/// Why a function in Lambda refuses to start: its `CURSOR_SECRET` is unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CursorSecretError(pub &'static str);
+
+impl std::fmt::Display for CursorSecretError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for CursorSecretError {}
+
 impl CursorKey {
-    /// `CURSOR_SECRET`, or the development default (with a warning outside DynamoDB Local).
-    pub fn from_env(local: bool) -> Self {
-        let secret = std::env::var("CURSOR_SECRET")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| {
-                if !local {
-                    tracing::warn!("CURSOR_SECRET is not set; using the development default");
-                }
-                DEV_CURSOR_SECRET.to_owned()
-            });
-        Self::new(secret.as_bytes())
+    /// `CURSOR_SECRET` from the environment; see [`from_lookup`](Self::from_lookup).
+    pub fn from_env(local: bool) -> Result<Self, CursorSecretError> {
+        Self::from_lookup(|name| std::env::var(name).ok(), local)
+    }
+
+    /// `CURSOR_SECRET` as `lookup` reads it. In Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set) it
+    /// must be at least [`MIN_CURSOR_SECRET_BYTES`] and not an unresolved CloudFormation
+    /// dynamic reference: there is no fallback, the function refuses to start. Elsewhere (the
+    /// dev server, tests) a missing secret is the development default, with a warning unless
+    /// the database is DynamoDB Local (`local`).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        local: bool,
+    ) -> Result<Self, CursorSecretError> {
+        let secret = lookup("CURSOR_SECRET").filter(|v| !v.is_empty());
+        let in_lambda = lookup("AWS_LAMBDA_FUNCTION_NAME").is_some_and(|v| !v.is_empty());
+        if in_lambda {
+            let secret = secret.ok_or(CursorSecretError(
+                "CURSOR_SECRET is not set; a function in Lambda needs its own (32+ bytes)",
+            ))?;
+            if secret.len() < MIN_CURSOR_SECRET_BYTES {
+                return Err(CursorSecretError(
+                    "CURSOR_SECRET is shorter than 32 bytes; a function in Lambda needs 32+",
+                ));
+            }
+            if secret.starts_with("{{resolve:") {
+                return Err(CursorSecretError(
+                    "CURSOR_SECRET is an unresolved dynamic reference ({{resolve:…}})",
+                ));
+            }
+            return Ok(Self::new(secret.as_bytes()));
+        }
+        let secret = secret.unwrap_or_else(|| {
+            if !local {
+                tracing::warn!("CURSOR_SECRET is not set; using the development default");
+            }
+            DEV_CURSOR_SECRET.to_owned()
+        });
+        Ok(Self::new(secret.as_bytes()))
     }
 
     pub fn new(secret: &[u8]) -> Self {
@@ -84,6 +126,60 @@ mod tests {
 
     fn key() -> ResumeKey {
         [("PK".to_owned(), "USER#a#APP#1".to_owned())].into()
+    }
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn in_lambda_a_secret_of_32_bytes_is_required() {
+        let lambda = ("AWS_LAMBDA_FUNCTION_NAME", "applications");
+        for vars in [
+            vec![lambda],
+            vec![lambda, ("CURSOR_SECRET", "")],
+            vec![lambda, ("CURSOR_SECRET", "short-secret-of-31-bytes-......")],
+            vec![
+                lambda,
+                (
+                    "CURSOR_SECRET",
+                    "{{resolve:secretsmanager:arn:aws:secretsmanager:eu-west-1:1:secret:x:SecretString}}",
+                ),
+            ],
+        ] {
+            assert!(
+                CursorKey::from_lookup(lookup(&vars), false).is_err(),
+                "{vars:?}"
+            );
+            assert!(CursorKey::from_lookup(lookup(&vars), true).is_err());
+        }
+        let good = [
+            lambda,
+            ("CURSOR_SECRET", "a-secret-of-exactly-32-bytes-..."),
+        ];
+        assert_eq!(good[1].1.len(), 32);
+        let key = CursorKey::from_lookup(lookup(&good), false).unwrap();
+        let cursor = key.encode("c", &self::key());
+        assert!(
+            CursorKey::new(good[1].1.as_bytes())
+                .decode("c", &cursor)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn outside_lambda_the_dev_default_remains() {
+        let key = CursorKey::from_lookup(lookup(&[]), true).unwrap();
+        let cursor = key.encode("c", &self::key());
+        assert!(
+            CursorKey::new(DEV_CURSOR_SECRET.as_bytes())
+                .decode("c", &cursor)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! of the OpenAPI document, the dev server's route table and the template's drift test all come.
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -21,13 +23,30 @@ pub struct Function {
 }
 
 impl Function {
-    /// The router its Lambda runs: its routes, and problem+json for anything else.
+    /// The router its Lambda runs: its routes, and problem+json for anything else. Every
+    /// response carries `X-Content-Type-Options: nosniff`; every response of a function that
+    /// needs a token also `Cache-Control: no-store` (a user's data is never cached by a
+    /// browser or a proxy).
     pub fn router(&self, state: ApiState) -> Router {
         let (router, _) = (self.api)().split_for_parts();
+        let public = self.public;
         router
             .fallback(|| async { ApiError::NotFound })
             // axum adds the `Allow` header.
             .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+            .layer(axum::middleware::map_response(
+                move |mut response: Response| async move {
+                    let headers = response.headers_mut();
+                    headers.insert(
+                        header::X_CONTENT_TYPE_OPTIONS,
+                        HeaderValue::from_static("nosniff"),
+                    );
+                    if !public {
+                        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    }
+                    response
+                },
+            ))
             .with_state(state)
     }
 
@@ -46,7 +65,9 @@ impl Function {
     /// network call before the first event.
     pub async fn run(&self) -> Result<(), lambda_http::Error> {
         crate::telemetry::init(true);
-        let state = ApiState::from_env().await?;
+        let state = ApiState::from_env().await.inspect_err(|error| {
+            tracing::error!(%error, "the function cannot start");
+        })?;
         lambda_http::run(self.router(state)).await
     }
 }

@@ -14,11 +14,12 @@ pub struct ApiState {
 }
 
 impl ApiState {
-    /// From the environment: the store `store::Config` names and the cursor key. The client is
-    /// built once per process; this makes no network call.
-    pub async fn from_env() -> Result<Self, store::ConfigError> {
+    /// From the environment: the store `store::Config` names and the cursor key (in Lambda,
+    /// a missing or short `CURSOR_SECRET` is an error: see [`CursorKey::from_lookup`]). The
+    /// client is built once per process; this makes no network call.
+    pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let config = store::Config::from_env()?;
-        let cursors = CursorKey::from_env(config.dynamodb_endpoint.is_some());
+        let cursors = CursorKey::from_env(config.dynamodb_endpoint.is_some())?;
         Ok(Self::from_config(&config, cursors).await)
     }
 

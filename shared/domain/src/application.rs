@@ -54,6 +54,10 @@ pub type Source = OptionalText<100>;
 pub type Notes = OptionalText<10_000>;
 pub type Tags = TextList<20, 50>;
 
+/// How many of the latest status changes `status_history` keeps beside its first entry (the
+/// status the application was created with): an item must stay far below DynamoDB's 400 KB.
+pub const STATUS_HISTORY_RECENT: usize = 100;
+
 /// One status change, as kept in `status_history`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StatusChange {
@@ -85,7 +89,7 @@ pub struct Application {
     pub notes: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub follow_up_on: Option<NaiveDate>,
-    /// One entry per status change, oldest first.
+    /// One entry per status change, oldest first: the first entry and the latest 100 are kept.
     #[serde(default)]
     pub status_history: Vec<StatusChange>,
     #[schema(value_type = String, format = DateTime)]

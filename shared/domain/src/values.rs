@@ -102,11 +102,13 @@ impl<const MAX_ITEMS: usize, const MAX_LEN: usize> FromJson for TextList<MAX_ITE
             let text = Text::<1, MAX_LEN>::from_json(item)
                 .map_err(|message| format!("item {index} {message}"))?;
             if !list.iter().any(|seen| seen == text.as_str()) {
+                if list.len() == MAX_ITEMS {
+                    // One distinct item too many: the rest is neither read nor compared, so a
+                    // huge list costs no more than a short one.
+                    return Err(format!("must have at most {MAX_ITEMS} distinct items"));
+                }
                 list.push(text.into_string());
             }
-        }
-        if list.len() > MAX_ITEMS {
-            return Err(format!("must have at most {MAX_ITEMS} distinct items"));
         }
         Ok(Self(list))
     }
@@ -452,6 +454,32 @@ mod tests {
         assert!(TextList::<2, 5>::from_json(&json!(["toolong"])).is_err());
         assert!(TextList::<2, 5>::from_json(&json!([""])).is_err());
         assert!(TextList::<2, 5>::from_json(&json!("a")).is_err());
+    }
+
+    #[test]
+    fn a_huge_list_is_read_only_until_it_passes_the_limit() {
+        // 200,000 distinct items: compared pairwise to the end, this took minutes.
+        let huge: Vec<Value> = (0..200_000).map(|n| json!(n.to_string())).collect();
+        let started = std::time::Instant::now();
+        let error = TextList::<20, 50>::from_json(&Value::Array(huge)).unwrap_err();
+        assert_eq!(error, "must have at most 20 distinct items");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // What follows the first item past the limit is not read: not even a wrong type.
+        let mut list: Vec<Value> = (0..21).map(|n| json!(format!("skill {n}"))).collect();
+        list.push(json!(42));
+        assert_eq!(
+            TextList::<20, 50>::from_json(&Value::Array(list)).unwrap_err(),
+            "must have at most 20 distinct items"
+        );
+        // Duplicates never count: 20 distinct items repeated are fine.
+        let repeated: Vec<Value> = (0..10_000).map(|n| json!(format!("{}", n % 20))).collect();
+        assert_eq!(
+            TextList::<20, 50>::from_json(&Value::Array(repeated))
+                .unwrap()
+                .into_vec()
+                .len(),
+            20
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, Sweep, WriteOutcome, classify,
-    failed_write, from_item, key_of, key_to_item, string, to_item,
+    failed_write, from_item, json_size, key_of, key_to_item, string, to_item,
 };
 use crate::ResumeKey;
 use crate::keys::{
@@ -16,6 +16,7 @@ use crate::keys::{
 };
 use crate::{Precondition, StoreError, StoreResult};
 use domain::UserId;
+use domain::application::STATUS_HISTORY_RECENT;
 use domain::input::Patch;
 use domain::values::NamedEnum;
 use domain::{Application, ApplicationFilter, ApplicationPatch, Id, Status, Timestamp};
@@ -151,12 +152,13 @@ impl Store {
         let partition = applications_gsi_pk(user);
         if start
             .as_ref()
-            .is_some_and(|key| key.get(GSI1_PK) != Some(&partition))
+            .is_some_and(|key| !is_applications_resume_key(user, key))
         {
             return Err(StoreError::InvalidResumeKey);
         }
         let mut start = start.map(|key| key_to_item(&key));
         let mut items: Vec<Application> = Vec::with_capacity(limit);
+        let mut bytes = 0;
         let mut last_key: Option<ResumeKey> = None;
         for _ in 0..MAX_QUERY_PAGES {
             // Unfiltered: one more than needed tells whether a next page exists.
@@ -187,13 +189,15 @@ impl Store {
                 if !filter.matches(&application) {
                     continue;
                 }
-                if items.len() == limit {
+                let size = json_size(&application);
+                if items.len() == limit || !self.fits_page(items.len(), bytes, size) {
                     // A further match exists: the next page starts after the last one returned.
                     return Ok(ListPage {
                         items,
                         resume: last_key,
                     });
                 }
+                bytes += size;
                 items.push(application);
                 last_key = Some(key);
             }
@@ -216,6 +220,20 @@ impl Store {
     /// concurrent change to another field is never lost. A status change appends its history
     /// entry in the same write.
     pub async fn update_application(
+        &self,
+        user: &UserId,
+        id: Id,
+        patch: &ApplicationPatch,
+        precondition: &Precondition,
+        now: Timestamp,
+    ) -> StoreResult<Application> {
+        let updated = self
+            .update_application_once(user, id, patch, precondition, now)
+            .await?;
+        Ok(self.trim_history(user, id, updated).await)
+    }
+
+    async fn update_application_once(
         &self,
         user: &UserId,
         id: Id,
@@ -303,6 +321,58 @@ impl Store {
         }
     }
 
+    /// Keeps `status_history` to its first entry and the latest [`STATUS_HISTORY_RECENT`]: one
+    /// expression cannot both `list_append` to a list and `REMOVE` its elements, so an update
+    /// that left it longer is followed by a second `UpdateItem` that removes the oldest entries
+    /// but the first, on condition that nothing changed since (same `version`; the trim itself
+    /// changes neither `version` nor `updated_at`). If that write fails, the application is
+    /// answered as updated and the next update trims.
+    async fn trim_history(
+        &self,
+        user: &UserId,
+        id: Id,
+        mut application: Application,
+    ) -> Application {
+        let excess = application
+            .status_history
+            .len()
+            .saturating_sub(STATUS_HISTORY_RECENT + 1);
+        if excess == 0 {
+            return application;
+        }
+        let mut expr = Expr::default();
+        let history = expr.name("status_history");
+        // Indexes name positions before the update: entries 1..=excess are the oldest but one.
+        for index in 1..=excess {
+            expr.remove_raw(format!("{history}[{index}]"));
+        }
+        let (version, current) = (
+            expr.name("version"),
+            expr.value(number(application.version)),
+        );
+        expr.condition(format!("{version} = {current}"));
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .set_update_expression(expr.update_expression())
+            .set_condition_expression(expr.condition_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .send()
+            .await;
+        match result {
+            Ok(_) => {
+                application.status_history.drain(1..=excess);
+            }
+            Err(error) => {
+                tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error), "status history not trimmed; the next update trims it");
+            }
+        }
+        application
+    }
+
     /// Deletes the application and every item of its collection, with no `Scan`: marks it
     /// `deleting` (it reads as gone at once, leaves the list, and takes no new children), then
     /// sweeps its partition for at most `budget` ([`Store::sweep_application`]). What a request
@@ -337,6 +407,20 @@ impl Store {
         result.map_err(failed_write)?;
         self.sweep_application(&partition, deadline).await
     }
+}
+
+/// Whether `key` can resume the caller's `GSI1` query: exactly the index's and the table's key
+/// attributes, of one of the caller's applications. Anything else would be refused by DynamoDB
+/// (a 500) or, worse, accepted: a cursor's signature is not the only check.
+fn is_applications_resume_key(user: &UserId, key: &ResumeKey) -> bool {
+    let Some(id) = key.get(GSI1_SK).and_then(|sk| sk.parse::<Id>().ok()) else {
+        return false;
+    };
+    key.len() == 4
+        && key.get(GSI1_SK) == Some(&applications_gsi_sk(id))
+        && key.get(GSI1_PK) == Some(&applications_gsi_pk(user))
+        && key.get(PK) == Some(&application_pk(user, id))
+        && key.get(SK).map(String::as_str) == Some(APPLICATION_SK)
 }
 
 fn number(n: u64) -> AttributeValue {
@@ -410,4 +494,41 @@ fn explain_failed_update(
     }
     tracing::error!("conditional update failed for no known reason");
     UpdateFailure::Api(StoreError::Internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resume_key_has_exactly_the_query_key_of_one_of_the_callers_applications() {
+        let (alice, bob) = (
+            UserId::parse("alice").unwrap(),
+            UserId::parse("bob").unwrap(),
+        );
+        let id = Id::generate();
+        let good: ResumeKey = [
+            (PK.to_owned(), application_pk(&alice, id)),
+            (SK.to_owned(), APPLICATION_SK.to_owned()),
+            (GSI1_PK.to_owned(), applications_gsi_pk(&alice)),
+            (GSI1_SK.to_owned(), applications_gsi_sk(id)),
+        ]
+        .into();
+        assert!(is_applications_resume_key(&alice, &good));
+        assert!(!is_applications_resume_key(&bob, &good));
+        let mut extra = good.clone();
+        extra.insert("forged".to_owned(), "x".to_owned());
+        assert!(!is_applications_resume_key(&alice, &extra));
+        for name in [PK, SK, GSI1_PK, GSI1_SK] {
+            let mut missing = good.clone();
+            missing.remove(name);
+            assert!(!is_applications_resume_key(&alice, &missing), "{name}");
+            let mut renamed = missing.clone();
+            renamed.insert(name.to_lowercase(), good[name].clone());
+            assert!(!is_applications_resume_key(&alice, &renamed), "{name}");
+        }
+        let mut other_item = good.clone();
+        other_item.insert(PK.to_owned(), application_pk(&alice, Id::generate()));
+        assert!(!is_applications_resume_key(&alice, &other_item));
+    }
 }

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
-    failed_write, from_item, key_of, key_to_item, string, to_item,
+    failed_write, from_item, json_size, key_of, key_to_item, string, to_item,
 };
 use crate::ResumeKey;
 use crate::keys::{PK, SK, application_pk, child_sk, child_sk_prefix};
@@ -86,8 +86,10 @@ impl Store {
         start: Option<ResumeKey>,
     ) -> StoreResult<ListPage<T>> {
         let partition = application_pk(user, application);
+        // Exactly the table's key, in this application's collection of this kind.
         if start.as_ref().is_some_and(|key| {
-            key.get(PK) != Some(&partition)
+            key.len() != 2
+                || key.get(PK) != Some(&partition)
                 || !key
                     .get(SK)
                     .is_some_and(|sk| sk.starts_with(child_sk_prefix(T::KIND)))
@@ -119,16 +121,27 @@ impl Store {
         if !exists? {
             return Err(StoreError::NotFound);
         }
-        let mut raw = output.map_err(classify)?.items.unwrap_or_default();
-        let more = raw.len() > limit;
-        raw.truncate(limit);
-        let resume = if more {
-            raw.last().map(|item| key_of(item, &[PK, SK]))
-        } else {
-            None
-        };
-        let items = raw.into_iter().map(from_item).collect::<StoreResult<_>>()?;
-        Ok(ListPage { items, resume })
+        let raw = output.map_err(classify)?.items.unwrap_or_default();
+        let (mut items, mut bytes, mut last_key) = (Vec::with_capacity(limit), 0, None);
+        for item in raw {
+            let key = key_of(&item, &[PK, SK]);
+            let child: T = from_item(item)?;
+            let size = json_size(&child);
+            if items.len() == limit || !self.fits_page(items.len(), bytes, size) {
+                // More follow: the next page starts after the last item returned.
+                return Ok(ListPage {
+                    items,
+                    resume: last_key,
+                });
+            }
+            bytes += size;
+            items.push(child);
+            last_key = Some(key);
+        }
+        Ok(ListPage {
+            items,
+            resume: None,
+        })
     }
 
     /// One child, if its application is the caller's and live.
@@ -153,7 +166,8 @@ impl Store {
         }
     }
 
-    /// Applies `changes` to one child in one conditional `UpdateItem`.
+    /// Applies `changes` to one child in one conditional `UpdateItem`; 404 if the application
+    /// is gone or being deleted (checked beside the write, as reads do: see `docs/api.md`).
     pub async fn update_child<T: ChildResource>(
         &self,
         user: &UserId,
@@ -169,18 +183,22 @@ impl Store {
         let pk = expr.name(PK);
         expr.condition(format!("attribute_exists({pk})"));
         expr.require_precondition(precondition);
-        let result = self
+        let update = self
             .conditional_update(self.child_key::<T>(user, application, id), &expr)
             .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
+            .send();
+        let (exists, result) = tokio::join!(self.application_exists(user, application), update);
+        if !exists? {
+            return Err(StoreError::NotFound);
+        }
         match result {
             Ok(output) => from_item(output.attributes.unwrap_or_default()),
             Err(error) => Err(failed_write(error)),
         }
     }
 
-    /// Deletes one child (conditional on `If-Match`). The application's status is left as it is.
+    /// Deletes one child (conditional on `If-Match`); 404 if the application is gone or being
+    /// deleted (checked beside the delete). The application's status is left as it is.
     pub async fn delete_child<T: ChildResource>(
         &self,
         user: &UserId,
@@ -192,7 +210,7 @@ impl Store {
         let pk = expr.name(PK);
         expr.condition(format!("attribute_exists({pk})"));
         expr.require_precondition(precondition);
-        let result = self
+        let delete = self
             .client
             .delete_item()
             .table_name(self.table())
@@ -201,8 +219,11 @@ impl Store {
             .set_expression_attribute_names(expr.names())
             .set_expression_attribute_values(expr.values())
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
+            .send();
+        let (exists, result) = tokio::join!(self.application_exists(user, application), delete);
+        if !exists? {
+            return Err(StoreError::NotFound);
+        }
         result.map(|_| ()).map_err(failed_write)
     }
 }

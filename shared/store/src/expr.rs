@@ -51,6 +51,11 @@ impl Expr {
         self.removes.push(name);
     }
 
+    /// A `REMOVE` clause written by the caller with placeholders it got from this builder.
+    pub fn remove_raw(&mut self, clause: String) {
+        self.removes.push(clause);
+    }
+
     pub fn condition(&mut self, condition: String) {
         self.conditions.push(format!("({condition})"));
     }

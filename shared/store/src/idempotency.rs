@@ -2,6 +2,9 @@
 //! transaction, so a retry either finds the record (and replays the first response) or
 //! creates nothing twice.
 
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -65,37 +68,54 @@ impl Store {
         if let Some((request, response)) = idempotency {
             writes.push(self.record_put(request, response, now)?);
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await;
-        let error = match result {
-            Ok(_) => return Ok(WriteOutcome::Written),
-            Err(error) => error,
-        };
-        let failed = match &error {
-            SdkError::ServiceError(service) => match service.err() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
-                    .cancellation_reasons()
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
-                    .map(|(index, _)| index)
-                    .collect::<Vec<_>>(),
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
-        };
-        // A used key wins over any other failed condition: the first request succeeded.
-        match (idempotency, failed.as_slice()) {
-            (Some((request, _)), failed) if failed.contains(&record_index) => {
-                self.replay(request).await
+        for attempt in 0..TRANSACTION_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(conflict_backoff(attempt)).await;
             }
-            (_, [index, ..]) => Ok(WriteOutcome::ConditionFailed(*index)),
-            _ => Err(classify(error)),
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(WriteOutcome::Written),
+                Err(error) => error,
+            };
+            match cancellation(&error) {
+                // A used key wins over any other failed condition: the first request succeeded.
+                Some(Cancellation::ConditionFailed(failed)) => {
+                    return match (idempotency, failed.as_slice()) {
+                        (Some((request, _)), failed) if failed.contains(&record_index) => {
+                            self.replay(request).await
+                        }
+                        (_, [index, ..]) => Ok(WriteOutcome::ConditionFailed(*index)),
+                        _ => Err(classify(error)),
+                    };
+                }
+                Some(Cancellation::Conflict(items)) => {
+                    // A concurrent retry with the same key: once it has committed, answer as it
+                    // did; until then, try again.
+                    if let Some((request, _)) = idempotency
+                        && items.contains(&record_index)
+                        && let Some(outcome) = self.try_replay(request).await?
+                    {
+                        return Ok(outcome);
+                    }
+                    tracing::info!(attempt, "transaction conflict; retrying");
+                }
+                Some(Cancellation::Throttled) => {
+                    tracing::warn!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error), "transaction throttled");
+                    return Err(StoreError::Unavailable);
+                }
+                Some(Cancellation::Other) | None => return Err(classify(error)),
+            }
         }
+        tracing::warn!(
+            attempts = TRANSACTION_ATTEMPTS,
+            "transaction kept conflicting"
+        );
+        Err(StoreError::Unavailable)
     }
 
     /// One conditional `PutItem`. The SDK retries a put whose answer was lost (a timeout); the
@@ -171,7 +191,15 @@ impl Store {
     }
 
     async fn replay(&self, request: &IdempotentRequest) -> StoreResult<WriteOutcome> {
-        let item = self
+        // Gone between the write and this read (expired): the client may simply retry.
+        self.try_replay(request)
+            .await?
+            .ok_or(StoreError::Unavailable)
+    }
+
+    /// The first response to the request's key, if a record of it exists.
+    async fn try_replay(&self, request: &IdempotentRequest) -> StoreResult<Option<WriteOutcome>> {
+        let Some(item) = self
             .client
             .get_item()
             .table_name(self.table())
@@ -182,13 +210,172 @@ impl Store {
             .await
             .map_err(classify)?
             .item
-            // Gone between the write and this read (expired): the client may simply retry.
-            .ok_or(StoreError::Unavailable)?;
+        else {
+            return Ok(None);
+        };
         let record: IdempotencyRecord = from_item(item)?;
         if record.digest == request.digest {
-            Ok(WriteOutcome::Replayed(record.response))
+            Ok(Some(WriteOutcome::Replayed(record.response)))
         } else {
             Err(StoreError::IdempotencyKeyReused)
+        }
+    }
+}
+
+/// How often a transaction is sent while it conflicts with concurrent writes of its items.
+const TRANSACTION_ATTEMPTS: u32 = 4;
+
+/// The wait before attempt `attempt` (1, 2, …): 20 ms doubling, each time between half and
+/// all of it, so racing requests spread out instead of colliding again.
+fn conflict_backoff(attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let ceiling = 20u64 << (attempt - 1).min(6);
+    // A randomly keyed hash of nothing: a random number without a dependency.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    Duration::from_millis(ceiling / 2 + random % (ceiling / 2 + 1))
+}
+
+/// Why DynamoDB cancelled a transaction, read from its `CancellationReasons` (one per write,
+/// in order; `None` for a write that was not the cause).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cancellation {
+    /// The conditions of these writes failed: a definite answer.
+    ConditionFailed(Vec<usize>),
+    /// The table or the account is throttling: 503.
+    Throttled,
+    /// Another write was on these items at the same moment: worth a retry.
+    Conflict(Vec<usize>),
+    /// Anything else (a validation error: a bug).
+    Other,
+}
+
+/// The cancellation `error` is, if it is one.
+pub(crate) fn cancellation(
+    error: &SdkError<TransactWriteItemsError, HttpResponse>,
+) -> Option<Cancellation> {
+    let SdkError::ServiceError(service) = error else {
+        return None;
+    };
+    let TransactWriteItemsError::TransactionCanceledException(cancelled) = service.err() else {
+        return None;
+    };
+    let reasons = cancelled.cancellation_reasons();
+    let with = |codes: &[&str]| -> Vec<usize> {
+        reasons
+            .iter()
+            .enumerate()
+            .filter(|(_, reason)| reason.code().is_some_and(|code| codes.contains(&code)))
+            .map(|(index, _)| index)
+            .collect()
+    };
+    let failed = with(&["ConditionalCheckFailed"]);
+    if !failed.is_empty() {
+        return Some(Cancellation::ConditionFailed(failed));
+    }
+    if !with(&[
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+    ])
+    .is_empty()
+    {
+        return Some(Cancellation::Throttled);
+    }
+    let conflicts = with(&["TransactionConflict"]);
+    if !conflicts.is_empty() {
+        return Some(Cancellation::Conflict(conflicts));
+    }
+    Some(Cancellation::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::CancellationReason;
+    use aws_sdk_dynamodb::types::error::TransactionCanceledException;
+    use aws_smithy_types::body::SdkBody;
+
+    /// A cancelled transaction as the SDK hands it over, with one reason per write.
+    fn cancelled(codes: &[&str]) -> SdkError<TransactWriteItemsError, HttpResponse> {
+        let meta = aws_sdk_dynamodb::error::ErrorMetadata::builder()
+            .code("TransactionCanceledException")
+            .build();
+        let reasons = codes
+            .iter()
+            .map(|code| CancellationReason::builder().code(*code).build())
+            .collect();
+        let error = TransactionCanceledException::builder()
+            .message("Transaction cancelled")
+            .set_cancellation_reasons(Some(reasons))
+            .meta(meta)
+            .build();
+        let response = HttpResponse::new(400.try_into().unwrap(), SdkBody::empty());
+        SdkError::service_error(
+            TransactWriteItemsError::TransactionCanceledException(error),
+            response,
+        )
+    }
+
+    #[test]
+    fn a_conflict_is_told_apart_from_a_failed_condition() {
+        assert_eq!(
+            cancellation(&cancelled(&["None", "TransactionConflict"])),
+            Some(Cancellation::Conflict(vec![1]))
+        );
+        assert_eq!(
+            cancellation(&cancelled(&["ConditionalCheckFailed", "None"])),
+            Some(Cancellation::ConditionFailed(vec![0]))
+        );
+        // A failed condition is an answer; a conflict beside it changes nothing.
+        assert_eq!(
+            cancellation(&cancelled(&[
+                "TransactionConflict",
+                "ConditionalCheckFailed"
+            ])),
+            Some(Cancellation::ConditionFailed(vec![1]))
+        );
+    }
+
+    #[test]
+    fn throttling_reasons_are_throttling() {
+        for code in [
+            "ThrottlingError",
+            "ProvisionedThroughputExceeded",
+            "RequestLimitExceeded",
+        ] {
+            assert_eq!(
+                cancellation(&cancelled(&["None", code])),
+                Some(Cancellation::Throttled),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            cancellation(&cancelled(&["TransactionConflict", "ThrottlingError"])),
+            Some(Cancellation::Throttled)
+        );
+    }
+
+    #[test]
+    fn other_reasons_and_other_errors_are_not_retried() {
+        assert_eq!(
+            cancellation(&cancelled(&["ValidationError", "None"])),
+            Some(Cancellation::Other)
+        );
+        let timeout: SdkError<TransactWriteItemsError, HttpResponse> =
+            SdkError::timeout_error("too slow");
+        assert_eq!(cancellation(&timeout), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_jittered_within_bounds() {
+        for attempt in 1..TRANSACTION_ATTEMPTS {
+            let ceiling = 20u64 << (attempt - 1);
+            for _ in 0..50 {
+                let wait = conflict_backoff(attempt).as_millis() as u64;
+                assert!((ceiling / 2..=ceiling).contains(&wait), "{wait} ms");
+            }
         }
     }
 }

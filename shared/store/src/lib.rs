@@ -56,11 +56,17 @@ pub enum Precondition {
     Versions(Vec<u64>),
 }
 
+/// The most bytes of JSON the items of one list page may take: a Lambda response is at most
+/// 6 MB, and a page of 100 large items could pass it. A page that would pass this stops early,
+/// with a cursor after its last item (a page always holds at least one item).
+pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
+
 /// The table and the client that reaches it; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     client: Client,
     table: Arc<str>,
+    page_bytes: usize,
 }
 
 impl Store {
@@ -68,7 +74,19 @@ impl Store {
         Self {
             client,
             table: table.into(),
+            page_bytes: PAGE_BYTES,
         }
+    }
+
+    /// The same store with another byte budget for list pages (default [`PAGE_BYTES`]).
+    pub fn with_page_bytes(self, page_bytes: usize) -> Self {
+        Self { page_bytes, ..self }
+    }
+
+    /// Whether one more item of `size` bytes still fits a page that holds `used` bytes in
+    /// `count` items (the first item always fits).
+    pub(crate) fn fits_page(&self, count: usize, used: usize, size: usize) -> bool {
+        count == 0 || used + size <= self.page_bytes
     }
 
     /// The store `config` names. Makes no network call.
@@ -253,6 +271,27 @@ pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError
     })
 }
 
+/// The bytes `value` adds to a Lambda response as an item of a JSON list, with the comma that
+/// separates it from the next. The body travels as a JSON string inside the response, so each
+/// `"` and `\` of the body's JSON is escaped once more and counts twice.
+pub(crate) fn json_size<T: Serialize>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let escaped = bytes.iter().filter(|b| matches!(b, b'"' | b'\\')).count();
+            self.0 += bytes.len() + escaped;
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail, and the items are plain data.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0 + 1
+}
+
 pub(crate) fn string(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
@@ -327,6 +366,14 @@ mod tests {
         }
         let timeout: SdkError<GetItemError, HttpResponse> = SdkError::timeout_error("too slow");
         assert_eq!(classify(timeout), StoreError::Unavailable);
+    }
+
+    #[test]
+    fn an_item_is_measured_as_the_lambda_response_carries_it() {
+        // `{"a":"x"}` is 9 bytes and 4 quotes; `,` separates it from the next item.
+        assert_eq!(json_size(&serde_json::json!({"a": "x"})), 9 + 4 + 1);
+        // A quote in a value is `\"` in the body and `\\\"` in the response.
+        assert_eq!(json_size(&"\""), 4 + 4 + 1);
     }
 
     #[test]

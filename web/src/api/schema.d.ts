@@ -230,7 +230,7 @@ export interface components {
             notes?: string | null;
             /** Format: date */
             follow_up_on?: string | null;
-            /** @description One entry per status change, oldest first. */
+            /** @description One entry per status change, oldest first: the first entry and the latest 100 are kept. */
             status_history?: components["schemas"]["StatusChange"][];
             /** Format: date-time */
             created_at: string;
@@ -412,7 +412,7 @@ export interface components {
                 notes?: string | null;
                 /** Format: date */
                 follow_up_on?: string | null;
-                /** @description One entry per status change, oldest first. */
+                /** @description One entry per status change, oldest first: the first entry and the latest 100 are kept. */
                 status_history?: components["schemas"]["StatusChange"][];
                 /** Format: date-time */
                 created_at: string;

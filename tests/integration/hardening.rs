@@ -1,0 +1,573 @@
+//! Hardening (issue 10): what DynamoDB does in AWS and DynamoDB Local does not (transaction
+//! conflicts, throttled transactions), bounded items and pages, and safe defaults.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
+use serde_json::json;
+use store::keys::{APPLICATION_SK, PK, SK, application_pk};
+use testkit::{TestApi, User};
+
+/// What a transaction whose request was replaced sends instead: DynamoDB Local refuses it
+/// (an empty transaction is invalid), so nothing is written.
+const REPLACED: &[u8] = br#"{"TransactItems":[]}"#;
+
+/// Makes the first `remaining` `TransactWriteItems` calls fail as DynamoDB fails them under
+/// contention: the request never writes (its body is swapped for an invalid one before it is
+/// signed) and its answer is replaced by a `TransactionCanceledException` with `reasons`.
+#[derive(Debug, Clone)]
+struct CancelTransactions {
+    /// The `CancellationReasons` codes, one per write of the transaction.
+    reasons: Vec<&'static str>,
+    remaining: Arc<AtomicUsize>,
+    /// Every `TransactWriteItems` call, cancelled or not.
+    calls: Arc<AtomicUsize>,
+}
+
+impl CancelTransactions {
+    fn new(reasons: &[&'static str], times: usize) -> Self {
+        Self {
+            reasons: reasons.to_vec(),
+            remaining: Arc::new(AtomicUsize::new(times)),
+            calls: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn cancel_next(&self, times: usize) {
+        self.remaining.store(times, Ordering::SeqCst);
+    }
+}
+
+impl Intercept for CancelTransactions {
+    fn name(&self) -> &'static str {
+        "CancelTransactions"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let transaction = request
+            .headers()
+            .get("x-amz-target")
+            .is_some_and(|target| target.ends_with(".TransactWriteItems"));
+        if !transaction {
+            return Ok(());
+        }
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let cancel = self
+            .remaining
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if cancel {
+            *request.body_mut() = SdkBody::from(REPLACED);
+            request
+                .headers_mut()
+                .insert("content-length", REPLACED.len().to_string());
+            cfg.interceptor_state().store_put(Replaced);
+        } else {
+            cfg.interceptor_state().unset::<Replaced>();
+        }
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if cfg.load::<Replaced>().is_none() {
+            return Ok(());
+        }
+        let reasons: Vec<_> = self
+            .reasons
+            .iter()
+            .map(|code| json!({"Code": code}))
+            .collect();
+        let body = json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "message": "Transaction cancelled",
+            "CancellationReasons": reasons,
+        });
+        let mut response = HttpResponse::new(400.try_into()?, SdkBody::from(body.to_string()));
+        response
+            .headers_mut()
+            .insert("content-type", "application/x-amz-json-1.0");
+        *context.response_mut() = response;
+        Ok(())
+    }
+}
+
+/// Marks an attempt whose request was replaced (in the operation's config bag).
+#[derive(Debug, Clone)]
+struct Replaced;
+
+impl Storable for Replaced {
+    type Storer = StoreReplace<Self>;
+}
+
+async fn new_application(api: &TestApi, user: &User) -> String {
+    api.post("/applications")
+        .user(user)
+        .json(json!({"company": "Acme", "role": "Dev"}))
+        .send()
+        .await
+        .expect(201)
+        .id()
+}
+
+/// The table's items whose `type` is `kind`.
+async fn count(api: &TestApi, kind: &str) -> usize {
+    api.all_items()
+        .await
+        .iter()
+        .filter(|item| item.get("type").and_then(|t| t.as_s().ok()) == Some(&kind.to_owned()))
+        .count()
+}
+
+#[tokio::test]
+async fn a_child_create_that_meets_a_transaction_conflict_is_retried() {
+    // The parent's condition check conflicts with a concurrent write of the application.
+    let conflicts = CancelTransactions::new(&["TransactionConflict", "None"], 1);
+    let api = TestApi::with_interceptor(conflicts.clone()).await;
+    let user = api.user();
+    let app = new_application(&api, &user).await;
+    let created = api
+        .post(&format!("/applications/{app}/feedback"))
+        .user(&user)
+        .json(json!({"rating": 4}))
+        .send()
+        .await
+        .expect(201);
+    assert_eq!(conflicts.calls(), 2, "one conflict, then the write");
+    assert_eq!(count(&api, "feedback").await, 1);
+    api.get(&format!("/applications/{app}/feedback/{}", created.id()))
+        .user(&user)
+        .send()
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn a_transaction_that_keeps_conflicting_is_503_with_retry_after_and_writes_nothing() {
+    let conflicts = CancelTransactions::new(&["None", "TransactionConflict"], usize::MAX);
+    let api = TestApi::with_interceptor(conflicts.clone()).await;
+    let user = api.user();
+    let app = new_application(&api, &user).await;
+    let reply = api
+        .post(&format!("/applications/{app}/feedback"))
+        .user(&user)
+        .json(json!({"rating": 4}))
+        .send()
+        .await
+        .expect_problem(503);
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    let attempts = conflicts.calls();
+    assert!((2..=5).contains(&attempts), "bounded retries: {attempts}");
+    assert_eq!(count(&api, "feedback").await, 0);
+    assert_eq!(count(&api, "application").await, 1);
+}
+
+#[tokio::test]
+async fn a_throttled_transaction_is_503_at_once() {
+    for code in ["ThrottlingError", "ProvisionedThroughputExceeded"] {
+        let throttled = CancelTransactions::new(&["None", code], usize::MAX);
+        let api = TestApi::with_interceptor(throttled.clone()).await;
+        let user = api.user();
+        let app = new_application(&api, &user).await;
+        let reply = api
+            .post(&format!("/applications/{app}/rejections"))
+            .user(&user)
+            .json(json!({"reasons": ["budget"]}))
+            .send()
+            .await
+            .expect_problem(503);
+        assert_eq!(reply.header("retry-after"), Some("1"));
+        assert_eq!(throttled.calls(), 1, "{code}: no retry against throttling");
+        assert_eq!(count(&api, "rejections").await, 0);
+    }
+}
+
+#[tokio::test]
+async fn racing_retries_of_one_idempotency_key_create_one_application() {
+    // The idempotency record (the transaction's second write) conflicts with a concurrent
+    // request carrying the same key.
+    let conflicts = CancelTransactions::new(&["None", "TransactionConflict"], 1);
+    let api = TestApi::with_interceptor(conflicts.clone()).await;
+    let user = api.user();
+    let create = || {
+        api.post("/applications")
+            .user(&user)
+            .header("idempotency-key", "race-1")
+            .json(json!({"company": "Acme", "role": "Dev"}))
+    };
+    // No record yet: the retry writes both.
+    let first = create().send().await.expect(201);
+    assert_eq!(conflicts.calls(), 2);
+    // The record exists when the conflict is seen: the first response is replayed.
+    conflicts.cancel_next(1);
+    let second = create().send().await.expect(201);
+    assert_eq!(
+        conflicts.calls(),
+        3,
+        "the record was read, not the write retried"
+    );
+    assert_eq!(second.id(), first.id());
+    assert_eq!(second.header("location"), first.header("location"));
+    assert_eq!(count(&api, "application").await, 1);
+    assert_eq!(count(&api, "idempotency").await, 1);
+}
+
+#[tokio::test]
+async fn status_history_keeps_the_first_entry_and_the_latest_100() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let app = new_application(&api, &user).await;
+    let path = format!("/applications/{app}");
+    let statuses = ["screening", "interviewing", "offer"];
+    let mut last = None;
+    for change in 0..105 {
+        let status = statuses[change % statuses.len()];
+        last = Some(
+            api.patch(&path)
+                .user(&user)
+                .json(json!({"status": status}))
+                .send()
+                .await
+                .expect(200),
+        );
+    }
+    let last = last.unwrap();
+    let history = last.body["status_history"].as_array().unwrap().clone();
+    assert_eq!(history.len(), 101);
+    assert_eq!(history[0]["status"], "applied", "the first entry is kept");
+    // The latest 100 changes, oldest first: changes 5..105.
+    for (entry, change) in history[1..].iter().zip(5..105) {
+        assert_eq!(entry["status"], statuses[change % statuses.len()]);
+    }
+    assert_eq!(last.body["version"], 106, "trimming is not a change");
+    let stored = api.get(&path).user(&user).send().await.expect(200);
+    assert_eq!(stored.body, last.body);
+}
+
+/// Pages of `base` with `limit` until the end: every item id, and each page's items' JSON size.
+async fn every_page(
+    api: &TestApi,
+    user: &User,
+    base: &str,
+    limit: usize,
+) -> (Vec<String>, Vec<usize>) {
+    let (mut ids, mut sizes) = (Vec::new(), Vec::new());
+    let mut cursor: Option<String> = None;
+    loop {
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let path = match &cursor {
+            Some(cursor) => format!("{base}{separator}limit={limit}&cursor={cursor}"),
+            None => format!("{base}{separator}limit={limit}"),
+        };
+        let page = api.get(&path).user(user).send().await.expect(200);
+        let items = page.body["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "a page holds at least one item");
+        sizes.push(serde_json::to_vec(items).unwrap().len());
+        ids.extend(
+            items
+                .iter()
+                .map(|item| item["id"].as_str().unwrap().to_owned()),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return (ids, sizes),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_list_page_stops_early_at_its_byte_budget() {
+    const BUDGET: usize = 6_000;
+    let api = TestApi::with_store(|store| store.with_page_bytes(BUDGET)).await;
+    let user = api.user();
+    let long = "x".repeat(2_000);
+    let mut created = Vec::new();
+    for n in 0..5 {
+        let reply = api
+            .post("/applications")
+            .user(&user)
+            .json(json!({"company": format!("Acme {n}"), "role": "Dev", "notes": long}))
+            .send()
+            .await
+            .expect(201);
+        created.push(reply.id());
+    }
+    let app = created[0].clone();
+    for _ in 0..5 {
+        api.post(&format!("/applications/{app}/feedback"))
+            .user(&user)
+            .json(json!({"comments": long}))
+            .send()
+            .await
+            .expect(201);
+    }
+    for base in [
+        "/applications".to_owned(),
+        format!("/applications/{app}/feedback"),
+    ] {
+        let (ids, sizes) = every_page(&api, &user, &base, 100).await;
+        assert_eq!(ids.len(), 5, "{base}: every item once");
+        assert_eq!(
+            ids.iter().collect::<std::collections::HashSet<_>>().len(),
+            5
+        );
+        assert!(
+            sizes.len() > 1,
+            "{base}: the budget split the list: {sizes:?}"
+        );
+        assert!(
+            sizes.iter().all(|size| *size <= BUDGET),
+            "{base}: {sizes:?}"
+        );
+    }
+    // Filtered lists stop at the budget too.
+    let (ids, sizes) = every_page(&api, &user, "/applications?q=acme", 100).await;
+    assert_eq!(ids.len(), 5);
+    assert!(sizes.len() > 1 && sizes.iter().all(|size| *size <= BUDGET));
+}
+
+#[tokio::test]
+async fn child_writes_are_404_while_the_application_is_being_deleted() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    for collection in ["feedback", "rejections"] {
+        let app = new_application(&api, &user).await;
+        let base = format!("/applications/{app}/{collection}");
+        let field = if collection == "feedback" {
+            "comments"
+        } else {
+            "notes"
+        };
+        let body = json!({ field: "first" });
+        let child = api
+            .post(&base)
+            .user(&user)
+            .json(body)
+            .send()
+            .await
+            .expect(201)
+            .id();
+        // What `delete_application` does first: mark it, take it out of the list.
+        let uid = domain::UserId::parse(&user.sub).unwrap();
+        api.client
+            .update_item()
+            .table_name(&api.table)
+            .key(
+                PK,
+                AttributeValue::S(application_pk(&uid, app.parse().unwrap())),
+            )
+            .key(SK, AttributeValue::S(APPLICATION_SK.to_owned()))
+            .update_expression("SET deleting = :yes REMOVE GSI1PK, GSI1SK")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await
+            .expect("marked deleting");
+        let path = format!("{base}/{child}");
+        api.get(&path).user(&user).send().await.expect_problem(404);
+        api.patch(&path)
+            .user(&user)
+            .json(json!({ field: "changed" }))
+            .send()
+            .await
+            .expect_problem(404);
+        api.put(&path)
+            .user(&user)
+            .header("if-match", "\"1\"")
+            .json(json!({ field: "changed" }))
+            .send()
+            .await
+            .expect_problem(404);
+        api.delete(&path)
+            .user(&user)
+            .send()
+            .await
+            .expect_problem(404);
+    }
+}
+
+/// A resume key as the store writes it (attribute name → string value).
+fn resume_key(pairs: &[(&str, String)]) -> store::ResumeKey {
+    pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
+    use store::keys::{GSI1_PK, GSI1_SK, applications_gsi_pk, applications_gsi_sk, child_sk};
+    let api = TestApi::new().await;
+    let user = api.user();
+    let uid = domain::UserId::parse(&user.sub).unwrap();
+    let app = new_application(&api, &user).await;
+    let id: domain::Id = app.parse().unwrap();
+    new_application(&api, &user).await;
+    // Signed with the API's key for the very query they are sent with (the contexts the
+    // handlers use): only the key inside is wrong.
+    let list = format!(
+        "{}|applications|status=[]|tag=None|q=None|follow_up_due=false",
+        user.sub
+    );
+    let children = format!("{}|{app}|feedback", user.sub);
+    let genuine = resume_key(&[
+        (PK, application_pk(&uid, id)),
+        (SK, APPLICATION_SK.to_owned()),
+        (GSI1_PK, applications_gsi_pk(&uid)),
+        (GSI1_SK, applications_gsi_sk(id)),
+    ]);
+    let cursor = api.state.cursors.encode(&list, &genuine);
+    api.get(&format!("/applications?cursor={cursor}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(200);
+    let mut extra = genuine.clone();
+    extra.insert("forged".to_owned(), "x".to_owned());
+    let mut missing = genuine.clone();
+    missing.remove(SK);
+    let only_partition = resume_key(&[(GSI1_PK, applications_gsi_pk(&uid))]);
+    for forged in [extra, missing, only_partition] {
+        let cursor = api.state.cursors.encode(&list, &forged);
+        api.get(&format!("/applications?cursor={cursor}"))
+            .user(&user)
+            .send()
+            .await
+            .expect_problem(400);
+    }
+
+    let child = resume_key(&[
+        (PK, application_pk(&uid, id)),
+        (
+            SK,
+            child_sk(domain::ChildKind::Feedback, domain::Id::generate()),
+        ),
+    ]);
+    let cursor = api.state.cursors.encode(&children, &child);
+    let base = format!("/applications/{app}/feedback");
+    api.get(&format!("{base}?cursor={cursor}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(200);
+    let mut extra = child.clone();
+    extra.insert("GSI1PK".to_owned(), applications_gsi_pk(&uid));
+    let cursor = api.state.cursors.encode(&children, &extra);
+    api.get(&format!("{base}?cursor={cursor}"))
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(400);
+}
+
+#[tokio::test]
+async fn responses_carry_nosniff_and_user_data_is_never_cached() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let app = new_application(&api, &user).await;
+    let missing = domain::Id::generate();
+    let private = [
+        api.get("/applications")
+            .user(&user)
+            .send()
+            .await
+            .expect(200),
+        api.get(&format!("/applications/{app}"))
+            .user(&user)
+            .send()
+            .await
+            .expect(200),
+        api.get(&format!("/applications/{missing}"))
+            .user(&user)
+            .send()
+            .await
+            .expect(404),
+        api.delete("/applications")
+            .user(&user)
+            .send()
+            .await
+            .expect(405),
+        api.get(&format!("/applications/{app}/feedback"))
+            .user(&user)
+            .send()
+            .await
+            .expect(200),
+        api.post("/applications")
+            .user(&user)
+            .json(json!({}))
+            .send()
+            .await
+            .expect(422),
+    ];
+    for reply in &private {
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{reply:?}"
+        );
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{reply:?}");
+    }
+    for path in ["/health", "/openapi.json", "/docs"] {
+        let reply = api.get(path).send().await;
+        assert!(reply.status < 400, "{path}: {}", reply.status);
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_ne!(reply.header("cache-control"), Some("no-store"), "{path}");
+    }
+}
+
+#[test]
+fn the_template_deploys_with_safe_defaults() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let text = std::fs::read_to_string(path).expect("template.yaml at the workspace root");
+    let template: serde_norway::Value = serde_norway::from_str(&text).expect("YAML");
+    let yaml = |value: &serde_norway::Value| serde_norway::to_string(value).unwrap();
+    let (parameters, resources) = (&template["Parameters"], &template["Resources"]);
+    let function = &template["Globals"]["Function"];
+
+    // The cursor key: generated by Secrets Manager and resolved at deploy time, never typed.
+    assert!(parameters.get("CursorSecret").is_none());
+    assert_eq!(
+        resources["CursorSecret"]["Type"].as_str(),
+        Some("AWS::SecretsManager::Secret")
+    );
+    assert!(
+        yaml(&function["Environment"]["Variables"]["CURSOR_SECRET"])
+            .contains("{{resolve:secretsmanager:${CursorSecret}:SecretString}}")
+    );
+    // Throttling on every route of the HTTP API, from parameters.
+    let settings = &resources["HttpApi"]["Properties"]["DefaultRouteSettings"];
+    assert!(yaml(&settings["ThrottlingRateLimit"]).contains("ApiThrottlingRateLimit"));
+    assert!(yaml(&settings["ThrottlingBurstLimit"]).contains("ApiThrottlingBurstLimit"));
+    // Reserved concurrency for every function, from a parameter.
+    assert!(yaml(&function["ReservedConcurrentExecutions"]).contains("ReservedConcurrency"));
+    // Cognito self sign-up is off unless asked for.
+    assert_eq!(parameters["SelfSignUp"]["Default"].as_str(), Some("false"));
+    let admin_only = &resources["UserPool"]["Properties"]["AdminCreateUserConfig"];
+    assert!(yaml(&admin_only["AllowAdminCreateUserOnly"]).contains("AllowSelfSignUp"));
+}
