@@ -10,3 +10,4 @@ mod events;
 mod system;
 mod template;
 mod template_routes;
+mod transfer;
