@@ -505,6 +505,11 @@ fn original_application(
     }
     map.remove("id");
     map.remove("user_id");
+    // Its status was free text: the words other tools use are read as ours.
+    if let Some(Value::String(status)) = map.get("status") {
+        let ours = map_status(status);
+        map.insert("status".to_owned(), json!(ours));
+    }
     let created_at = original_timestamp(map.remove("created_at").as_ref());
     let updated_at = original_timestamp(map.remove("updated_at").as_ref());
     // Its identity in the original app: its id, else its content.
@@ -1268,6 +1273,14 @@ mod tests {
         assert_eq!(plan.source, ImportSource::Original);
         let imported = plan.rows[0].parsed.as_ref().unwrap();
         assert_eq!(imported.application.status, Status::Interviewing);
+        let free_text = read_json(
+            &user("alice"),
+            json!([{"id": 2, "company": "A", "role": "B", "status": "Phone Screen"}]),
+            Timestamp::now(),
+        )
+        .unwrap();
+        let parsed = free_text.rows[0].parsed.as_ref().unwrap();
+        assert_eq!(parsed.application.status, Status::Screening);
         assert_eq!(
             imported.application.created_at.to_string(),
             "2025-01-02T10:00:00.123Z"
