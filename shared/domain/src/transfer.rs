@@ -26,6 +26,9 @@ use super::{
 pub const FORMAT: &str = "feedback-tracker/v1";
 /// The most rows (applications) one import request may hold.
 pub const MAX_IMPORT_ROWS: usize = 1_000;
+/// The most status changes a restored application may carry (keeps its item far below
+/// DynamoDB's 400 KB).
+pub const MAX_HISTORY: usize = 200;
 /// What an import of this document keeps, stated in every export.
 pub const RESTORE_POLICY: &str = "POST /import restores this document as it is: ids, created_at, updated_at, version and status_history are kept (written under the importing user only); exported_at and next_cursor are not part of the data";
 
@@ -299,14 +302,23 @@ fn restore_application(value: Value) -> Result<ImportedApplication, Vec<FieldErr
     let mut errors = Vec::new();
     let meta = take_meta(&mut map, "", &mut errors);
     let history = match map.remove("status_history") {
-        Some(value) => serde_json::from_value::<Vec<StatusChange>>(value)
-            .map_err(|_| {
+        Some(value) => match serde_json::from_value::<Vec<StatusChange>>(value) {
+            Ok(history) if history.len() <= MAX_HISTORY => Some(history),
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    "status_history",
+                    format!("must have at most {MAX_HISTORY} entries"),
+                ));
+                None
+            }
+            Err(_) => {
                 errors.push(FieldError::new(
                     "status_history",
                     "must be a list of {status, at}",
                 ));
-            })
-            .ok(),
+                None
+            }
+        },
         None => None,
     };
     let feedback = map.remove("feedback").unwrap_or(json!([]));
@@ -377,6 +389,8 @@ fn restore_children<T: ChildResource>(
             continue;
         };
         match T::parse_new(Value::Object(map), id, application_id, created_at) {
+            // The same id twice would be two writes of one item: the first is kept.
+            Ok(_) if children.iter().any(|c: &T| c.id() == id) => {}
             Ok(child) => children.push(with_meta(child, updated_at, version)),
             Err(invalid) => errors.extend(prefixed(&prefix, invalid)),
         }
@@ -573,6 +587,7 @@ fn original_children<T: ChildResource>(
             &fingerprint(user, &["original", parent, name, &key]),
         );
         match T::parse_new(Value::Object(map), id, application_id, at) {
+            Ok(_) if children.iter().any(|c: &T| c.id() == id) => {}
             Ok(child) => children.push(match updated_at {
                 Some(updated_at) => with_meta(child, updated_at, 1),
                 None => child,
@@ -1287,6 +1302,16 @@ mod tests {
         );
         assert_eq!(imported.feedback[0].rating, Some(4));
         assert_eq!(imported.rejections[0].reasons, ["no visa", "too junior"]);
+        // A child listed twice (nested and top level) is written once.
+        let twice = read_json(
+            &user("alice"),
+            json!({"applications": [{"id": 1, "company": "A", "role": "B",
+                    "feedback": [{"id": 5, "application_id": 1, "rating": 3}]}],
+                   "feedback": [{"id": 5, "application_id": 1, "rating": 3}]}),
+            Timestamp::now(),
+        )
+        .unwrap();
+        assert_eq!(twice.rows[0].parsed.as_ref().unwrap().feedback.len(), 1);
         let orphan = read_json(
             &user("alice"),
             json!({"applications": [], "feedback": [{"id": 1, "application_id": 9}]}),
