@@ -303,7 +303,8 @@ pub struct RowReport {
     /// Feedback and rejections written with it (JSON imports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children_created: Option<usize>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Why a `rejected` row was (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 

@@ -657,6 +657,7 @@ export interface components {
             same_as_row?: number | null;
             /** @description Feedback and rejections written with it (JSON imports). */
             children_created?: number | null;
+            /** @description Why a `rejected` row was (absent otherwise). */
             errors?: components["schemas"]["FieldError"][];
         };
         /**
