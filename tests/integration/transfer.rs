@@ -515,3 +515,31 @@ async fn an_interrupted_import_retried_writes_only_what_is_missing() {
     );
     assert_eq!(export_all(&api, &user, 500).await.len(), 150);
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_503_for_export_and_import_never_500() {
+    let api = TestApi::with_unreachable_database().await;
+    let user = api.user();
+    api.get("/export")
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(503);
+    api.get("/export?format=csv")
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(503);
+    let reply = api
+        .post("/import")
+        .user(&user)
+        .header("content-type", "text/csv")
+        .raw_body("Company,Role\nAcme,Dev\n")
+        .send()
+        .await
+        .expect_problem(503);
+    assert!(reply.header("retry-after").is_some());
+    // Rows that are all rejected need no database: the report comes back.
+    let report = import(&api, &user, "text/csv", "Company,Role\n,Dev\n").await;
+    assert_eq!(outcomes(&report), ["rejected"]);
+}
