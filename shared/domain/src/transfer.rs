@@ -725,8 +725,8 @@ pub fn map_status(raw: &str) -> String {
 /// `M/D/YY[YY]` (LinkedIn's `3/7/24, 2:22 PM`), `Mar 7, 2024`, `7 Mar 2024`.
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     let raw = raw.trim();
-    if raw.len() >= 10
-        && let Ok(date) = NaiveDate::parse_from_str(&raw[..10], "%Y-%m-%d")
+    if let Some(head) = raw.get(..10)
+        && let Ok(date) = NaiveDate::parse_from_str(head, "%Y-%m-%d")
     {
         return Some(date);
     }
@@ -1184,6 +1184,11 @@ mod tests {
             "2024-03-07"
         );
         assert!(parse_date("31/12/2023").is_none());
+        assert!(
+            parse_date("2024-03-0é").is_none(),
+            "no slicing inside a character"
+        );
+        assert!(parse_date("ééééééé").is_none());
     }
 
     #[test]
