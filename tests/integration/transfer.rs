@@ -543,3 +543,56 @@ async fn an_unreachable_database_is_503_for_export_and_import_never_500() {
     let report = import(&api, &user, "text/csv", "Company,Role\n,Dev\n").await;
     assert_eq!(outcomes(&report), ["rejected"]);
 }
+
+#[tokio::test]
+async fn an_export_page_stays_under_lambdas_response_limit() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    // 480 applications with 9,000-character notes: ~4.5 MB of JSON, more than one page holds.
+    let notes = "n".repeat(9_000);
+    for part in 0..2 {
+        let rows: String = (0..240)
+            .map(|i| format!("Company {part}-{i},Role,{notes}\n"))
+            .collect();
+        let report = import(
+            &api,
+            &user,
+            "text/csv",
+            format!("Company,Role,Notes\n{rows}"),
+        )
+        .await;
+        assert_eq!(report["created"], 240);
+    }
+    for format in ["json", "csv"] {
+        let first = api
+            .get(&format!("/export?format={format}&limit=500"))
+            .user(&user)
+            .send()
+            .await
+            .expect(200);
+        assert!(
+            first.raw.len() <= 4 * 1024 * 1024 + 16 * 1024,
+            "{format}: {}",
+            first.raw.len()
+        );
+        let cursor = match format {
+            "json" => first.body["next_cursor"].as_str().map(str::to_owned),
+            _ => first.header("next-cursor").map(str::to_owned),
+        }
+        .unwrap_or_else(|| panic!("{format}: the page is cut short with a cursor"));
+        let second = api
+            .get(&format!(
+                "/export?format={format}&limit=500&cursor={cursor}"
+            ))
+            .user(&user)
+            .send()
+            .await
+            .expect(200);
+        let count = |reply: &testkit::Reply| match format {
+            "json" => reply.body["applications"].as_array().unwrap().len(),
+            _ => String::from_utf8_lossy(&reply.raw).lines().count(),
+        };
+        let header = usize::from(format == "csv");
+        assert_eq!(count(&first) - header + count(&second), 480, "{format}");
+    }
+}

@@ -29,8 +29,8 @@ pub const IMPORT_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 /// Applications per export page by default, and at most.
 pub const EXPORT_DEFAULT_LIMIT: usize = 100;
 pub const EXPORT_MAX_LIMIT: usize = 500;
-/// A JSON export page stops adding applications past this many bytes (a Lambda response holds
-/// 6 MB); the rest follows through `next_cursor`.
+/// An export page (JSON or CSV) stops adding applications past this many bytes (a Lambda
+/// response holds 6 MB); the rest follows through the cursor.
 pub const EXPORT_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// This function, as the dev server, the document and the Lambda see it.
@@ -162,10 +162,12 @@ async fn export(
         .transpose()?;
     let first_page = start.is_none();
     let page = store.export_page(caller.user(), query.limit, start).await?;
-    let (applications, resume) = match format {
-        Format::Json => within_budget(&store, caller.user(), page.items, page.resume),
-        Format::Csv => (page.items, page.resume),
+    let size: fn(&ExportedApplication) -> usize = match format {
+        Format::Json => |item| serde_json::to_vec(item).map_or(0, |v| v.len() + 1),
+        Format::Csv => |item| write_csv(std::slice::from_ref(item), false).len(),
     };
+    let (applications, resume) =
+        within_budget(&store, caller.user(), page.items, page.resume, size);
     let next_cursor = resume.map(|key| cursors.encode(&context, &key));
     Ok(match format {
         Format::Json => json_response(
@@ -195,17 +197,19 @@ async fn export(
     })
 }
 
-/// The applications that fit in one response: past [`EXPORT_PAGE_BYTES`] the page ends after
-/// the last one that fit (at least one is always sent), and the cursor resumes behind it.
+/// The applications that fit in one response (JSON or CSV, `size` says): past
+/// [`EXPORT_PAGE_BYTES`] the page ends after the last one that fit (at least one is always
+/// sent), and the cursor resumes behind it.
 fn within_budget(
     store: &Store,
     user: &UserId,
     mut items: Vec<ExportedApplication>,
     resume: Option<store::ResumeKey>,
+    size: fn(&ExportedApplication) -> usize,
 ) -> (Vec<ExportedApplication>, Option<store::ResumeKey>) {
     let mut bytes = 0;
     for (index, item) in items.iter().enumerate() {
-        bytes += serde_json::to_vec(item).map_or(0, |v| v.len() + 1);
+        bytes += size(item);
         if bytes > EXPORT_PAGE_BYTES && index > 0 {
             let last = items[index - 1].application.id;
             items.truncate(index);
