@@ -207,16 +207,30 @@ fn within_budget(
     resume: Option<store::ResumeKey>,
     size: fn(&ExportedApplication) -> usize,
 ) -> (Vec<ExportedApplication>, Option<store::ResumeKey>) {
+    match fitting(&items, EXPORT_PAGE_BYTES, size) {
+        Some(kept) => {
+            items.truncate(kept);
+            let last = items[kept - 1].application.id;
+            (items, Some(store.application_resume_key(user, last)))
+        }
+        None => (items, resume),
+    }
+}
+
+/// How many of `items` fit in `budget` bytes, when not all do (at least one).
+fn fitting(
+    items: &[ExportedApplication],
+    budget: usize,
+    size: fn(&ExportedApplication) -> usize,
+) -> Option<usize> {
     let mut bytes = 0;
     for (index, item) in items.iter().enumerate() {
         bytes += size(item);
-        if bytes > EXPORT_PAGE_BYTES && index > 0 {
-            let last = items[index - 1].application.id;
-            items.truncate(index);
-            return (items, Some(store.application_resume_key(user, last)));
+        if bytes > budget && index > 0 {
+            return Some(index);
         }
     }
-    (items, resume)
+    None
 }
 
 /// The body of `POST /import`: CSV (`text/csv`, also `text/plain` or `application/csv`) or
@@ -479,4 +493,39 @@ async fn run_import(
         report.rows.push(entry);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::NewApplication;
+    use serde_json::json;
+
+    fn exported(notes: usize) -> ExportedApplication {
+        let application = NewApplication::parse(json!({
+            "company": "Acme", "role": "Dev", "notes": "n".repeat(notes)
+        }))
+        .unwrap()
+        .into_application(Id::generate(), Timestamp::now());
+        ExportedApplication {
+            application,
+            feedback: Vec::new(),
+            rejections: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_page_ends_before_the_byte_budget_but_holds_at_least_one() {
+        let items: Vec<_> = (0..10).map(|_| exported(1_000)).collect();
+        let json: fn(&ExportedApplication) -> usize =
+            |item| serde_json::to_vec(item).map_or(0, |v| v.len() + 1);
+        let csv: fn(&ExportedApplication) -> usize =
+            |item| write_csv(std::slice::from_ref(item), false).len();
+        for size in [json, csv] {
+            let one = size(&items[0]);
+            assert_eq!(fitting(&items, one * 10, size), None, "all fit");
+            assert_eq!(fitting(&items, one * 3 + 1, size), Some(3));
+            assert_eq!(fitting(&items, 1, size), Some(1), "one is always sent");
+        }
+    }
 }
