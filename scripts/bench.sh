@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: release builds of the four functions, the dev server and the harness (bench/),
 # then the harness: cold start, handler overhead, throughput, capacity units, size and memory;
+# then import and export (transfer-bench: 1,000 CSV rows, a 1,000-application restore);
 # then the web app's size and board render time (scripts/web-bench.sh).
 # It starts its own in-memory DynamoDB Local on a free port (the test harness's, package testkit,
 # the same start-up as the integration tests); load stays on 127.0.0.1 and is
@@ -28,6 +29,7 @@ packages=(-p applications -p feedback -p rejections -p health -p dev-server -p b
 if [ "$mode" = smoke ]; then
   # The whole workspace, as `cargo test --workspace` builds it: same features, artifacts reused.
   cargo build --quiet --locked --workspace --bins
+  "$target/debug/transfer-bench" --rows 20 >/dev/null
   exec "$target/debug/bench" --smoke --root "$PWD" --bin-dir "$target/debug"
 fi
 
@@ -36,6 +38,11 @@ cargo build --release --locked "${packages[@]}"
 started=$(date +%s)
 "$target/release/bench" --root "$PWD" --bin-dir "$target/release"
 echo "make bench: the harness took $(($(date +%s) - started)) s after the build."
+
+# Import and export: 1,000 CSV rows, a 1,000-application backup restored, the export paged
+# (a Markdown table on stdout; docs/performance.md "Import and export" records a run).
+echo "Import and export (bench/src/bin/transfer-bench.rs)..."
+"$target/release/transfer-bench"
 
 # The web app: its gzip size and the time to a rendered board of 200 applications, against the
 # release dev server (writes its own section of docs/performance.md).

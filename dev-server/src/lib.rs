@@ -38,7 +38,7 @@ const LEEWAY_SECONDS: u64 = 5;
 /// The user the start-up banner prints a token for.
 pub const DEMO_USER: &str = "demo-user";
 /// API Gateway accepts up to 10 MB; the functions answer 413 above their own limit.
-const MAX_FORWARDED_BODY: usize = 1024 * 1024;
+const MAX_FORWARDED_BODY: usize = 10 * 1024 * 1024;
 
 /// Every function under `functions/`, as `template.yaml` deploys them (tests check both).
 pub use health::FUNCTIONS;

@@ -45,6 +45,8 @@ const EXPECTED: &[(&str, u16)] = &[
     ("rejections-patch", 200),
     ("applications-put", 200),
     ("applications-patch", 200),
+    ("transfer-export", 200),
+    ("transfer-import-create", 200),
     ("feedback-delete", 204),
     ("rejections-delete", 204),
     ("applications-delete", 204),

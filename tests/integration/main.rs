@@ -12,3 +12,4 @@ mod retries;
 mod system;
 mod template;
 mod template_routes;
+mod transfer;

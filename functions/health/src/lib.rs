@@ -26,6 +26,7 @@ pub const FUNCTIONS: &[Function] = &[
     applications::FUNCTION,
     feedback::FUNCTION,
     rejections::FUNCTION,
+    transfer::FUNCTION,
 ];
 
 /// This function; its routes need no token.

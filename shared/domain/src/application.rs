@@ -18,6 +18,8 @@ named_enum!(
         Saved,
         Applied,
         Screening,
+        /// The original API's `Interview` is read as `interviewing`.
+        #[strum(to_string = "interviewing", serialize = "interview")]
         Interviewing,
         Offer,
         Accepted,
@@ -353,6 +355,7 @@ impl ApplicationFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values;
 
     fn errors_of(result: Result<impl std::fmt::Debug, Invalid>) -> Vec<String> {
         match result {
@@ -393,6 +396,32 @@ mod tests {
                 "extra"
             ]
         );
+    }
+
+    #[test]
+    fn the_original_apis_statuses_are_read() {
+        for (raw, status) in [
+            ("Interview", Status::Interviewing),
+            ("interviewing", Status::Interviewing),
+            ("Applied", Status::Applied),
+            ("Offer", Status::Offer),
+            ("Rejected", Status::Rejected),
+        ] {
+            let app = NewApplication::parse(json!({"company": "a", "role": "b", "status": raw}))
+                .unwrap()
+                .into_application(Id::generate(), Timestamp::now());
+            assert_eq!(app.status, status, "{raw}");
+        }
+        assert_eq!(
+            values::NamedEnum::as_str(Status::Interviewing),
+            "interviewing"
+        );
+        assert_eq!(Status::Interviewing.to_string(), "interviewing");
+        assert_eq!(
+            serde_json::to_value(Status::Interviewing).unwrap(),
+            json!("interviewing")
+        );
+        assert!(!<Status as strum::VariantNames>::VARIANTS.contains(&"interview"));
     }
 
     #[test]

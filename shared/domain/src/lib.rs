@@ -7,6 +7,7 @@ pub mod child;
 pub mod feedback;
 pub mod input;
 pub mod rejection;
+pub mod transfer;
 pub mod user;
 pub mod values;
 

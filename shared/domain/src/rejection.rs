@@ -6,7 +6,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::child::{ChildKind, ChildResource};
-use super::input::{Field, Reader, partial_update, request_body};
+use utoipa::openapi::ObjectBuilder;
+use utoipa::openapi::schema::{OneOfBuilder, Type};
+
+use super::input::{Field, FromJson, Reader, partial_update, request_body, schema_of};
 use super::values::{
     Date, Id, OptionalText, TextList, Timestamp, list_patch, named_enum, non_empty, non_empty_patch,
 };
@@ -44,8 +47,42 @@ named_enum!(
     }
 );
 
-/// Reasons given: at most 20, each 1–200 characters.
-pub type Reasons = TextList<20, 200>;
+/// Reasons given: at most 20, each 1–200 characters. The original API sent them as one
+/// comma-separated string: a string is split on commas, each part trimmed, empty parts dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reasons(TextList<20, 200>);
+
+impl Reasons {
+    pub fn into_vec(self) -> Vec<String> {
+        self.0.into_vec()
+    }
+}
+
+impl FromJson for Reasons {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::String(joined) => {
+                let parts = joined
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|part| !part.is_empty())
+                    .map(Value::from)
+                    .collect();
+                TextList::from_json(&Value::Array(parts))
+            }
+            Value::Array(_) => TextList::from_json(value),
+            _ => Err("must be an array of strings or one comma-separated string".to_owned()),
+        }
+        .map(Self)
+    }
+}
+
+schema_of!(Reasons => OneOfBuilder::new()
+    .item(<TextList<20, 200> as utoipa::PartialSchema>::schema())
+    .item(ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("The original API's form: one comma-separated string, split into the list")))
+    .description(Some("A list of reasons, or one comma-separated string")));
 pub type RejectionNotes = OptionalText<10_000>;
 
 request_body!(
@@ -127,7 +164,9 @@ impl ChildResource for Rejection {
             "category",
             r.patch("category", input.category),
         );
-        if let Some(reasons) = list_patch(r.patch("reasons", input.reasons)) {
+        if let Some(reasons) =
+            list_patch(r.patch("reasons", input.reasons).map(|reasons| reasons.0))
+        {
             changes.push(FieldChange::set("reasons", Value::from(reasons)));
         }
         let notes = non_empty_patch(r.patch("notes", input.notes));
@@ -162,6 +201,27 @@ mod tests {
         .unwrap();
         assert_eq!(rejection.rejected_date, Some(now.date()));
         assert_eq!(rejection.category, Some(RejectionCategory::SkillsGap));
+    }
+
+    #[test]
+    fn reasons_may_be_one_comma_separated_string() {
+        let parse = |reasons: Value| {
+            Rejection::parse_new(
+                json!({ "reasons": reasons }),
+                Id::generate(),
+                Id::generate(),
+                Timestamp::now(),
+            )
+        };
+        let split = parse(json!(" no visa, too junior ,, no visa,")).unwrap();
+        assert_eq!(split.reasons, ["no visa", "too junior"]);
+        assert_eq!(parse(json!(["a, b"])).unwrap().reasons, ["a, b"]);
+        assert!(parse(json!("")).unwrap().reasons.is_empty());
+        assert!(parse(json!(5)).is_err());
+        let too_many = (0..21).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        assert!(parse(json!(too_many)).is_err());
+        let changes = Rejection::parse_patch(json!({"reasons": "x,y"})).unwrap();
+        assert_eq!(changes, [FieldChange::set("reasons", json!(["x", "y"]))]);
     }
 
     #[test]

@@ -332,9 +332,11 @@ impl<T: NamedEnum> FromJson for T {
     }
 }
 
-/// Declares a [`NamedEnum`]: serde, strum and the OpenAPI schema agree on every name.
+/// Declares a [`NamedEnum`]: serde, strum and the OpenAPI schema agree on every name. A variant
+/// may take `#[strum(to_string = "name", serialize = "alias")]`: the alias is accepted on input,
+/// the name is what is written.
 macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$variant_meta:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash,
@@ -343,7 +345,7 @@ macro_rules! named_enum {
         )]
         #[serde(rename_all = "snake_case")]
         #[strum(serialize_all = "snake_case", ascii_case_insensitive)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$variant_meta])* $variant),+ }
 
         impl $crate::values::NamedEnum for $name {}
     };
@@ -357,6 +359,12 @@ pub struct Id(ulid::Ulid);
 impl Id {
     pub fn generate() -> Self {
         Self(ulid::Ulid::new())
+    }
+
+    /// A deterministic id: `timestamp_ms` (sorting) and 80 bits of `random` (an import derives
+    /// them from a row's fingerprint, so a re-import names the same keys).
+    pub fn from_parts(timestamp_ms: u64, random: u128) -> Self {
+        Self(ulid::Ulid::from_parts(timestamp_ms, random))
     }
 }
 
@@ -408,6 +416,11 @@ impl Timestamp {
 
     pub fn unix_seconds(self) -> i64 {
         self.0.timestamp()
+    }
+
+    /// Milliseconds since the epoch (0 before it).
+    pub fn unix_millis(self) -> u64 {
+        self.0.timestamp_millis().max(0) as u64
     }
 }
 

@@ -26,7 +26,7 @@ impl Store {
         .into()
     }
 
-    fn child_put<T: ChildResource>(
+    pub(crate) fn child_put<T: ChildResource>(
         &self,
         user: &UserId,
         application: Id,

@@ -11,6 +11,7 @@ mod idempotency;
 pub mod keys;
 mod sweep;
 pub mod table;
+mod transfer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
 pub use sweep::Sweep;
+pub use transfer::{ImportOutcome, ImportWrite};
 
 pub type Item = HashMap<String, AttributeValue>;
 

@@ -203,6 +203,46 @@ export interface paths {
         patch: operations["patch_rejections"];
         trace?: never;
     };
+    "/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export everything of the caller (JSON document or CSV), page by page
+         * @description JSON: a `feedback-tracker/v1` document of applications (with status_history), feedback and rejections; each page is a complete document `POST /import` restores, `next_cursor` names the next. CSV: one row per application, UTF-8 with BOM, formulas neutralised; the next page's cursor is in the `Next-Cursor` header and later pages carry no header row, so the pages concatenate into one file.
+         */
+        get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import: our JSON export (lossless), a CSV from another tracker or LinkedIn, or the original API's responses
+         * @description Every row is checked with the API's own rules; the report says per row `created`, `duplicate` or `rejected` (with the field errors). Idempotent: rows are identified by a fingerprint, so importing the same file again (or retrying after a 503) creates nothing twice. At most 1,000 rows and 4 MiB per request: import a larger file in parts (see docs/api.md).
+         */
+        post: operations["import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -314,6 +354,30 @@ export interface components {
             /** Format: int64 */
             latency_ms: number;
         };
+        /** @description `GET /export?format=json`: one page of everything the caller has. */
+        ExportDocument: {
+            /**
+             * @description Always `feedback-tracker/v1`.
+             * @example feedback-tracker/v1
+             */
+            format: string;
+            /** Format: date-time */
+            exported_at: string;
+            /** @description What `POST /import` does with this document. */
+            restore: string;
+            /** @description Newest first, with their feedback and rejections. */
+            applications: components["schemas"]["ExportedApplication"][];
+            /**
+             * @description Pass as `cursor` for the next page; `null` on the last page. Each page is a complete
+             *     document that `POST /import` accepts on its own.
+             */
+            next_cursor?: string | null;
+        };
+        /** @description One application with its children, as exported. */
+        ExportedApplication: components["schemas"]["Application"] & {
+            feedback: components["schemas"]["Feedback"][];
+            rejections: components["schemas"]["Rejection"][];
+        };
         Feedback: {
             id: string;
             application_id: string;
@@ -383,11 +447,33 @@ export interface components {
             /** @example 0.1.0 */
             version: string;
         };
+        /** @description `POST /import`'s answer. */
+        ImportReport: {
+            /** @description Nothing was written. */
+            dry_run: boolean;
+            source: components["schemas"]["ImportSource"];
+            created: number;
+            duplicates: number;
+            rejected: number;
+            /** @description CSV columns that map to no field (left out). */
+            ignored_columns: string[];
+            rows: components["schemas"]["RowReport"][];
+        };
+        /**
+         * @description Where an import came from.
+         * @enum {string}
+         */
+        ImportSource: "export" | "csv" | "linkedin" | "original";
         /**
          * @description The interview stage feedback is about.
          * @enum {string}
          */
         InterviewStage: "recruiter_screen" | "phone_screen" | "technical" | "take_home" | "system_design" | "behavioral" | "onsite" | "hiring_manager" | "final" | "other";
+        /**
+         * @description What happened to one row.
+         * @enum {string}
+         */
+        Outcome: "created" | "duplicate" | "rejected";
         /** @description A page of a list: `{"items": [...], "next_cursor": "…" | null}`. */
         Page_Application: {
             items: {
@@ -532,8 +618,7 @@ export interface components {
              * @enum {string|null}
              */
             category?: "skills_gap" | "experience_level" | "culture_fit" | "position_filled" | "hiring_freeze" | "compensation" | "location" | "no_feedback" | "other" | null;
-            /** @description At most 20 distinct items (duplicates are dropped), each 1–200 characters */
-            reasons?: string[] | null;
+            reasons?: null | (string[] | string);
             notes?: string | null;
         };
         /**
@@ -555,9 +640,25 @@ export interface components {
              * @enum {string|null}
              */
             category?: "skills_gap" | "experience_level" | "culture_fit" | "position_filled" | "hiring_freeze" | "compensation" | "location" | "no_feedback" | "other" | null;
-            /** @description At most 20 distinct items (duplicates are dropped), each 1–200 characters */
-            reasons?: string[] | null;
+            reasons?: null | (string[] | string);
             notes?: string | null;
+        };
+        /** @description One row of the report. */
+        RowReport: {
+            /**
+             * @description CSV: the line in the file (the header is line 1); JSON: the position in `applications`,
+             *     from 1.
+             */
+            row: number;
+            outcome: components["schemas"]["Outcome"];
+            /** @description The application's id (created or already there). */
+            id?: string | null;
+            /** @description A duplicate of an earlier row of the same file. */
+            same_as_row?: number | null;
+            /** @description Feedback and rejections written with it (JSON imports). */
+            children_created?: number | null;
+            /** @description Why a `rejected` row was (absent otherwise). */
+            errors?: components["schemas"]["FieldError"][];
         };
         /**
          * @description Where an application stands.
@@ -2144,6 +2245,145 @@ export interface operations {
                 };
             };
             /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query?: {
+                /** @description `json` (default): the lossless, versioned document; `csv`: one row per application. */
+                format?: string;
+                /** @description Applications per page, 1–500 (default 100). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page (JSON), or the `Next-Cursor` header (CSV). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the export */
+            200: {
+                headers: {
+                    /** @description CSV only: the cursor of the next page (absent on the last) */
+                    "Next-Cursor"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportDocument"];
+                    "text/csv": string;
+                };
+            };
+            /** @description A bad query parameter or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import: {
+        parameters: {
+            query?: {
+                /** @description `true`: check every row and report what would happen, writing nothing. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportDocument"];
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description The report (nothing written when `dry_run` is true) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Malformed CSV or JSON, not UTF-8, or a bad query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than 4 MiB, or more than 1,000 rows */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither CSV nor JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a document this API imports (every bad field listed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry: what was written is skipped */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,531 @@
+//! The transfer Lambda: `GET /export` (JSON or CSV, paged) and `POST /import` (our export, CSV
+//! from other trackers and LinkedIn, the original API's responses).
+
+use api::cursor::CursorKey;
+use api::error::{ApiError, ApiResult, FieldError, PROBLEM_CONTENT_TYPE, Problem};
+use api::extract::{Query, non_empty};
+use api::identity::Caller;
+use api::respond::json_response;
+use api::{ApiState, Function};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::transfer::{
+    ExportDocument, ExportedApplication, ImportError, ImportPlan, ImportSource, MAX_IMPORT_ROWS,
+    read_csv, read_json, write_csv,
+};
+use domain::{Id, Timestamp, UserId};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::{Deserialize, Deserializer, Serialize};
+use store::Store;
+use tracing::instrument;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The largest import body: a Lambda event holds 6 MB, and the body travels in it escaped or
+/// base64-encoded (4/3 of its size).
+pub const IMPORT_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+/// Applications per export page by default, and at most.
+pub const EXPORT_DEFAULT_LIMIT: usize = 100;
+pub const EXPORT_MAX_LIMIT: usize = 500;
+/// An export page (JSON or CSV) stops adding applications past this many bytes (a Lambda
+/// response holds 6 MB); the rest follows through the cursor.
+pub const EXPORT_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// This function, as the dev server, the document and the Lambda see it.
+pub const FUNCTION: Function = Function {
+    name: "transfer",
+    public: false,
+    api,
+};
+
+/// This function's annotated routes.
+pub fn api() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(export))
+        .routes(routes!(import))
+}
+
+/// A problem+json answer that `ApiError` has no variant for.
+fn problem(status: StatusCode, kind: &str, title: &str, detail: String) -> Response {
+    let body = Problem {
+        kind: format!("/problems/{kind}"),
+        title: title.to_owned(),
+        status: status.as_u16(),
+        detail,
+        errors: Vec::new(),
+    };
+    let mut response = json_response(status, &body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+    );
+    response
+}
+
+/// `json` or `csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+fn export_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    use serde::de::Error;
+    let raw = String::deserialize(deserializer)?;
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(EXPORT_DEFAULT_LIMIT);
+    }
+    raw.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=EXPORT_MAX_LIMIT).contains(n))
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "must be a whole number from 1 to {EXPORT_MAX_LIMIT}"
+            ))
+        })
+}
+
+fn default_export_limit() -> usize {
+    EXPORT_DEFAULT_LIMIT
+}
+
+/// The query of `GET /export`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ExportQuery {
+    /// `json` (default): the lossless, versioned document; `csv`: one row per application.
+    #[serde(default, deserialize_with = "non_empty")]
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
+    format: Option<FormatParam>,
+    /// Applications per page, 1–500 (default 100).
+    #[serde(default = "default_export_limit", deserialize_with = "export_limit")]
+    #[param(minimum = 1, maximum = 500, default = 100)]
+    limit: usize,
+    /// `next_cursor` of the previous page (JSON), or the `Next-Cursor` header (CSV).
+    #[serde(default, deserialize_with = "non_empty")]
+    cursor: Option<String>,
+}
+
+/// `format`, read case-insensitively.
+#[derive(Debug, Clone, Copy)]
+struct FormatParam(Format);
+
+impl std::str::FromStr for FormatParam {
+    type Err = ();
+    fn from_str(raw: &str) -> Result<Self, ()> {
+        match raw.to_ascii_lowercase().as_str() {
+            "json" => Ok(Self(Format::Json)),
+            "csv" => Ok(Self(Format::Csv)),
+            _ => Err(()),
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/export",
+    operation_id = "export",
+    summary = "Export everything of the caller (JSON document or CSV), page by page",
+    description = "JSON: a `feedback-tracker/v1` document of applications (with status_history), feedback and rejections; each page is a complete document `POST /import` restores, `next_cursor` names the next. CSV: one row per application, UTF-8 with BOM, formulas neutralised; the next page's cursor is in the `Next-Cursor` header and later pages carry no header row, so the pages concatenate into one file.",
+    tag = "transfer",
+    security(("bearer" = [])),
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "One page of the export", content(
+            (ExportDocument = "application/json"),
+            (String = "text/csv"),
+        ), headers(
+            ("Next-Cursor" = String, description = "CSV only: the cursor of the next page (absent on the last)"),
+        )),
+        (status = 400, description = "A bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, expired or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[instrument(skip_all)]
+async fn export(
+    State(store): State<Store>,
+    State(cursors): State<CursorKey>,
+    caller: Caller,
+    Query(query): Query<ExportQuery>,
+) -> ApiResult<Response> {
+    let format = query.format.map_or(Format::Json, |f| f.0);
+    let context = format!("{}|export", caller.user().as_str());
+    let start = query
+        .cursor
+        .as_deref()
+        .map(|cursor| cursors.decode(&context, cursor))
+        .transpose()?;
+    let first_page = start.is_none();
+    let page = store.export_page(caller.user(), query.limit, start).await?;
+    let size: fn(&ExportedApplication) -> usize = match format {
+        Format::Json => |item| serde_json::to_vec(item).map_or(0, |v| v.len() + 1),
+        Format::Csv => |item| write_csv(std::slice::from_ref(item), false).len(),
+    };
+    let (applications, resume) =
+        within_budget(&store, caller.user(), page.items, page.resume, size);
+    let next_cursor = resume.map(|key| cursors.encode(&context, &key));
+    Ok(match format {
+        Format::Json => json_response(
+            StatusCode::OK,
+            &ExportDocument::new(applications, next_cursor),
+        ),
+        Format::Csv => {
+            let mut response = (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"feedback-tracker-export.csv\"",
+                    ),
+                ],
+                write_csv(&applications, first_page),
+            )
+                .into_response();
+            if let Some(cursor) = next_cursor
+                && let Ok(value) = HeaderValue::from_str(&cursor)
+            {
+                response.headers_mut().insert("next-cursor", value);
+            }
+            response
+        }
+    })
+}
+
+/// The applications that fit in one response (JSON or CSV, `size` says): past
+/// [`EXPORT_PAGE_BYTES`] the page ends after the last one that fit (at least one is always
+/// sent), and the cursor resumes behind it.
+fn within_budget(
+    store: &Store,
+    user: &UserId,
+    mut items: Vec<ExportedApplication>,
+    resume: Option<store::ResumeKey>,
+    size: fn(&ExportedApplication) -> usize,
+) -> (Vec<ExportedApplication>, Option<store::ResumeKey>) {
+    match fitting(&items, EXPORT_PAGE_BYTES, size) {
+        Some(kept) => {
+            items.truncate(kept);
+            let last = items[kept - 1].application.id;
+            (items, Some(store.application_resume_key(user, last)))
+        }
+        None => (items, resume),
+    }
+}
+
+/// How many of `items` fit in `budget` bytes, when not all do (at least one).
+fn fitting(
+    items: &[ExportedApplication],
+    budget: usize,
+    size: fn(&ExportedApplication) -> usize,
+) -> Option<usize> {
+    let mut bytes = 0;
+    for (index, item) in items.iter().enumerate() {
+        bytes += size(item);
+        if bytes > budget && index > 0 {
+            return Some(index);
+        }
+    }
+    None
+}
+
+/// The body of `POST /import`: CSV (`text/csv`, also `text/plain` or `application/csv`) or
+/// JSON (`application/json`), at most [`IMPORT_LIMIT_BYTES`].
+struct ImportBody {
+    csv: bool,
+    bytes: Vec<u8>,
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next()?.trim().to_ascii_lowercase())
+}
+
+impl<S: Send + Sync> FromRequest<S> for ImportBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        let csv = match media_type(request.headers()).as_deref() {
+            Some("text/csv" | "application/csv" | "text/plain") => true,
+            Some("application/json") => false,
+            _ => {
+                return Err(ApiError::UnsupportedMediaType(
+                    "text/csv (a CSV with a header row) or application/json (an export document)",
+                ));
+            }
+        };
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > IMPORT_LIMIT_BYTES as u64) {
+            return Err(ApiError::PayloadTooLarge(IMPORT_LIMIT_BYTES));
+        }
+        let bytes = Limited::new(request.into_body(), IMPORT_LIMIT_BYTES)
+            .collect()
+            .await
+            .map_err(|error| {
+                if error.is::<LengthLimitError>() {
+                    ApiError::PayloadTooLarge(IMPORT_LIMIT_BYTES)
+                } else {
+                    ApiError::BadRequest("the request body could not be read".to_owned())
+                }
+            })?
+            .to_bytes()
+            .to_vec();
+        Ok(Self { csv, bytes })
+    }
+}
+
+/// The query of `POST /import`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ImportQuery {
+    /// `true`: check every row and report what would happen, writing nothing.
+    #[serde(default, deserialize_with = "non_empty")]
+    dry_run: Option<bool>,
+}
+
+/// What happened to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Written (in a dry run: would be written).
+    Created,
+    /// Skipped: the caller has it already, or an earlier row of the file is the same.
+    Duplicate,
+    /// Invalid: nothing written; `errors` says why, in the API's own messages.
+    Rejected,
+}
+
+/// One row of the report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowReport {
+    /// CSV: the line in the file (the header is line 1); JSON: the position in `applications`,
+    /// from 1.
+    pub row: usize,
+    pub outcome: Outcome,
+    /// The application's id (created or already there).
+    #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    /// A duplicate of an earlier row of the same file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as_row: Option<usize>,
+    /// Feedback and rejections written with it (JSON imports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children_created: Option<usize>,
+    /// Why a `rejected` row was (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// `POST /import`'s answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Nothing was written.
+    pub dry_run: bool,
+    pub source: ImportSource,
+    pub created: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    /// CSV columns that map to no field (left out).
+    pub ignored_columns: Vec<String>,
+    pub rows: Vec<RowReport>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/import",
+    operation_id = "import",
+    summary = "Import: our JSON export (lossless), a CSV from another tracker or LinkedIn, or the original API's responses",
+    description = "Every row is checked with the API's own rules; the report says per row `created`, `duplicate` or `rejected` (with the field errors). Idempotent: rows are identified by a fingerprint, so importing the same file again (or retrying after a 503) creates nothing twice. At most 1,000 rows and 4 MiB per request: import a larger file in parts (see docs/api.md).",
+    tag = "transfer",
+    security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content(
+        (ExportDocument = "application/json"),
+        (String = "text/csv"),
+    )),
+    responses(
+        (status = 200, description = "The report (nothing written when `dry_run` is true)", body = ImportReport),
+        (status = 400, description = "Malformed CSV or JSON, not UTF-8, or a bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, expired or invalid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 4 MiB, or more than 1,000 rows", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a document this API imports (every bad field listed)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; retry: what was written is skipped", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[instrument(skip_all)]
+async fn import(
+    State(store): State<Store>,
+    caller: Caller,
+    Query(query): Query<ImportQuery>,
+    body: ImportBody,
+) -> ApiResult<Response> {
+    let user = caller.user();
+    let now = Timestamp::now();
+    let plan = if body.csv {
+        read_csv(user, &body.bytes, now)
+    } else {
+        match serde_json::from_slice(&body.bytes) {
+            Ok(value) => read_json(user, value, now),
+            Err(error) => Err(ImportError::Malformed(format!(
+                "malformed JSON at line {} column {}",
+                error.line(),
+                error.column()
+            ))),
+        }
+    };
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(ImportError::Malformed(detail)) => return Err(ApiError::BadRequest(detail)),
+        Err(ImportError::Invalid(invalid)) => return Err(invalid.into()),
+        Err(ImportError::TooManyRows(_)) => {
+            return Ok(problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-many-rows",
+                "Too many rows",
+                format!(
+                    "an import takes at most {MAX_IMPORT_ROWS} rows: split the file and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
+                ),
+            ));
+        }
+    };
+    let report = run_import(&store, user, plan, query.dry_run.unwrap_or(false)).await?;
+    Ok(json_response(StatusCode::OK, &report))
+}
+
+async fn run_import(
+    store: &Store,
+    user: &UserId,
+    plan: ImportPlan,
+    dry_run: bool,
+) -> ApiResult<ImportReport> {
+    let units: Vec<_> = plan
+        .rows
+        .iter()
+        .filter(|row| row.same_as.is_none())
+        .filter_map(|row| row.parsed.as_ref().ok())
+        .collect();
+    let children_total = |i: usize| units[i].feedback.len() + units[i].rejections.len();
+    // Per unit: (application written, children written).
+    let written: Vec<(bool, usize)> = if dry_run {
+        let ids: Vec<Id> = units.iter().map(|u| u.application.id).collect();
+        let existing = store.existing_applications(user, &ids).await?;
+        (0..units.len())
+            .map(|i| {
+                let new = !existing.contains(&units[i].application.id);
+                (new, if new { children_total(i) } else { 0 })
+            })
+            .collect()
+    } else {
+        let write = store.import(user, &units).await?;
+        tracing::info!(
+            rows = plan.rows.len(),
+            capacity_units = write.capacity_units,
+            "import written"
+        );
+        write
+            .outcomes
+            .iter()
+            .map(|o| (o.created, o.children_created))
+            .collect()
+    };
+    let json = plan.source == ImportSource::Export || plan.source == ImportSource::Original;
+    let mut report = ImportReport {
+        dry_run,
+        source: plan.source,
+        created: 0,
+        duplicates: 0,
+        rejected: 0,
+        ignored_columns: plan.ignored_columns,
+        rows: Vec::with_capacity(plan.rows.len()),
+    };
+    let mut unit = 0;
+    for row in plan.rows {
+        let entry = match (&row.parsed, row.same_as) {
+            (Err(errors), _) => RowReport {
+                row: row.row,
+                outcome: Outcome::Rejected,
+                id: None,
+                same_as_row: None,
+                children_created: None,
+                errors: errors.clone(),
+            },
+            (Ok(imported), Some(first)) => RowReport {
+                row: row.row,
+                outcome: Outcome::Duplicate,
+                id: Some(imported.application.id),
+                same_as_row: Some(first),
+                children_created: None,
+                errors: Vec::new(),
+            },
+            (Ok(imported), None) => {
+                let (created, children) = written[unit];
+                unit += 1;
+                RowReport {
+                    row: row.row,
+                    outcome: if created {
+                        Outcome::Created
+                    } else {
+                        Outcome::Duplicate
+                    },
+                    id: Some(imported.application.id),
+                    same_as_row: None,
+                    children_created: json.then_some(children),
+                    errors: Vec::new(),
+                }
+            }
+        };
+        match entry.outcome {
+            Outcome::Created => report.created += 1,
+            Outcome::Duplicate => report.duplicates += 1,
+            Outcome::Rejected => report.rejected += 1,
+        }
+        report.rows.push(entry);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::NewApplication;
+    use serde_json::json;
+
+    fn exported(notes: usize) -> ExportedApplication {
+        let application = NewApplication::parse(json!({
+            "company": "Acme", "role": "Dev", "notes": "n".repeat(notes)
+        }))
+        .unwrap()
+        .into_application(Id::generate(), Timestamp::now());
+        ExportedApplication {
+            application,
+            feedback: Vec::new(),
+            rejections: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_page_ends_before_the_byte_budget_but_holds_at_least_one() {
+        let items: Vec<_> = (0..10).map(|_| exported(1_000)).collect();
+        let json: fn(&ExportedApplication) -> usize =
+            |item| serde_json::to_vec(item).map_or(0, |v| v.len() + 1);
+        let csv: fn(&ExportedApplication) -> usize =
+            |item| write_csv(std::slice::from_ref(item), false).len();
+        for size in [json, csv] {
+            let one = size(&items[0]);
+            assert_eq!(fitting(&items, one * 10, size), None, "all fit");
+            assert_eq!(fitting(&items, one * 3 + 1, size), Some(3));
+            assert_eq!(fitting(&items, 1, size), Some(1), "one is always sent");
+        }
+    }
+}

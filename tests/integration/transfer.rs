@@ -1,0 +1,545 @@
+//! `GET /export` and `POST /import`: the lossless round trip, CSV from other trackers and
+//! LinkedIn, the original API's responses, duplicates, limits and malformed files.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::{Value, json};
+use store::keys;
+use testkit::{TestApi, User};
+
+async fn create(api: &TestApi, user: &User, body: Value) -> String {
+    api.post("/applications")
+        .user(user)
+        .json(body)
+        .send()
+        .await
+        .expect(201)
+        .id()
+}
+
+/// Every page of the JSON export, as one list of applications.
+async fn export_all(api: &TestApi, user: &User, limit: usize) -> Vec<Value> {
+    let mut applications = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/export?format=json&limit={limit}&cursor={c}"),
+            None => format!("/export?limit={limit}"),
+        };
+        let page = api.get(&path).user(user).send().await.expect(200);
+        assert_eq!(page.body["format"], "feedback-tracker/v1");
+        applications.extend(page.body["applications"].as_array().unwrap().clone());
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return applications,
+        }
+    }
+}
+
+async fn import(api: &TestApi, user: &User, content_type: &str, body: impl Into<Vec<u8>>) -> Value {
+    api.post("/import")
+        .user(user)
+        .header("content-type", content_type)
+        .raw_body(body)
+        .send()
+        .await
+        .expect(200)
+        .body
+}
+
+fn outcomes(report: &Value) -> Vec<String> {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The caller's items as stored (a test may scan).
+async fn items_of(api: &TestApi, user: &User) -> Vec<String> {
+    let prefix = keys::applications_gsi_pk(&domain::UserId::parse(&user.sub).unwrap());
+    let prefix = prefix.trim_end_matches("APPLICATIONS");
+    let mut items: Vec<String> = api
+        .all_items()
+        .await
+        .into_iter()
+        .filter(|item| item[keys::PK].as_s().unwrap().starts_with(prefix))
+        .map(|item| canonical(&AttributeValue::M(item)))
+        .collect();
+    items.sort();
+    items
+}
+
+/// An item as text, its maps' keys sorted (a `HashMap` prints in any order).
+fn canonical(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::M(map) => {
+            let sorted: BTreeMap<_, _> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            format!("{sorted:?}")
+        }
+        AttributeValue::L(list) => format!("{:?}", list.iter().map(canonical).collect::<Vec<_>>()),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A user with three applications, one with feedback and a rejection and a status history.
+async fn seeded(api: &TestApi) -> User {
+    let alice = api.user();
+    let first = create(
+        api,
+        &alice,
+        json!({"company": "Acme", "role": "Dev", "tags": ["rust"],
+        "salary_min": 1, "salary_max": 2, "salary_currency": "EUR", "notes": "=1+1"}),
+    )
+    .await;
+    create(
+        api,
+        &alice,
+        json!({"company": "Globex", "role": "SRE", "status": "saved"}),
+    )
+    .await;
+    let third = create(api, &alice, json!({"company": "Initech", "role": "QA"})).await;
+    api.patch(&format!("/applications/{first}"))
+        .user(&alice)
+        .json(json!({"status": "Interview"}))
+        .send()
+        .await
+        .expect(200);
+    api.post(&format!("/applications/{first}/feedback"))
+        .user(&alice)
+        .json(json!({"rating": 4, "strengths": ["rust"], "stage": "technical"}))
+        .send()
+        .await
+        .expect(201);
+    api.post(&format!("/applications/{third}/rejections"))
+        .user(&alice)
+        .json(json!({"reasons": "no visa, too junior", "category": "other"}))
+        .send()
+        .await
+        .expect(201);
+    alice
+}
+
+#[tokio::test]
+async fn export_then_import_into_another_user_restores_the_same_document() {
+    let api = TestApi::new().await;
+    let alice = seeded(&api).await;
+    let exported = api
+        .get("/export?format=json")
+        .user(&alice)
+        .send()
+        .await
+        .expect(200);
+    let document = exported.body.clone();
+    assert_eq!(document["applications"].as_array().unwrap().len(), 3);
+    assert!(document["restore"].as_str().unwrap().contains("ids"));
+    let rejected = &document["applications"][0];
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(
+        rejected["rejections"][0]["reasons"],
+        json!(["no visa", "too junior"])
+    );
+    let alices_items = items_of(&api, &alice).await;
+
+    // Bob imports Alice's file: everything is written under Bob, nothing of Alice's changes.
+    let bob = api.user();
+    let report = import(&api, &bob, "application/json", exported.raw.clone()).await;
+    assert_eq!(report["source"], "export");
+    assert_eq!(report["created"], 3);
+    assert_eq!(report["rows"][0]["children_created"], 1);
+    assert_eq!(items_of(&api, &alice).await, alices_items);
+    let mut bobs = api.get("/export").user(&bob).send().await.expect(200).body;
+    let mut again = document.clone();
+    for doc in [&mut bobs, &mut again] {
+        doc.as_object_mut().unwrap().remove("exported_at");
+    }
+    assert_eq!(bobs, again, "export → import → export is the same document");
+    let id = document["applications"][0]["id"].as_str().unwrap();
+    api.get(&format!("/applications/{id}"))
+        .user(&bob)
+        .send()
+        .await
+        .expect(200);
+
+    // The same file again creates nothing.
+    let bobs_items = items_of(&api, &bob).await;
+    let report = import(&api, &bob, "application/json", exported.raw).await;
+    assert_eq!(outcomes(&report), ["duplicate", "duplicate", "duplicate"]);
+    assert_eq!(report["rows"][0]["children_created"], 0);
+    assert_eq!(items_of(&api, &bob).await, bobs_items);
+}
+
+#[tokio::test]
+async fn a_restore_reports_bad_rows_with_the_apis_messages_and_writes_the_rest() {
+    let api = TestApi::new().await;
+    let alice = seeded(&api).await;
+    let mut document = api
+        .get("/export")
+        .user(&alice)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    document["applications"][1]["rating"] = json!(3);
+    document["applications"][2]["id"] = json!("../../USER#alice");
+    document["applications"][0]["rejections"][0]["category"] = json!("bogus");
+    let bob = api.user();
+    let report = import(&api, &bob, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&report), ["rejected", "rejected", "rejected"]);
+    assert_eq!(report["rows"][1]["errors"][0]["field"], "rating");
+    assert_eq!(
+        report["rows"][1]["errors"][0]["message"],
+        "is not a known field"
+    );
+    assert_eq!(report["rows"][2]["errors"][0]["field"], "id");
+    assert_eq!(
+        report["rows"][0]["errors"][0]["field"],
+        "rejections[0].category"
+    );
+    assert!(items_of(&api, &bob).await.is_empty());
+    let wrong = json!({"format": "feedback-tracker/v9", "applications": []});
+    api.post("/import")
+        .user(&bob)
+        .json(wrong)
+        .send()
+        .await
+        .expect_problem(422);
+}
+
+#[tokio::test]
+async fn csv_imports_map_aliases_report_each_row_and_are_idempotent() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let file = "\u{feff}Employer,Job Title,Stage,Date Applied,Link,Tags,Salary,Colour\r\n\
+        Globex,Platform Engineer,Interview,2024-03-07,https://jobs.globex.example/42,rust; aws|k8s,\"$120k-150k\",red\r\n\
+        \r\n\
+        Initech,Backend Developer,Wishlist,,,,,\r\n\
+        ,Nobody,Applied,someday,not a url,,,\r\n\
+        Globex,Platform Engineer,Interview,2024-03-07,https://jobs.globex.example/42,rust; aws|k8s,\"$120k-150k\",red\r\n";
+    let dry = api
+        .post("/import?dry_run=true")
+        .user(&user)
+        .header("content-type", "text/csv")
+        .raw_body(file)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(
+        outcomes(&dry),
+        ["created", "created", "rejected", "duplicate"]
+    );
+    assert!(
+        items_of(&api, &user).await.is_empty(),
+        "a dry run writes nothing"
+    );
+    let rejected = &dry["rows"][2];
+    assert_eq!(rejected["row"], 5);
+    let fields: Vec<&str> = rejected["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["company", "applied_date", "job_url"]);
+    assert_eq!(rejected["errors"][0]["message"], "must not be empty");
+    assert_eq!(dry["rows"][3]["same_as_row"], 2);
+    assert_eq!(dry["ignored_columns"], json!(["Colour"]));
+
+    let report = import(&api, &user, "text/csv; charset=utf-8", file).await;
+    assert_eq!(report["source"], "csv");
+    assert_eq!(
+        (report["created"].as_u64(), report["duplicates"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let id = report["rows"][0]["id"].as_str().unwrap();
+    let app = api
+        .get(&format!("/applications/{id}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(app["status"], "interviewing");
+    assert_eq!(app["applied_date"], "2024-03-07");
+    assert_eq!(app["tags"], json!(["rust", "aws", "k8s"]));
+    assert_eq!(
+        (app["salary_min"].as_u64(), app["salary_max"].as_u64()),
+        (Some(120_000), Some(150_000))
+    );
+    assert_eq!(app["salary_currency"], "USD");
+
+    // The same file again: nothing new; a dry run now says duplicate too.
+    let before = items_of(&api, &user).await;
+    let again = import(&api, &user, "text/csv", file).await;
+    assert_eq!(
+        outcomes(&again),
+        ["duplicate", "duplicate", "rejected", "duplicate"]
+    );
+    assert_eq!(items_of(&api, &user).await, before);
+}
+
+#[tokio::test]
+async fn linkedin_job_applications_csv_is_imported() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let file = "Application Date,Contact Email,Contact Phone Number,Company Name,Job Title,Job Url,Resume Name,Question And Answers\n\
+        \"3/7/24, 2:22 PM\",jo@acme.example,,Acme,Rust Engineer,https://www.linkedin.com/jobs/view/3850000001,cv.pdf,\"Years of Rust? : 3\"\n\
+        \"12/19/23, 9:05 AM\",,,Globex,SRE,https://www.linkedin.com/jobs/view/3850000002,cv.pdf,\n";
+    let report = import(&api, &user, "text/csv", file).await;
+    assert_eq!(report["source"], "linkedin");
+    assert_eq!(outcomes(&report), ["created", "created"]);
+    let id = report["rows"][1]["id"].as_str().unwrap();
+    let app = api
+        .get(&format!("/applications/{id}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(app["applied_date"], "2023-12-19");
+    assert_eq!(app["source"], "linkedin");
+    assert_eq!(app["status"], "applied");
+}
+
+#[tokio::test]
+async fn the_original_apis_responses_migrate_and_its_clients_inputs_still_work() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/original-api.json"
+    ))
+    .unwrap();
+    let report = import(&api, &user, "application/json", fixture.clone()).await;
+    assert_eq!(report["source"], "original");
+    assert_eq!(outcomes(&report), ["created"; 4]);
+    let applications = export_all(&api, &user, 100).await;
+    let by_company = |name: &str| {
+        applications
+            .iter()
+            .find(|a| a["company"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    let globex = by_company("Globex");
+    assert_eq!(globex["status"], "interviewing");
+    assert_eq!(globex["created_at"], "2025-01-08T14:03:10.500Z");
+    assert_eq!(globex["feedback"][0]["interviewer"], "Sam Lee");
+    let initech = by_company("Initech");
+    assert_eq!(initech["status"], "rejected");
+    assert_eq!(
+        initech["rejections"][0]["reasons"],
+        json!(["not enough Kubernetes", "position filled internally"])
+    );
+    assert_eq!(initech["feedback"][0]["rating"], 2);
+    assert_eq!(by_company("Umbrella")["status"], "offer");
+    // Newest first by the original's creation time.
+    let order: Vec<&str> = applications
+        .iter()
+        .map(|a| a["company"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["Umbrella", "Globex", "Acme Corp", "Initech"]);
+    let again = import(&api, &user, "application/json", fixture).await;
+    assert_eq!(outcomes(&again), ["duplicate"; 4]);
+
+    // The original's clients: `Interview` and a comma-separated `reasons` are read.
+    let id = create(
+        &api,
+        &user,
+        json!({"company": "A", "role": "B", "status": "Interview"}),
+    )
+    .await;
+    let rejection = api
+        .post(&format!("/applications/{id}/rejections"))
+        .user(&user)
+        .json(json!({"reasons": "salary, location"}))
+        .send()
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(rejection["reasons"], json!(["salary", "location"]));
+}
+
+#[tokio::test]
+async fn exports_page_through_everything_once_in_json_and_csv() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let mut ids = BTreeSet::new();
+    for i in 0..5 {
+        ids.insert(
+            create(
+                &api,
+                &user,
+                json!({"company": format!("C{i}"), "role": "R"}),
+            )
+            .await,
+        );
+    }
+    let paged: BTreeSet<String> = export_all(&api, &user, 2)
+        .await
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(paged, ids);
+
+    let first = api
+        .get("/export?format=csv&limit=3")
+        .user(&user)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        first.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    let text = String::from_utf8(first.raw.clone()).unwrap();
+    assert!(text.starts_with("\u{feff}id,company,role,status,applied_date"));
+    assert_eq!(text.lines().count(), 4);
+    let cursor = first.header("next-cursor").unwrap().to_owned();
+    let second = api
+        .get(&format!("/export?format=CSV&limit=3&cursor={cursor}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(200);
+    let rest = String::from_utf8(second.raw.clone()).unwrap();
+    assert_eq!(rest.lines().count(), 2, "later pages carry no header");
+    assert!(second.header("next-cursor").is_none());
+
+    // The concatenated CSV imports back for another user.
+    let other = api.user();
+    let report = import(&api, &other, "text/csv", [first.raw, second.raw].concat()).await;
+    assert_eq!(report["created"], 5);
+
+    for bad in [
+        "/export?format=xml",
+        "/export?limit=0",
+        "/export?limit=501",
+        "/export?cursor=x.y",
+        "/export?x=1",
+    ] {
+        api.get(bad).user(&user).send().await.expect_problem(400);
+    }
+    api.get(&format!("/export?format=csv&cursor={cursor}"))
+        .user(&other)
+        .send()
+        .await
+        .expect_problem(400);
+    api.get("/export").send().await.expect_problem(401);
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_imports_are_clear_4xx_problems() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let send = |content_type: &'static str, body: Vec<u8>| {
+        api.post("/import")
+            .user(&user)
+            .header("content-type", content_type)
+            .raw_body(body)
+            .send()
+    };
+    send("text/csv", b"Company,Role\n\xe9cole,Dev\n".to_vec())
+        .await
+        .expect_problem(400);
+    send("application/json", b"{\"applications\": [".to_vec())
+        .await
+        .expect_problem(400);
+    send("application/json", b"42".to_vec())
+        .await
+        .expect_problem(422);
+    send("text/csv", b"Name,Age\nx,1\n".to_vec())
+        .await
+        .expect_problem(422);
+    send("application/xml", b"<x/>".to_vec())
+        .await
+        .expect_problem(415);
+    send("text/csv", b"".to_vec()).await.expect_problem(422);
+    let big = format!(
+        "Company,Role\n{}",
+        "Acme,Dev\n".repeat(10 * 1024 * 1024 / 9)
+    );
+    send("text/csv", big.into_bytes()).await.expect_problem(413);
+    let many = format!(
+        "Company,Role\n{}",
+        (0..1001).map(|i| format!("C{i},R\n")).collect::<String>()
+    );
+    let too_many = send("text/csv", many.into_bytes())
+        .await
+        .expect_problem(413);
+    assert_eq!(too_many.body["type"], "/problems/too-many-rows");
+    assert!(too_many.body["detail"].as_str().unwrap().contains("1000"));
+    // Quotes: commas, newlines and doubled quotes inside a quoted cell are text.
+    let quoted = "Company,Role,Notes\n\"Acme, Inc.\",\"Dev\",\"line one\nline \"\"two\"\"\"\n";
+    let report = import(&api, &user, "text/csv", quoted).await;
+    let id = report["rows"][0]["id"].as_str().unwrap();
+    let app = api
+        .get(&format!("/applications/{id}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(app["company"], "Acme, Inc.");
+    assert_eq!(app["notes"], "line one\nline \"two\"");
+    api.post("/import")
+        .header("content-type", "text/csv")
+        .send()
+        .await
+        .expect_problem(401);
+}
+
+#[tokio::test]
+async fn an_interrupted_import_retried_writes_only_what_is_missing() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let rows: Vec<String> = (0..150)
+        .map(|i| format!("Company {i},Role {i},applied,2024-01-{:02}", i % 28 + 1))
+        .collect();
+    let header = "Company,Role,Status,Applied Date\n";
+    // The first 60 rows made it before the failure; the retry sends the whole file.
+    let partial = format!("{header}{}\n", rows[..60].join("\n"));
+    let whole = format!("{header}{}\n", rows.join("\n"));
+    assert_eq!(
+        import(&api, &user, "text/csv", partial).await["created"],
+        60
+    );
+    let retry = import(&api, &user, "text/csv", whole).await;
+    assert_eq!(
+        (retry["created"].as_u64(), retry["duplicates"].as_u64()),
+        (Some(90), Some(60))
+    );
+    assert_eq!(export_all(&api, &user, 500).await.len(), 150);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_503_for_export_and_import_never_500() {
+    let api = TestApi::with_unreachable_database().await;
+    let user = api.user();
+    api.get("/export")
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(503);
+    api.get("/export?format=csv")
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(503);
+    let reply = api
+        .post("/import")
+        .user(&user)
+        .header("content-type", "text/csv")
+        .raw_body("Company,Role\nAcme,Dev\n")
+        .send()
+        .await
+        .expect_problem(503);
+    assert!(reply.header("retry-after").is_some());
+    // Rows that are all rejected need no database: the report comes back.
+    let report = import(&api, &user, "text/csv", "Company,Role\n,Dev\n").await;
+    assert_eq!(outcomes(&report), ["rejected"]);
+}
