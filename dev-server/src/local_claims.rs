@@ -111,6 +111,7 @@ impl LocalClaims {
         else {
             return Err(Rejected::Malformed);
         };
+        let signed = [header.as_bytes(), b".", payload.as_bytes()];
         let header: Value = decode_json(header)?;
         if header.get("alg").and_then(Value::as_str) != Some("HS256") {
             return Err(Rejected::NotHs256);
@@ -120,7 +121,7 @@ impl LocalClaims {
             .map_err(|_| Rejected::Malformed)?;
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes a key of any length");
-        mac.update(token[..token.rfind('.').expect("three parts")].as_bytes());
+        signed.iter().for_each(|part| mac.update(part));
         mac.verify_slice(&signature)
             .map_err(|_| Rejected::BadSignature)?;
         let claims: Value = decode_json(payload)?;
