@@ -195,6 +195,8 @@ if ((smoke)); then
   want 401 "$api/applications"
   if ((${#features[@]})); then
     want 200 -H "Authorization: Bearer $token" "$api/applications"
+    want 201 -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+      -d '{"company": "Acme", "role": "Rust Engineer"}' "$api/applications"
     want 401 -H "Authorization: Bearer ${token%?}x" "$api/applications"
   fi
   step "start-api smoke: $([[ $failed == 0 ]] && echo passed || echo FAILED)"
