@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help deps dev test fmt lint unit lint-template package bench bench-smoke openapi fuzz test-browser clean web web-api-types test-web bench-web deploy-web
+.PHONY: help deps dev test fmt lint unit lint-template package sam-local sam-api bench bench-smoke openapi fuzz test-browser clean web web-api-types test-web bench-web deploy-web
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,12 @@ package: web ## Build every function's arm64 bootstrap zip (cargo-lambda from .v
 
 deploy-web: web ## Upload web/dist and its config.json to a deployed stack (AWS CLI; STACK=feedback-tracker)
 	@scripts/deploy-web.sh
+
+sam-local: deps ## Every events/ file through `sam local invoke` (podman, arm64 under qemu), checked
+	@scripts/sam-local.sh
+
+sam-api: deps ## `sam local start-api` on http://127.0.0.1:$${PORT:-3000} (locally signed tokens, see docs/deploy.md)
+	@scripts/sam-local.sh start-api
 
 bench: deps ## Benchmarks: cold start, handler overhead, throughput, capacity, size, memory
 	@scripts/bench.sh

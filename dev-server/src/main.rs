@@ -1,5 +1,7 @@
 //! `dev-server` — serves every function on 127.0.0.1:${PORT:-3000} (see the crate docs).
 //! `dev-server token [SUB]` prints a dev token and exits.
+//! `dev-server create-table` waits for DynamoDB Local, creates the table if missing, and exits
+//! (for `make sam-local`, whose functions run in containers).
 
 use std::process::ExitCode;
 
@@ -27,7 +29,10 @@ async fn main() -> ExitCode {
             println!("{}", auth.mint(&sub, TOKEN_TTL_SECONDS));
             return ExitCode::SUCCESS;
         }
-        eprintln!("usage: dev-server [token [SUB]]");
+        if command == "create-table" {
+            return create_table().await;
+        }
+        eprintln!("usage: dev-server [token [SUB] | create-table]");
         return ExitCode::FAILURE;
     }
     api::telemetry::init(false);
@@ -85,6 +90,32 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// `dev-server create-table`: the table of `TABLE_NAME` at `AWS_ENDPOINT_URL_DYNAMODB`.
+async fn create_table() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) if config.dynamodb_endpoint.is_some() => config,
+        Ok(_) => {
+            eprintln!(
+                "dev-server create-table: set AWS_ENDPOINT_URL_DYNAMODB (DynamoDB Local only)"
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(error) => {
+            eprintln!("dev-server: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Only the table is needed: any cursor key does.
+    let state = ApiState::from_config(&config, api::cursor::CursorKey::new(b"create-table")).await;
+    match prepare_local_table(&state, &config.table_name).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("dev-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Locally only: waits for DynamoDB Local to answer, then creates the table if it is missing

@@ -44,8 +44,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .extensions
             .get::<RequestContext>()
             .and_then(sub_claim)
+            .map(str::to_owned)
+            .or_else(|| local_claims_sub(&parts.headers))
+            .as_deref()
             .and_then(UserId::parse)
             .map(Caller)
             .ok_or_else(|| ApiError::Unauthorized("a valid bearer token is required".to_owned()))
     }
+}
+
+/// Only in a build with the `local-claims` feature (`make sam-api`, never deployed): the `sub`
+/// of a locally signed token, for `sam local start-api`, which runs no JWT authorizer.
+#[cfg(feature = "local-claims")]
+fn local_claims_sub(headers: &axum::http::HeaderMap) -> Option<String> {
+    crate::local_claims::LocalClaims::from_env()?
+        .sub_from_headers(headers)
+        .ok()
+}
+
+#[cfg(not(feature = "local-claims"))]
+fn local_claims_sub(_: &axum::http::HeaderMap) -> Option<String> {
+    None
 }

@@ -9,6 +9,8 @@ pub mod error;
 pub mod extract;
 pub mod function;
 pub mod identity;
+#[cfg(any(test, feature = "local-claims"))]
+pub mod local_claims;
 pub mod openapi;
 pub mod respond;
 pub mod state;
