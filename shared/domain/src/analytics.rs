@@ -405,12 +405,14 @@ impl View<'_> {
             .min()
     }
 
-    /// The day of the last sign of life: the last status change, feedback or rejection, or the
-    /// applied day.
+    /// The day of the last sign of life from the employer: the last move to a response status,
+    /// feedback or rejection, else the applied day. The user's own moves (to saved, applied,
+    /// withdrawn) are not signs of life.
     fn last_activity(&self) -> NaiveDate {
         self.app
             .status_history
             .iter()
+            .filter(|c| is_response(c.status))
             .map(|c| c.at.date())
             .chain(self.feedback.iter().map(|f| feedback_date(f)))
             .chain(self.rejections.iter().map(|r| rejection_date(r)))
