@@ -26,6 +26,8 @@ pub const FUNCTIONS: &[Function] = &[
     applications::FUNCTION,
     feedback::FUNCTION,
     rejections::FUNCTION,
+    analytics::FUNCTION,
+    calendar::FUNCTION,
 ];
 
 /// This function; its routes need no token.
