@@ -5,7 +5,7 @@
 //! It starts its own in-memory DynamoDB Local, seeds each user through the store (the same
 //! writes the API makes), serves the dev server's router on a loopback port, and measures:
 //! - latency of each analytics route through the dev server over HTTP (sequential requests,
-//!   p50 and p90, after two warm-up requests);
+//!   p50 and p90, after three warm-up rounds);
 //! - the read capacity units one request consumes (`ReturnConsumedCapacity` on its queries) and
 //!   the size of the items it needs, so the ratio RCU per 4 KB can be checked.
 //!
@@ -46,8 +46,14 @@ struct Row {
     /// route → (p50 ms, p90 ms)
     latency: Vec<(&'static str, f64, f64)>,
     capacity_units: f64,
+    /// The attributes the figures use (what the projected queries return).
     kilobytes: f64,
+    /// The whole items those are part of: what DynamoDB reads and bills.
+    stored_kilobytes: f64,
     pages: usize,
+    /// p50 of `Store::load_search` alone, and of computing the summary from what it read.
+    read_ms: f64,
+    compute_ms: f64,
 }
 
 #[tokio::main]
@@ -115,24 +121,46 @@ async fn run() -> Result<(), String> {
         seed(&store, &user, size).await?;
         let seed_seconds = started.elapsed().as_secs_f64();
         let token = dev_server::mint_token(SECRET, &sub, 3600);
-        let mut latency = Vec::new();
-        for route in ROUTES {
-            for _ in 0..2 {
+        // Warm-up: DynamoDB Local's JIT and caches, the connection pool.
+        for _ in 0..3 {
+            for route in ROUTES {
                 get(address, route, &token).await?;
             }
-            let mut times = Vec::with_capacity(requests);
-            for _ in 0..requests {
+        }
+        // Round-robin over the routes, so no route is measured in a quieter moment than another.
+        let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(requests); ROUTES.len()];
+        for _ in 0..requests {
+            for (route, times) in ROUTES.iter().zip(&mut times) {
                 let started = Instant::now();
                 get(address, route, &token).await?;
                 times.push(started.elapsed().as_secs_f64() * 1000.0);
             }
-            times.sort_by(f64::total_cmp);
-            latency.push((route, pick(&times, 0.5), pick(&times, 0.9)));
         }
-        let loaded = store
-            .load_search(&user)
-            .await
-            .map_err(|e| format!("{e:?}"))?;
+        let latency = ROUTES
+            .iter()
+            .zip(&mut times)
+            .map(|(route, times)| {
+                times.sort_by(f64::total_cmp);
+                (*route, pick(times, 0.5), pick(times, 0.9))
+            })
+            .collect();
+        // Where the time goes: the two queries, then the computation.
+        let mut reads = Vec::new();
+        let mut computes = Vec::new();
+        let mut loaded = None;
+        for _ in 0..requests.min(10) {
+            let started = Instant::now();
+            let search = store.load_search(&user).await.map_err(fail)?;
+            reads.push(started.elapsed().as_secs_f64() * 1000.0);
+            let started = Instant::now();
+            let window = domain::analytics::Window::new(None, None, Timestamp::now().date())?;
+            std::hint::black_box(search.data.summary(window));
+            computes.push(started.elapsed().as_secs_f64() * 1000.0);
+            loaded = Some(search);
+        }
+        reads.sort_by(f64::total_cmp);
+        computes.sort_by(f64::total_cmp);
+        let loaded = loaded.ok_or("no read")?;
         let items = loaded.data.applications.len()
             + loaded.data.feedback.len()
             + loaded.data.rejections.len();
@@ -143,7 +171,10 @@ async fn run() -> Result<(), String> {
             latency,
             capacity_units: loaded.capacity_units,
             kilobytes: loaded.bytes as f64 / 1024.0,
+            stored_kilobytes: stored_size(&store, &user).await? as f64 / 1024.0,
             pages: loaded.pages,
+            read_ms: pick(&reads, 0.5),
+            compute_ms: pick(&computes, 0.5),
         });
     }
     let table = render(&rows, requests);
@@ -260,12 +291,47 @@ async fn get(address: std::net::SocketAddr, path: &str, token: &str) -> Result<(
     Ok(())
 }
 
+/// The size of the whole items a user's analytics read: the same partitions, unprojected.
+async fn stored_size(store: &Store, user: &UserId) -> Result<usize, String> {
+    let mut partitions = vec![store::keys::applications_gsi_pk(user)];
+    partitions.extend(
+        (0..store::keys::ACTIVITY_SHARDS).map(|shard| store::keys::activity_gsi_pk(user, shard)),
+    );
+    let mut total = 0;
+    for partition in partitions {
+        let mut start = None;
+        loop {
+            let page = store
+                .client()
+                .query()
+                .table_name(store.table())
+                .index_name(store::keys::GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", store::keys::GSI1_PK)
+                .expression_attribute_values(
+                    ":pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(partition.clone()),
+                )
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(fail)?;
+            total += page.items().iter().map(store::item_size).sum::<usize>();
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+    }
+    Ok(total)
+}
+
 fn render(rows: &[Row], requests: usize) -> String {
     let mut out = format!(
         "p50 / p90 latency in ms through the dev server over loopback HTTP ({requests} sequential \
-         requests per route after 2 warm-ups), and what one request reads.\n\n\
-         | applications | items read | summary | rejections | skills | follow-ups | RCU per request | KB needed | RCU per 4 KB | query pages | seeding |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+         requests per route after 3 warm-up rounds over all routes), and what one request reads.\n\n\
+         | applications | items read | summary | rejections | skills | follow-ups | of which: read | compute (summary) | RCU per request | KB of items | RCU per 4 KB of items | KB of attributes used | query pages | seeding |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     );
     for row in rows {
         let cells: Vec<String> = row
@@ -273,15 +339,18 @@ fn render(rows: &[Row], requests: usize) -> String {
             .iter()
             .map(|(_, p50, p90)| format!("{p50:.0} / {p90:.0}"))
             .collect();
-        let per_4kb = row.capacity_units / (row.kilobytes / 4.0).max(f64::MIN_POSITIVE);
+        let per_4kb = row.capacity_units / (row.stored_kilobytes / 4.0).max(f64::MIN_POSITIVE);
         out.push_str(&format!(
-            "| {} | {} | {} | {:.1} | {:.0} | {:.2} | {} | {:.0} s |\n",
+            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.2} | {:.0} | {} | {:.0} s |\n",
             row.applications,
             row.items,
             cells.join(" | "),
+            row.read_ms,
+            row.compute_ms,
             row.capacity_units,
-            row.kilobytes,
+            row.stored_kilobytes,
             per_4kb,
+            row.kilobytes,
             row.pages,
             row.seed_seconds,
         ));

@@ -49,6 +49,9 @@ impl Window {
                 .checked_sub_days(Days::new(DEFAULT_WINDOW_DAYS - 1))
                 .ok_or("`to` is out of range")?,
         };
+        if ![from, to].iter().all(|d| (1..=9999).contains(&d.year())) {
+            return Err("dates must be within the years 1 to 9999".into());
+        }
         if from > to {
             return Err("`from` must not be after `to`".into());
         }

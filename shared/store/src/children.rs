@@ -10,8 +10,8 @@ use super::{
 };
 use crate::ResumeKey;
 use crate::keys::{
-    GSI1_PK, GSI1_SK, PK, SK, activity_gsi_pk, activity_gsi_sk, application_pk, child_sk,
-    child_sk_prefix,
+    GSI1_PK, GSI1_SK, PK, SK, activity_gsi_pk, activity_gsi_sk, activity_shard, application_pk,
+    child_sk, child_sk_prefix,
 };
 use crate::{Precondition, StoreError, StoreResult};
 use domain::UserId;
@@ -20,7 +20,10 @@ use domain::{ChildResource, FieldChange, Id, Timestamp};
 /// A child's key in the user's activity partition of `GSI1` (read by analytics).
 fn activity_key<T: ChildResource>(user: &UserId, application: Id, id: Id) -> Item {
     [
-        (GSI1_PK.to_owned(), string(activity_gsi_pk(user))),
+        (
+            GSI1_PK.to_owned(),
+            string(activity_gsi_pk(user, activity_shard(application))),
+        ),
         (
             GSI1_SK.to_owned(),
             string(activity_gsi_sk(application, T::KIND, id)),

@@ -3,8 +3,8 @@
 //! | item            | PK                         | SK                 | GSI1PK                     | GSI1SK   |
 //! |-----------------|----------------------------|--------------------|----------------------------|----------|
 //! | application     | `USER#<sub>#APP#<app_id>`  | `APPLICATION`      | `USER#<sub>#APPLICATIONS`  | `<app_id>` |
-//! | feedback        | `USER#<sub>#APP#<app_id>`  | `FEEDBACK#<id>`    | `USER#<sub>#ACTIVITY`      | `<app_id>#FEEDBACK#<id>` |
-//! | rejection       | `USER#<sub>#APP#<app_id>`  | `REJECTION#<id>`   | `USER#<sub>#ACTIVITY`      | `<app_id>#REJECTION#<id>` |
+//! | feedback        | `USER#<sub>#APP#<app_id>`  | `FEEDBACK#<id>`    | `USER#<sub>#ACTIVITY#<n>`  | `<app_id>#FEEDBACK#<id>` |
+//! | rejection       | `USER#<sub>#APP#<app_id>`  | `REJECTION#<id>`   | `USER#<sub>#ACTIVITY#<n>`  | `<app_id>#REJECTION#<id>` |
 //! | idempotency key | `IDEMPOTENCY#<sha256>`     | `IDEMPOTENCY`      |                            |          |
 //! | calendar token  | `CALENDAR#<sha256(token)>` | `CALENDAR`         |                            |          |
 //! | user's calendar | `USER#<sub>#CALENDAR`      | `CALENDAR`         |                            |          |
@@ -12,8 +12,9 @@
 //! The caller's `sub` is part of every partition key, so a request can only ever address its
 //! own items: another user's id simply names a key that does not exist. An application and its
 //! children share one partition (item collection), so one `Query` lists or deletes them all.
-//! Children also sit in one user-level `GSI1` partition (`USER#<sub>#ACTIVITY`), so analytics
-//! reads all of a user's feedback and rejections with one paged `Query`.
+//! Children also sit in user-level `GSI1` partitions (`USER#<sub>#ACTIVITY#<n>`, n in 0..4 from
+//! the application id), so analytics reads all of a user's feedback and rejections with four
+//! paged `Query`s in parallel.
 //! Ids are ULIDs, so sort keys order by creation time.
 
 use sha2::{Digest, Sha256};
@@ -65,9 +66,20 @@ pub fn child_sk_prefix(kind: ChildKind) -> &'static str {
     child_prefix(kind)
 }
 
-/// The GSI1 partition holding every feedback and rejection of one user (analytics).
-pub fn activity_gsi_pk(user: &UserId) -> String {
-    format!("USER#{}#ACTIVITY", user.as_str())
+/// How many `GSI1` partitions a user's feedback and rejections are spread over, so analytics
+/// reads them with that many `Query`s in parallel instead of one long sequence of pages.
+pub const ACTIVITY_SHARDS: u8 = 4;
+
+/// The shard of an application's children: from the random part of its ULID, so shards fill
+/// evenly and all children of one application share one.
+pub fn activity_shard(application: Id) -> u8 {
+    let last = application.to_string().bytes().last().unwrap_or(0);
+    last % ACTIVITY_SHARDS
+}
+
+/// One of the `GSI1` partitions holding a user's feedback and rejections (analytics).
+pub fn activity_gsi_pk(user: &UserId, shard: u8) -> String {
+    format!("USER#{}#ACTIVITY#{shard}", user.as_str())
 }
 
 /// A child's sort key in the activity partition: grouped by application, then by kind and id.
@@ -108,8 +120,9 @@ mod tests {
         let b = UserId::parse("bob").unwrap();
         assert_ne!(application_pk(&a, id), application_pk(&b, id));
         assert_ne!(applications_gsi_pk(&a), applications_gsi_pk(&b));
-        assert_ne!(activity_gsi_pk(&a), activity_gsi_pk(&b));
-        assert_ne!(activity_gsi_pk(&a), applications_gsi_pk(&a));
+        assert_ne!(activity_gsi_pk(&a, 0), activity_gsi_pk(&b, 0));
+        assert_ne!(activity_gsi_pk(&a, 0), applications_gsi_pk(&a));
+        assert!(activity_shard(id) < ACTIVITY_SHARDS);
         assert_ne!(calendar_user_pk(&a), calendar_user_pk(&b));
         assert!(!calendar_token_pk("secret").contains("secret"));
         assert_ne!(idempotency_pk(&a, "s", "k"), idempotency_pk(&b, "s", "k"));

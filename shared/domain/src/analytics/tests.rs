@@ -83,6 +83,13 @@ fn the_window_defaults_to_the_last_90_days_and_is_bounded() {
     assert!(Window::new(Some(date("2026-02-01")), Some(date("2026-01-01")), today).is_err());
     assert!(Window::new(Some(date("2020-01-01")), Some(date("2026-01-01")), today).is_err());
     assert!(Window::new(Some(date("2026-01-01")), Some(date("2026-01-01")), today).is_ok());
+    // Far-off dates are refused, not computed with (no date arithmetic near chrono's limits).
+    assert!(Window::new(None, Some(date("0001-01-05")), today).is_err());
+    assert!(Window::new(Some(date("9999-12-01")), Some(date("9999-12-31")), today).is_ok());
+    let far = NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
+    assert!(Window::new(Some(far), Some(far), today).is_err());
+    let summary = SearchData::default().summary(window("9999-12-01", "9999-12-31"));
+    assert_eq!(summary.weekly_applications.len(), 12);
 }
 
 #[test]
