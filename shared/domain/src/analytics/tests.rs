@@ -586,8 +586,17 @@ fn build(specs: &[Spec]) -> SearchData {
         );
         application.applied_date = spec.applied_date.map(day);
         for &f in &spec.feedback {
-            data.feedback
-                .push(feedback(&application, &day(f).to_string(), &[], &[]));
+            let improvements: &[&str] = if f % 2 == 0 {
+                &["System Design"]
+            } else {
+                &["system  design", "SQL"]
+            };
+            data.feedback.push(feedback(
+                &application,
+                &day(f).to_string(),
+                &["Rust", "rust "],
+                improvements,
+            ));
         }
         for &(r, reasons) in &spec.rejections {
             let given: &[&str] = if reasons { &["Too junior"] } else { &[] };
@@ -743,6 +752,26 @@ proptest! {
         prop_assert_eq!(rejections.total, in_window.len());
         prop_assert_eq!(rejections.without_feedback.count, in_window.iter().filter(|(_, reasons)| !reasons).count());
         prop_assert_eq!(rejections.by_category.iter().map(|k| k.count).sum::<usize>(), in_window.len());
+
+        // Skills: every name dated in the window counted once, under one spelling per key.
+        let skills = data.skills(w);
+        let names = |d: u16, n: usize| if w.contains(day(d)) { n } else { 0 };
+        let expected: usize = specs
+            .iter()
+            .map(|s| {
+                s.feedback.iter().map(|&f| names(f, if f % 2 == 0 { 3 } else { 4 })).sum::<usize>()
+                    + s.rejections.iter().map(|&(r, reasons)| names(r, usize::from(reasons))).sum::<usize>()
+            })
+            .sum();
+        prop_assert_eq!(skills.skills.iter().map(|s| s.mentions).sum::<usize>(), expected);
+        let mut keys = HashSet::new();
+        for skill in &skills.skills {
+            prop_assert!(keys.insert(skill_key(&skill.skill)));
+            let by_month: usize = skill.by_month.iter().map(|m| m.strengths + m.improvements + m.rejections).sum();
+            prop_assert_eq!(by_month, skill.mentions);
+            prop_assert!(w.from <= skill.first_seen && skill.first_seen <= skill.last_seen && skill.last_seen <= w.to);
+        }
+        prop_assert!(keys.len() <= 4); // rust, systemdesign, sql, toojunior
 
         // Follow-ups: never for a terminal status, at most one per application, due ≤ today in the agenda.
         let today = day(from + span);
