@@ -6,7 +6,8 @@
 # It starts its own in-memory DynamoDB Local on a free port (the test harness's, package testkit,
 # the same start-up as the integration tests); load stays on 127.0.0.1 and is
 # bounded in connections and time. Results: target/bench/results.json, a table on stdout, and
-# the results section of docs/performance.md.
+# the results section of docs/performance.md; then analytics-bench (bench/src/bin), whose table
+# goes into the "Analytics" section.
 #
 # `make bench-smoke` (`--smoke`): debug builds, tiny counts, no doc update — keeps the harness
 # from rotting (CI runs it); exits non-zero on any error. Timings are never asserted.
@@ -30,13 +31,16 @@ if [ "$mode" = smoke ]; then
   # The whole workspace, as `cargo test --workspace` builds it: same features, artifacts reused.
   cargo build --quiet --locked --workspace --bins
   "$target/debug/transfer-bench" --rows 20 >/dev/null
-  exec "$target/debug/bench" --smoke --root "$PWD" --bin-dir "$target/debug"
+  "$target/debug/bench" --smoke --root "$PWD" --bin-dir "$target/debug"
+  exec "$target/debug/analytics-bench" --smoke --root "$PWD"
 fi
 
 echo "Building release binaries (functions, dev server, harness)..."
 cargo build --release --locked "${packages[@]}"
 started=$(date +%s)
 "$target/release/bench" --root "$PWD" --bin-dir "$target/release"
+# Analytics for one user with 100 / 1,000 / 5,000 applications (docs/performance.md, "Analytics").
+"$target/release/analytics-bench" --root "$PWD"
 echo "make bench: the harness took $(($(date +%s) - started)) s after the build."
 
 # Import and export: 1,000 CSV rows, a 1,000-application backup restored, the export paged

@@ -235,9 +235,18 @@ pub fn app_with(state: ApiState, auth: LocalAuth) -> Router {
         .with_state(Arc::new(gateway))
 }
 
+/// A path as it may be logged: a calendar feed's path is its secret token, so it is redacted.
+pub fn loggable(path: &str) -> String {
+    if path.starts_with("/calendar/") {
+        "/calendar/<redacted>".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
 async fn dispatch(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let started = std::time::Instant::now();
-    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let (method, path) = (request.method().clone(), loggable(request.uri().path()));
     let response = route(&gateway, request).await;
     tracing::info!(
         "{method} {path} -> {} ({} ms)",

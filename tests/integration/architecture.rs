@@ -51,6 +51,7 @@ fn only_the_key_module_spells_keys() {
             "\"FEEDBACK#",
             "\"REJECTION#",
             "\"IDEMPOTENCY#",
+            "\"CALENDAR#",
             "#APP#",
         ] {
             assert!(

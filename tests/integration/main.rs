@@ -2,6 +2,7 @@
 //! one DynamoDB Local (the harness's, started on first use) serves every test, each in its own
 //! table, all in parallel. One module per area.
 
+mod analytics;
 mod applications;
 mod architecture;
 mod cascade;

@@ -145,6 +145,26 @@ pub async fn client_for(endpoint: &str) -> Client {
     .await
 }
 
+/// As [`client_for`], with patient timeouts. A loaded machine slows DynamoDB Local past the
+/// functions' 0.8 s / 1.8 s, and the tests check behaviour, not latency (the 503 tests reach
+/// a closed port or a missing table through [`client_for`]'s client instead).
+pub async fn patient_client_for(endpoint: &str) -> Client {
+    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+    let config = client_for(endpoint)
+        .await
+        .config()
+        .to_builder()
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .build();
+    Client::from_conf(config)
+}
+
 /// What the functions' routers get, for `table` through `client`.
 pub fn state_with(client: Client, table: &str) -> ApiState {
     ApiState {
@@ -155,7 +175,7 @@ pub fn state_with(client: Client, table: &str) -> ApiState {
 
 /// A new table, `{prefix}-{ulid}`, on this process's DynamoDB Local, and the state for it.
 pub async fn fresh_table(prefix: &str) -> ApiState {
-    let client = client_for(&dynamodb_local().await.endpoint).await;
+    let client = patient_client_for(&dynamodb_local().await.endpoint).await;
     let table = format!("{prefix}-{}", Id::generate());
     store::table::create_if_missing(&client, &table)
         .await

@@ -27,6 +27,8 @@ pub const FUNCTIONS: &[Function] = &[
     feedback::FUNCTION,
     rejections::FUNCTION,
     transfer::FUNCTION,
+    analytics::FUNCTION,
+    calendar::FUNCTION,
 ];
 
 /// This function; its routes need no token.

@@ -2,6 +2,7 @@
 //! HTTP nor the DynamoDB SDK: parsers return [`Invalid`] (every bad field), and the layers
 //! above decide what that means on the wire.
 
+pub mod analytics;
 pub mod application;
 pub mod child;
 pub mod feedback;

@@ -9,10 +9,28 @@ use super::{
     failed_write, from_item, json_size, key_of, key_to_item, string, to_item,
 };
 use crate::ResumeKey;
-use crate::keys::{PK, SK, application_pk, child_sk, child_sk_prefix};
+use crate::keys::{
+    GSI1_PK, GSI1_SK, PK, SK, activity_gsi_pk, activity_gsi_sk, activity_shard, application_pk,
+    child_sk, child_sk_prefix,
+};
 use crate::{Precondition, StoreError, StoreResult};
 use domain::UserId;
 use domain::{ChildResource, FieldChange, Id, Timestamp};
+
+/// A child's key in the user's activity partition of `GSI1` (read by analytics).
+fn activity_key<T: ChildResource>(user: &UserId, application: Id, id: Id) -> Item {
+    [
+        (
+            GSI1_PK.to_owned(),
+            string(activity_gsi_pk(user, activity_shard(application))),
+        ),
+        (
+            GSI1_SK.to_owned(),
+            string(activity_gsi_sk(application, T::KIND, id)),
+        ),
+    ]
+    .into()
+}
 
 /// How often a create that moves the application's status re-reads it after a concurrent change.
 const STATUS_WRITE_ATTEMPTS: usize = 3;
@@ -34,6 +52,7 @@ impl Store {
     ) -> StoreResult<TransactWriteItem> {
         let mut item = to_item(child)?;
         item.extend(self.child_key::<T>(user, application, child.id()));
+        item.extend(activity_key::<T>(user, application, child.id()));
         item.insert("type".to_owned(), string(T::COLLECTION));
         self.put_new(item)
     }
@@ -180,6 +199,10 @@ impl Store {
         let mut expr = Expr::default();
         expr.apply_changes(changes)?;
         expr.record_change(now);
+        // Children written before the activity index get their keys when next touched.
+        for (name, value) in activity_key::<T>(user, application, id) {
+            expr.set(&name, value);
+        }
         let pk = expr.name(PK);
         expr.condition(format!("attribute_exists({pk})"));
         expr.require_precondition(precondition);

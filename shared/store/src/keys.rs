@@ -3,13 +3,18 @@
 //! | item            | PK                         | SK                 | GSI1PK                     | GSI1SK   |
 //! |-----------------|----------------------------|--------------------|----------------------------|----------|
 //! | application     | `USER#<sub>#APP#<app_id>`  | `APPLICATION`      | `USER#<sub>#APPLICATIONS`  | `<app_id>` |
-//! | feedback        | `USER#<sub>#APP#<app_id>`  | `FEEDBACK#<id>`    |                            |          |
-//! | rejection       | `USER#<sub>#APP#<app_id>`  | `REJECTION#<id>`   |                            |          |
+//! | feedback        | `USER#<sub>#APP#<app_id>`  | `FEEDBACK#<id>`    | `USER#<sub>#ACTIVITY#<n>`  | `<app_id>#FEEDBACK#<id>` |
+//! | rejection       | `USER#<sub>#APP#<app_id>`  | `REJECTION#<id>`   | `USER#<sub>#ACTIVITY#<n>`  | `<app_id>#REJECTION#<id>` |
 //! | idempotency key | `IDEMPOTENCY#<sha256>`     | `IDEMPOTENCY`      |                            |          |
+//! | calendar token  | `CALENDAR#<sha256(token)>` | `CALENDAR`         |                            |          |
+//! | user's calendar | `USER#<sub>#CALENDAR`      | `CALENDAR`         |                            |          |
 //!
 //! The caller's `sub` is part of every partition key, so a request can only ever address its
 //! own items: another user's id simply names a key that does not exist. An application and its
 //! children share one partition (item collection), so one `Query` lists or deletes them all.
+//! Children also sit in user-level `GSI1` partitions (`USER#<sub>#ACTIVITY#<n>`, n in 0..4 from
+//! the application id), so analytics reads all of a user's feedback and rejections with four
+//! paged `Query`s in parallel.
 //! Ids are ULIDs, so sort keys order by creation time.
 
 use sha2::{Digest, Sha256};
@@ -28,6 +33,7 @@ pub const DELETING: &str = "deleting";
 
 pub const APPLICATION_SK: &str = "APPLICATION";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+pub const CALENDAR_SK: &str = "CALENDAR";
 
 /// The sort-key prefix of each kind of child.
 fn child_prefix(kind: ChildKind) -> &'static str {
@@ -65,6 +71,38 @@ pub fn child_sk_prefix(kind: ChildKind) -> &'static str {
     child_prefix(kind)
 }
 
+/// How many `GSI1` partitions a user's feedback and rejections are spread over, so analytics
+/// reads them with that many `Query`s in parallel instead of one long sequence of pages.
+pub const ACTIVITY_SHARDS: u8 = 4;
+
+/// The shard of an application's children: from the random part of its ULID, so shards fill
+/// evenly and all children of one application share one.
+pub fn activity_shard(application: Id) -> u8 {
+    let last = application.to_string().bytes().last().unwrap_or(0);
+    last % ACTIVITY_SHARDS
+}
+
+/// One of the `GSI1` partitions holding a user's feedback and rejections (analytics).
+pub fn activity_gsi_pk(user: &UserId, shard: u8) -> String {
+    format!("USER#{}#ACTIVITY#{shard}", user.as_str())
+}
+
+/// A child's sort key in the activity partition: grouped by application, then by kind and id.
+pub fn activity_gsi_sk(application: Id, kind: ChildKind, id: Id) -> String {
+    format!("{application}#{}", child_sk(kind, id))
+}
+
+/// The item pointing from a user to their current calendar token's item.
+pub fn calendar_user_pk(user: &UserId) -> String {
+    format!("USER#{}#CALENDAR", user.as_str())
+}
+
+/// A calendar token's item: keyed by the token's SHA-256, so the table never holds a usable
+/// token and a lookup needs nothing else.
+pub fn calendar_token_pk(token: &str) -> String {
+    format!("CALENDAR#{}", hex::encode(Sha256::digest(token.as_bytes())))
+}
+
 /// An idempotency record's partition: a hash, so no user-chosen text reaches a key and two
 /// users' keys can never meet.
 pub fn idempotency_pk(user: &UserId, scope: &str, key: &str) -> String {
@@ -87,6 +125,11 @@ mod tests {
         let b = UserId::parse("bob").unwrap();
         assert_ne!(application_pk(&a, id), application_pk(&b, id));
         assert_ne!(applications_gsi_pk(&a), applications_gsi_pk(&b));
+        assert_ne!(activity_gsi_pk(&a, 0), activity_gsi_pk(&b, 0));
+        assert_ne!(activity_gsi_pk(&a, 0), applications_gsi_pk(&a));
+        assert!(activity_shard(id) < ACTIVITY_SHARDS);
+        assert_ne!(calendar_user_pk(&a), calendar_user_pk(&b));
+        assert!(!calendar_token_pk("secret").contains("secret"));
         assert_ne!(idempotency_pk(&a, "s", "k"), idempotency_pk(&b, "s", "k"));
         // Length-prefixed parts: moving text between parts changes the hash.
         assert_ne!(idempotency_pk(&a, "sk", ""), idempotency_pk(&a, "s", "k"));

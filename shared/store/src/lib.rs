@@ -2,6 +2,7 @@
 //! `GetItem`, `Query`, and writes on keys only — never `Scan`. It speaks in domain types and
 //! its own [`StoreError`]; nothing here knows HTTP.
 
+mod analytics;
 mod applications;
 mod children;
 mod config;
@@ -27,6 +28,7 @@ use aws_sdk_dynamodb::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use analytics::{LoadedSearch, item_size};
 pub use config::{Config, ConfigError};
 pub use error::{StoreError, StoreResult};
 pub use expr::Expr;

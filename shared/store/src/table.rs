@@ -123,7 +123,15 @@ pub async fn create_if_missing(
                 .expect("name and key schema are set"),
         );
     }
-    request.send().await?;
+    match request.send().await {
+        Ok(_) => {}
+        // A create the SDK retried after its answer was lost: the first attempt made it.
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+        Err(error) => return Err(error.into()),
+    }
     client
         .update_time_to_live()
         .table_name(table_name)

@@ -243,10 +243,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts, funnel, rates, time to first response, weekly applications, breakdowns */
+        get: operations["analytics_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/rejections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rejections by category and stage, top reasons, share without feedback, days to rejection */
+        get: operations["analytics_rejections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/skills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Skills named in feedback and rejections: counts per month, trend, recurring improvements */
+        get: operations["analytics_skills"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agenda: follow-ups due today or earlier, set or suggested */
+        get: operations["follow_ups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create the calendar feed's secret address (revokes the previous one) */
+        post: operations["create_calendar_feed"];
+        /** Revoke the calendar feed's address */
+        delete: operations["revoke_calendar_feed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The follow-ups as an iCalendar feed (secret address from POST /calendar-feed) */
+        get: operations["calendar_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description `GET /follow-ups`. */
+        Agenda: {
+            /** Format: date */
+            today: string;
+            /** @description Due today or earlier, oldest due first. */
+            items: components["schemas"]["FollowUp"][];
+        };
         /** @description An application as stored and as returned. */
         Application: {
             /** @example 01JDQ6ZK3V9V6M1T4WZ8X2Y3AB */
@@ -347,6 +457,29 @@ export interface components {
             /** Format: date */
             follow_up_on?: string | null;
         };
+        /** @description `POST /calendar-feed`: the secret address of the caller's calendar. */
+        CalendarFeed: {
+            /**
+             * @description The feed's address, for a calendar app's "subscribe by URL". Anyone holding it can read
+             *     the follow-ups: keep it secret; `POST` again or `DELETE` to revoke it.
+             * @example https://api.example.com/calendar/3q2-7wEjbqiM0V1G7Y6xJ3J9K2aE5n0tC4m3kq9dZ8c.ics
+             */
+            url: string;
+            /**
+             * @description The same address without scheme and host.
+             * @example /calendar/3q2-7wEjbqiM0V1G7Y6xJ3J9K2aE5n0tC4m3kq9dZ8c.ics
+             */
+            path: string;
+        };
+        /** @description Days from applying to the rejection. */
+        DaysToRejection: {
+            n: number;
+            /**
+             * Format: int64
+             * @description Null when `n` < 5.
+             */
+            median_days?: number | null;
+        };
         /** @description `GET /db-check`. */
         DbCheck: {
             /** @example connected */
@@ -440,6 +573,42 @@ export interface components {
             field: string;
             message: string;
         };
+        /** @description One follow-up: what to do about which application, and when. */
+        FollowUp: {
+            application_id: string;
+            company: string;
+            role: string;
+            status: components["schemas"]["Status"];
+            kind: components["schemas"]["FollowUpKind"];
+            /**
+             * Format: int32
+             * @description 1 or 2 for a suggestion; null for a scheduled follow-up.
+             */
+            nudge?: number | null;
+            reason: string;
+            /** Format: date */
+            due: string;
+        };
+        /** @enum {string} */
+        FollowUpKind: "scheduled" | "suggested";
+        /** @description One stage of the funnel. */
+        FunnelStage: {
+            stage: components["schemas"]["Status"];
+            /** @description Applications in the window that ever reached this stage or a later one. */
+            count: number;
+        };
+        /** @description The response rate of one group (a source, a work mode, a tag). */
+        Group: {
+            /** @description The group; null for applications without a value. */
+            key?: string | null;
+            /** @description Responded applications of the group. */
+            count: number;
+            /** @description Applied applications of the group. */
+            n: number;
+            /** Format: double */
+            rate?: number | null;
+            small_sample: boolean;
+        };
         /** @description `GET /health`. */
         Health: {
             /** @example ok */
@@ -469,6 +638,19 @@ export interface components {
          * @enum {string}
          */
         InterviewStage: "recruiter_screen" | "phone_screen" | "technical" | "take_home" | "system_design" | "behavioral" | "onsite" | "hiring_manager" | "final" | "other";
+        /** @description A count under a key (null: not given). */
+        KeyCount: {
+            key?: string | null;
+            count: number;
+        };
+        /** @description A skill's mentions in one calendar month. */
+        MonthCount: {
+            /** @example 2026-11 */
+            month: string;
+            strengths: number;
+            improvements: number;
+            rejections: number;
+        };
         /**
          * @description What happened to one row.
          * @enum {string}
@@ -580,6 +762,36 @@ export interface components {
             /** @description Every invalid field (validation problems only). */
             errors?: components["schemas"]["FieldError"][];
         };
+        /** @description A count over a denominator: `rate` = `count / n`, null when `n` is 0. */
+        Rate: {
+            count: number;
+            n: number;
+            /** Format: double */
+            rate?: number | null;
+            /** @description `n` is below 5: read the rate with care. */
+            small_sample: boolean;
+        };
+        Rates: {
+            /** @description Responded (screening or beyond, rejected, or any feedback/rejection) over applied. */
+            response: components["schemas"]["Rate"];
+            /** @description Reached interviewing or beyond over applied. */
+            interview: components["schemas"]["Rate"];
+            /** @description Reached offer or beyond over applied. */
+            offer: components["schemas"]["Rate"];
+        };
+        /** @description A reason given in rejections, matched case-insensitively after trimming. */
+        ReasonCount: {
+            /** @description Its most frequent spelling. */
+            reason: string;
+            /** @description Rejections that gave it. */
+            count: number;
+        };
+        /** @description An improvement named by feedback from at least two different companies. */
+        RecurringImprovement: {
+            skill: string;
+            companies: number;
+            mentions: number;
+        };
         Rejection: {
             id: string;
             application_id: string;
@@ -626,6 +838,18 @@ export interface components {
          * @enum {string}
          */
         RejectionStage: "application" | "recruiter_screen" | "phone_screen" | "technical" | "take_home" | "system_design" | "behavioral" | "onsite" | "hiring_manager" | "final" | "other";
+        /** @description `GET /analytics/rejections`. */
+        RejectionSummary: {
+            window: components["schemas"]["Window"];
+            /** @description Rejections dated in the window. */
+            total: number;
+            by_category: components["schemas"]["KeyCount"][];
+            by_stage: components["schemas"]["KeyCount"][];
+            top_reasons: components["schemas"]["ReasonCount"][];
+            /** @description Rejections that gave nothing to learn from: no reasons, and no category or `no_feedback`. */
+            without_feedback: components["schemas"]["Rate"];
+            days_to_rejection: components["schemas"]["DaysToRejection"];
+        };
         /** @description A partial update: omitted fields are unchanged, `null` clears an optional field. */
         RejectionUpdate: {
             /** @description Today when left out. */
@@ -642,6 +866,26 @@ export interface components {
             category?: "skills_gap" | "experience_level" | "culture_fit" | "position_filled" | "hiring_freeze" | "compensation" | "location" | "no_feedback" | "other" | null;
             reasons?: null | (string[] | string);
             notes?: string | null;
+        };
+        /**
+         * @description Days from applying to the first response. Applications still waiting are censored: counted
+         *     in `waiting`, not in the percentiles.
+         */
+        ResponseTime: {
+            /** @description Applications with a response (the percentiles' sample). */
+            n: number;
+            /** @description Applied applications with no response yet (censored). */
+            waiting: number;
+            /**
+             * Format: int64
+             * @description Null when `n` < 5.
+             */
+            median_days?: number | null;
+            /**
+             * Format: int64
+             * @description Null when `n` < 5.
+             */
+            p75_days?: number | null;
         };
         /** @description One row of the report. */
         RowReport: {
@@ -660,6 +904,29 @@ export interface components {
             /** @description Why a `rejected` row was (absent otherwise). */
             errors?: components["schemas"]["FieldError"][];
         };
+        /** @description One skill, as named in feedback strengths, improvements and rejection reasons. */
+        Skill: {
+            /** @description Its most frequent spelling. */
+            skill: string;
+            mentions: number;
+            strengths: number;
+            improvements: number;
+            rejections: number;
+            /** @description Every month of the window, oldest first. */
+            by_month: components["schemas"]["MonthCount"][];
+            /** Format: date */
+            first_seen: string;
+            /** Format: date */
+            last_seen: string;
+            trend: components["schemas"]["Trend"];
+        };
+        /** @description `GET /analytics/skills`. */
+        SkillSummary: {
+            window: components["schemas"]["Window"];
+            /** @description Most mentioned first. */
+            skills: components["schemas"]["Skill"][];
+            recurring_improvements: components["schemas"]["RecurringImprovement"][];
+        };
         /**
          * @description Where an application stands.
          * @enum {string}
@@ -670,6 +937,48 @@ export interface components {
             status: components["schemas"]["Status"];
             /** Format: date-time */
             at: string;
+        };
+        /** @description `GET /analytics/summary`. */
+        Summary: {
+            window: components["schemas"]["Window"];
+            /** @description Applications whose date (applied date, else creation date) is in the window. */
+            total: number;
+            /** @description Their current statuses: every status, zeros included. */
+            by_status: {
+                [key: string]: number;
+            };
+            /** @description applied → screening → interviewing → offer → accepted. */
+            funnel: components["schemas"]["FunnelStage"][];
+            rates: components["schemas"]["Rates"];
+            time_to_first_response: components["schemas"]["ResponseTime"];
+            /** @description The 12 ISO weeks ending with the week of `to`, oldest first. */
+            weekly_applications: components["schemas"]["Week"][];
+            by_source: components["schemas"]["Group"][];
+            by_work_mode: components["schemas"]["Group"][];
+            by_tag: components["schemas"]["Group"][];
+        };
+        /** @enum {string} */
+        Trend: "rising" | "steady" | "falling";
+        /** @description Applications applied in one ISO week. */
+        Week: {
+            /**
+             * @description `2026-W48`
+             * @example 2026-W48
+             */
+            week: string;
+            /**
+             * Format: date
+             * @description Its Monday.
+             */
+            start: string;
+            count: number;
+        };
+        /** @description The dates a figure looks at, both ends included. */
+        Window: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
         };
         /**
          * @description Where the job is done.
@@ -2384,6 +2693,342 @@ export interface operations {
                 };
             };
             /** @description The database is unavailable; retry: what was written is skipped */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_summary: {
+        parameters: {
+            query?: {
+                /** @description First day (`YYYY-MM-DD`); default: 89 days before `to`. */
+                from?: string;
+                /** @description Last day (`YYYY-MM-DD`); default: today (UTC). At most 1,098 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description Malformed JSON, a bad query parameter, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_rejections: {
+        parameters: {
+            query?: {
+                /** @description First day (`YYYY-MM-DD`); default: 89 days before `to`. */
+                from?: string;
+                /** @description Last day (`YYYY-MM-DD`); default: today (UTC). At most 1,098 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rejection figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RejectionSummary"];
+                };
+            };
+            /** @description Malformed JSON, a bad query parameter, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_skills: {
+        parameters: {
+            query?: {
+                /** @description First day (`YYYY-MM-DD`); default: 89 days before `to`. */
+                from?: string;
+                /** @description Last day (`YYYY-MM-DD`); default: today (UTC). At most 1,098 days after `from`. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The skill figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkillSummary"];
+                };
+            };
+            /** @description Malformed JSON, a bad query parameter, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    follow_ups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agenda */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agenda"];
+                };
+            };
+            /** @description Malformed JSON, a bad query parameter, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_calendar_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new address */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            /** @description Malformed JSON, a bad query parameter, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_calendar_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource (or it belongs to another user) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    calendar_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<token>.ics`: the token from `POST /calendar-feed` followed by `.ics` */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Unknown or revoked token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unavailable; retry after Retry-After seconds */
             503: {
                 headers: {
                     [name: string]: unknown;

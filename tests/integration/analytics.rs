@@ -1,0 +1,440 @@
+//! Analytics, follow-ups and the calendar feed against DynamoDB Local, through the gateway and
+//! the functions' routers: figures from the caller's own items only, bad windows as 400s, the
+//! calendar token's life cycle, and isolation between users.
+
+use chrono::{Days, Utc};
+use serde_json::{Value, json};
+use testkit::{TestApi, User};
+
+fn days_ago(n: u64) -> String {
+    (Utc::now().date_naive() - Days::new(n)).to_string()
+}
+
+async fn application(api: &TestApi, user: &User, body: Value) -> String {
+    api.post("/applications")
+        .user(user)
+        .json(body)
+        .send()
+        .await
+        .expect(201)
+        .id()
+}
+
+/// Three applications: one interviewing with feedback, one rejected with reasons, one silent.
+async fn seed(api: &TestApi, user: &User) -> [String; 3] {
+    let interviewing = application(
+        api,
+        user,
+        json!({"company": "Acme", "role": "Dev", "applied_date": days_ago(20), "source": "referral", "tags": ["rust"]}),
+    )
+    .await;
+    api.patch(&format!("/applications/{interviewing}"))
+        .user(user)
+        .json(json!({"status": "interviewing"}))
+        .send()
+        .await
+        .expect(200);
+    api.post(&format!("/applications/{interviewing}/feedback"))
+        .user(user)
+        .json(json!({"feedback_date": days_ago(10), "strengths": ["Rust"], "improvements": ["System Design"]}))
+        .send()
+        .await
+        .expect(201);
+    let rejected = application(
+        api,
+        user,
+        json!({"company": "Beta", "role": "Dev", "applied_date": days_ago(30), "work_mode": "remote"}),
+    )
+    .await;
+    api.post(&format!("/applications/{rejected}/rejections"))
+        .user(user)
+        .json(json!({"rejected_date": days_ago(5), "category": "skills_gap", "reasons": ["system  design", " Team fit"]}))
+        .send()
+        .await
+        .expect(201);
+    let silent = application(
+        api,
+        user,
+        json!({"company": "Gamma", "role": "Dev", "applied_date": days_ago(9)}),
+    )
+    .await;
+    [interviewing, rejected, silent]
+}
+
+#[tokio::test]
+async fn the_figures_come_from_the_callers_applications_and_children() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    seed(&api, &user).await;
+
+    let summary = api
+        .get("/analytics/summary")
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(summary["total"], 3);
+    assert_eq!(summary["by_status"]["interviewing"], 1);
+    assert_eq!(summary["by_status"]["rejected"], 1);
+    assert_eq!(summary["by_status"]["applied"], 1);
+    let funnel: Vec<u64> = summary["funnel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(funnel, [3, 1, 1, 0, 0]);
+    assert_eq!(summary["rates"]["response"]["count"], 2);
+    assert_eq!(summary["rates"]["response"]["n"], 3);
+    assert_eq!(summary["rates"]["response"]["small_sample"], true);
+    assert_eq!(summary["time_to_first_response"]["n"], 2);
+    assert_eq!(summary["time_to_first_response"]["waiting"], 1);
+    assert_eq!(
+        summary["time_to_first_response"]["median_days"],
+        Value::Null
+    );
+    assert_eq!(summary["weekly_applications"].as_array().unwrap().len(), 12);
+
+    let rejections = api
+        .get("/analytics/rejections")
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(rejections["total"], 1);
+    assert_eq!(rejections["by_category"][0]["key"], "skills_gap");
+    assert_eq!(rejections["top_reasons"].as_array().unwrap().len(), 2);
+    assert_eq!(rejections["without_feedback"]["count"], 0);
+
+    let skills = api
+        .get("/analytics/skills")
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    let design = skills["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["skill"] == "System Design")
+        .expect("one skill, however spelled");
+    assert_eq!(design["mentions"], 2);
+    assert_eq!(design["improvements"], 1);
+    assert_eq!(design["rejections"], 1);
+
+    // Gamma: applied 9 days ago and silent since: nudge 1 was due 2 days ago.
+    let agenda = api
+        .get("/follow-ups")
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    let items = agenda["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{agenda}");
+    assert_eq!(items[0]["company"], "Gamma");
+    assert_eq!(items[0]["kind"], "suggested");
+    assert_eq!(items[0]["due"], days_ago(2).as_str());
+}
+
+#[tokio::test]
+async fn a_deleted_application_and_its_children_leave_the_figures() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let [interviewing, ..] = seed(&api, &user).await;
+    api.delete(&format!("/applications/{interviewing}"))
+        .user(&user)
+        .send()
+        .await
+        .expect(204);
+    let summary = api
+        .get("/analytics/summary")
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(summary["total"], 2);
+    let skills = api
+        .get("/analytics/skills")
+        .user(&user)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert!(
+        skills["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["skill"] != "Rust"),
+        "{skills}"
+    );
+}
+
+#[tokio::test]
+async fn children_written_before_the_activity_index_count_once_touched() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let app = application(
+        &api,
+        &user,
+        json!({"company": "Old", "role": "Dev", "applied_date": days_ago(3)}),
+    )
+    .await;
+    let feedback = api
+        .post(&format!("/applications/{app}/feedback"))
+        .user(&user)
+        .json(json!({"strengths": ["Legacy"]}))
+        .send()
+        .await
+        .expect(201)
+        .id();
+    // As written before this change: no activity key.
+    for item in api.all_items().await {
+        if item
+            .get("type")
+            .and_then(|t| t.as_s().ok())
+            .map(String::as_str)
+            == Some("feedback")
+        {
+            api.client
+                .update_item()
+                .table_name(&api.table)
+                .set_key(Some(
+                    [("PK", item["PK"].clone()), ("SK", item["SK"].clone())]
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                ))
+                .update_expression("REMOVE GSI1PK, GSI1SK")
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let skills = || async {
+        api.get("/analytics/skills")
+            .user(&user)
+            .send()
+            .await
+            .expect(200)
+            .body
+    };
+    assert_eq!(skills().await["skills"].as_array().unwrap().len(), 0);
+    api.patch(&format!("/applications/{app}/feedback/{feedback}"))
+        .user(&user)
+        .json(json!({"rating": 4}))
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(skills().await["skills"][0]["skill"], "Legacy");
+}
+
+#[tokio::test]
+async fn bad_windows_and_parameters_are_400_and_no_token_is_401() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    for route in [
+        "/analytics/summary",
+        "/analytics/rejections",
+        "/analytics/skills",
+    ] {
+        for query in [
+            "from=yesterday",
+            "to=2026-02-30",
+            "from=2026-02-01&to=2026-01-01",
+            "from=2020-01-01&to=2026-01-01",
+            "window=7",
+            "from=2026-01-01&from=2026-01-02",
+        ] {
+            api.get(&format!("{route}?{query}"))
+                .user(&user)
+                .send()
+                .await
+                .expect_problem(400);
+        }
+        let ok = api
+            .get(&format!("{route}?from=2026-01-01&to=2026-01-31"))
+            .user(&user)
+            .send()
+            .await
+            .expect(200);
+        assert_eq!(
+            ok.body["window"],
+            json!({"from": "2026-01-01", "to": "2026-01-31"})
+        );
+        api.get(route).send().await.expect_problem(401);
+    }
+    api.get("/follow-ups?x=1")
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(400);
+    api.get("/follow-ups").send().await.expect_problem(401);
+    api.post("/calendar-feed").send().await.expect_problem(401);
+    api.put("/calendar-feed")
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(405);
+}
+
+fn feed_path(reply: &testkit::Reply) -> String {
+    let path = reply.body["path"].as_str().unwrap().to_owned();
+    assert!(reply.body["url"].as_str().unwrap().ends_with(&path));
+    path
+}
+
+#[tokio::test]
+async fn the_calendar_token_is_a_revocable_capability() {
+    let api = TestApi::new().await;
+    let user = api.user();
+    let app = application(
+        &api,
+        &user,
+        json!({"company": "Acme", "role": "Dev", "follow_up_on": days_ago(0)}),
+    )
+    .await;
+
+    let created = api
+        .post("/calendar-feed")
+        .user(&user)
+        .send()
+        .await
+        .expect(201);
+    assert_eq!(created.header("cache-control"), Some("no-store"));
+    let first = feed_path(&created);
+    assert!(first.starts_with("/calendar/") && first.ends_with(".ics"));
+    // The table holds the token's hash, never the token.
+    let token = first
+        .trim_start_matches("/calendar/")
+        .trim_end_matches(".ics");
+    assert_eq!(token.len(), 43);
+    assert!(!format!("{:?}", api.all_items().await).contains(token));
+
+    // No bearer token needed: the address is the capability.
+    let ics = api.get(&first).send().await.expect(200);
+    assert!(
+        ics.header("content-type")
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let text = String::from_utf8(ics.raw).unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+    assert!(text.contains(&format!("UID:{app}-scheduled@feedback-tracker")));
+    assert!(text.contains("SUMMARY:Follow up: Acme – Dev"));
+
+    // A new address revokes the old one.
+    let second = feed_path(
+        &api.post("/calendar-feed")
+            .user(&user)
+            .send()
+            .await
+            .expect(201),
+    );
+    assert_ne!(first, second);
+    api.get(&first).send().await.expect_problem(404);
+    api.get(&second).send().await.expect(200);
+
+    api.delete("/calendar-feed")
+        .user(&user)
+        .send()
+        .await
+        .expect(204);
+    api.get(&second).send().await.expect_problem(404);
+    api.delete("/calendar-feed")
+        .user(&user)
+        .send()
+        .await
+        .expect_problem(404);
+
+    for junk in [
+        "/calendar/x.ics",
+        "/calendar/abc",
+        &second.replace(".ics", ""),
+        &format!("{second}.ics"),
+    ] {
+        api.get(junk).send().await.expect_problem(404);
+    }
+}
+
+#[tokio::test]
+async fn a_user_never_sees_another_users_search() {
+    let api = TestApi::new().await;
+    let (alice, bob) = (api.user(), api.user());
+    seed(&api, &alice).await;
+    application(
+        &api,
+        &bob,
+        json!({"company": "BobCorp", "role": "Dev", "follow_up_on": days_ago(1)}),
+    )
+    .await;
+
+    let summary = api
+        .get("/analytics/summary")
+        .user(&bob)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(summary["total"], 1);
+    let rejections = api
+        .get("/analytics/rejections")
+        .user(&bob)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(rejections["total"], 0);
+    let skills = api
+        .get("/analytics/skills")
+        .user(&bob)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(skills["skills"], json!([]));
+    let agenda = api
+        .get("/follow-ups")
+        .user(&bob)
+        .send()
+        .await
+        .expect(200)
+        .body;
+    let companies: Vec<&str> = agenda["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["company"].as_str().unwrap())
+        .collect();
+    assert_eq!(companies, ["BobCorp"]);
+
+    // Each feed shows its owner's follow-ups only; Bob cannot revoke Alice's.
+    let alice_feed = feed_path(
+        &api.post("/calendar-feed")
+            .user(&alice)
+            .send()
+            .await
+            .expect(201),
+    );
+    api.delete("/calendar-feed")
+        .user(&bob)
+        .send()
+        .await
+        .expect_problem(404);
+    let bob_feed = feed_path(
+        &api.post("/calendar-feed")
+            .user(&bob)
+            .send()
+            .await
+            .expect(201),
+    );
+    let alice_ics = String::from_utf8(api.get(&alice_feed).send().await.expect(200).raw).unwrap();
+    let bob_ics = String::from_utf8(api.get(&bob_feed).send().await.expect(200).raw).unwrap();
+    assert!(alice_ics.contains("Gamma") && !alice_ics.contains("BobCorp"));
+    assert!(bob_ics.contains("BobCorp") && !bob_ics.contains("Gamma"));
+}
