@@ -7,18 +7,19 @@
 // a simulated provider. Also: no request to any host but the API, no CSP violation.
 // Screenshots of each page in artifacts/web-*.png.
 //
-// Insights: the analytics routes do not exist yet, so the real API's answer is asserted first
-// (every panel says "not available yet"). Then, to show the charts render, only /analytics/*
-// is intercepted with scripts/fixtures/analytics.json (a fixture that follows
-// web/src/api/analytics.ts) — that part proves the charts, not the API.
+// Insights, against the real API (nothing intercepted): applications with status changes,
+// feedback (strengths/improvements) and rejections are seeded through the API with applied dates
+// in the past, then every chart is asserted with its n and the hand-computed figures
+// (docs/analytics.md), the follow-ups agenda lists the due items, and the calendar feed is
+// created, fetched as iCalendar, replaced and revoked. Last, one route answering 404 (an older
+// API) shows "not available yet" for its panel only.
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 
 const api = process.env.API_URL;
 if (!api) throw new Error('API_URL must be set (scripts/serve-local.sh)');
 const out = process.env.ARTIFACTS || 'artifacts';
 mkdirSync(out, { recursive: true });
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/analytics.json', import.meta.url), 'utf8'));
 
 let step = '';
 const log = (text) => console.log(`web check: ${text}`);
@@ -43,8 +44,8 @@ try {
   });
   page.on('console', (message) => {
     const text = message.text();
-    // Chromium logs every non-2xx answer; the ones this test provokes (404 of routes that do
-    // not exist yet, the 412 and the 422s) are expected.
+    // Chromium logs every non-2xx answer; the ones this test provokes (the 404 standing in for an
+    // older API, the 412 and the 422s) are expected.
     if (message.type() === 'error' && !/Failed to load resource: .* status of (404|412|422)/.test(text)) problems.push(text);
     if (/Content Security Policy/i.test(text)) problems.push(`CSP: ${text}`);
   });
@@ -236,32 +237,136 @@ try {
   check((await page.textContent('[data-testid=status]')) === 'Rejected', 'deleting a rejection keeps the status (docs/api.md)');
   log('rejection edited (category) and deleted; the status stays Rejected');
 
-  step = 'insights against the real API: not available yet';
-  await page.getByRole('link', { name: 'Insights' }).click();
-  for (const route of ['/analytics/summary', '/analytics/rejections', '/analytics/skills', '/follow-ups']) {
-    await page.locator(`[data-unavailable="${route}"]`).first().waitFor();
-  }
-  await page.getByRole('button', { name: 'Create link' }).click();
-  await page.locator('[data-unavailable="/calendar-feed"]').waitFor();
-  await shot('insights-unavailable');
-  log('insights: every analytics panel, follow-ups and the calendar feed say "not available yet" (the API answers 404)');
-
-  step = 'insights with /analytics/* intercepted by a contract fixture (charts only)';
-  await page.route(/\/analytics\/(summary|rejections|skills)(\?.*)?$/, (route) => {
-    const path = new URL(route.request().url()).pathname;
-    return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(fixture[path]) });
+  step = 'insights: seed a search through the API';
+  // Applied dates in the past, status changes, feedback and rejections today: the time to first
+  // response is the applied date's age. Hand-computed figures below follow docs/analytics.md.
+  const daysAgo = (n) => new Date(Date.now() - n * 86400000).toISOString().slice(0, 10);
+  const seed = async (company, days, fields, then = async () => {}) => {
+    const created = await call('POST', '/applications', { company, role: 'Backend Engineer', applied_date: daysAgo(days), ...fields });
+    check(created.status === 201, `${company} created (${created.status})`);
+    await then(created.body.id);
+    return created.body.id;
+  };
+  const ok = async (promise, what) => {
+    const r = await promise;
+    check(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  const moveTo = (id, status) => ok(call('PATCH', `/applications/${id}`, { status }), `move to ${status}`);
+  const feedback = (id, body) => ok(call('POST', `/applications/${id}/feedback`, body), 'feedback');
+  const reject = (id, body) => ok(call('POST', `/applications/${id}/rejections`, body), 'rejection');
+  await seed('Initech', 10, { source: 'Referral', work_mode: 'remote', tags: ['rust'] }, async (id) => {
+    await moveTo(id, 'screening');
+    await feedback(id, { stage: 'recruiter_screen', strengths: ['Rust', 'Communication'], improvements: ['System design'] });
   });
-  await page.reload();
-  for (const chart of ['funnel', 'weekly', 'time-to-response', 'by-source', 'rejection-categories', 'rejection-stages', 'skills']) {
-    const figure = page.locator(`figure[data-chart="${chart}"]`);
-    await figure.locator('svg').first().waitFor();
-    check(/n = \d+/.test(await figure.locator('figcaption').textContent()), `${chart} says its n`);
+  await seed('Umbrella', 8, { source: 'LinkedIn', work_mode: 'remote', tags: ['rust'] }, async (id) => {
+    await moveTo(id, 'interviewing');
+    await feedback(id, { stage: 'technical', strengths: ['rust'], improvements: ['system  design', 'Kubernetes'] });
+    await reject(id, { stage: 'technical', category: 'skills_gap', reasons: ['System design'] });
+  });
+  await seed('Hooli', 6, { source: 'linkedin', work_mode: 'hybrid' }, (id) => moveTo(id, 'screening'));
+  await seed('Stark', 4, { source: 'LinkedIn' }, (id) => reject(id, { stage: 'application' }));
+  await seed('Wayne', 2, {}, async (id) => {
+    await moveTo(id, 'screening');
+    await feedback(id, { stage: 'phone_screen', improvements: ['Kubernetes'] });
+  });
+  const initrodeId = await seed('Initrode', 9, { source: 'Referral' });
+  log('seeded 6 applications (applied 2–10 days ago) with status changes, 3 feedback and 2 rejections');
+
+  step = 'insights against the real API: charts with their n';
+  const figure = (chart) => page.locator(`figure[data-chart="${chart}"]`);
+  const aria = async (chart) => figure(chart).locator('svg').first().getAttribute('aria-label');
+  const caption = async (chart) => (await figure(chart).locator('figcaption').textContent()).replace(/\s+/g, ' ');
+  await page.getByRole('link', { name: 'Insights' }).click();
+  for (const chart of ['funnel', 'weekly', 'time-to-response', 'by-source', 'by-work_mode', 'by-tag', 'rejection-categories', 'rejection-stages', 'rejection-reasons', 'skills']) {
+    await figure(chart).waitFor();
+    check(/n = \d+/.test(await caption(chart)), `${chart} says its n`);
   }
-  check(await page.locator('figure[data-chart="funnel"] svg rect').count() === 5, 'five funnel bars');
-  check(await page.locator('figure[data-chart="weekly"] svg rect').count() === 12, 'twelve weeks');
-  await shot('insights-charts-fixture');
-  await page.unroute(/\/analytics\//);
-  log('insights: with a contract fixture for /analytics/* only, every chart renders with its n');
+  check(await page.locator('[data-unavailable]').count() === 0, 'no panel says "not available yet"');
+  check(await page.locator('.insight .message.error').count() === 0, 'no panel shows an error');
+  // 30 applications before (Acme, Globex, 28 bulk) + 6 seeded, all applied: Globex went back to
+  // saved, but a stage once reached stays reached (it was added as applied).
+  check((await caption('funnel')).includes('n = 36'), `funnel caption: ${await caption('funnel')}`);
+  check(await aria('funnel') === 'Applied: 36; Screening: 5; Interviewing: 2; Offer: 1; Accepted: 0', `funnel: ${await aria('funnel')}`);
+  const responseRate = (await page.locator('[data-rate="response"] dd').textContent()).replace(/\s+/g, ' ');
+  check(responseRate.startsWith('17 % 6 of n = 36'), `response rate: ${responseRate}`);
+  check(await figure('weekly').locator('svg rect').count() === 12, 'twelve weeks');
+  check((await caption('weekly')).includes('n = 36'), `weekly caption: ${await caption('weekly')}`);
+  // Responded: Acme 0 days, Wayne 2, Stark 4 (its rejection), Hooli 6, Umbrella 8, Initech 10 →
+  // nearest-rank median 4, p75 8; waiting: 28 bulk, Globex and Initrode.
+  check((await caption('time-to-response')).includes('n = 6'), `time to response: ${await caption('time-to-response')}`);
+  check(await aria('time-to-response') === 'Median: 4 d; 75th percentile: 8 d', `time to response: ${await aria('time-to-response')}`);
+  check(await figure('time-to-response').locator('[data-waiting="30"]').count() === 1, '30 still waiting (censored)');
+  check((await aria('by-source')).includes('LinkedIn: 100 %'), `by source: ${await aria('by-source')}`);
+  check((await caption('rejection-categories')).includes('n = 2'), `rejections: ${await caption('rejection-categories')}`);
+  const categories = await aria('rejection-categories');
+  check(categories.includes('Skills gap: 1') && categories.includes('Not given: 1'), `categories: ${categories}`);
+  const stages = await aria('rejection-stages');
+  check(stages.includes('Technical: 1') && stages.includes('Application: 1'), `stages: ${stages}`);
+  check((await aria('rejection-reasons')) === 'System design: 1', `reasons: ${await aria('rejection-reasons')}`);
+  const withoutFeedback = (await page.locator('[data-without-feedback]').textContent()).replace(/\s+/g, ' ');
+  check(withoutFeedback.includes('50 % 1 of n = 2'), `without feedback: ${withoutFeedback}`);
+  const design = (await page.locator('tr[data-skill="System design"]').locator('td').allTextContents()).map((t) => t.replace(/\s+/g, ' '));
+  check(design[0] === 'System design n = 3' && design[1] === '0' && design[2] === '2' && design[3] === '1' && design[5] === 'rising',
+    `System design row: ${design}`);
+  check(await page.locator('tr[data-skill="Kubernetes"]').count() === 1, 'Kubernetes is a skill');
+  const recurring = await page.locator('[data-recurring] li').allTextContents();
+  check(recurring.some((r) => r.startsWith('System design') && r.includes('2 companies')) && recurring.some((r) => r.startsWith('Kubernetes')),
+    `recurring improvements: ${recurring}`);
+  log('insights (real API): funnel 36/5/2/1/0 (n = 36), response 6 of 36, 12 weeks (n = 36), first response median 4 d, p75 8 d (n = 6, 30 waiting), rejections by category/stage/reason (n = 2), skill trends with n, recurring improvements');
+
+  step = 'insights: the follow-ups agenda';
+  const agenda = page.locator('[data-section="follow-ups"] .agenda li');
+  await agenda.first().waitFor();
+  check(await agenda.count() === 2, `agenda has ${await agenda.count()} items`);
+  check(await agenda.nth(0).getAttribute('data-application') === globexId && await agenda.nth(0).getAttribute('data-kind') === 'scheduled',
+    'Globex first: its follow-up date (2020-01-01)');
+  check(await agenda.nth(1).getAttribute('data-application') === initrodeId && await agenda.nth(1).getAttribute('data-kind') === 'suggested',
+    'then Initrode: silent for 9 days, nudge 1');
+  check((await agenda.nth(1).textContent()).includes(daysAgo(2)), 'the nudge is due 7 days after applying');
+  log('follow-ups: Globex (scheduled, 2020-01-01) then Initrode (suggested nudge 1, silent since applying 9 days ago)');
+
+  step = 'insights: the period form';
+  await page.fill('.period input[name=from]', daysAgo(5));
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.locator(`[data-window="${daysAgo(5)}..${daysAgo(0)}"]`).waitFor();
+  await figure('funnel').waitFor();
+  await shot('insights');
+  log(`a period (${daysAgo(5)} to today) is sent as from/to and echoed by the API's window`);
+
+  step = 'insights: the calendar feed (create, fetch, replace, revoke)';
+  const feedUrl = page.locator('.feed-url');
+  await page.getByRole('button', { name: 'Create link' }).click();
+  await feedUrl.waitFor();
+  const first = await feedUrl.inputValue();
+  check(/^http:\/\/127\.0\.0\.1:\d+\/calendar\/[A-Za-z0-9_-]{43}\.ics$/.test(first) && first.startsWith(api), `feed URL: ${first}`);
+  const ics = await fetch(first);
+  const icsText = await ics.text();
+  check(ics.status === 200 && (ics.headers.get('content-type') ?? '').startsWith('text/calendar'), `the feed answers ${ics.status}`);
+  check(icsText.startsWith('BEGIN:VCALENDAR') && icsText.includes(`UID:${globexId}-scheduled@feedback-tracker`) &&
+    icsText.includes(`UID:${initrodeId}-nudge1@feedback-tracker`), 'the feed holds the follow-ups');
+  await shot('insights-calendar');
+  await page.getByRole('button', { name: 'New link' }).click();
+  await page.waitForFunction((old) => document.querySelector('.feed-url')?.value && document.querySelector('.feed-url').value !== old, first);
+  const second = await feedUrl.inputValue();
+  check((await fetch(first)).status === 404, 'the replaced link answers 404');
+  check((await fetch(second)).status === 200, 'the new link answers 200');
+  await page.getByRole('button', { name: 'Revoke' }).click();
+  await page.locator('.message', { hasText: 'Calendar link revoked.' }).waitFor();
+  check(await feedUrl.count() === 0, 'the link is no longer shown');
+  check((await fetch(second)).status === 404, 'the revoked link answers 404');
+  log('calendar feed: link created and fetched as text/calendar with the follow-ups; "New link" replaced it (old one 404); revoked (404)');
+
+  step = 'insights: a route an older API lacks says "not available yet"';
+  // The only interception left: a 404 for one route stands in for an API without it.
+  await page.route(/\/analytics\/skills(\?.*)?$/, (route) => route.fulfill({
+    status: 404, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 }),
+  }));
+  await page.reload();
+  await page.locator('[data-unavailable="/analytics/skills"]').waitFor();
+  await figure('funnel').waitFor();
+  check(await page.locator('[data-unavailable]').count() === 1, 'only that panel');
+  await page.unroute(/\/analytics\/skills/);
+  log('a 404 from /analytics/skills (an older API) shows "not available yet" in its panel only; the others render');
 
   step = 'phone width';
   await page.setViewportSize({ width: 390, height: 844 });

@@ -368,7 +368,14 @@ pub fn apigw_event(
             })
             .or_insert(Value::String(value));
     }
-    headers.insert("host".into(), json!("localhost"));
+    // API Gateway's `host` is the domain the client called: here, the address the request came
+    // to (so absolute URLs a function builds, like the calendar feed's, point back at this server).
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("localhost");
+    headers.insert("host".into(), json!(host));
     headers.insert("x-forwarded-proto".into(), json!("http"));
     let (body, base64) = match std::str::from_utf8(body) {
         _ if body.is_empty() => (Value::Null, false),

@@ -60,12 +60,13 @@ export function Columns({ data }: { data: Datum[] }) {
 }
 
 /** A small trend line (skill mentions per month). */
-export function Sparkline({ values, label }: { values: number[]; label: string }) {
+export function Sparkline({ values: given, label }: { values: number[]; label: string }) {
+  const values = given.length === 1 ? [given[0], given[0]] : given; // one month: a flat line, not nothing
   const max = Math.max(1, ...values);
   const step = values.length > 1 ? 100 / (values.length - 1) : 0;
   const points = values.map((v, i) => `${(i * step).toFixed(1)},${(28 - (v / max) * 26).toFixed(1)}`).join(' ');
   return (
-    <svg class="spark" viewBox="0 0 100 30" role="img" aria-label={`${label}: ${values.join(', ')}`}>
+    <svg class="spark" viewBox="0 0 100 30" role="img" aria-label={`${label}: ${given.join(', ')}`}>
       <polyline points={points} fill="none" />
     </svg>
   );

@@ -1,9 +1,12 @@
-// Insights: the analytics routes as charts, the follow-ups agenda and the calendar-feed link.
-// A route that answers 404 (not deployed yet) shows "not available yet" and lights up when it lands.
+// Insights: the analytics routes as charts, the follow-ups agenda and the calendar-feed link, all
+// from the real API (shapes: web/src/api/analytics.ts, the generated types; formulas:
+// docs/analytics.md). Every figure shows its n; medians and percentiles below n = 5 are null in the
+// API and shown as "not enough data". A route that answers 404 (an older API) shows "not available
+// yet" for its panel only.
 import { useEffect, useState } from 'preact/hooks';
 import {
   createCalendarFeed, getFollowUps, getRejections, getSkills, getSummary, revokeCalendarFeed,
-  type FollowUps, type Maybe, type Period, type RejectionAnalytics, type SkillAnalytics, type Summary,
+  type Agenda, type Group, type Maybe, type Period, type Rate, type RejectionSummary, type SkillSummary, type Summary,
 } from '../api/analytics';
 import { label } from '../api/types';
 import { Bars, Columns, Figure, percent, Sparkline } from '../components/charts';
@@ -17,10 +20,10 @@ function Unavailable({ what, route }: { what: string; route: string }) {
   );
 }
 
-function Section<T>({ title, route, data, children }: { title: string; route: string; data: Maybe<T> | null; children: (value: T) => preact.ComponentChildren }) {
+function Section<T>({ title, id, route, data, children }: { title: string; id: string; route: string; data: Maybe<T> | null; children: (value: T) => preact.ComponentChildren }) {
   return (
-    <section class="insight" aria-labelledby={`h-${route.replace(/\W/g, '')}`}>
-      <h2 id={`h-${route.replace(/\W/g, '')}`}>{title}</h2>
+    <section class="insight" data-section={id} aria-labelledby={`h-${id}`}>
+      <h2 id={`h-${id}`}>{title}</h2>
       {data === null ? <p aria-busy="true">Loading…</p>
         : data.state === 'unavailable' ? <Unavailable what={title} route={route} />
         : data.state === 'error' ? <p class="message error">{data.message}</p>
@@ -29,19 +32,47 @@ function Section<T>({ title, route, data, children }: { title: string; route: st
   );
 }
 
+const small = (flag: boolean) => (flag ? <small class="small-sample" title="Fewer than 5: read with care"> small sample</small> : null);
+const keyLabel = (key: string | null | undefined, none = 'Not given') => (key ? label(key) : none);
+
+function RateFigure({ name, rate }: { name: string; rate: Rate }) {
+  return (
+    <div data-rate={name}>
+      <dt>{label(name)} rate</dt>
+      <dd>{percent(rate.rate)} <small class="n">{rate.count} of n = {rate.n}</small>{small(rate.small_sample)}</dd>
+    </div>
+  );
+}
+
+function Groups({ id, title, groups }: { id: string; title: string; groups: Group[] }) {
+  return (
+    <Figure id={id} title={title} n={groups.reduce((a, g) => a + g.n, 0)}>
+      <Bars data={groups.map((g) => ({
+        label: keyLabel(g.key, 'None'),
+        value: Math.round((g.rate ?? 0) * 100),
+        note: `${g.count}/${g.n}${g.small_sample ? '*' : ''}`,
+      }))} format={(v) => `${v} %`} />
+    </Figure>
+  );
+}
+
+function WindowNote({ from, to }: { from: string; to: string }) {
+  return <p class="muted window" data-window={`${from}..${to}`}>{from} – {to}</p>;
+}
+
 export function Insights() {
   const [period, setPeriod] = useState<Period>({});
   const [summary, setSummary] = useState<Maybe<Summary> | null>(null);
-  const [rejections, setRejections] = useState<Maybe<RejectionAnalytics> | null>(null);
-  const [skills, setSkills] = useState<Maybe<SkillAnalytics> | null>(null);
-  const [followUps, setFollowUps] = useState<Maybe<FollowUps> | null>(null);
+  const [rejections, setRejections] = useState<Maybe<RejectionSummary> | null>(null);
+  const [skills, setSkills] = useState<Maybe<SkillSummary> | null>(null);
+  const [followUps, setFollowUps] = useState<Maybe<Agenda> | null>(null);
   useEffect(() => {
-    setSummary(null); setRejections(null); setSkills(null); setFollowUps(null);
+    setSummary(null); setRejections(null); setSkills(null);
     void getSummary(period).then(setSummary);
     void getRejections(period).then(setRejections);
     void getSkills(period).then(setSkills);
-    void getFollowUps(period).then(setFollowUps);
   }, [period.from, period.to]);
+  useEffect(() => { void getFollowUps().then(setFollowUps); }, []);
 
   return (
     <>
@@ -57,96 +88,119 @@ export function Insights() {
           <button>Apply</button>
         </form>
       </div>
+      <p class="muted">Default period: the 90 days ending today. Figures marked <em>small sample</em> (or *) rest on fewer than 5 applications.</p>
       <div class="insights">
-        <Section title="Funnel" route="/analytics/summary" data={summary}>
+        <Section title="Funnel" id="funnel" route="/analytics/summary" data={summary}>
           {(s) => (
             <>
+              <WindowNote from={s.window.from} to={s.window.to} />
               <Figure id="funnel" title="Applications reaching each stage" n={s.total}>
                 <Bars data={s.funnel.map((f) => ({ label: label(f.stage), value: f.count }))} />
               </Figure>
               <dl class="rates">
-                <div><dt>Response rate</dt><dd>{percent(s.rates.response.rate)} <small>n = {s.rates.response.n}</small></dd></div>
-                <div><dt>Interview rate</dt><dd>{percent(s.rates.interview.rate)} <small>n = {s.rates.interview.n}</small></dd></div>
-                <div><dt>Offer rate</dt><dd>{percent(s.rates.offer.rate)} <small>n = {s.rates.offer.n}</small></dd></div>
+                <RateFigure name="response" rate={s.rates.response} />
+                <RateFigure name="interview" rate={s.rates.interview} />
+                <RateFigure name="offer" rate={s.rates.offer} />
               </dl>
             </>
           )}
         </Section>
-        <Section title="Weekly activity" route="/analytics/summary" data={summary}>
+        <Section title="Weekly activity" id="weekly" route="/analytics/summary" data={summary}>
           {(s) => (
-            <Figure id="weekly" title="Applications per week (last 12 ISO weeks)" n={s.weekly.reduce((a, w) => a + w.count, 0)}>
-              <Columns data={s.weekly.map((w) => ({ label: w.week, value: w.count }))} />
+            <Figure id="weekly" title={`Applications per week (${s.weekly_applications.length} ISO weeks to ${s.window.to})`}
+              n={s.weekly_applications.reduce((a, w) => a + w.count, 0)}>
+              <Columns data={s.weekly_applications.map((w) => ({ label: w.week, value: w.count }))} />
             </Figure>
           )}
         </Section>
-        <Section title="Time to response" route="/analytics/summary" data={summary}>
-          {(s) => (
-            <figure class="chart" data-chart="time-to-response">
-              <figcaption><strong>Days from applying to the first response</strong> <span class="n">n = {s.time_to_first_response.n}</span></figcaption>
-              {s.time_to_first_response.median_days === null
-                ? <p class="muted">Not enough responses for a median yet (needs n ≥ 5).</p>
-                : <Bars data={[
-                    { label: 'Median', value: s.time_to_first_response.median_days },
-                    { label: '75th percentile', value: s.time_to_first_response.p75_days ?? 0 },
-                  ]} format={(v) => `${v} d`} />}
-              <p class="muted">{s.time_to_first_response.censored} still waiting (not counted).</p>
-            </figure>
-          )}
+        <Section title="Time to first response" id="time-to-response" route="/analytics/summary" data={summary}>
+          {(s) => {
+            const t = s.time_to_first_response;
+            return (
+              <Figure id="time-to-response" title="Days from applying to the first response" n={t.n}>
+                {t.median_days === null || t.median_days === undefined
+                  ? <p class="muted" data-insufficient>Not enough responses for a median yet (needs n ≥ 5).</p>
+                  : <Bars data={[
+                      { label: 'Median', value: t.median_days },
+                      ...(t.p75_days === null || t.p75_days === undefined ? [] : [{ label: '75th percentile', value: t.p75_days }]),
+                    ]} format={(v) => `${v} d`} />}
+                <p class="muted" data-waiting={t.waiting}>{t.waiting} still waiting for a response (censored: not in the sample).</p>
+              </Figure>
+            );
+          }}
         </Section>
-        <Section title="Where responses come from" route="/analytics/summary" data={summary}>
+        <Section title="Where responses come from" id="groups" route="/analytics/summary" data={summary}>
           {(s) => (
             <>
-              {(['source', 'work_mode', 'tag'] as const).map((key) => (
-                <Figure id={`by-${key}`} title={`Response rate by ${label(key).toLowerCase()}`} n={s.breakdowns[key].reduce((a, b) => a + b.n, 0)}>
-                  <Bars data={s.breakdowns[key].map((b) => ({ label: label(b.key), value: Math.round((b.response_rate ?? 0) * 100), note: `n=${b.n}` }))} format={(v) => `${v} %`} />
-                </Figure>
-              ))}
+              <Groups id="by-source" title="Response rate by source" groups={s.by_source} />
+              <Groups id="by-work_mode" title="Response rate by work mode" groups={s.by_work_mode} />
+              <Groups id="by-tag" title="Response rate by tag" groups={s.by_tag} />
             </>
           )}
         </Section>
-        <Section title="Rejections" route="/analytics/rejections" data={rejections}>
+        <Section title="Rejections" id="rejections" route="/analytics/rejections" data={rejections}>
           {(r) => (
             <>
-              <Figure id="rejection-categories" title="By category" n={r.n}>
-                <Bars data={r.by_category.map((c) => ({ label: label(c.key), value: c.count }))} />
+              <Figure id="rejection-categories" title="By category" n={r.total}>
+                <Bars data={r.by_category.map((c) => ({ label: keyLabel(c.key), value: c.count }))} />
               </Figure>
-              <Figure id="rejection-stages" title="By stage" n={r.n}>
-                <Bars data={r.by_stage.map((c) => ({ label: label(c.key), value: c.count }))} />
+              <Figure id="rejection-stages" title="By stage" n={r.total}>
+                <Bars data={r.by_stage.map((c) => ({ label: keyLabel(c.key), value: c.count }))} />
               </Figure>
-              <Figure id="rejection-reasons" title="Top reasons" n={r.n}>
-                <Bars data={r.top_reasons.map((c) => ({ label: c.key, value: c.count }))} />
+              <Figure id="rejection-reasons" title="Top reasons" n={r.total}>
+                <Bars data={r.top_reasons.map((c) => ({ label: c.reason, value: c.count }))} />
               </Figure>
-              <p>Without feedback: <strong>{percent(r.without_feedback.rate)}</strong> <small>n = {r.without_feedback.n}</small>.
-                Median days to rejection: <strong>{r.median_days_to_rejection ?? '—'}</strong>.</p>
+              <p data-without-feedback>Nothing to learn from (no reasons, no category): <strong>{percent(r.without_feedback.rate)}</strong>{' '}
+                <small class="n">{r.without_feedback.count} of n = {r.without_feedback.n}</small>{small(r.without_feedback.small_sample)}.
+                Median days to rejection: <strong>{r.days_to_rejection.median_days ?? '—'}</strong> <small class="n">n = {r.days_to_rejection.n}</small>
+                {r.days_to_rejection.median_days == null && r.days_to_rejection.n > 0 ? <small class="muted"> (needs n ≥ 5)</small> : null}.</p>
             </>
           )}
         </Section>
-        <Section title="Skill trends" route="/analytics/skills" data={skills}>
-          {(k) => (
-            <figure class="chart" data-chart="skills">
-              <figcaption><strong>Skills named in feedback, per month</strong> <span class="n">n = {k.skills.reduce((a, s) => a + s.strengths + s.improvements, 0)}</span></figcaption>
-              {k.skills.length === 0 ? <p class="muted">No skills named in feedback yet.</p> : (
-                <table class="skills">
-                  <thead><tr><th>Skill</th><th>Strength</th><th>To improve</th><th>{k.months[0]} – {k.months[k.months.length - 1]}</th><th>Trend</th></tr></thead>
-                  <tbody>
-                    {k.skills.map((s) => (
-                      <tr><td>{s.skill}</td><td>{s.strengths}</td><td>{s.improvements}</td><td><Sparkline values={s.counts} label={s.skill} /></td><td>{s.trend}</td></tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </figure>
-          )}
+        <Section title="Skill trends" id="skills" route="/analytics/skills" data={skills}>
+          {(k) => {
+            const months = k.skills[0]?.by_month.map((m) => m.month) ?? [];
+            return (
+              <>
+                <Figure id="skills" title="Skills named in feedback and rejections, per month" n={k.skills.reduce((a, s) => a + s.mentions, 0)}>
+                  {k.skills.length === 0 ? <p class="muted">No skills named in this period.</p> : (
+                    <table class="skills">
+                      <thead><tr><th>Skill</th><th title="Strengths">Str.</th><th title="To improve">Impr.</th><th title="Rejection reasons">Rej.</th><th>{months[0]} – {months[months.length - 1]}</th><th>Trend</th></tr></thead>
+                      <tbody>
+                        {k.skills.map((s) => (
+                          <tr data-skill={s.skill}>
+                            <td>{s.skill} <small class="n">n = {s.mentions}</small></td><td>{s.strengths}</td><td>{s.improvements}</td><td>{s.rejections}</td>
+                            <td><Sparkline values={s.by_month.map((m) => m.strengths + m.improvements + m.rejections)} label={s.skill} /></td>
+                            <td class={`trend ${s.trend}`}>{s.trend}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  )}
+                </Figure>
+                {k.recurring_improvements.length > 0 && (
+                  <div data-recurring>
+                    <h3>To improve, named by several companies</h3>
+                    <ul>{k.recurring_improvements.map((r) => <li>{r.skill} <small class="n">{r.companies} companies, {r.mentions} mentions</small></li>)}</ul>
+                  </div>
+                )}
+              </>
+            );
+          }}
         </Section>
-        <Section title="Follow-ups" route="/follow-ups" data={followUps}>
-          {(f) => f.items.length === 0 ? <p class="muted">Nothing to follow up.</p> : (
-            <ol class="agenda">
-              {f.items.map((item) => (
-                <li class={item.due <= today() ? 'due' : undefined}>
-                  <time dateTime={item.due}>{item.due}</time> <a href={`#/applications/${item.application_id}`}>{item.company} — {item.role}</a> <span class="muted">{item.reason}</span>
-                </li>
-              ))}
-            </ol>
+        <Section title="Follow-ups" id="follow-ups" route="/follow-ups" data={followUps}>
+          {(f) => f.items.length === 0 ? <p class="muted">Nothing to follow up today.</p> : (
+            <>
+              <p class="muted">Due by {f.today} <small class="n">n = {f.items.length}</small></p>
+              <ol class="agenda">
+                {f.items.map((item) => (
+                  <li class="due" data-kind={item.kind} data-application={item.application_id}>
+                    <time dateTime={item.due}>{item.due}</time> <a href={`#/applications/${item.application_id}`}>{item.company} — {item.role}</a>{' '}
+                    <span class="badge">{item.kind === 'scheduled' ? 'scheduled' : `nudge ${item.nudge ?? ''}`}</span> <span class="muted">{item.reason}</span>
+                  </li>
+                ))}
+              </ol>
+            </>
           )}
         </Section>
         <CalendarFeed />
@@ -156,26 +210,29 @@ export function Insights() {
 }
 
 function CalendarFeed() {
-  const [state, setState] = useState<{ url?: string; unavailable?: boolean }>({});
+  const [state, setState] = useState<{ url?: string; unavailable?: boolean; busy?: boolean }>({});
   return (
-    <section class="insight" aria-labelledby="h-calendar">
+    <section class="insight" data-section="calendar" aria-labelledby="h-calendar">
       <h2 id="h-calendar">Calendar feed</h2>
       {state.unavailable ? <Unavailable what="Calendar feed" route="/calendar-feed" /> : (
         <>
-          <p>Subscribe to your follow-ups from any calendar app. The link is secret; revoke it if it leaks.</p>
+          <p>Subscribe to your follow-ups (future ones included) from any calendar app. The link is secret and shown once:
+            a new link replaces the old one, and revoking stops it at once.</p>
           {state.url && <p><input class="feed-url" readOnly value={state.url} aria-label="Calendar feed URL" onFocus={(e) => e.currentTarget.select()} /></p>}
           <div class="actions">
-            <button onClick={async () => {
+            <button disabled={state.busy} onClick={async () => {
+              setState((s) => ({ ...s, busy: true }));
               const result = await createCalendarFeed();
-              if (result.state === 'ok') setState({ url: result.value.url });
+              if (result.state === 'ok') { setState({ url: result.value.url }); say('New calendar link created; the previous one no longer works.'); }
               else if (result.state === 'unavailable') setState({ unavailable: true });
-              else say(result.message, 'error');
+              else { setState((s) => ({ ...s, busy: false })); say(result.message, 'error'); }
             }}>{state.url ? 'New link' : 'Create link'}</button>
-            {state.url && <button class="danger" onClick={async () => {
+            <button class="danger" disabled={state.busy} onClick={async () => {
+              setState((s) => ({ ...s, busy: true }));
               const result = await revokeCalendarFeed();
-              if (result.state === 'error') say(result.message, 'error');
-              else { setState({}); say('Calendar link revoked.'); }
-            }}>Revoke</button>}
+              if (result.state === 'error') { setState((s) => ({ ...s, busy: false })); say(result.message, 'error'); }
+              else { setState({}); say(result.existed ? 'Calendar link revoked.' : 'There was no calendar link to revoke.'); }
+            }}>Revoke</button>
           </div>
         </>
       )}
