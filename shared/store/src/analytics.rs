@@ -9,9 +9,7 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnConsumedCapacity, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnConsumedCapacity, TransactWriteItem};
 
 use super::{Expr, Item, Store, classify, from_item, string};
 use crate::keys::{
@@ -267,15 +265,7 @@ impl Store {
                 expr.condition(format!("attribute_not_exists({pk})"));
             }
         }
-        let put = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .build()
-            .map_err(|_| StoreError::Internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.transact_put(item, &expr)
     }
 
     fn delete(&self, key: Item) -> StoreResult<TransactWriteItem> {

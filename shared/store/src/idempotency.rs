@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use serde::{Deserialize, Serialize};
 
@@ -179,15 +179,7 @@ impl Store {
         let (pk, expires) = (expr.name(PK), expr.name(EXPIRES_AT));
         let now = expr.value(AttributeValue::N(now.unix_seconds().to_string()));
         expr.condition(format!("attribute_not_exists({pk}) OR {expires} < {now}"));
-        let put = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .build()
-            .map_err(|_| StoreError::Internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.transact_put(item, &expr)
     }
 
     async fn replay(&self, request: &IdempotentRequest) -> StoreResult<WriteOutcome> {

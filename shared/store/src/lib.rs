@@ -111,11 +111,17 @@ impl Store {
         let mut expr = Expr::default();
         let pk = expr.name(crate::keys::PK);
         expr.condition(format!("attribute_not_exists({pk})"));
+        self.transact_put(item, &expr)
+    }
+
+    /// A `Put` of `item` on `expr`'s condition, for a transaction.
+    pub(crate) fn transact_put(&self, item: Item, expr: &Expr) -> StoreResult<TransactWriteItem> {
         let put = Put::builder()
             .table_name(self.table())
             .set_item(Some(item))
             .set_condition_expression(expr.condition_expression())
             .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
             .build()
             .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
