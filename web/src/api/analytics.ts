@@ -1,27 +1,10 @@
 // The analytics, follow-ups and calendar-feed routes (docs/analytics.md has every formula). Their
-// types are the generated ones (schema.d.ts, from docs/openapi.json): one source of truth, so a
-// change to the API's shapes fails `tsc` (and `make web`'s drift check) instead of mis-rendering.
+// types are the generated ones (named in types.ts, generated from docs/openapi.json by `make web`):
+// one source of truth, so a change to the API's shapes fails `tsc` instead of mis-rendering.
 // A 404 from these routes means an older API that does not serve them: the app shows "not
 // available yet" for that panel only, never an error. Every other failure is an error.
 import { ApiError, request } from './client';
-import type { components } from './schema';
-
-type S = components['schemas'];
-/** GET /analytics/summary */
-export type Summary = S['Summary'];
-/** GET /analytics/rejections */
-export type RejectionSummary = S['RejectionSummary'];
-/** GET /analytics/skills */
-export type SkillSummary = S['SkillSummary'];
-/** GET /follow-ups: due today (UTC) or earlier, oldest due first. */
-export type Agenda = S['Agenda'];
-export type FollowUp = S['FollowUp'];
-/** POST /calendar-feed → 201: the secret iCalendar address; DELETE /calendar-feed revokes it. */
-export type CalendarFeed = S['CalendarFeed'];
-/** A share with its denominator: `rate` is null when n = 0, `small_sample` when n < 5. */
-export type Rate = S['Rate'];
-export type Group = S['Group'];
-export type Window = S['Window'];
+import type { Agenda, CalendarFeed, RejectionSummary, SkillSummary, Summary } from './types';
 
 /** The analytics window, `YYYY-MM-DD`, both ends included; the API defaults to the 90 days ending today. */
 export interface Period {

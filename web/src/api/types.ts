@@ -18,6 +18,21 @@ export type WorkMode = S['WorkMode'];
 export type InterviewStage = S['InterviewStage'];
 export type RejectionStage = S['RejectionStage'];
 export type RejectionCategory = S['RejectionCategory'];
+/** GET /analytics/summary */
+export type Summary = S['Summary'];
+/** GET /analytics/rejections */
+export type RejectionSummary = S['RejectionSummary'];
+/** GET /analytics/skills */
+export type SkillSummary = S['SkillSummary'];
+/** GET /follow-ups: due today (UTC) or earlier, oldest due first. */
+export type Agenda = S['Agenda'];
+export type FollowUp = S['FollowUp'];
+/** POST /calendar-feed → 201: the secret iCalendar address; DELETE /calendar-feed revokes it. */
+export type CalendarFeed = S['CalendarFeed'];
+/** A share with its denominator: `rate` is null when n = 0, `small_sample` when n < 5. */
+export type Rate = S['Rate'];
+export type Group = S['Group'];
+export type Window = S['Window'];
 
 // The enums as lists, checked against the generated types: adding a value to the API without
 // adding it here fails `tsc`.

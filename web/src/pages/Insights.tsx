@@ -1,14 +1,14 @@
 // Insights: the analytics routes as charts, the follow-ups agenda and the calendar-feed link, all
-// from the real API (shapes: web/src/api/analytics.ts, the generated types; formulas:
+// from the real API (shapes: web/src/api/types.ts, the generated types; formulas:
 // docs/analytics.md). Every figure shows its n; medians and percentiles below n = 5 are null in the
 // API and shown as "not enough data". A route that answers 404 (an older API) shows "not available
 // yet" for its panel only.
 import { useEffect, useState } from 'preact/hooks';
 import {
   createCalendarFeed, getFollowUps, getRejections, getSkills, getSummary, revokeCalendarFeed,
-  type Agenda, type Group, type Maybe, type Period, type Rate, type RejectionSummary, type SkillSummary, type Summary,
+  type Maybe, type Period,
 } from '../api/analytics';
-import { label } from '../api/types';
+import { label, type Agenda, type Group, type Rate, type RejectionSummary, type SkillSummary, type Summary } from '../api/types';
 import { Bars, Columns, Figure, percent, Sparkline } from '../components/charts';
 import { say, today } from '../state';
 
