@@ -84,20 +84,13 @@ impl Store {
         let mut items = Vec::new();
         let mut capacity = 0.0;
         let mut pages = 0;
+        let mut expr = Expr::default();
+        expr.key_equals(GSI1_PK, &partition);
+        expr.project(attributes);
         let mut start: Option<Item> = None;
         loop {
-            let mut expr = Expr::default();
-            let (name, value) = (expr.name(GSI1_PK), expr.value(string(&partition)));
-            let projection: Vec<String> = attributes.iter().map(|a| expr.name(a)).collect();
             let output = self
-                .client
-                .query()
-                .table_name(self.table())
-                .index_name(GSI1)
-                .key_condition_expression(format!("{name} = {value}"))
-                .projection_expression(projection.join(", "))
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
+                .query(Some(GSI1), &expr)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .set_exclusive_start_key(start.take())
                 .customize()
@@ -235,10 +228,8 @@ impl Store {
             expr.condition(format!("{name} = {value}"));
             let pointer = Delete::builder()
                 .table_name(self.table())
-                .set_key(Some(key(calendar_user_pk(user))))
-                .set_condition_expression(expr.condition_expression())
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
+                .set_key(Some(key(calendar_user_pk(user))));
+            let pointer = with_expr!(pointer, expr)
                 .build()
                 .map_err(|_| StoreError::Internal)?;
             let writes = vec![

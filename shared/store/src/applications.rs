@@ -112,13 +112,15 @@ impl Store {
         key_only: bool,
     ) -> StoreResult<Option<Item>> {
         let mut expr = Expr::default();
-        let projection = key_only.then(|| [expr.name(PK), expr.name(DELETING)].join(", "));
+        if key_only {
+            expr.project(&[PK, DELETING]);
+        }
         let item = self
             .client
             .get_item()
             .table_name(self.table())
             .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .set_projection_expression(projection)
+            .set_projection_expression(expr.projection_expression())
             .set_expression_attribute_names(expr.names())
             .consistent_read(true)
             .send()
@@ -157,6 +159,8 @@ impl Store {
             return Err(StoreError::InvalidResumeKey);
         }
         let mut start = start.map(|key| key_to_item(&key));
+        let mut expr = Expr::default();
+        expr.key_equals(GSI1_PK, &partition);
         let mut items: Vec<Application> = Vec::with_capacity(limit);
         let mut bytes = 0;
         let mut last_key: Option<ResumeKey> = None;
@@ -167,16 +171,8 @@ impl Store {
             } else {
                 FILTERED_PAGE_ITEMS
             };
-            let mut expr = Expr::default();
-            let (name, value) = (expr.name(GSI1_PK), expr.value(string(&partition)));
             let output = self
-                .client
-                .query()
-                .table_name(self.table())
-                .index_name(GSI1)
-                .key_condition_expression(format!("{name} = {value}"))
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
+                .query(Some(GSI1), &expr)
                 .scan_index_forward(false)
                 .limit(page_size)
                 .set_exclusive_start_key(start.take())
@@ -289,17 +285,16 @@ impl Store {
         expr.require_live_item();
         expr.require_precondition(precondition);
         // A salary bound given alone is checked against the stored other bound.
-        if let (Patch::Value(min), Patch::Absent) = (&patch.salary_min, &patch.salary_max) {
-            let (max_name, min_value) = (expr.name("salary_max"), expr.value(number(*min)));
-            expr.condition(format!(
-                "attribute_not_exists({max_name}) OR {max_name} >= {min_value}"
-            ));
-        }
-        if let (Patch::Value(max), Patch::Absent) = (&patch.salary_max, &patch.salary_min) {
-            let (min_name, max_value) = (expr.name("salary_min"), expr.value(number(*max)));
-            expr.condition(format!(
-                "attribute_not_exists({min_name}) OR {min_name} <= {max_value}"
-            ));
+        for (given, stored, order, other) in [
+            (&patch.salary_min, "salary_max", ">=", &patch.salary_max),
+            (&patch.salary_max, "salary_min", "<=", &patch.salary_min),
+        ] {
+            if let (Patch::Value(bound), Patch::Absent) = (given, other) {
+                let (stored, bound) = (expr.name(stored), expr.value(number(*bound)));
+                expr.condition(format!(
+                    "attribute_not_exists({stored}) OR {stored} {order} {bound}"
+                ));
+            }
         }
         let result = self
             .conditional_update(self.application_key(user, id).into_iter().collect(), &expr)
@@ -351,17 +346,13 @@ impl Store {
             expr.value(number(application.version)),
         );
         expr.condition(format!("{version} = {current}"));
-        let result = self
+        let update = self
             .client
             .update_item()
             .table_name(self.table())
             .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .set_update_expression(expr.update_expression())
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .send()
-            .await;
+            .set_update_expression(expr.update_expression());
+        let result = with_expr!(update, expr).send().await;
         match result {
             Ok(_) => {
                 application.status_history.drain(1..=excess);

@@ -116,20 +116,10 @@ impl Store {
             return Err(StoreError::InvalidResumeKey);
         }
         let mut expr = Expr::default();
-        let (pk, sk) = (expr.name(PK), expr.name(SK));
-        let (partition_value, prefix) = (
-            expr.value(string(&partition)),
-            expr.value(string(child_sk_prefix(T::KIND))),
-        );
+        expr.key_equals(PK, &partition);
+        expr.key_begins_with(SK, child_sk_prefix(T::KIND));
         let query = self
-            .client
-            .query()
-            .table_name(self.table())
-            .key_condition_expression(format!(
-                "{pk} = {partition_value} AND begins_with({sk}, {prefix})"
-            ))
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+            .query(None, &expr)
             .scan_index_forward(false)
             .consistent_read(true)
             // One more than asked tells whether a next page exists.
@@ -237,10 +227,8 @@ impl Store {
             .client
             .delete_item()
             .table_name(self.table())
-            .set_key(Some(self.child_key::<T>(user, application, id)))
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+            .set_key(Some(self.child_key::<T>(user, application, id)));
+        let delete = with_expr!(delete, expr)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send();
         let (exists, result) = tokio::join!(self.application_exists(user, application), delete);

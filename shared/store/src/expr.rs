@@ -16,6 +16,8 @@ pub struct Expr {
     sets: Vec<String>,
     removes: Vec<String>,
     conditions: Vec<String>,
+    key_conditions: Vec<String>,
+    projection: Vec<String>,
 }
 
 impl Expr {
@@ -54,6 +56,33 @@ impl Expr {
     /// A `REMOVE` clause written by the caller with placeholders it got from this builder.
     pub fn remove_raw(&mut self, clause: String) {
         self.removes.push(clause);
+    }
+
+    /// A query's key condition: `attribute` (a key of the table or of the index) is `value`.
+    pub fn key_equals(&mut self, attribute: &str, value: &str) {
+        let (name, value) = (
+            self.name(attribute),
+            self.value(AttributeValue::S(value.into())),
+        );
+        self.key_conditions.push(format!("{name} = {value}"));
+    }
+
+    /// A query's sort-key condition: `attribute` starts with `prefix`.
+    pub fn key_begins_with(&mut self, attribute: &str, prefix: &str) {
+        let (name, prefix) = (
+            self.name(attribute),
+            self.value(AttributeValue::S(prefix.into())),
+        );
+        self.key_conditions
+            .push(format!("begins_with({name}, {prefix})"));
+    }
+
+    /// Reads only these attributes.
+    pub fn project(&mut self, attributes: &[&str]) {
+        for attribute in attributes {
+            let name = self.name(attribute);
+            self.projection.push(name);
+        }
     }
 
     pub fn condition(&mut self, condition: String) {
@@ -151,6 +180,14 @@ impl Expr {
         (!self.conditions.is_empty()).then(|| self.conditions.join(" AND "))
     }
 
+    pub fn key_condition_expression(&self) -> Option<String> {
+        (!self.key_conditions.is_empty()).then(|| self.key_conditions.join(" AND "))
+    }
+
+    pub fn projection_expression(&self) -> Option<String> {
+        (!self.projection.is_empty()).then(|| self.projection.join(", "))
+    }
+
     pub fn names(&self) -> Option<HashMap<String, String>> {
         (!self.names.is_empty()).then(|| self.names.clone())
     }
@@ -180,5 +217,19 @@ mod tests {
             "(attribute_exists(#PK) AND attribute_not_exists(#deleting)) AND (#version IN (:v1))"
         );
         assert_eq!(expr.values().unwrap()[":v1"], AttributeValue::N("0".into()));
+    }
+
+    #[test]
+    fn builds_key_condition_and_projection() {
+        let mut expr = Expr::default();
+        expr.key_equals(PK, "USER#u#APP#a");
+        expr.key_begins_with("SK", "FEEDBACK#");
+        expr.project(&[PK, "SK"]);
+        assert_eq!(
+            expr.key_condition_expression().unwrap(),
+            "#PK = :v0 AND begins_with(#SK, :v1)"
+        );
+        assert_eq!(expr.projection_expression().unwrap(), "#PK, #SK");
+        assert_eq!(expr.names().unwrap().len(), 2);
     }
 }

@@ -2,6 +2,17 @@
 //! `GetItem`, `Query`, and writes on keys only — never `Scan`. It speaks in domain types and
 //! its own [`StoreError`]; nothing here knows HTTP.
 
+/// Sets `expr`'s condition, names and values on a request builder (the SDK's builders share
+/// these setters but no trait).
+macro_rules! with_expr {
+    ($builder:expr, $expr:expr) => {
+        $builder
+            .set_condition_expression($expr.condition_expression())
+            .set_expression_attribute_names($expr.names())
+            .set_expression_attribute_values($expr.values())
+    };
+}
+
 mod analytics;
 mod applications;
 mod children;
@@ -20,6 +31,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
@@ -106,6 +118,19 @@ impl Store {
         &self.table
     }
 
+    /// A `Query` of the table, or of `index`, with `expr`'s key condition, projection, names
+    /// and values.
+    pub(crate) fn query(&self, index: Option<&str>, expr: &Expr) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(self.table())
+            .set_index_name(index.map(str::to_owned))
+            .set_key_condition_expression(expr.key_condition_expression())
+            .set_projection_expression(expr.projection_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+    }
+
     /// A `Put` of a new item: it fails if an item with the same key exists.
     pub(crate) fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let mut expr = Expr::default();
@@ -116,12 +141,8 @@ impl Store {
 
     /// A `Put` of `item` on `expr`'s condition, for a transaction.
     pub(crate) fn transact_put(&self, item: Item, expr: &Expr) -> StoreResult<TransactWriteItem> {
-        let put = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+        let put = Put::builder().table_name(self.table()).set_item(Some(item));
+        let put = with_expr!(put, expr)
             .build()
             .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -135,10 +156,8 @@ impl Store {
     ) -> Result<TransactWriteItem, StoreError> {
         let check = ConditionCheck::builder()
             .table_name(self.table())
-            .set_key(Some(key))
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+            .set_key(Some(key));
+        let check = with_expr!(check, expr)
             .build()
             .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
@@ -149,10 +168,8 @@ impl Store {
         let update = Update::builder()
             .table_name(self.table())
             .set_key(Some(key))
-            .set_update_expression(expr.update_expression())
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+            .set_update_expression(expr.update_expression());
+        let update = with_expr!(update, expr)
             .build()
             .map_err(|_| StoreError::Internal)?;
         Ok(TransactWriteItem::builder().update(update).build())
@@ -161,14 +178,13 @@ impl Store {
     /// An `UpdateItem` of `key` with `expr`'s update, condition, names and values; when the
     /// condition fails, DynamoDB returns the item as it was, to tell 404 from 412.
     pub(crate) fn conditional_update(&self, key: Item, expr: &Expr) -> UpdateItemFluentBuilder {
-        self.client
+        let update = self
+            .client
             .update_item()
             .table_name(self.table())
             .set_key(Some(key))
-            .set_update_expression(expr.update_expression())
-            .set_condition_expression(expr.condition_expression())
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+            .set_update_expression(expr.update_expression());
+        with_expr!(update, expr)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
     }
 

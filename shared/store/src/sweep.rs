@@ -54,28 +54,23 @@ impl Store {
             tracing::warn!("asked to sweep an application that is not being deleted");
             return Ok(Sweep::Done);
         }
-        let mut start: Option<Item> = None;
+        let mut expr = Expr::default();
+        expr.key_equals(PK, partition);
+        expr.project(&[PK, SK]);
+        let mut pages = self
+            .query(None, &expr)
+            .consistent_read(true)
+            .into_paginator()
+            .send();
         loop {
             if Instant::now() >= deadline {
                 return Ok(Sweep::Unfinished);
             }
-            let mut expr = Expr::default();
-            let (pk_name, sk_name) = (expr.name(PK), expr.name(SK));
-            let value = expr.value(string(partition));
-            let output = self
-                .client
-                .query()
-                .table_name(self.table())
-                .key_condition_expression(format!("{pk_name} = {value}"))
-                .projection_expression(format!("{pk_name}, {sk_name}"))
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            let children: Vec<Item> = output
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let children: Vec<Item> = page
+                .map_err(classify)?
                 .items
                 .unwrap_or_default()
                 .into_iter()
@@ -92,10 +87,6 @@ impl Store {
                 .buffer_unordered(SWEEP_CONCURRENCY)
                 .try_collect::<()>()
                 .await?;
-            match output.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => break,
-            }
         }
         self.client
             .delete_item()

@@ -103,26 +103,15 @@ impl Store {
         application: Id,
     ) -> StoreResult<(Vec<Feedback>, Vec<Rejection>)> {
         let (mut feedback, mut rejections) = (Vec::new(), Vec::new());
-        let mut start: Option<Item> = None;
-        loop {
-            let mut expr = Expr::default();
-            let (pk, value) = (
-                expr.name(PK),
-                expr.value(string(application_pk(user, application))),
-            );
-            let output = self
-                .client
-                .query()
-                .table_name(self.table())
-                .key_condition_expression(format!("{pk} = {value}"))
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in output.items.unwrap_or_default() {
+        let mut expr = Expr::default();
+        expr.key_equals(PK, &application_pk(user, application));
+        let mut pages = self
+            .query(None, &expr)
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for item in page.map_err(classify)?.items.unwrap_or_default() {
                 let sk = match item.get(SK) {
                     Some(aws_sdk_dynamodb::types::AttributeValue::S(sk)) => sk.clone(),
                     _ => continue,
@@ -132,10 +121,6 @@ impl Store {
                 } else if sk.starts_with(child_sk_prefix(ChildKind::Rejection)) {
                     rejections.push(from_item(item)?);
                 }
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
             }
         }
         Ok((feedback, rejections))
