@@ -16,7 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
 use domain::Timestamp;
-use domain::analytics::{Agenda, RejectionSummary, SkillSummary, Summary, Window};
+use domain::analytics::{Agenda, RejectionSummary, SearchData, SkillSummary, Summary, Window};
 use serde::{Deserialize, Serialize};
 use store::Store;
 use tracing::instrument;
@@ -69,71 +69,65 @@ impl WindowQuery {
 #[into_params(parameter_in = Query)]
 pub struct NoQuery {}
 
-#[utoipa::path(
-    get,
-    path = "/analytics/summary",
-    operation_id = "analytics_summary",
-    summary = "Counts, funnel, rates, time to first response, weekly applications, breakdowns",
-    tag = "analytics",
-    security(("bearer" = [])),
-    params(WindowQuery),
-    responses((status = 200, description = "The summary", body = Summary), ListProblems)
-)]
-#[instrument(skip_all)]
-async fn summary(
-    State(store): State<Store>,
-    caller: Caller,
-    Query(query): Query<WindowQuery>,
-) -> ApiResult<Response> {
-    let window = query.window()?;
-    let loaded = load(&store, &caller).await?;
-    Ok(json_response(StatusCode::OK, &loaded.data.summary(window)))
+/// A route of figures over a date window: `$figure` of the caller's whole search.
+macro_rules! windowed_route {
+    ($handler:ident, $path:literal, $operation:literal, $summary:literal, $what:literal,
+     $body:ty, $figure:path) => {
+        #[utoipa::path(
+                    get,
+                    path = $path,
+                    operation_id = $operation,
+                    summary = $summary,
+                    tag = "analytics",
+                    security(("bearer" = [])),
+                    params(WindowQuery),
+                    responses((status = 200, description = $what, body = $body), ListProblems)
+                )]
+        #[instrument(skip_all)]
+        async fn $handler(
+            State(store): State<Store>,
+            caller: Caller,
+            Query(query): Query<WindowQuery>,
+        ) -> ApiResult<Response> {
+            let window = query.window()?;
+            let loaded = load(&store, &caller).await?;
+            Ok(json_response(
+                StatusCode::OK,
+                &$figure(&loaded.data, window),
+            ))
+        }
+    };
 }
 
-#[utoipa::path(
-    get,
-    path = "/analytics/rejections",
-    operation_id = "analytics_rejections",
-    summary = "Rejections by category and stage, top reasons, share without feedback, days to rejection",
-    tag = "analytics",
-    security(("bearer" = [])),
-    params(WindowQuery),
-    responses((status = 200, description = "The rejection figures", body = RejectionSummary), ListProblems)
-)]
-#[instrument(skip_all)]
-async fn rejections(
-    State(store): State<Store>,
-    caller: Caller,
-    Query(query): Query<WindowQuery>,
-) -> ApiResult<Response> {
-    let window = query.window()?;
-    let loaded = load(&store, &caller).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &loaded.data.rejection_summary(window),
-    ))
-}
+windowed_route!(
+    summary,
+    "/analytics/summary",
+    "analytics_summary",
+    "Counts, funnel, rates, time to first response, weekly applications, breakdowns",
+    "The summary",
+    Summary,
+    SearchData::summary
+);
 
-#[utoipa::path(
-    get,
-    path = "/analytics/skills",
-    operation_id = "analytics_skills",
-    summary = "Skills named in feedback and rejections: counts per month, trend, recurring improvements",
-    tag = "analytics",
-    security(("bearer" = [])),
-    params(WindowQuery),
-    responses((status = 200, description = "The skill figures", body = SkillSummary), ListProblems)
-)]
-#[instrument(skip_all)]
-async fn skills(
-    State(store): State<Store>,
-    caller: Caller,
-    Query(query): Query<WindowQuery>,
-) -> ApiResult<Response> {
-    let window = query.window()?;
-    let loaded = load(&store, &caller).await?;
-    Ok(json_response(StatusCode::OK, &loaded.data.skills(window)))
-}
+windowed_route!(
+    rejections,
+    "/analytics/rejections",
+    "analytics_rejections",
+    "Rejections by category and stage, top reasons, share without feedback, days to rejection",
+    "The rejection figures",
+    RejectionSummary,
+    SearchData::rejection_summary
+);
+
+windowed_route!(
+    skills,
+    "/analytics/skills",
+    "analytics_skills",
+    "Skills named in feedback and rejections: counts per month, trend, recurring improvements",
+    "The skill figures",
+    SkillSummary,
+    SearchData::skills
+);
 
 #[utoipa::path(
     get,
