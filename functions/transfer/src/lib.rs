@@ -5,6 +5,7 @@ use api::cursor::CursorKey;
 use api::error::{ApiError, ApiResult, FieldError, PROBLEM_CONTENT_TYPE, Problem};
 use api::extract::{Query, non_empty};
 use api::identity::Caller;
+use api::openapi::ListProblems;
 use api::respond::json_response;
 use api::{ApiState, Function};
 use axum::extract::{FromRequest, Request, State};
@@ -141,9 +142,7 @@ impl std::str::FromStr for FormatParam {
         ), headers(
             ("Next-Cursor" = String, description = "CSV only: the cursor of the next page (absent on the last)"),
         )),
-        (status = 400, description = "A bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, expired or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = Problem, content_type = "application/problem+json"),
+        ListProblems,
     )
 )]
 #[instrument(skip_all)]
