@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use domain::{Id, UserId, Versioned};
+use domain::{Id, Resource, UserId};
 use serde::Serialize;
 use serde_json::Value;
 use store::keys::idempotency_pk;
@@ -56,7 +56,7 @@ impl Creation {
 
     /// `201` with the new resource, or the first response replayed for a repeated key.
     /// `on_condition_failed` is the error when a write's condition failed (the parent is gone).
-    pub fn respond<T: Serialize + Versioned>(
+    pub fn respond<T: Serialize + Resource>(
         self,
         outcome: WriteOutcome,
         resource: &T,

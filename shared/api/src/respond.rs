@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::Versioned;
+use domain::Resource;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,7 +33,7 @@ pub fn etag(version: u64) -> HeaderValue {
 }
 
 /// A single resource: its JSON and its `ETag`.
-pub fn resource<T: Serialize + Versioned>(status: StatusCode, resource: &T) -> Response {
+pub fn resource<T: Serialize + Resource>(status: StatusCode, resource: &T) -> Response {
     let mut response = json_response(status, resource);
     if response.status() == status {
         response
@@ -44,7 +44,7 @@ pub fn resource<T: Serialize + Versioned>(status: StatusCode, resource: &T) -> R
 }
 
 /// `201 Created` with `Location`.
-pub fn created<T: Serialize + Versioned>(location: &str, body: &T) -> Response {
+pub fn created<T: Serialize + Resource>(location: &str, body: &T) -> Response {
     let mut response = resource(StatusCode::CREATED, body);
     if let Ok(location) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, location);

@@ -10,7 +10,7 @@ use super::values::{
     Currency, Date, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, list_patch,
     named_enum, non_empty, non_empty_patch,
 };
-use super::{FieldChange, Invalid, Versioned};
+use super::{FieldChange, Invalid};
 
 named_enum!(
     /// Where an application stands.
@@ -99,12 +99,6 @@ pub struct Application {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
     pub version: u64,
-}
-
-impl Versioned for Application {
-    fn version(&self) -> u64 {
-        self.version
-    }
 }
 
 /// A valid `POST /applications` body.

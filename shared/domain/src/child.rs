@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{FieldChange, Id, Invalid, Status, Timestamp, Versioned};
+use super::{FieldChange, Id, Invalid, Resource, Status, Timestamp};
 
 /// The kinds of items that live under an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub enum ChildKind {
 
 /// A resource stored in its application's item collection.
 pub trait ChildResource:
-    Serialize + DeserializeOwned + Versioned + Clone + Send + Sync + 'static
+    Serialize + DeserializeOwned + Resource + Clone + Send + Sync + 'static
 {
     const KIND: ChildKind;
     /// The path segment under `/applications/{id}/`.
@@ -28,8 +28,4 @@ pub trait ChildResource:
 
     /// Parses an update body into the changes it makes.
     fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid>;
-
-    fn id(&self) -> Id;
-
-    fn created_at(&self) -> Timestamp;
 }

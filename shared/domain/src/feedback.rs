@@ -11,7 +11,7 @@ use super::values::{
     Date, Id, OptionalText, Rating, TextList, Timestamp, list_patch, named_enum, non_empty,
     non_empty_patch,
 };
-use super::{FieldChange, Invalid, Status, Versioned};
+use super::{FieldChange, Invalid, Status};
 
 named_enum!(
     /// The interview stage feedback is about.
@@ -74,12 +74,6 @@ pub struct Feedback {
     pub version: u64,
 }
 
-impl Versioned for Feedback {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
 impl ChildResource for Feedback {
     const KIND: ChildKind = ChildKind::Feedback;
     const COLLECTION: &'static str = "feedback";
@@ -135,14 +129,6 @@ impl ChildResource for Feedback {
         }
         r.finish_patch()?;
         Ok(changes)
-    }
-
-    fn id(&self) -> Id {
-        self.id
-    }
-
-    fn created_at(&self) -> Timestamp {
-        self.created_at
     }
 }
 

@@ -23,10 +23,33 @@ pub use rejection::Rejection;
 pub use user::UserId;
 pub use values::{Id, Timestamp};
 
-/// A resource with a version, sent as its `ETag`.
-pub trait Versioned {
+/// A stored resource: its id, when it was created, and its version (sent as its `ETag`).
+pub trait Resource {
+    fn id(&self) -> Id;
+    fn created_at(&self) -> Timestamp;
     fn version(&self) -> u64;
 }
+
+/// Reads the fields every resource type has.
+macro_rules! resource {
+    ($($ty:ty),+) => {$(
+        impl Resource for $ty {
+            fn id(&self) -> Id {
+                self.id
+            }
+
+            fn created_at(&self) -> Timestamp {
+                self.created_at
+            }
+
+            fn version(&self) -> u64 {
+                self.version
+            }
+        }
+    )+};
+}
+
+resource!(Application, Feedback, Rejection);
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

@@ -13,7 +13,7 @@ use super::input::{Field, FromJson, Reader, partial_update, request_body, schema
 use super::values::{
     Date, Id, OptionalText, TextList, Timestamp, list_patch, named_enum, non_empty, non_empty_patch,
 };
-use super::{FieldChange, Invalid, Status, Versioned};
+use super::{FieldChange, Invalid, Status};
 
 named_enum!(
     /// Where in the process the rejection came: `application` or an interview stage.
@@ -120,12 +120,6 @@ pub struct Rejection {
     pub version: u64,
 }
 
-impl Versioned for Rejection {
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
 impl ChildResource for Rejection {
     const KIND: ChildKind = ChildKind::Rejection;
     const COLLECTION: &'static str = "rejections";
@@ -173,14 +167,6 @@ impl ChildResource for Rejection {
         FieldChange::push(&mut changes, "notes", notes);
         r.finish_patch()?;
         Ok(changes)
-    }
-
-    fn id(&self) -> Id {
-        self.id
-    }
-
-    fn created_at(&self) -> Timestamp {
-        self.created_at
     }
 }
 
