@@ -2,13 +2,12 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::input::{Field, Patch, Reader, Required, partial_update, present, request_body};
 use super::values::{
-    Currency, Date, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, list_patch,
-    named_enum, non_empty, non_empty_patch,
+    Currency, Date, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, named_enum,
 };
 use super::{FieldChange, Invalid};
 
@@ -164,20 +163,17 @@ impl NewApplication {
         let company = r.required("company", input.company);
         let role = r.required("role", input.role);
         let status = r.optional("status", input.status);
-        let applied_date = r.optional("applied_date", input.applied_date).map(|d| d.0);
+        let applied_date = r.value("applied_date", input.applied_date);
         let job_url = r.optional("job_url", input.job_url);
-        let location = non_empty(r.optional("location", input.location));
+        let location = r.value("location", input.location);
         let work_mode = r.optional("work_mode", input.work_mode);
-        let source = non_empty(r.optional("source", input.source));
-        let salary_min = r.optional("salary_min", input.salary_min).map(Salary::get);
-        let salary_max = r.optional("salary_max", input.salary_max).map(Salary::get);
+        let source = r.value("source", input.source);
+        let salary_min = r.value("salary_min", input.salary_min);
+        let salary_max = r.value("salary_max", input.salary_max);
         let salary_currency = r.optional("salary_currency", input.salary_currency);
-        let tags = r
-            .optional("tags", input.tags)
-            .unwrap_or_default()
-            .into_vec();
-        let notes = non_empty(r.optional("notes", input.notes));
-        let follow_up_on = r.optional("follow_up_on", input.follow_up_on).map(|d| d.0);
+        let tags = r.value("tags", input.tags).unwrap_or_default();
+        let notes = r.value("notes", input.notes);
+        let follow_up_on = r.value("follow_up_on", input.follow_up_on);
         check_salary_range(&mut r, salary_min, salary_max);
         r.finish()?;
         Ok(Self {
@@ -248,49 +244,32 @@ pub struct ApplicationPatch {
 impl ApplicationPatch {
     pub fn parse(body: Value) -> Result<Self, Invalid> {
         let (input, mut r) = Reader::read::<ApplicationCreate>(body)?;
-        let mut plain = Vec::new();
-        let company = r.patch_required("company", input.company);
-        FieldChange::push(&mut plain, "company", company.map(Text::into_string));
-        let role = r.patch_required("role", input.role);
-        FieldChange::push(&mut plain, "role", role.map(Text::into_string));
+        r.change_required("company", input.company);
+        r.change_required("role", input.role);
         let status = match r.patch_required("status", input.status) {
             Patch::Value(status) => Some(status),
             _ => None,
         };
         let applied_date = r.patch("applied_date", input.applied_date).map(|d| d.0);
-        let job_url = r.patch("job_url", input.job_url);
-        FieldChange::push(&mut plain, "job_url", job_url.map(WebUrl::into_string));
-        let location = non_empty_patch(r.patch("location", input.location));
-        FieldChange::push(&mut plain, "location", location);
-        let work_mode = r.patch("work_mode", input.work_mode);
-        FieldChange::push(&mut plain, "work_mode", work_mode);
-        let source = non_empty_patch(r.patch("source", input.source));
-        FieldChange::push(&mut plain, "source", source);
+        r.change("job_url", input.job_url);
+        r.change("location", input.location);
+        r.change("work_mode", input.work_mode);
+        r.change("source", input.source);
         let salary_min = r.patch("salary_min", input.salary_min).map(Salary::get);
         let salary_max = r.patch("salary_max", input.salary_max).map(Salary::get);
-        let currency = r.patch("salary_currency", input.salary_currency);
-        FieldChange::push(
-            &mut plain,
-            "salary_currency",
-            currency.map(Currency::into_string),
-        );
-        if let Some(tags) = list_patch(r.patch("tags", input.tags)) {
-            plain.push(FieldChange::set("tags", json!(tags)));
-        }
-        let notes = non_empty_patch(r.patch("notes", input.notes));
-        FieldChange::push(&mut plain, "notes", notes);
-        let follow_up_on = r.patch("follow_up_on", input.follow_up_on).map(|d| d.0);
-        FieldChange::push(&mut plain, "follow_up_on", follow_up_on);
+        r.change("salary_currency", input.salary_currency);
+        r.change("tags", input.tags);
+        r.change("notes", input.notes);
+        r.change("follow_up_on", input.follow_up_on);
         if let (Patch::Value(min), Patch::Value(max)) = (&salary_min, &salary_max) {
             check_salary_range(&mut r, Some(*min), Some(*max));
         }
-        r.finish_patch()?;
         Ok(Self {
             status,
             applied_date,
             salary_min,
             salary_max,
-            plain,
+            plain: r.finish_patch()?,
         })
     }
 
@@ -350,6 +329,7 @@ impl ApplicationFilter {
 mod tests {
     use super::*;
     use crate::values;
+    use serde_json::json;
 
     fn errors_of(result: Result<impl std::fmt::Debug, Invalid>) -> Vec<String> {
         match result {

@@ -7,10 +7,7 @@ use utoipa::ToSchema;
 
 use super::child::{ChildKind, ChildResource};
 use super::input::{Field, Reader, partial_update, request_body};
-use super::values::{
-    Date, Id, OptionalText, Rating, TextList, Timestamp, list_patch, named_enum, non_empty,
-    non_empty_patch,
-};
+use super::values::{Date, Id, OptionalText, Rating, TextList, Timestamp, named_enum};
 use super::{FieldChange, Invalid, Status};
 
 named_enum!(
@@ -84,21 +81,15 @@ impl ChildResource for Feedback {
         let feedback = Self {
             id,
             application_id,
-            feedback_date: r
-                .optional("feedback_date", input.feedback_date)
-                .map(|d| d.0),
-            stage: r.optional("stage", input.stage),
-            interviewer: non_empty(r.optional("interviewer", input.interviewer)),
-            rating: r.optional("rating", input.rating).map(Rating::get),
-            comments: non_empty(r.optional("comments", input.comments)),
-            strengths: r
-                .optional("strengths", input.strengths)
-                .unwrap_or_default()
-                .into_vec(),
+            feedback_date: r.value("feedback_date", input.feedback_date),
+            stage: r.value("stage", input.stage),
+            interviewer: r.value("interviewer", input.interviewer),
+            rating: r.value("rating", input.rating),
+            comments: r.value("comments", input.comments),
+            strengths: r.value("strengths", input.strengths).unwrap_or_default(),
             improvements: r
-                .optional("improvements", input.improvements)
-                .unwrap_or_default()
-                .into_vec(),
+                .value("improvements", input.improvements)
+                .unwrap_or_default(),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -109,26 +100,14 @@ impl ChildResource for Feedback {
 
     fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid> {
         let (input, mut r) = Reader::read::<FeedbackCreate>(body)?;
-        let mut changes = Vec::new();
-        let feedback_date = r.patch("feedback_date", input.feedback_date).map(|d| d.0);
-        FieldChange::push(&mut changes, "feedback_date", feedback_date);
-        FieldChange::push(&mut changes, "stage", r.patch("stage", input.stage));
-        let interviewer = non_empty_patch(r.patch("interviewer", input.interviewer));
-        FieldChange::push(&mut changes, "interviewer", interviewer);
-        let rating = r.patch("rating", input.rating).map(Rating::get);
-        FieldChange::push(&mut changes, "rating", rating);
-        let comments = non_empty_patch(r.patch("comments", input.comments));
-        FieldChange::push(&mut changes, "comments", comments);
-        for (name, list) in [
-            ("strengths", input.strengths),
-            ("improvements", input.improvements),
-        ] {
-            if let Some(skills) = list_patch(r.patch(name, list)) {
-                changes.push(FieldChange::set(name, Value::from(skills)));
-            }
-        }
-        r.finish_patch()?;
-        Ok(changes)
+        r.change("feedback_date", input.feedback_date);
+        r.change("stage", input.stage);
+        r.change("interviewer", input.interviewer);
+        r.change("rating", input.rating);
+        r.change("comments", input.comments);
+        r.change("strengths", input.strengths);
+        r.change("improvements", input.improvements);
+        r.finish_patch()
     }
 }
 

@@ -13,12 +13,25 @@ use utoipa::openapi::schema::{OneOfBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{ObjectBuilder, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::{FieldError, Invalid};
+use crate::{FieldChange, FieldError, Invalid};
 
 /// A value that can be parsed from one JSON field.
 pub trait FromJson: Sized {
     /// Parses `value`; the error is a message about the field (`must be …`).
     fn from_json(value: &Value) -> Result<Self, String>;
+}
+
+/// The form a value type is kept in: what a create stores and a partial update writes.
+pub trait Stored: Sized {
+    type Output: serde::Serialize;
+
+    /// The value as stored; `None` when it means "no value" (an empty optional text).
+    fn stored(self) -> Option<Self::Output>;
+
+    /// What `null` in a partial update writes: by default nothing (the attribute is removed).
+    fn cleared() -> Option<Self::Output> {
+        None
+    }
 }
 
 /// Gives a value type its OpenAPI schema (`ToSchema` by way of utoipa's `ComposeSchema`), so a
@@ -206,6 +219,7 @@ impl<T> Patch<T> {
 /// handed over once, by name (the name is what an error reports).
 pub struct Reader {
     errors: Vec<FieldError>,
+    changes: Vec<FieldChange>,
     unknown: Vec<String>,
     empty: bool,
 }
@@ -230,6 +244,7 @@ impl Reader {
             .map_err(|error| Invalid::field("body", error.to_string()))?;
         let reader = Self {
             errors: Vec::new(),
+            changes: Vec::new(),
             unknown,
             empty,
         };
@@ -250,6 +265,11 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// An optional field on create, in its stored form.
+    pub fn value<V: Stored>(&mut self, name: &str, field: Field<V>) -> Option<V::Output> {
+        self.optional(name, field).and_then(Stored::stored)
     }
 
     /// A required field on create.
@@ -285,6 +305,29 @@ impl Reader {
         self.patch(name, field)
     }
 
+    /// A field of a partial update, recorded as the change it makes: its stored form, or
+    /// what `null` (or an empty optional text) writes.
+    pub fn change<V: Stored>(&mut self, name: &'static str, field: Field<V>) {
+        let written = match self.patch(name, field) {
+            Patch::Absent => return,
+            Patch::Null => V::cleared(),
+            Patch::Value(value) => value.stored(),
+        };
+        self.changes.push(match written {
+            Some(value) => FieldChange::set(name, serde_json::to_value(value).unwrap_or_default()),
+            None => FieldChange::remove(name),
+        });
+    }
+
+    /// A required field of a partial update: it may be left out, never cleared.
+    pub fn change_required<V: Stored>(&mut self, name: &'static str, field: Required<V>) {
+        if matches!(field.0, Field::Null) {
+            self.invalid(name, "must not be null".to_owned());
+        } else {
+            self.change(name, field.0);
+        }
+    }
+
     /// Records a rule that spans fields (e.g. `salary_min` ≤ `salary_max`).
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
         self.invalid(field, message.into());
@@ -302,12 +345,14 @@ impl Reader {
         }
     }
 
-    /// Ends a partial-update read: as [`finish`](Self::finish), and an empty object is an error.
-    pub fn finish_patch(mut self) -> Result<(), Invalid> {
+    /// Ends a partial-update read: as [`finish`](Self::finish), and an empty object is an error;
+    /// the changes the fields make, in the order they were read.
+    pub fn finish_patch(mut self) -> Result<Vec<FieldChange>, Invalid> {
         if self.empty {
             self.error("body", "must name at least one field to change");
         }
-        self.finish()
+        let changes = std::mem::take(&mut self.changes);
+        self.finish().map(|()| changes)
     }
 }
 

@@ -9,10 +9,8 @@ use super::child::{ChildKind, ChildResource};
 use utoipa::openapi::ObjectBuilder;
 use utoipa::openapi::schema::{OneOfBuilder, Type};
 
-use super::input::{Field, FromJson, Reader, partial_update, request_body, schema_of};
-use super::values::{
-    Date, Id, OptionalText, TextList, Timestamp, list_patch, named_enum, non_empty, non_empty_patch,
-};
+use super::input::{Field, FromJson, Reader, Stored, partial_update, request_body, schema_of};
+use super::values::{Date, Id, OptionalText, TextList, Timestamp, named_enum};
 use super::{FieldChange, Invalid, Status};
 
 named_enum!(
@@ -52,9 +50,15 @@ named_enum!(
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reasons(TextList<20, 200>);
 
-impl Reasons {
-    pub fn into_vec(self) -> Vec<String> {
-        self.0.into_vec()
+impl Stored for Reasons {
+    type Output = Vec<String>;
+
+    fn stored(self) -> Option<Vec<String>> {
+        self.0.stored()
+    }
+
+    fn cleared() -> Option<Vec<String>> {
+        TextList::<20, 200>::cleared()
     }
 }
 
@@ -127,18 +131,15 @@ impl ChildResource for Rejection {
 
     fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp) -> Result<Self, Invalid> {
         let (input, mut r) = Reader::read::<RejectionCreate>(body)?;
-        let rejected_date = r.optional("rejected_date", input.rejected_date);
+        let rejected_date = r.value("rejected_date", input.rejected_date);
         let rejection = Self {
             id,
             application_id,
-            rejected_date: Some(rejected_date.map_or(now.date(), |d| d.0)),
-            stage: r.optional("stage", input.stage),
-            category: r.optional("category", input.category),
-            reasons: r
-                .optional("reasons", input.reasons)
-                .unwrap_or_default()
-                .into_vec(),
-            notes: non_empty(r.optional("notes", input.notes)),
+            rejected_date: Some(rejected_date.unwrap_or(now.date())),
+            stage: r.value("stage", input.stage),
+            category: r.value("category", input.category),
+            reasons: r.value("reasons", input.reasons).unwrap_or_default(),
+            notes: r.value("notes", input.notes),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -149,24 +150,12 @@ impl ChildResource for Rejection {
 
     fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid> {
         let (input, mut r) = Reader::read::<RejectionCreate>(body)?;
-        let mut changes = Vec::new();
-        let rejected_date = r.patch("rejected_date", input.rejected_date).map(|d| d.0);
-        FieldChange::push(&mut changes, "rejected_date", rejected_date);
-        FieldChange::push(&mut changes, "stage", r.patch("stage", input.stage));
-        FieldChange::push(
-            &mut changes,
-            "category",
-            r.patch("category", input.category),
-        );
-        if let Some(reasons) =
-            list_patch(r.patch("reasons", input.reasons).map(|reasons| reasons.0))
-        {
-            changes.push(FieldChange::set("reasons", Value::from(reasons)));
-        }
-        let notes = non_empty_patch(r.patch("notes", input.notes));
-        FieldChange::push(&mut changes, "notes", notes);
-        r.finish_patch()?;
-        Ok(changes)
+        r.change("rejected_date", input.rejected_date);
+        r.change("stage", input.stage);
+        r.change("category", input.category);
+        r.change("reasons", input.reasons);
+        r.change("notes", input.notes);
+        r.finish_patch()
     }
 }
 

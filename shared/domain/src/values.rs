@@ -10,7 +10,7 @@ use serde_json::Value;
 use utoipa::openapi::ObjectBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, SchemaFormat, Type};
 
-use super::input::{FromJson, Patch, schema_of};
+use super::input::{FromJson, Stored, schema_of};
 
 /// A trimmed string of `MIN..=MAX` characters (Unicode scalar values).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -66,18 +66,12 @@ schema_of!(Text<MIN, MAX>, const MIN: usize, const MAX: usize => {
 /// Free text that may be cleared: an empty (after trimming) string means "no value".
 pub type OptionalText<const MAX: usize> = Text<0, MAX>;
 
-/// `Some(text)` unless the text is empty.
-pub fn non_empty<const MAX: usize>(text: Option<OptionalText<MAX>>) -> Option<String> {
-    text.map(Text::into_string).filter(|s| !s.is_empty())
-}
+impl<const MIN: usize, const MAX: usize> Stored for Text<MIN, MAX> {
+    type Output = String;
 
-/// The same for a partial update: an empty string clears the field like `null`.
-pub fn non_empty_patch<const MAX: usize>(patch: Patch<OptionalText<MAX>>) -> Patch<String> {
-    match patch {
-        Patch::Absent => Patch::Absent,
-        Patch::Null => Patch::Null,
-        Patch::Value(text) if text.as_str().is_empty() => Patch::Null,
-        Patch::Value(text) => Patch::Value(text.into_string()),
+    /// An empty optional text means "no value".
+    fn stored(self) -> Option<String> {
+        (!self.0.is_empty()).then_some(self.0)
     }
 }
 
@@ -123,14 +117,16 @@ schema_of!(TextList<MAX_ITEMS, MAX_LEN>, const MAX_ITEMS: usize, const MAX_LEN: 
         )))
 );
 
-/// `null` clears a list: in a patch it becomes the empty list.
-pub fn list_patch<const N: usize, const L: usize>(
-    patch: Patch<TextList<N, L>>,
-) -> Option<Vec<String>> {
-    match patch {
-        Patch::Absent => None,
-        Patch::Null => Some(Vec::new()),
-        Patch::Value(list) => Some(list.into_vec()),
+impl<const MAX_ITEMS: usize, const MAX_LEN: usize> Stored for TextList<MAX_ITEMS, MAX_LEN> {
+    type Output = Vec<String>;
+
+    fn stored(self) -> Option<Vec<String>> {
+        Some(self.0)
+    }
+
+    /// `null` clears a list: it becomes the empty list.
+    fn cleared() -> Option<Vec<String>> {
+        Some(Vec::new())
     }
 }
 
@@ -150,6 +146,22 @@ impl FromJson for Date {
             .map_err(|_| MESSAGE.to_owned())
     }
 }
+
+/// Writes the value as it is.
+macro_rules! stored_as {
+    ($ty:ty $(, const $param:ident : $kind:ty)* => $output:ty, $value:ident => $stored:expr) => {
+        impl<$(const $param: $kind),*> Stored for $ty {
+            type Output = $output;
+
+            fn stored(self) -> Option<$output> {
+                let $value = self;
+                Some($stored)
+            }
+        }
+    };
+}
+
+stored_as!(Date => NaiveDate, date => date.0);
 
 schema_of!(Date => ObjectBuilder::new()
     .schema_type(Type::String)
@@ -176,6 +188,8 @@ impl<const MIN: u64, const MAX: u64> FromJson for BoundedInt<MIN, MAX> {
         }
     }
 }
+
+stored_as!(BoundedInt<MIN, MAX>, const MIN: u64, const MAX: u64 => u64, number => number.0);
 
 schema_of!(BoundedInt<MIN, MAX>, const MIN: u64, const MAX: u64 => ObjectBuilder::new()
     .schema_type(Type::Integer)
@@ -217,6 +231,8 @@ impl FromJson for WebUrl {
         Ok(Self(normalized))
     }
 }
+
+stored_as!(WebUrl => String, url => url.0);
 
 schema_of!(WebUrl => ObjectBuilder::new()
 .schema_type(Type::String)
@@ -300,6 +316,8 @@ impl FromJson for Currency {
     }
 }
 
+stored_as!(Currency => String, code => code.0);
+
 schema_of!(Currency => ObjectBuilder::new()
     .schema_type(Type::String)
     .description(Some("ISO 4217 code (any case on input, stored upper-case)"))
@@ -329,6 +347,14 @@ impl<T: NamedEnum> FromJson for T {
                 Self::VARIANTS.join(", ")
             )),
         }
+    }
+}
+
+impl<T: NamedEnum + serde::Serialize> Stored for T {
+    type Output = T;
+
+    fn stored(self) -> Option<T> {
+        Some(self)
     }
 }
 
