@@ -74,23 +74,19 @@ async fn items_in(api: &TestApi, partition: &str) -> usize {
 #[tokio::test]
 async fn delete_sweeps_5000_children_in_one_request() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let reply = api
+    let user = api.signed_in();
+    let reply = user
         .post("/applications")
-        .user(&user)
         .json(json!({"company": "Initech", "role": "Engineer"}))
-        .send()
         .await
         .expect(201);
     let id: Id = reply.id().parse().unwrap();
-    let uid = UserId::parse(&user.sub).unwrap();
+    let uid = user.id();
     seed_children(&api, &uid, id, 5_000).await;
     let partition = keys::application_pk(&uid, id);
     assert_eq!(items_in(&api, &partition).await, 5_001);
 
-    api.delete(&format!("/applications/{id}"))
-        .user(&user)
-        .send()
+    user.delete(&format!("/applications/{id}"))
         .await
         .expect(204);
     assert_eq!(items_in(&api, &partition).await, 0, "nothing of it remains");
