@@ -4,7 +4,7 @@
 
 use chrono::{Days, Utc};
 use serde_json::{Value, json};
-use testkit::{Session, TestApi};
+use testkit::{Session, TestApi, field_of_each};
 
 fn days_ago(n: u64) -> String {
     (Utc::now().date_naive() - Days::new(n)).to_string()
@@ -267,12 +267,7 @@ async fn a_user_never_sees_another_users_search() {
     let skills = bob.get("/analytics/skills").await.expect(200).body;
     assert_eq!(skills["skills"], json!([]));
     let agenda = bob.get("/follow-ups").await.expect(200).body;
-    let companies: Vec<&str> = agenda["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["company"].as_str().unwrap())
-        .collect();
+    let companies = field_of_each(&agenda["items"], "company");
     assert_eq!(companies, ["BobCorp"]);
 
     // Each feed shows its owner's follow-ups only; Bob cannot revoke Alice's.

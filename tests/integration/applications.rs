@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use testkit::TestApi;
+use testkit::{TestApi, field_of_each};
 
 /// An application's fields besides its id and bookkeeping (timestamps, version), in the order
 /// the API names them.
@@ -17,15 +17,12 @@ fn data_fields() -> impl Iterator<Item = &'static str> {
 async fn create_returns_201_location_etag_and_the_full_shape() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let reply = user.post("/applications")
-        .json(json!({
+    let reply = user.create_application(json!({
             "company": "  Acme  ", "role": "Rust Engineer", "status": "SCREENING",
             "job_url": "https://jobs.example.com/42", "location": "Berlin", "work_mode": "hybrid",
             "source": "referral", "salary_min": 70000, "salary_max": 90000, "salary_currency": "eur",
             "tags": ["rust", "rust", "backend"], "notes": "met at a meetup", "follow_up_on": "2026-12-01"
-        }))
-        .await
-        .expect(201);
+        })).await;
     let id = reply.id();
     assert_eq!(
         reply.header("location"),
@@ -268,12 +265,7 @@ async fn patch_and_put_are_partial_updates_that_record_status_history() {
     );
     assert_eq!(updated["created_at"], app["created_at"]);
     assert_ne!(updated["updated_at"], app["updated_at"]);
-    let history: Vec<&str> = updated["status_history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["status"].as_str().unwrap())
-        .collect();
+    let history = field_of_each(&updated["status_history"], "status");
     assert_eq!(history, ["saved", "applied"]);
 
     // PUT behaves the same; the same status again adds no history entry.

@@ -76,10 +76,8 @@ async fn delete_sweeps_5000_children_in_one_request() {
     let api = TestApi::new().await;
     let user = api.signed_in();
     let reply = user
-        .post("/applications")
-        .json(json!({"company": "Initech", "role": "Engineer"}))
-        .await
-        .expect(201);
+        .create_application(json!({"company": "Initech", "role": "Engineer"}))
+        .await;
     let id: Id = reply.id().parse().unwrap();
     let uid = user.id();
     seed_children(&api, &uid, id, 5_000).await;
@@ -90,6 +88,23 @@ async fn delete_sweeps_5000_children_in_one_request() {
         .await
         .expect(204);
     assert_eq!(items_in(&api, &partition).await, 0, "nothing of it remains");
+}
+
+/// The application `events/sweeper-deleting.json` names, with `children` feedback items,
+/// written through the store: its user and id.
+async fn store_demo_application(api: &TestApi, children: usize) -> (UserId, Id) {
+    let uid = UserId::parse("demo-user").unwrap();
+    let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
+    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
+        .unwrap()
+        .into_application(id, Timestamp::now());
+    api.state
+        .store
+        .create_application(&uid, &application, None)
+        .await
+        .unwrap();
+    seed_children(api, &uid, id, children).await;
+    (uid, id)
 }
 
 #[tokio::test]
@@ -103,23 +118,10 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
         .unwrap(),
     )
     .unwrap();
-    // The application and user the event names.
-    let uid = UserId::parse("demo-user").unwrap();
-    let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
-    assert_eq!(
-        sweeper::partitions(&event),
-        [keys::application_pk(&uid, id)]
-    );
-    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
-        .unwrap()
-        .into_application(id, Timestamp::now());
-    let store = &api.state.store;
-    store
-        .create_application(&uid, &application, None)
-        .await
-        .unwrap();
-    seed_children(&api, &uid, id, 600).await;
+    let (uid, id) = store_demo_application(&api, 600).await;
     let partition = keys::application_pk(&uid, id);
+    assert_eq!(sweeper::partitions(&event), [partition.clone()]);
+    let store = &api.state.store;
 
     // A request whose time ran out at once: marked, nothing swept, and it reads as gone.
     let swept = store
@@ -145,18 +147,9 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
 #[tokio::test]
 async fn the_sweeper_leaves_live_applications_and_other_records_alone() {
     let api = TestApi::new().await;
-    let uid = UserId::parse("demo-user").unwrap();
-    let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
-    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
-        .unwrap()
-        .into_application(id, Timestamp::now());
-    let store = &api.state.store;
-    store
-        .create_application(&uid, &application, None)
-        .await
-        .unwrap();
-    seed_children(&api, &uid, id, 3).await;
+    let (uid, id) = store_demo_application(&api, 3).await;
     let partition = keys::application_pk(&uid, id);
+    let store = &api.state.store;
     // A forged or stale record naming a live application sweeps nothing.
     let event = json!({"Records": [{"eventName": "MODIFY", "dynamodb": {
         "Keys": {"PK": {"S": partition}, "SK": {"S": "APPLICATION"}},

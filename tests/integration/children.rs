@@ -3,17 +3,9 @@
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use testkit::{Reply, Session, TestApi};
+use testkit::{Reply, Session, TestApi, field_of_each};
 
 const COLLECTIONS: [&str; 2] = ["feedback", "rejections"];
-
-async fn new_application(user: &Session<'_>) -> String {
-    user.post("/applications")
-        .json(json!({"company": "Acme", "role": "Dev"}))
-        .await
-        .expect(201)
-        .id()
-}
 
 fn valid_body(collection: &str) -> Value {
     match collection {
@@ -33,7 +25,7 @@ async fn every_route_works_for_both_collections() {
     let api = TestApi::new().await;
     let user = api.signed_in();
     for collection in COLLECTIONS {
-        let app = new_application(&user).await;
+        let app = user.new_application().await;
         let base = format!("/applications/{app}/{collection}");
         let created = user
             .post(&base)
@@ -95,7 +87,7 @@ async fn every_route_works_for_both_collections() {
 async fn feedback_validation_names_every_bad_field() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     let base = format!("/applications/{app}/feedback");
     let too_many: Vec<String> = (0..31).map(|i| format!("s{i}")).collect();
     let reply = user
@@ -163,7 +155,7 @@ async fn feedback_validation_names_every_bad_field() {
 async fn rejection_validation_names_every_bad_field() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     let base = format!("/applications/{app}/rejections");
     let reasons: Vec<String> = (0..21).map(|i| format!("r{i}")).collect();
     let reply = user
@@ -212,8 +204,8 @@ async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
     let api = TestApi::new().await;
     let (owner, intruder) = (api.signed_in(), api.signed_in());
     for collection in COLLECTIONS {
-        let app = new_application(&owner).await;
-        let other_app = new_application(&owner).await;
+        let app = owner.new_application().await;
+        let other_app = owner.new_application().await;
         let child = owner
             .post(&format!("/applications/{app}/{collection}"))
             .json(valid_body(collection))
@@ -272,7 +264,7 @@ async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
 async fn tokens_are_required() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     for collection in COLLECTIONS {
         let base = format!("/applications/{app}/{collection}");
         api.get(&base).await.expect_problem(401);
@@ -290,7 +282,7 @@ async fn tokens_are_required() {
 async fn stale_if_match_is_412_and_idempotent_retries_create_one_child() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     for collection in COLLECTIONS {
         let base = format!("/applications/{app}/{collection}");
         let first = user
@@ -346,7 +338,7 @@ async fn stale_if_match_is_412_and_idempotent_retries_create_one_child() {
 async fn recording_a_rejection_sets_status_and_history_in_one_transaction() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     let app_path = format!("/applications/{app}");
     let before = user.get(&app_path).await.expect(200).body;
     let rejection = user
@@ -357,12 +349,7 @@ async fn recording_a_rejection_sets_status_and_history_in_one_transaction() {
     let after = user.get(&app_path).await.expect(200).body;
     assert_eq!(after["status"], "rejected");
     assert_eq!(after["version"], before["version"].as_u64().unwrap() + 1);
-    let history: Vec<&str> = after["status_history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["status"].as_str().unwrap())
-        .collect();
+    let history = field_of_each(&after["status_history"], "status");
     assert_eq!(history, ["applied", "rejected"]);
     assert_eq!(
         after["status_history"][1]["at"],
@@ -397,7 +384,7 @@ async fn recording_a_rejection_sets_status_and_history_in_one_transaction() {
 async fn a_rejection_for_a_gone_application_writes_nothing() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     // The application is mid-delete (marked, children not yet swept): it reads as gone.
     let uid = user.id();
     let id: domain::Id = app.parse().unwrap();
@@ -444,7 +431,7 @@ async fn a_rejection_for_a_gone_application_writes_nothing() {
 async fn paging_children_returns_each_exactly_once_newest_first() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     for collection in COLLECTIONS {
         let base = format!("/applications/{app}/{collection}");
         let mut expected = Vec::new();
@@ -494,8 +481,8 @@ async fn paging_children_returns_each_exactly_once_newest_first() {
 async fn deleting_an_application_removes_300_children_without_a_scan() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
-    let keep = new_application(&user).await;
+    let app = user.new_application().await;
+    let keep = user.new_application().await;
     user.post(&format!("/applications/{keep}/feedback"))
         .json(json!({"rating": 3}))
         .await

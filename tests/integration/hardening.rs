@@ -123,14 +123,6 @@ impl Storable for Replaced {
     type Storer = StoreReplace<Self>;
 }
 
-async fn new_application(user: &Session<'_>) -> String {
-    user.post("/applications")
-        .json(json!({"company": "Acme", "role": "Dev"}))
-        .await
-        .expect(201)
-        .id()
-}
-
 /// The table's items whose `type` is `kind`.
 async fn count(api: &TestApi, kind: &str) -> usize {
     api.all_items()
@@ -146,7 +138,7 @@ async fn a_child_create_that_meets_a_transaction_conflict_is_retried() {
     let conflicts = CancelTransactions::new(&["TransactionConflict", "None"], 1);
     let api = TestApi::with_interceptor(conflicts.clone()).await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     let created = user
         .post(&format!("/applications/{app}/feedback"))
         .json(json!({"rating": 4}))
@@ -164,7 +156,7 @@ async fn a_transaction_that_keeps_conflicting_is_503_with_retry_after_and_writes
     let conflicts = CancelTransactions::new(&["None", "TransactionConflict"], usize::MAX);
     let api = TestApi::with_interceptor(conflicts.clone()).await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     let reply = user
         .post(&format!("/applications/{app}/feedback"))
         .json(json!({"rating": 4}))
@@ -183,7 +175,7 @@ async fn a_throttled_transaction_is_503_at_once() {
         let throttled = CancelTransactions::new(&["None", code], usize::MAX);
         let api = TestApi::with_interceptor(throttled.clone()).await;
         let user = api.signed_in();
-        let app = new_application(&user).await;
+        let app = user.new_application().await;
         let reply = user
             .post(&format!("/applications/{app}/rejections"))
             .json(json!({"reasons": ["budget"]}))
@@ -228,7 +220,7 @@ async fn racing_retries_of_one_idempotency_key_create_one_application() {
 async fn status_history_keeps_the_first_entry_and_the_latest_100() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     let path = format!("/applications/{app}");
     let statuses = ["screening", "interviewing", "offer"];
     let mut last = None;
@@ -289,10 +281,10 @@ async fn a_list_page_stops_early_at_its_byte_budget() {
     let mut created = Vec::new();
     for n in 0..5 {
         let reply = user
-            .post("/applications")
-            .json(json!({"company": format!("Acme {n}"), "role": "Dev", "notes": long}))
-            .await
-            .expect(201);
+            .create_application(
+                json!({"company": format!("Acme {n}"), "role": "Dev", "notes": long}),
+            )
+            .await;
         created.push(reply.id());
     }
     let app = created[0].clone();
@@ -332,7 +324,7 @@ async fn child_writes_are_404_while_the_application_is_being_deleted() {
     let api = TestApi::new().await;
     let user = api.signed_in();
     for collection in ["feedback", "rejections"] {
-        let app = new_application(&user).await;
+        let app = user.new_application().await;
         let base = format!("/applications/{app}/{collection}");
         let field = if collection == "feedback" {
             "comments"
@@ -385,9 +377,9 @@ async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
     let api = TestApi::new().await;
     let user = api.signed_in();
     let uid = user.id();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     let id: domain::Id = app.parse().unwrap();
-    new_application(&user).await;
+    user.new_application().await;
     // Signed with the API's key for the very query they are sent with (the contexts the
     // handlers use): only the key inside is wrong.
     let list = format!(
@@ -441,7 +433,7 @@ async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
 async fn responses_carry_nosniff_and_user_data_is_never_cached() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = new_application(&user).await;
+    let app = user.new_application().await;
     let missing = domain::Id::generate();
     let private = [
         user.get("/applications").await.expect(200),

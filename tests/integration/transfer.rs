@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 use store::keys;
-use testkit::{Session, TestApi};
+use testkit::{Session, TestApi, field_of_each};
 
 /// Every page of the JSON export, as one list of applications.
 async fn export_all(user: &Session<'_>, limit: usize) -> Vec<Value> {
@@ -35,13 +35,15 @@ async fn import(user: &Session<'_>, content_type: &str, body: impl Into<Vec<u8>>
         .body
 }
 
-fn outcomes(report: &Value) -> Vec<String> {
-    report["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["outcome"].as_str().unwrap().to_owned())
-        .collect()
+/// The application row `row` of an import `report` created, as the API now returns it.
+async fn imported_application(user: &Session<'_>, report: &Value, row: usize) -> Value {
+    let id = report["rows"][row]["id"].as_str().expect("a created row");
+    let path = format!("/applications/{id}");
+    user.get(&path).await.expect(200).body
+}
+
+fn outcomes(report: &Value) -> Vec<&str> {
+    field_of_each(&report["rows"], "outcome")
 }
 
 /// The caller's items as stored (a test may scan).
@@ -197,12 +199,7 @@ async fn csv_imports_map_aliases_report_each_row_and_are_idempotent() {
     );
     let rejected = &dry["rows"][2];
     assert_eq!(rejected["row"], 5);
-    let fields: Vec<&str> = rejected["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = field_of_each(&rejected["errors"], "field");
     assert_eq!(fields, ["company", "applied_date", "job_url"]);
     assert_eq!(rejected["errors"][0]["message"], "must not be empty");
     assert_eq!(dry["rows"][3]["same_as_row"], 2);
@@ -214,12 +211,7 @@ async fn csv_imports_map_aliases_report_each_row_and_are_idempotent() {
         (report["created"].as_u64(), report["duplicates"].as_u64()),
         (Some(2), Some(1))
     );
-    let id = report["rows"][0]["id"].as_str().unwrap();
-    let app = user
-        .get(&format!("/applications/{id}"))
-        .await
-        .expect(200)
-        .body;
+    let app = imported_application(&user, &report, 0).await;
     assert_eq!(app["status"], "interviewing");
     assert_eq!(app["applied_date"], "2024-03-07");
     assert_eq!(app["tags"], json!(["rust", "aws", "k8s"]));
@@ -249,12 +241,7 @@ async fn linkedin_job_applications_csv_is_imported() {
     let report = import(&user, "text/csv", file).await;
     assert_eq!(report["source"], "linkedin");
     assert_eq!(outcomes(&report), ["created", "created"]);
-    let id = report["rows"][1]["id"].as_str().unwrap();
-    let app = user
-        .get(&format!("/applications/{id}"))
-        .await
-        .expect(200)
-        .body;
+    let app = imported_application(&user, &report, 1).await;
     assert_eq!(app["applied_date"], "2023-12-19");
     assert_eq!(app["source"], "linkedin");
     assert_eq!(app["status"], "applied");
@@ -379,22 +366,19 @@ async fn malformed_and_oversized_imports_are_clear_4xx_problems() {
     let send = |content_type: &'static str, body: Vec<u8>| {
         user.post("/import").typed_body(content_type, body).send()
     };
-    send("text/csv", b"Company,Role\n\xe9cole,Dev\n".to_vec())
-        .await
-        .expect_problem(400);
-    send("application/json", b"{\"applications\": [".to_vec())
-        .await
-        .expect_problem(400);
-    send("application/json", b"42".to_vec())
-        .await
-        .expect_problem(422);
-    send("text/csv", b"Name,Age\nx,1\n".to_vec())
-        .await
-        .expect_problem(422);
-    send("application/xml", b"<x/>".to_vec())
-        .await
-        .expect_problem(415);
-    send("text/csv", b"".to_vec()).await.expect_problem(422);
+    let malformed: [(&str, &[u8], u16); 6] = [
+        ("text/csv", b"Company,Role\n\xe9cole,Dev\n", 400),
+        ("application/json", b"{\"applications\": [", 400),
+        ("application/json", b"42", 422),
+        ("text/csv", b"Name,Age\nx,1\n", 422),
+        ("application/xml", b"<x/>", 415),
+        ("text/csv", b"", 422),
+    ];
+    for (content_type, body, status) in malformed {
+        send(content_type, body.to_vec())
+            .await
+            .expect_problem(status);
+    }
     let big = format!(
         "Company,Role\n{}",
         "Acme,Dev\n".repeat(10 * 1024 * 1024 / 9)
@@ -412,12 +396,7 @@ async fn malformed_and_oversized_imports_are_clear_4xx_problems() {
     // Quotes: commas, newlines and doubled quotes inside a quoted cell are text.
     let quoted = "Company,Role,Notes\n\"Acme, Inc.\",\"Dev\",\"line one\nline \"\"two\"\"\"\n";
     let report = import(&user, "text/csv", quoted).await;
-    let id = report["rows"][0]["id"].as_str().unwrap();
-    let app = user
-        .get(&format!("/applications/{id}"))
-        .await
-        .expect(200)
-        .body;
+    let app = imported_application(&user, &report, 0).await;
     assert_eq!(app["company"], "Acme, Inc.");
     assert_eq!(app["notes"], "line one\nline \"two\"");
     api.post("/import")

@@ -365,6 +365,12 @@ impl<'a> Session<'a> {
     pub async fn create_application(&self, body: Value) -> Reply {
         self.post("/applications").json(body).await.expect(201)
     }
+
+    /// A minimal application (Acme, Dev), for tests of what hangs off one: its id.
+    pub async fn new_application(&self) -> String {
+        let body = serde_json::json!({"company": "Acme", "role": "Dev"});
+        self.create_application(body).await.id()
+    }
 }
 
 /// One request being built; awaiting it sends it (as [`Call::send`]).
