@@ -120,7 +120,10 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
     .unwrap();
     let (uid, id) = store_demo_application(&api, 600).await;
     let partition = keys::application_pk(&uid, id);
-    assert_eq!(sweeper::partitions(&event), [partition.clone()]);
+    assert_eq!(
+        sweeper::partitions(&event),
+        std::slice::from_ref(&partition)
+    );
     let store = &api.state.store;
 
     // A request whose time ran out at once: marked, nothing swept, and it reads as gone.
