@@ -12,7 +12,13 @@ fn days_ago(n: u64) -> String {
 
 /// Three applications: one interviewing with feedback, one rejected with reasons, one silent.
 async fn seed(user: &Session<'_>) -> [String; 3] {
-    let interviewing = user.create_application(json!({"company": "Acme", "role": "Dev", "applied_date": days_ago(20), "source": "referral", "tags": ["rust"]})).await.id();
+    let interviewing = user
+        .create_application(
+            json!({"company": "Acme", "role": "Dev", "applied_date": days_ago(20),
+            "source": "referral", "tags": ["rust"]}),
+        )
+        .await
+        .id();
     user.patch(&format!("/applications/{interviewing}"))
         .json(json!({"status": "interviewing"}))
         .await
@@ -21,7 +27,13 @@ async fn seed(user: &Session<'_>) -> [String; 3] {
         .json(json!({"feedback_date": days_ago(10), "strengths": ["Rust"], "improvements": ["System Design"]}))
         .await
         .expect(201);
-    let rejected = user.create_application(json!({"company": "Beta", "role": "Dev", "applied_date": days_ago(30), "work_mode": "remote"})).await.id();
+    let rejected = user
+        .create_application(
+            json!({"company": "Beta", "role": "Dev", "applied_date": days_ago(30),
+            "work_mode": "remote"}),
+        )
+        .await
+        .id();
     user.post(&format!("/applications/{rejected}/rejections"))
         .json(json!({"rejected_date": days_ago(5), "category": "skills_gap", "reasons": ["system  design", " Team fit"]}))
         .await

@@ -17,12 +17,14 @@ fn data_fields() -> impl Iterator<Item = &'static str> {
 async fn create_returns_201_location_etag_and_the_full_shape() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let reply = user.create_application(json!({
+    let reply = user
+        .create_application(json!({
             "company": "  Acme  ", "role": "Rust Engineer", "status": "SCREENING",
             "job_url": "https://jobs.example.com/42", "location": "Berlin", "work_mode": "hybrid",
             "source": "referral", "salary_min": 70000, "salary_max": 90000, "salary_currency": "eur",
             "tags": ["rust", "rust", "backend"], "notes": "met at a meetup", "follow_up_on": "2026-12-01"
-        })).await;
+        }))
+        .await;
     let id = reply.id();
     assert_eq!(
         reply.header("location"),
@@ -79,7 +81,8 @@ async fn minimal_create_defaults_to_applied_today() {
 async fn every_validation_rule_is_a_422_naming_every_bad_field() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let reply = user.post("/applications")
+    let reply = user
+        .post("/applications")
         .json(json!({
             "company": "   ", "role": "x".repeat(201), "status": "hired",
             "applied_date": "2026-13-01", "job_url": "ftp://example.com", "location": "l".repeat(201),
@@ -318,32 +321,22 @@ async fn patch_and_put_are_partial_updates_that_record_status_history() {
 async fn stale_if_match_is_412_and_writes_nothing() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = user
-        .create_application(json!({"company": "Acme", "role": "Dev"}))
-        .await
-        .body;
-    let path = format!("/applications/{}", app["id"].as_str().unwrap());
+    let path = format!("/applications/{}", user.new_application().await);
     user.patch(&path)
         .if_match("\"1\"")
         .json(json!({"notes": "v2"}))
         .await
         .expect(200);
-    let reply = user
-        .patch(&path)
-        .if_match("\"1\"")
-        .json(json!({"notes": "lost"}))
-        .await
-        .expect_problem(412);
-    assert_eq!(reply.body["type"], "/problems/precondition-failed");
-    user.patch(&path)
-        .if_match("garbage")
-        .json(json!({"notes": "lost"}))
-        .await
-        .expect_problem(412);
-    user.delete(&path)
-        .if_match("\"1\"")
-        .await
-        .expect_problem(412);
+    let lost = json!({"notes": "lost"});
+    let stale_writes = [
+        user.patch(&path).if_match("\"1\"").json(lost.clone()),
+        user.patch(&path).if_match("garbage").json(lost),
+        user.delete(&path).if_match("\"1\""),
+    ];
+    for write in stale_writes {
+        let reply = write.await.expect_problem(412);
+        assert_eq!(reply.body["type"], "/problems/precondition-failed");
+    }
     let current = user.get(&path).await.expect(200);
     assert_eq!(current.body["notes"], "v2");
     assert_eq!(current.body["version"], 2);
@@ -361,11 +354,7 @@ async fn stale_if_match_is_412_and_writes_nothing() {
 async fn concurrent_updates_to_different_fields_are_both_kept() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let app = user
-        .create_application(json!({"company": "Acme", "role": "Dev"}))
-        .await
-        .body;
-    let path = format!("/applications/{}", app["id"].as_str().unwrap());
+    let path = format!("/applications/{}", user.new_application().await);
     let updates = (0..10).map(|i| {
         let (user, path) = (&user, &path);
         async move {

@@ -318,15 +318,15 @@ async fn stale_if_match_is_412_and_idempotent_retries_create_one_child() {
             .json(json!({"stage": "final"}))
             .await
             .expect(200);
-        user.patch(&path)
-            .if_match("\"1\"")
-            .json(json!({"stage": "other"}))
-            .await
-            .expect_problem(412);
-        user.delete(&path)
-            .if_match("\"1\"")
-            .await
-            .expect_problem(412);
+        let stale_writes = [
+            user.patch(&path)
+                .if_match("\"1\"")
+                .json(json!({"stage": "other"})),
+            user.delete(&path).if_match("\"1\""),
+        ];
+        for write in stale_writes {
+            write.await.expect_problem(412);
+        }
         let current = user.get(&path).await.expect(200);
         assert_eq!(current.body["stage"], "final");
         assert_eq!(current.body["version"], 2);
