@@ -4,76 +4,54 @@
 
 use chrono::{Days, Utc};
 use serde_json::{Value, json};
-use testkit::{TestApi, User};
+use testkit::{Session, TestApi, field_of_each};
 
 fn days_ago(n: u64) -> String {
     (Utc::now().date_naive() - Days::new(n)).to_string()
 }
 
-async fn application(api: &TestApi, user: &User, body: Value) -> String {
-    api.post("/applications")
-        .user(user)
-        .json(body)
-        .send()
-        .await
-        .expect(201)
-        .id()
-}
-
 /// Three applications: one interviewing with feedback, one rejected with reasons, one silent.
-async fn seed(api: &TestApi, user: &User) -> [String; 3] {
-    let interviewing = application(
-        api,
-        user,
-        json!({"company": "Acme", "role": "Dev", "applied_date": days_ago(20), "source": "referral", "tags": ["rust"]}),
-    )
-    .await;
-    api.patch(&format!("/applications/{interviewing}"))
-        .user(user)
+async fn seed(user: &Session<'_>) -> [String; 3] {
+    let interviewing = user
+        .create_application(
+            json!({"company": "Acme", "role": "Dev", "applied_date": days_ago(20),
+            "source": "referral", "tags": ["rust"]}),
+        )
+        .await
+        .id();
+    user.patch(&format!("/applications/{interviewing}"))
         .json(json!({"status": "interviewing"}))
-        .send()
         .await
         .expect(200);
-    api.post(&format!("/applications/{interviewing}/feedback"))
-        .user(user)
+    user.post(&format!("/applications/{interviewing}/feedback"))
         .json(json!({"feedback_date": days_ago(10), "strengths": ["Rust"], "improvements": ["System Design"]}))
-        .send()
         .await
         .expect(201);
-    let rejected = application(
-        api,
-        user,
-        json!({"company": "Beta", "role": "Dev", "applied_date": days_ago(30), "work_mode": "remote"}),
-    )
-    .await;
-    api.post(&format!("/applications/{rejected}/rejections"))
-        .user(user)
+    let rejected = user
+        .create_application(
+            json!({"company": "Beta", "role": "Dev", "applied_date": days_ago(30),
+            "work_mode": "remote"}),
+        )
+        .await
+        .id();
+    user.post(&format!("/applications/{rejected}/rejections"))
         .json(json!({"rejected_date": days_ago(5), "category": "skills_gap", "reasons": ["system  design", " Team fit"]}))
-        .send()
         .await
         .expect(201);
-    let silent = application(
-        api,
-        user,
-        json!({"company": "Gamma", "role": "Dev", "applied_date": days_ago(9)}),
-    )
-    .await;
+    let silent = user
+        .create_application(json!({"company": "Gamma", "role": "Dev", "applied_date": days_ago(9)}))
+        .await
+        .id();
     [interviewing, rejected, silent]
 }
 
 #[tokio::test]
 async fn the_figures_come_from_the_callers_applications_and_children() {
     let api = TestApi::new().await;
-    let user = api.user();
-    seed(&api, &user).await;
+    let user = api.signed_in();
+    seed(&user).await;
 
-    let summary = api
-        .get("/analytics/summary")
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let summary = user.get("/analytics/summary").await.expect(200).body;
     assert_eq!(summary["total"], 3);
     assert_eq!(summary["by_status"]["interviewing"], 1);
     assert_eq!(summary["by_status"]["rejected"], 1);
@@ -96,25 +74,13 @@ async fn the_figures_come_from_the_callers_applications_and_children() {
     );
     assert_eq!(summary["weekly_applications"].as_array().unwrap().len(), 12);
 
-    let rejections = api
-        .get("/analytics/rejections")
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let rejections = user.get("/analytics/rejections").await.expect(200).body;
     assert_eq!(rejections["total"], 1);
     assert_eq!(rejections["by_category"][0]["key"], "skills_gap");
     assert_eq!(rejections["top_reasons"].as_array().unwrap().len(), 2);
     assert_eq!(rejections["without_feedback"]["count"], 0);
 
-    let skills = api
-        .get("/analytics/skills")
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let skills = user.get("/analytics/skills").await.expect(200).body;
     let design = skills["skills"]
         .as_array()
         .unwrap()
@@ -126,13 +92,7 @@ async fn the_figures_come_from_the_callers_applications_and_children() {
     assert_eq!(design["rejections"], 1);
 
     // Gamma: applied 9 days ago and silent since: nudge 1 was due 2 days ago.
-    let agenda = api
-        .get("/follow-ups")
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let agenda = user.get("/follow-ups").await.expect(200).body;
     let items = agenda["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{agenda}");
     assert_eq!(items[0]["company"], "Gamma");
@@ -143,28 +103,14 @@ async fn the_figures_come_from_the_callers_applications_and_children() {
 #[tokio::test]
 async fn a_deleted_application_and_its_children_leave_the_figures() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let [interviewing, ..] = seed(&api, &user).await;
-    api.delete(&format!("/applications/{interviewing}"))
-        .user(&user)
-        .send()
+    let user = api.signed_in();
+    let [interviewing, ..] = seed(&user).await;
+    user.delete(&format!("/applications/{interviewing}"))
         .await
         .expect(204);
-    let summary = api
-        .get("/analytics/summary")
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let summary = user.get("/analytics/summary").await.expect(200).body;
     assert_eq!(summary["total"], 2);
-    let skills = api
-        .get("/analytics/skills")
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let skills = user.get("/analytics/skills").await.expect(200).body;
     assert!(
         skills["skills"]
             .as_array()
@@ -178,18 +124,14 @@ async fn a_deleted_application_and_its_children_leave_the_figures() {
 #[tokio::test]
 async fn children_written_before_the_activity_index_count_once_touched() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = application(
-        &api,
-        &user,
-        json!({"company": "Old", "role": "Dev", "applied_date": days_ago(3)}),
-    )
-    .await;
-    let feedback = api
+    let user = api.signed_in();
+    let app = user
+        .create_application(json!({"company": "Old", "role": "Dev", "applied_date": days_ago(3)}))
+        .await
+        .id();
+    let feedback = user
         .post(&format!("/applications/{app}/feedback"))
-        .user(&user)
         .json(json!({"strengths": ["Legacy"]}))
-        .send()
         .await
         .expect(201)
         .id();
@@ -216,19 +158,10 @@ async fn children_written_before_the_activity_index_count_once_touched() {
                 .unwrap();
         }
     }
-    let skills = || async {
-        api.get("/analytics/skills")
-            .user(&user)
-            .send()
-            .await
-            .expect(200)
-            .body
-    };
+    let skills = || async { user.get("/analytics/skills").await.expect(200).body };
     assert_eq!(skills().await["skills"].as_array().unwrap().len(), 0);
-    api.patch(&format!("/applications/{app}/feedback/{feedback}"))
-        .user(&user)
+    user.patch(&format!("/applications/{app}/feedback/{feedback}"))
         .json(json!({"rating": 4}))
-        .send()
         .await
         .expect(200);
     assert_eq!(skills().await["skills"][0]["skill"], "Legacy");
@@ -237,7 +170,7 @@ async fn children_written_before_the_activity_index_count_once_touched() {
 #[tokio::test]
 async fn bad_windows_and_parameters_are_400_and_no_token_is_401() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     for route in [
         "/analytics/summary",
         "/analytics/rejections",
@@ -251,36 +184,24 @@ async fn bad_windows_and_parameters_are_400_and_no_token_is_401() {
             "window=7",
             "from=2026-01-01&from=2026-01-02",
         ] {
-            api.get(&format!("{route}?{query}"))
-                .user(&user)
-                .send()
+            user.get(&format!("{route}?{query}"))
                 .await
                 .expect_problem(400);
         }
-        let ok = api
+        let ok = user
             .get(&format!("{route}?from=2026-01-01&to=2026-01-31"))
-            .user(&user)
-            .send()
             .await
             .expect(200);
         assert_eq!(
             ok.body["window"],
             json!({"from": "2026-01-01", "to": "2026-01-31"})
         );
-        api.get(route).send().await.expect_problem(401);
+        api.get(route).await.expect_problem(401);
     }
-    api.get("/follow-ups?x=1")
-        .user(&user)
-        .send()
-        .await
-        .expect_problem(400);
-    api.get("/follow-ups").send().await.expect_problem(401);
-    api.post("/calendar-feed").send().await.expect_problem(401);
-    api.put("/calendar-feed")
-        .user(&user)
-        .send()
-        .await
-        .expect_problem(405);
+    user.get("/follow-ups?x=1").await.expect_problem(400);
+    api.get("/follow-ups").await.expect_problem(401);
+    api.post("/calendar-feed").await.expect_problem(401);
+    user.put("/calendar-feed").await.expect_problem(405);
 }
 
 fn feed_path(reply: &testkit::Reply) -> String {
@@ -292,20 +213,13 @@ fn feed_path(reply: &testkit::Reply) -> String {
 #[tokio::test]
 async fn the_calendar_token_is_a_revocable_capability() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = application(
-        &api,
-        &user,
-        json!({"company": "Acme", "role": "Dev", "follow_up_on": days_ago(0)}),
-    )
-    .await;
-
-    let created = api
-        .post("/calendar-feed")
-        .user(&user)
-        .send()
+    let user = api.signed_in();
+    let app = user
+        .create_application(json!({"company": "Acme", "role": "Dev", "follow_up_on": days_ago(0)}))
         .await
-        .expect(201);
+        .id();
+
+    let created = user.post("/calendar-feed").await.expect(201);
     assert_eq!(created.header("cache-control"), Some("no-store"));
     let first = feed_path(&created);
     assert!(first.starts_with("/calendar/") && first.ends_with(".ics"));
@@ -317,7 +231,7 @@ async fn the_calendar_token_is_a_revocable_capability() {
     assert!(!format!("{:?}", api.all_items().await).contains(token));
 
     // No bearer token needed: the address is the capability.
-    let ics = api.get(&first).send().await.expect(200);
+    let ics = api.get(&first).await.expect(200);
     assert!(
         ics.header("content-type")
             .unwrap()
@@ -329,28 +243,14 @@ async fn the_calendar_token_is_a_revocable_capability() {
     assert!(text.contains("SUMMARY:Follow up: Acme – Dev"));
 
     // A new address revokes the old one.
-    let second = feed_path(
-        &api.post("/calendar-feed")
-            .user(&user)
-            .send()
-            .await
-            .expect(201),
-    );
+    let second = feed_path(&user.post("/calendar-feed").await.expect(201));
     assert_ne!(first, second);
-    api.get(&first).send().await.expect_problem(404);
-    api.get(&second).send().await.expect(200);
+    api.get(&first).await.expect_problem(404);
+    api.get(&second).await.expect(200);
 
-    api.delete("/calendar-feed")
-        .user(&user)
-        .send()
-        .await
-        .expect(204);
-    api.get(&second).send().await.expect_problem(404);
-    api.delete("/calendar-feed")
-        .user(&user)
-        .send()
-        .await
-        .expect_problem(404);
+    user.delete("/calendar-feed").await.expect(204);
+    api.get(&second).await.expect_problem(404);
+    user.delete("/calendar-feed").await.expect_problem(404);
 
     for junk in [
         "/calendar/x.ics",
@@ -358,83 +258,36 @@ async fn the_calendar_token_is_a_revocable_capability() {
         &second.replace(".ics", ""),
         &format!("{second}.ics"),
     ] {
-        api.get(junk).send().await.expect_problem(404);
+        api.get(junk).await.expect_problem(404);
     }
 }
 
 #[tokio::test]
 async fn a_user_never_sees_another_users_search() {
     let api = TestApi::new().await;
-    let (alice, bob) = (api.user(), api.user());
-    seed(&api, &alice).await;
-    application(
-        &api,
-        &bob,
+    let (alice, bob) = (api.signed_in(), api.signed_in());
+    seed(&alice).await;
+    bob.create_application(
         json!({"company": "BobCorp", "role": "Dev", "follow_up_on": days_ago(1)}),
     )
     .await;
 
-    let summary = api
-        .get("/analytics/summary")
-        .user(&bob)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let summary = bob.get("/analytics/summary").await.expect(200).body;
     assert_eq!(summary["total"], 1);
-    let rejections = api
-        .get("/analytics/rejections")
-        .user(&bob)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let rejections = bob.get("/analytics/rejections").await.expect(200).body;
     assert_eq!(rejections["total"], 0);
-    let skills = api
-        .get("/analytics/skills")
-        .user(&bob)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let skills = bob.get("/analytics/skills").await.expect(200).body;
     assert_eq!(skills["skills"], json!([]));
-    let agenda = api
-        .get("/follow-ups")
-        .user(&bob)
-        .send()
-        .await
-        .expect(200)
-        .body;
-    let companies: Vec<&str> = agenda["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["company"].as_str().unwrap())
-        .collect();
+    let agenda = bob.get("/follow-ups").await.expect(200).body;
+    let companies = field_of_each(&agenda["items"], "company");
     assert_eq!(companies, ["BobCorp"]);
 
     // Each feed shows its owner's follow-ups only; Bob cannot revoke Alice's.
-    let alice_feed = feed_path(
-        &api.post("/calendar-feed")
-            .user(&alice)
-            .send()
-            .await
-            .expect(201),
-    );
-    api.delete("/calendar-feed")
-        .user(&bob)
-        .send()
-        .await
-        .expect_problem(404);
-    let bob_feed = feed_path(
-        &api.post("/calendar-feed")
-            .user(&bob)
-            .send()
-            .await
-            .expect(201),
-    );
-    let alice_ics = String::from_utf8(api.get(&alice_feed).send().await.expect(200).raw).unwrap();
-    let bob_ics = String::from_utf8(api.get(&bob_feed).send().await.expect(200).raw).unwrap();
+    let alice_feed = feed_path(&alice.post("/calendar-feed").await.expect(201));
+    bob.delete("/calendar-feed").await.expect_problem(404);
+    let bob_feed = feed_path(&bob.post("/calendar-feed").await.expect(201));
+    let alice_ics = String::from_utf8(api.get(&alice_feed).await.expect(200).raw).unwrap();
+    let bob_ics = String::from_utf8(api.get(&bob_feed).await.expect(200).raw).unwrap();
     assert!(alice_ics.contains("Gamma") && !alice_ics.contains("BobCorp"));
     assert!(bob_ics.contains("BobCorp") && !bob_ics.contains("Gamma"));
 }

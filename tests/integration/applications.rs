@@ -2,34 +2,29 @@
 
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use testkit::{TestApi, User};
+use testkit::{TestApi, field_of_each};
 
-async fn create(api: &TestApi, user: &User, body: Value) -> Value {
-    api.post("/applications")
-        .user(user)
-        .json(body)
-        .send()
-        .await
-        .expect(201)
-        .body
+/// An application's fields besides its id and bookkeeping (timestamps, version), in the order
+/// the API names them.
+const DATA_FIELDS: &str = "company role status applied_date job_url location work_mode source \
+    salary_min salary_max salary_currency tags notes follow_up_on status_history";
+
+fn data_fields() -> impl Iterator<Item = &'static str> {
+    DATA_FIELDS.split_whitespace()
 }
 
 #[tokio::test]
 async fn create_returns_201_location_etag_and_the_full_shape() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let reply = api
-        .post("/applications")
-        .user(&user)
-        .json(json!({
+    let user = api.signed_in();
+    let reply = user
+        .create_application(json!({
             "company": "  Acme  ", "role": "Rust Engineer", "status": "SCREENING",
             "job_url": "https://jobs.example.com/42", "location": "Berlin", "work_mode": "hybrid",
             "source": "referral", "salary_min": 70000, "salary_max": 90000, "salary_currency": "eur",
             "tags": ["rust", "rust", "backend"], "notes": "met at a meetup", "follow_up_on": "2026-12-01"
         }))
-        .send()
-        .await
-        .expect(201);
+        .await;
     let id = reply.id();
     assert_eq!(
         reply.header("location"),
@@ -52,27 +47,8 @@ async fn create_returns_201_location_etag_and_the_full_shape() {
         "{created_at}"
     );
     assert_eq!(app["created_at"], app["updated_at"]);
-    for field in [
-        "id",
-        "company",
-        "role",
-        "status",
-        "applied_date",
-        "job_url",
-        "location",
-        "work_mode",
-        "source",
-        "salary_min",
-        "salary_max",
-        "salary_currency",
-        "tags",
-        "notes",
-        "follow_up_on",
-        "status_history",
-        "created_at",
-        "updated_at",
-        "version",
-    ] {
+    let bookkeeping = ["id", "created_at", "updated_at", "version"];
+    for field in data_fields().chain(bookkeeping) {
         assert!(app.get(field).is_some(), "missing {field}");
     }
     assert_eq!(
@@ -81,12 +57,7 @@ async fn create_returns_201_location_etag_and_the_full_shape() {
         "no internal attributes leak: {app}"
     );
 
-    let fetched = api
-        .get(&format!("/applications/{id}"))
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let fetched = user.get(&format!("/applications/{id}")).await.expect(200);
     assert_eq!(&fetched.body, app);
     assert_eq!(fetched.header("etag"), Some("\"1\""));
 }
@@ -94,8 +65,11 @@ async fn create_returns_201_location_etag_and_the_full_shape() {
 #[tokio::test]
 async fn minimal_create_defaults_to_applied_today() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = create(&api, &user, json!({"company": "Acme", "role": "Dev"})).await;
+    let user = api.signed_in();
+    let app = user
+        .create_application(json!({"company": "Acme", "role": "Dev"}))
+        .await
+        .body;
     assert_eq!(app["status"], "applied");
     let today = chrono::Utc::now().date_naive().to_string();
     assert_eq!(app["applied_date"], today.as_str());
@@ -106,10 +80,9 @@ async fn minimal_create_defaults_to_applied_today() {
 #[tokio::test]
 async fn every_validation_rule_is_a_422_naming_every_bad_field() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let reply = api
+    let user = api.signed_in();
+    let reply = user
         .post("/applications")
-        .user(&user)
         .json(json!({
             "company": "   ", "role": "x".repeat(201), "status": "hired",
             "applied_date": "2026-13-01", "job_url": "ftp://example.com", "location": "l".repeat(201),
@@ -117,66 +90,34 @@ async fn every_validation_rule_is_a_422_naming_every_bad_field() {
             "salary_currency": "DOLLARS", "tags": ["t".repeat(51)], "notes": "n".repeat(10_001),
             "follow_up_on": "tomorrow", "status_history": [], "id": "x", "colour": "blue"
         }))
-        .send()
         .await
         .expect_problem(422);
     assert_eq!(reply.body["type"], "/problems/validation");
     let fields: HashSet<String> = reply.invalid_fields().into_iter().collect();
-    let expected: HashSet<String> = [
-        "company",
-        "role",
-        "status",
-        "applied_date",
-        "job_url",
-        "location",
-        "work_mode",
-        "source",
-        "salary_min",
-        "salary_max",
-        "salary_currency",
-        "tags",
-        "notes",
-        "follow_up_on",
-        "status_history",
-        "id",
-        "colour",
-    ]
-    .map(String::from)
-    .into();
+    let expected: HashSet<String> = data_fields()
+        .chain(["id", "colour"])
+        .map(String::from)
+        .collect();
     assert_eq!(fields, expected);
     assert_eq!(reply.body["detail"], "17 fields are invalid");
 
     // Rules between fields and list limits.
-    let reply = api
+    let reply = user
         .post("/applications")
-        .user(&user)
         .json(
             json!({"company": "a", "role": "b", "salary_min": 10, "salary_max": 5,
                      "tags": (0..21).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
         )
-        .send()
         .await;
     assert_eq!(reply.invalid_fields(), ["tags", "salary_min"]);
-    let reply = api
-        .post("/applications")
-        .user(&user)
-        .json(json!({}))
-        .send()
-        .await;
+    let reply = user.post("/applications").json(json!({})).await;
     assert_eq!(reply.invalid_fields(), ["company", "role"]);
-    let reply = api
+    let reply = user
         .post("/applications")
-        .user(&user)
         .json(json!({"company": null, "role": 5}))
-        .send()
         .await;
     assert_eq!(reply.invalid_fields(), ["company", "role"]);
-    let reply = api
-        .post("/applications")
-        .user(&user)
-        .json(json!([1]))
-        .send()
-        .await;
+    let reply = user.post("/applications").json(json!([1])).await;
     assert_eq!(reply.invalid_fields(), ["body"]);
     assert!(
         api.all_items().await.is_empty(),
@@ -187,50 +128,34 @@ async fn every_validation_rule_is_a_422_naming_every_bad_field() {
 #[tokio::test]
 async fn malformed_json_wrong_type_and_oversized_bodies_are_rejected() {
     let api = TestApi::new().await;
-    let user = api.user();
-    api.post("/applications")
-        .user(&user)
-        .header("content-type", "application/json")
-        .raw_body("{\"company\": ")
-        .send()
+    let user = api.signed_in();
+    user.post("/applications")
+        .typed_body("application/json", "{\"company\": ")
         .await
         .expect_problem(400);
-    api.post("/applications")
-        .user(&user)
-        .header("content-type", "text/plain")
-        .raw_body("{}")
-        .send()
+    user.post("/applications")
+        .typed_body("text/plain", "{}")
         .await
         .expect_problem(415);
-    api.post("/applications")
-        .user(&user)
+    user.post("/applications")
         .raw_body("{}")
-        .send()
         .await
         .expect_problem(415);
-    api.post("/applications")
-        .user(&user)
-        .header("content-type", "application/merge-patch+json")
-        .raw_body("{}")
-        .send()
+    user.post("/applications")
+        .typed_body("application/merge-patch+json", "{}")
         .await
         .expect_problem(415);
     let big = json!({"company": "a", "role": "b", "notes": "n".repeat(70 * 1024)});
-    api.post("/applications")
-        .user(&user)
+    user.post("/applications")
         .json(big)
-        .send()
         .await
         .expect_problem(413);
     // Just over the limit, without a declared length: still 413.
     let mut body = br#"{"company":"a","role":"b","notes":""#.to_vec();
     body.extend(std::iter::repeat_n(b'n', 64 * 1024));
     body.extend(br#""}"#);
-    api.post("/applications")
-        .user(&user)
-        .header("content-type", "application/json; charset=utf-8")
-        .raw_body(body)
-        .send()
+    user.post("/applications")
+        .typed_body("application/json; charset=utf-8", body)
         .await
         .expect_problem(413);
     assert!(api.all_items().await.is_empty());
@@ -239,32 +164,23 @@ async fn malformed_json_wrong_type_and_oversized_bodies_are_rejected() {
 #[tokio::test]
 async fn unknown_or_malformed_ids_and_routes_are_404_and_wrong_methods_405() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     for path in [
         "/applications/not-an-id",
         "/applications/01JDQ6ZK3V9V6M1T4WZ8X2Y3AB",
         "/applications/01JDQ6ZK3V9V6M1T4WZ8X2Y3ABC",
         "/nowhere",
     ] {
-        api.get(path).user(&user).send().await.expect_problem(404);
+        user.get(path).await.expect_problem(404);
     }
-    api.delete("/applications/01JDQ6ZK3V9V6M1T4WZ8X2Y3AB")
-        .user(&user)
-        .send()
+    user.delete("/applications/01JDQ6ZK3V9V6M1T4WZ8X2Y3AB")
         .await
         .expect_problem(404);
-    api.patch("/applications/01JDQ6ZK3V9V6M1T4WZ8X2Y3AB")
-        .user(&user)
+    user.patch("/applications/01JDQ6ZK3V9V6M1T4WZ8X2Y3AB")
         .json(json!({"notes": "x"}))
-        .send()
         .await
         .expect_problem(404);
-    let reply = api
-        .delete("/applications")
-        .user(&user)
-        .send()
-        .await
-        .expect_problem(405);
+    let reply = user.delete("/applications").await.expect_problem(405);
     let allow = reply.header("allow").unwrap();
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
 }
@@ -272,29 +188,25 @@ async fn unknown_or_malformed_ids_and_routes_are_404_and_wrong_methods_405() {
 #[tokio::test]
 async fn missing_expired_or_wrongly_signed_tokens_are_401() {
     let api = TestApi::new().await;
-    let reply = api.get("/applications").send().await.expect_problem(401);
+    let reply = api.get("/applications").await.expect_problem(401);
     assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
     let expired = dev_server::mint_token(testkit::TEST_JWT_SECRET, "someone", -3600);
     api.get("/applications")
         .token(&expired)
-        .send()
         .await
         .expect_problem(401);
     let forged = dev_server::mint_token("not-the-secret", "someone", 3600);
     api.get("/applications")
         .token(&forged)
-        .send()
         .await
         .expect_problem(401);
     api.get("/applications")
         .token("garbage")
-        .send()
         .await
         .expect_problem(401);
     api.post("/applications")
         .token(&forged)
         .json(json!({"company": "a", "role": "b"}))
-        .send()
         .await
         .expect_problem(401);
     assert!(api.all_items().await.is_empty());
@@ -303,61 +215,45 @@ async fn missing_expired_or_wrongly_signed_tokens_are_401() {
 #[tokio::test]
 async fn another_users_application_is_404_on_every_route_and_never_listed() {
     let api = TestApi::new().await;
-    let (owner, intruder) = (api.user(), api.user());
-    let app = create(&api, &owner, json!({"company": "Acme", "role": "Dev"})).await;
+    let (owner, intruder) = (api.signed_in(), api.signed_in());
+    let app = owner
+        .create_application(json!({"company": "Acme", "role": "Dev"}))
+        .await
+        .body;
     let path = format!("/applications/{}", app["id"].as_str().unwrap());
-    api.get(&path)
-        .user(&intruder)
-        .send()
-        .await
-        .expect_problem(404);
-    api.put(&path)
-        .user(&intruder)
+    intruder.get(&path).await.expect_problem(404);
+    intruder
+        .put(&path)
         .json(json!({"notes": "mine now"}))
-        .send()
         .await
         .expect_problem(404);
-    api.patch(&path)
-        .user(&intruder)
+    intruder
+        .patch(&path)
         .json(json!({"status": "offer"}))
-        .send()
         .await
         .expect_problem(404);
-    api.delete(&path)
-        .user(&intruder)
-        .send()
-        .await
-        .expect_problem(404);
-    let list = api
-        .get("/applications")
-        .user(&intruder)
-        .send()
-        .await
-        .expect(200);
+    intruder.delete(&path).await.expect_problem(404);
+    let list = intruder.get("/applications").await.expect(200);
     assert_eq!(list.body["items"], json!([]));
-    let still = api.get(&path).user(&owner).send().await.expect(200);
+    let still = owner.get(&path).await.expect(200);
     assert_eq!(still.body, app, "the intruder changed nothing");
 }
 
 #[tokio::test]
 async fn patch_and_put_are_partial_updates_that_record_status_history() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = create(
-        &api,
-        &user,
-        json!({"company": "Acme", "role": "Dev", "status": "saved",
-                                          "notes": "keep me", "location": "Paris"}),
-    )
-    .await;
+    let user = api.signed_in();
+    let app = user
+        .create_application(json!({"company": "Acme", "role": "Dev", "status": "saved",
+                                          "notes": "keep me", "location": "Paris"}))
+        .await
+        .body;
     assert_eq!(app["applied_date"], Value::Null);
     let path = format!("/applications/{}", app["id"].as_str().unwrap());
 
-    let reply = api
+    let reply = user
         .patch(&path)
-        .user(&user)
         .json(json!({"status": "Applied", "location": null}))
-        .send()
         .await
         .expect(200);
     let updated = &reply.body;
@@ -372,20 +268,13 @@ async fn patch_and_put_are_partial_updates_that_record_status_history() {
     );
     assert_eq!(updated["created_at"], app["created_at"]);
     assert_ne!(updated["updated_at"], app["updated_at"]);
-    let history: Vec<&str> = updated["status_history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["status"].as_str().unwrap())
-        .collect();
+    let history = field_of_each(&updated["status_history"], "status");
     assert_eq!(history, ["saved", "applied"]);
 
     // PUT behaves the same; the same status again adds no history entry.
-    let reply = api
+    let reply = user
         .put(&path)
-        .user(&user)
         .json(json!({"status": "applied", "salary_min": 1000, "tags": ["x"]}))
-        .send()
         .await
         .expect(200);
     assert_eq!(reply.body["status_history"].as_array().unwrap().len(), 2);
@@ -393,50 +282,36 @@ async fn patch_and_put_are_partial_updates_that_record_status_history() {
     assert_eq!(reply.body["version"], 3);
 
     // A status-only PATCH to the current status changes nothing.
-    let reply = api
+    let reply = user
         .patch(&path)
-        .user(&user)
         .json(json!({"status": "applied"}))
-        .send()
         .await
         .expect(200);
     assert_eq!(reply.body["version"], 3);
 
     // merge-patch content type is accepted on PATCH.
-    api.patch(&path)
-        .user(&user)
-        .header("content-type", "application/merge-patch+json")
-        .raw_body(r#"{"status": "interviewing"}"#)
-        .send()
+    user.patch(&path)
+        .typed_body(
+            "application/merge-patch+json",
+            r#"{"status": "interviewing"}"#,
+        )
         .await
         .expect(200);
 
     // Required fields cannot be cleared; salary bounds are checked against the stored value.
-    let reply = api
+    let reply = user
         .patch(&path)
-        .user(&user)
         .json(json!({"company": null, "salary_max": 10}))
-        .send()
         .await;
     assert_eq!(reply.invalid_fields(), ["company"]);
-    let reply = api
-        .patch(&path)
-        .user(&user)
-        .json(json!({"salary_max": 10}))
-        .send()
-        .await;
+    let reply = user.patch(&path).json(json!({"salary_max": 10})).await;
     assert_eq!(reply.invalid_fields(), ["salary_max"]);
-    let reply = api.patch(&path).user(&user).json(json!({})).send().await;
+    let reply = user.patch(&path).json(json!({})).await;
     assert_eq!(reply.invalid_fields(), ["body"]);
-    let reply = api
-        .patch(&path)
-        .user(&user)
-        .json(json!({"version": 9}))
-        .send()
-        .await;
+    let reply = user.patch(&path).json(json!({"version": 9})).await;
     assert_eq!(reply.invalid_fields(), ["version"]);
 
-    let final_state = api.get(&path).user(&user).send().await.expect(200).body;
+    let final_state = user.get(&path).await.expect(200).body;
     assert_eq!(final_state["version"], 4);
     assert_eq!(final_state["salary_max"], Value::Null);
     assert_eq!(final_state["company"], "Acme");
@@ -445,82 +320,54 @@ async fn patch_and_put_are_partial_updates_that_record_status_history() {
 #[tokio::test]
 async fn stale_if_match_is_412_and_writes_nothing() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = create(&api, &user, json!({"company": "Acme", "role": "Dev"})).await;
-    let path = format!("/applications/{}", app["id"].as_str().unwrap());
-    api.patch(&path)
-        .user(&user)
-        .header("if-match", "\"1\"")
+    let user = api.signed_in();
+    let path = format!("/applications/{}", user.new_application().await);
+    user.patch(&path)
+        .if_match("\"1\"")
         .json(json!({"notes": "v2"}))
-        .send()
         .await
         .expect(200);
-    let reply = api
-        .patch(&path)
-        .user(&user)
-        .header("if-match", "\"1\"")
-        .json(json!({"notes": "lost"}))
-        .send()
-        .await
-        .expect_problem(412);
-    assert_eq!(reply.body["type"], "/problems/precondition-failed");
-    api.patch(&path)
-        .user(&user)
-        .header("if-match", "garbage")
-        .json(json!({"notes": "lost"}))
-        .send()
-        .await
-        .expect_problem(412);
-    api.delete(&path)
-        .user(&user)
-        .header("if-match", "\"1\"")
-        .send()
-        .await
-        .expect_problem(412);
-    let current = api.get(&path).user(&user).send().await.expect(200);
+    let lost = json!({"notes": "lost"});
+    let stale_writes = [
+        user.patch(&path).if_match("\"1\"").json(lost.clone()),
+        user.patch(&path).if_match("garbage").json(lost),
+        user.delete(&path).if_match("\"1\""),
+    ];
+    for write in stale_writes {
+        let reply = write.await.expect_problem(412);
+        assert_eq!(reply.body["type"], "/problems/precondition-failed");
+    }
+    let current = user.get(&path).await.expect(200);
     assert_eq!(current.body["notes"], "v2");
     assert_eq!(current.body["version"], 2);
     // The current ETag (and `*`) do match.
-    api.put(&path)
-        .user(&user)
-        .header("if-match", "*")
+    user.put(&path)
+        .if_match("*")
         .json(json!({"notes": "v3"}))
-        .send()
         .await
         .expect(200);
-    api.delete(&path)
-        .user(&user)
-        .header("if-match", "W/\"3\"")
-        .send()
-        .await
-        .expect(204);
+    user.delete(&path).if_match("W/\"3\"").await.expect(204);
     assert!(api.all_items().await.is_empty());
 }
 
 #[tokio::test]
 async fn concurrent_updates_to_different_fields_are_both_kept() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = create(&api, &user, json!({"company": "Acme", "role": "Dev"})).await;
-    let path = format!("/applications/{}", app["id"].as_str().unwrap());
+    let user = api.signed_in();
+    let path = format!("/applications/{}", user.new_application().await);
     let updates = (0..10).map(|i| {
-        let (api, user, path) = (&api, &user, &path);
+        let (user, path) = (&user, &path);
         async move {
             let body = if i % 2 == 0 {
                 json!({"notes": format!("n{i}")})
             } else {
                 json!({"location": format!("l{i}")})
             };
-            api.patch(path)
-                .user(user)
-                .json(body)
-                .send()
-                .await
-                .expect(200);
+            user.patch(path).json(body).await.expect(200);
         }
     });
     futures::future::join_all(updates).await;
-    let current = api.get(&path).user(&user).send().await.expect(200).body;
+    let current = user.get(&path).await.expect(200).body;
     assert_eq!(current["version"], 11, "every update counted");
     assert!(current["notes"].is_string() && current["location"].is_string());
 }
@@ -528,68 +375,48 @@ async fn concurrent_updates_to_different_fields_are_both_kept() {
 #[tokio::test]
 async fn idempotency_key_retry_creates_one_item_and_replays_the_response() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let body = json!({"company": "Acme", "role": "Dev"});
-    let first = api
+    let first = user
         .post("/applications")
-        .user(&user)
-        .header("idempotency-key", "k-1")
+        .idempotency_key("k-1")
         .json(body.clone())
-        .send()
         .await
         .expect(201);
-    let retry = api
+    let retry = user
         .post("/applications")
-        .user(&user)
-        .header("idempotency-key", "k-1")
+        .idempotency_key("k-1")
         .json(body.clone())
-        .send()
         .await
         .expect(201);
     assert_eq!(retry.body, first.body);
     assert_eq!(retry.header("location"), first.header("location"));
     assert_eq!(retry.header("etag"), first.header("etag"));
-    let list = api
-        .get("/applications")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let list = user.get("/applications").await.expect(200);
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 
     // Same key, other body: 422 and nothing created.
-    let reuse = api
+    let reuse = user
         .post("/applications")
-        .user(&user)
-        .header("idempotency-key", "k-1")
+        .idempotency_key("k-1")
         .json(json!({"company": "Other", "role": "Dev"}))
-        .send()
         .await
         .expect_problem(422);
     assert_eq!(reuse.body["type"], "/problems/idempotency-key-reused");
     // Another user's identical key is their own.
-    let other = api.user();
-    let theirs = api
+    let other = api.signed_in();
+    let theirs = other
         .post("/applications")
-        .user(&other)
-        .header("idempotency-key", "k-1")
+        .idempotency_key("k-1")
         .json(body)
-        .send()
         .await
         .expect(201);
     assert_ne!(theirs.id(), first.id());
-    let list = api
-        .get("/applications")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let list = user.get("/applications").await.expect(200);
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
-    api.post("/applications")
-        .user(&user)
-        .header("idempotency-key", "bad key with spaces")
+    user.post("/applications")
+        .idempotency_key("bad key with spaces")
         .json(json!({"company": "a", "role": "b"}))
-        .send()
         .await
         .expect_problem(400);
 }
@@ -597,11 +424,10 @@ async fn idempotency_key_retry_creates_one_item_and_replays_the_response() {
 #[tokio::test]
 async fn concurrent_retries_with_one_key_create_one_item() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let attempts = (0..6).map(|_| {
-        api.post("/applications")
-            .user(&user)
-            .header("idempotency-key", "race")
+        user.post("/applications")
+            .idempotency_key("race")
             .json(json!({"company": "Acme", "role": "Dev"}))
             .send()
     });
@@ -618,39 +444,32 @@ async fn concurrent_retries_with_one_key_create_one_item() {
         replies.iter().map(|r| r.status).collect::<Vec<_>>()
     );
     assert!(replies.iter().all(|r| r.status == 201 || r.status == 503));
-    let list = api
-        .get("/applications")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let list = user.get("/applications").await.expect(200);
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let a = create(
-        &api,
-        &user,
-        json!({"company": "Acme", "role": "Rust Dev", "tags": ["remote"],
+    let user = api.signed_in();
+    let a = user
+        .create_application(
+            json!({"company": "Acme", "role": "Rust Dev", "tags": ["remote"],
                                        "follow_up_on": "2020-01-01"}),
-    )
-    .await;
-    let b = create(
-        &api,
-        &user,
-        json!({"company": "Globex", "role": "Go Dev", "status": "offer"}),
-    )
-    .await;
-    let c = create(
-        &api,
-        &user,
-        json!({"company": "Initech", "role": "SRE", "status": "rejected",
+        )
+        .await
+        .body;
+    let b = user
+        .create_application(json!({"company": "Globex", "role": "Go Dev", "status": "offer"}))
+        .await
+        .body;
+    let c = user
+        .create_application(
+            json!({"company": "Initech", "role": "SRE", "status": "rejected",
                                        "follow_up_on": "2020-01-01", "tags": ["remote"]}),
-    )
-    .await;
+        )
+        .await
+        .body;
     let ids = |reply: &testkit::Reply| -> Vec<String> {
         reply.body["items"]
             .as_array()
@@ -660,46 +479,22 @@ async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
             .collect()
     };
     let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
-    let all = api
-        .get("/applications")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let all = user.get("/applications").await.expect(200);
     assert_eq!(ids(&all), [id(&c), id(&b), id(&a)]);
     assert_eq!(all.body["next_cursor"], Value::Null);
-    let by_status = api
+    let by_status = user
         .get("/applications?status=OFFER,rejected")
-        .user(&user)
-        .send()
         .await
         .expect(200);
     assert_eq!(ids(&by_status), [id(&c), id(&b)]);
-    let by_tag = api
-        .get("/applications?tag=remote")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let by_tag = user.get("/applications?tag=remote").await.expect(200);
     assert_eq!(ids(&by_tag), [id(&c), id(&a)]);
-    let by_text = api
-        .get("/applications?q=rUsT")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let by_text = user.get("/applications?q=rUsT").await.expect(200);
     assert_eq!(ids(&by_text), [id(&a)]);
-    let by_text = api
-        .get("/applications?q=globex")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let by_text = user.get("/applications?q=globex").await.expect(200);
     assert_eq!(ids(&by_text), [id(&b)]);
-    let due = api
+    let due = user
         .get("/applications?follow_up_due=true")
-        .user(&user)
-        .send()
         .await
         .expect(200);
     assert_eq!(ids(&due), [id(&a)], "terminal statuses are never due");
@@ -714,9 +509,7 @@ async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
         "unknown=1",
         "limit=1&limit=2",
     ] {
-        api.get(&format!("/applications?{bad}"))
-            .user(&user)
-            .send()
+        user.get(&format!("/applications?{bad}"))
             .await
             .expect_problem(400);
     }
@@ -725,17 +518,15 @@ async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
 #[tokio::test]
 async fn paging_a_filtered_list_returns_each_match_exactly_once() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let statuses = ["applied", "screening", "rejected"];
     let mut expected = Vec::new();
     for i in 0..60 {
         let status = statuses[i % 3];
-        let app = create(
-            &api,
-            &user,
-            json!({"company": format!("c{i}"), "role": "r", "status": status}),
-        )
-        .await;
+        let app = user
+            .create_application(json!({"company": format!("c{i}"), "role": "r", "status": status}))
+            .await
+            .body;
         if status != "rejected" {
             expected.push(app["id"].as_str().unwrap().to_owned());
         }
@@ -749,7 +540,7 @@ async fn paging_a_filtered_list_returns_each_match_exactly_once() {
         if let Some(cursor) = &cursor {
             path.push_str(&format!("&cursor={cursor}"));
         }
-        let page = api.get(&path).user(&user).send().await.expect(200);
+        let page = user.get(&path).await.expect(200);
         pages += 1;
         let items = page.body["items"].as_array().unwrap();
         assert!(items.len() <= 7);
@@ -764,35 +555,28 @@ async fn paging_a_filtered_list_returns_each_match_exactly_once() {
     assert_eq!(pages, 6, "40 matches in pages of 7");
 
     // A cursor is bound to its query and its user.
-    let first = api
+    let first = user
         .get("/applications?limit=7&status=applied")
-        .user(&user)
-        .send()
         .await
         .expect(200);
     let cursor = first.body["next_cursor"].as_str().unwrap();
-    api.get(&format!(
+    user.get(&format!(
         "/applications?limit=7&status=screening&cursor={cursor}"
     ))
-    .user(&user)
-    .send()
     .await
     .expect_problem(400);
-    let other = api.user();
-    api.get(&format!(
-        "/applications?limit=7&status=applied&cursor={cursor}"
-    ))
-    .user(&other)
-    .send()
-    .await
-    .expect_problem(400);
+    let other = api.signed_in();
+    other
+        .get(&format!(
+            "/applications?limit=7&status=applied&cursor={cursor}"
+        ))
+        .await
+        .expect_problem(400);
     let mut tampered = cursor.to_owned();
     tampered.replace_range(0..1, if tampered.starts_with('A') { "B" } else { "A" });
-    api.get(&format!(
+    user.get(&format!(
         "/applications?limit=7&status=applied&cursor={tampered}"
     ))
-    .user(&user)
-    .send()
     .await
     .expect_problem(400);
 }
@@ -800,11 +584,17 @@ async fn paging_a_filtered_list_returns_each_match_exactly_once() {
 #[tokio::test]
 async fn delete_removes_the_application_and_every_item_of_its_collection() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let keep = create(&api, &user, json!({"company": "Keep", "role": "r"})).await;
-    let app = create(&api, &user, json!({"company": "Gone", "role": "r"})).await;
+    let user = api.signed_in();
+    let keep = user
+        .create_application(json!({"company": "Keep", "role": "r"}))
+        .await
+        .body;
+    let app = user
+        .create_application(json!({"company": "Gone", "role": "r"}))
+        .await
+        .body;
     let id: domain::Id = app["id"].as_str().unwrap().parse().unwrap();
-    let uid = domain::UserId::parse(&user.sub).unwrap();
+    let uid = user.id();
     // Children written through the store's key scheme, as the feedback/rejection functions do.
     let partition = store::keys::application_pk(&uid, id);
     for i in 0..60 {
@@ -832,25 +622,16 @@ async fn delete_removes_the_application_and_every_item_of_its_collection() {
             .unwrap();
     }
     let path = format!("/applications/{id}");
-    let reply = api.delete(&path).user(&user).send().await.expect(204);
+    let reply = user.delete(&path).await.expect(204);
     assert!(reply.raw.is_empty());
-    api.get(&path).user(&user).send().await.expect_problem(404);
-    api.delete(&path)
-        .user(&user)
-        .send()
-        .await
-        .expect_problem(404);
+    user.get(&path).await.expect_problem(404);
+    user.delete(&path).await.expect_problem(404);
     let items = api.all_items().await;
     assert!(
         items.iter().all(|item| item["PK"] != aws_sdk_dynamodb::types::AttributeValue::S(partition.clone())),
         "no item of the collection remains"
     );
-    let list = api
-        .get("/applications")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let list = user.get("/applications").await.expect(200);
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(list.body["items"][0]["id"], keep["id"]);
 }

@@ -74,26 +74,37 @@ async fn items_in(api: &TestApi, partition: &str) -> usize {
 #[tokio::test]
 async fn delete_sweeps_5000_children_in_one_request() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let reply = api
-        .post("/applications")
-        .user(&user)
-        .json(json!({"company": "Initech", "role": "Engineer"}))
-        .send()
-        .await
-        .expect(201);
+    let user = api.signed_in();
+    let reply = user
+        .create_application(json!({"company": "Initech", "role": "Engineer"}))
+        .await;
     let id: Id = reply.id().parse().unwrap();
-    let uid = UserId::parse(&user.sub).unwrap();
+    let uid = user.id();
     seed_children(&api, &uid, id, 5_000).await;
     let partition = keys::application_pk(&uid, id);
     assert_eq!(items_in(&api, &partition).await, 5_001);
 
-    api.delete(&format!("/applications/{id}"))
-        .user(&user)
-        .send()
+    user.delete(&format!("/applications/{id}"))
         .await
         .expect(204);
     assert_eq!(items_in(&api, &partition).await, 0, "nothing of it remains");
+}
+
+/// The application `events/sweeper-deleting.json` names, with `children` feedback items,
+/// written through the store: its user and id.
+async fn store_demo_application(api: &TestApi, children: usize) -> (UserId, Id) {
+    let uid = UserId::parse("demo-user").unwrap();
+    let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
+    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
+        .unwrap()
+        .into_application(id, Timestamp::now());
+    api.state
+        .store
+        .create_application(&uid, &application, None)
+        .await
+        .unwrap();
+    seed_children(api, &uid, id, children).await;
+    (uid, id)
 }
 
 #[tokio::test]
@@ -107,23 +118,13 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
         .unwrap(),
     )
     .unwrap();
-    // The application and user the event names.
-    let uid = UserId::parse("demo-user").unwrap();
-    let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
+    let (uid, id) = store_demo_application(&api, 600).await;
+    let partition = keys::application_pk(&uid, id);
     assert_eq!(
         sweeper::partitions(&event),
-        [keys::application_pk(&uid, id)]
+        std::slice::from_ref(&partition)
     );
-    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
-        .unwrap()
-        .into_application(id, Timestamp::now());
     let store = &api.state.store;
-    store
-        .create_application(&uid, &application, None)
-        .await
-        .unwrap();
-    seed_children(&api, &uid, id, 600).await;
-    let partition = keys::application_pk(&uid, id);
 
     // A request whose time ran out at once: marked, nothing swept, and it reads as gone.
     let swept = store
@@ -149,18 +150,9 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
 #[tokio::test]
 async fn the_sweeper_leaves_live_applications_and_other_records_alone() {
     let api = TestApi::new().await;
-    let uid = UserId::parse("demo-user").unwrap();
-    let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
-    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
-        .unwrap()
-        .into_application(id, Timestamp::now());
-    let store = &api.state.store;
-    store
-        .create_application(&uid, &application, None)
-        .await
-        .unwrap();
-    seed_children(&api, &uid, id, 3).await;
+    let (uid, id) = store_demo_application(&api, 3).await;
     let partition = keys::application_pk(&uid, id);
+    let store = &api.state.store;
     // A forged or stale record naming a live application sweeps nothing.
     let event = json!({"Records": [{"eventName": "MODIFY", "dynamodb": {
         "Keys": {"PK": {"S": partition}, "SK": {"S": "APPLICATION"}},

@@ -3,19 +3,9 @@
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use testkit::{Reply, TestApi, User};
+use testkit::{Reply, Session, TestApi, field_of_each};
 
 const COLLECTIONS: [&str; 2] = ["feedback", "rejections"];
-
-async fn new_application(api: &TestApi, user: &User) -> String {
-    api.post("/applications")
-        .user(user)
-        .json(json!({"company": "Acme", "role": "Dev"}))
-        .send()
-        .await
-        .expect(201)
-        .id()
-}
 
 fn valid_body(collection: &str) -> Value {
     match collection {
@@ -33,15 +23,13 @@ fn valid_body(collection: &str) -> Value {
 #[tokio::test]
 async fn every_route_works_for_both_collections() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     for collection in COLLECTIONS {
-        let app = new_application(&api, &user).await;
+        let app = user.new_application().await;
         let base = format!("/applications/{app}/{collection}");
-        let created = api
+        let created = user
             .post(&base)
-            .user(&user)
             .json(valid_body(collection))
-            .send()
             .await
             .expect(201);
         let id = created.id();
@@ -53,10 +41,10 @@ async fn every_route_works_for_both_collections() {
         for (field, value) in valid_body(collection).as_object().unwrap() {
             assert_eq!(&created.body[field], value, "{collection}.{field}");
         }
-        let fetched = api.get(&path).user(&user).send().await.expect(200);
+        let fetched = user.get(&path).await.expect(200);
         assert_eq!(fetched.body, created.body);
 
-        let list = api.get(&base).user(&user).send().await.expect(200);
+        let list = user.get(&base).await.expect(200);
         assert_eq!(
             list.body,
             json!({"items": [created.body.clone()], "next_cursor": null})
@@ -66,13 +54,7 @@ async fn every_route_works_for_both_collections() {
             "feedback" => json!({"rating": 2, "comments": null}),
             _ => json!({"category": "other", "notes": null}),
         };
-        let patched = api
-            .patch(&path)
-            .user(&user)
-            .json(patch)
-            .send()
-            .await
-            .expect(200);
+        let patched = user.patch(&path).json(patch).await.expect(200);
         assert_eq!(patched.header("etag"), Some("\"2\""));
         assert_eq!(patched.body["version"], 2);
         let untouched = if collection == "feedback" {
@@ -84,30 +66,19 @@ async fn every_route_works_for_both_collections() {
             patched.body[untouched], created.body[untouched],
             "omitted fields unchanged"
         );
-        let put = api
+        let put = user
             .put(&path)
-            .user(&user)
             .json(json!({"stage": "final"}))
-            .send()
             .await
             .expect(200);
         assert_eq!(put.body["stage"], "final");
         assert_eq!(put.body["version"], 3);
         assert_eq!(put.body["created_at"], created.body["created_at"]);
 
-        api.delete(&path).user(&user).send().await.expect(204);
-        api.get(&path).user(&user).send().await.expect_problem(404);
-        api.delete(&path)
-            .user(&user)
-            .send()
-            .await
-            .expect_problem(404);
-        let reply = api
-            .delete(&base)
-            .user(&user)
-            .send()
-            .await
-            .expect_problem(405);
+        user.delete(&path).await.expect(204);
+        user.get(&path).await.expect_problem(404);
+        user.delete(&path).await.expect_problem(404);
+        let reply = user.delete(&base).await.expect_problem(405);
         assert!(reply.header("allow").unwrap().contains("POST"));
     }
 }
@@ -115,19 +86,17 @@ async fn every_route_works_for_both_collections() {
 #[tokio::test]
 async fn feedback_validation_names_every_bad_field() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     let base = format!("/applications/{app}/feedback");
     let too_many: Vec<String> = (0..31).map(|i| format!("s{i}")).collect();
-    let reply = api
+    let reply = user
         .post(&base)
-        .user(&user)
         .json(json!({
             "feedback_date": "2026-02-30", "stage": "lunch", "interviewer": "i".repeat(201),
             "rating": 0, "comments": "c".repeat(10_001), "strengths": too_many,
             "improvements": ["x".repeat(51)], "application_id": app, "extra": true
         }))
-        .send()
         .await
         .expect_problem(422);
     assert_eq!(
@@ -145,66 +114,36 @@ async fn feedback_validation_names_every_bad_field() {
         ]
     );
     for rating in [json!(6), json!(3.5), json!("4")] {
-        let reply = api
-            .post(&base)
-            .user(&user)
-            .json(json!({"rating": rating}))
-            .send()
-            .await;
+        let reply = user.post(&base).json(json!({"rating": rating})).await;
         assert_eq!(reply.invalid_fields(), ["rating"]);
     }
-    let reply = api
-        .post(&base)
-        .user(&user)
-        .json(json!({"strengths": [""]}))
-        .send()
-        .await;
+    let reply = user.post(&base).json(json!({"strengths": [""]})).await;
     assert_eq!(reply.invalid_fields(), ["strengths"]);
     // An empty feedback is allowed (every field is optional)…
-    api.post(&base)
-        .user(&user)
-        .json(json!({}))
-        .send()
-        .await
-        .expect(201);
+    user.post(&base).json(json!({})).await.expect(201);
     // …but an empty update is not.
-    let id = api
+    let id = user
         .post(&base)
-        .user(&user)
         .json(json!({"rating": 5}))
-        .send()
         .await
         .expect(201)
         .id();
-    let reply = api
-        .patch(&format!("{base}/{id}"))
-        .user(&user)
-        .json(json!({}))
-        .send()
-        .await;
+    let reply = user.patch(&format!("{base}/{id}")).json(json!({})).await;
     assert_eq!(reply.invalid_fields(), ["body"]);
-    let reply = api
+    let reply = user
         .patch(&format!("{base}/{id}"))
-        .user(&user)
         .json(json!({"rating": 9, "id": "x"}))
-        .send()
         .await;
     assert_eq!(reply.invalid_fields(), ["rating", "id"]);
-    api.post(&base)
-        .user(&user)
-        .header("content-type", "application/json")
-        .raw_body("{")
-        .send()
+    user.post(&base)
+        .typed_body("application/json", "{")
         .await
         .expect_problem(400);
-    api.post(&base)
-        .user(&user)
-        .header("content-type", "text/csv")
-        .raw_body("a,b")
-        .send()
+    user.post(&base)
+        .typed_body("text/csv", "a,b")
         .await
         .expect_problem(415);
-    let list = api.get(&base).user(&user).send().await.expect(200);
+    let list = user.get(&base).await.expect(200);
     assert_eq!(
         list.body["items"].as_array().unwrap().len(),
         2,
@@ -215,18 +154,16 @@ async fn feedback_validation_names_every_bad_field() {
 #[tokio::test]
 async fn rejection_validation_names_every_bad_field() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     let base = format!("/applications/{app}/rejections");
     let reasons: Vec<String> = (0..21).map(|i| format!("r{i}")).collect();
-    let reply = api
+    let reply = user
         .post(&base)
-        .user(&user)
         .json(json!({
             "rejected_date": "soon", "stage": "interview", "category": "bad_luck",
             "reasons": reasons, "notes": "n".repeat(10_001), "version": 1
         }))
-        .send()
         .await
         .expect_problem(422);
     assert_eq!(
@@ -240,28 +177,19 @@ async fn rejection_validation_names_every_bad_field() {
             "version"
         ]
     );
-    let reply = api
+    let reply = user
         .post(&base)
-        .user(&user)
         .json(json!({"reasons": ["r".repeat(201)], "stage": "phone_screen"}))
-        .send()
         .await;
     assert_eq!(reply.invalid_fields(), ["reasons"]);
-    let app_state = api
-        .get(&format!("/applications/{app}"))
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let app_state = user.get(&format!("/applications/{app}")).await.expect(200);
     assert_eq!(
         app_state.body["status"], "applied",
         "an invalid rejection changes nothing"
     );
-    let minimal = api
+    let minimal = user
         .post(&base)
-        .user(&user)
         .json(json!({"stage": "application"}))
-        .send()
         .await
         .expect(201);
     assert_eq!(
@@ -274,20 +202,18 @@ async fn rejection_validation_names_every_bad_field() {
 #[tokio::test]
 async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
     let api = TestApi::new().await;
-    let (owner, intruder) = (api.user(), api.user());
+    let (owner, intruder) = (api.signed_in(), api.signed_in());
     for collection in COLLECTIONS {
-        let app = new_application(&api, &owner).await;
-        let other_app = new_application(&api, &owner).await;
-        let child = api
+        let app = owner.new_application().await;
+        let other_app = owner.new_application().await;
+        let child = owner
             .post(&format!("/applications/{app}/{collection}"))
-            .user(&owner)
             .json(valid_body(collection))
-            .send()
             .await
             .expect(201);
         let child_id = child.id();
         let missing_app = domain::Id::generate().to_string();
-        let cases: Vec<(String, &User)> = vec![
+        let cases: Vec<(String, &Session)> = vec![
             (missing_app.clone(), &owner),    // no such application
             (app.clone(), &intruder),         // another user's application
             (other_app.clone(), &owner),      // the child is under another application
@@ -296,60 +222,40 @@ async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
         for (parent, user) in cases {
             let base = format!("/applications/{parent}/{collection}");
             let path = format!("{base}/{child_id}");
-            api.get(&path).user(user).send().await.expect_problem(404);
-            api.put(&path)
-                .user(user)
+            user.get(&path).await.expect_problem(404);
+            user.put(&path)
                 .json(json!({"stage": "other"}))
-                .send()
                 .await
                 .expect_problem(404);
-            api.patch(&path)
-                .user(user)
+            user.patch(&path)
                 .json(json!({"stage": "other"}))
-                .send()
                 .await
                 .expect_problem(404);
-            api.delete(&path)
-                .user(user)
-                .send()
-                .await
-                .expect_problem(404);
+            user.delete(&path).await.expect_problem(404);
             if parent != other_app {
-                api.get(&base).user(user).send().await.expect_problem(404);
-                api.post(&base)
-                    .user(user)
+                user.get(&base).await.expect_problem(404);
+                user.post(&base)
                     .json(valid_body(collection))
-                    .send()
                     .await
                     .expect_problem(404);
             }
         }
-        api.get(&format!("/applications/{app}/{collection}/not-an-id"))
-            .user(&owner)
-            .send()
+        owner
+            .get(&format!("/applications/{app}/{collection}/not-an-id"))
             .await
             .expect_problem(404);
         // Nothing above changed or created anything.
-        let list = api
+        let list = owner
             .get(&format!("/applications/{app}/{collection}"))
-            .user(&owner)
-            .send()
             .await
             .expect(200);
         assert_eq!(list.body["items"], json!([child.body]));
-        let other = api
+        let other = owner
             .get(&format!("/applications/{other_app}/{collection}"))
-            .user(&owner)
-            .send()
             .await
             .expect(200);
         assert_eq!(other.body["items"], json!([]));
-        let intruders = api
-            .get("/applications")
-            .user(&intruder)
-            .send()
-            .await
-            .expect(200);
+        let intruders = intruder.get("/applications").await.expect(200);
         assert_eq!(intruders.body["items"], json!([]));
     }
 }
@@ -357,18 +263,16 @@ async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
 #[tokio::test]
 async fn tokens_are_required() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     for collection in COLLECTIONS {
         let base = format!("/applications/{app}/{collection}");
-        api.get(&base).send().await.expect_problem(401);
+        api.get(&base).await.expect_problem(401);
         api.post(&base)
             .json(valid_body(collection))
-            .send()
             .await
             .expect_problem(401);
         api.get(&format!("{base}/{}", domain::Id::generate()))
-            .send()
             .await
             .expect_problem(401);
     }
@@ -377,101 +281,75 @@ async fn tokens_are_required() {
 #[tokio::test]
 async fn stale_if_match_is_412_and_idempotent_retries_create_one_child() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     for collection in COLLECTIONS {
         let base = format!("/applications/{app}/{collection}");
-        let first = api
+        let first = user
             .post(&base)
-            .user(&user)
-            .header("idempotency-key", "once")
+            .idempotency_key("once")
             .json(valid_body(collection))
-            .send()
             .await
             .expect(201);
-        let retry = api
+        let retry = user
             .post(&base)
-            .user(&user)
-            .header("idempotency-key", "once")
+            .idempotency_key("once")
             .json(valid_body(collection))
-            .send()
             .await
             .expect(201);
         assert_eq!(retry.body, first.body);
         assert_eq!(retry.header("location"), first.header("location"));
-        api.post(&base)
-            .user(&user)
-            .header("idempotency-key", "once")
+        user.post(&base)
+            .idempotency_key("once")
             .json(json!({"notes_typo": 1}))
-            .send()
             .await
             .expect_problem(422);
-        api.post(&base)
-            .user(&user)
-            .header("idempotency-key", "once")
+        user.post(&base)
+            .idempotency_key("once")
             .json(json!({"stage": "other"}))
-            .send()
             .await
             .expect_problem(422);
-        let list = api.get(&base).user(&user).send().await.expect(200);
+        let list = user.get(&base).await.expect(200);
         assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
 
         let path = format!("{base}/{}", first.id());
-        api.patch(&path)
-            .user(&user)
-            .header("if-match", "\"1\"")
+        user.patch(&path)
+            .if_match("\"1\"")
             .json(json!({"stage": "final"}))
-            .send()
             .await
             .expect(200);
-        api.patch(&path)
-            .user(&user)
-            .header("if-match", "\"1\"")
-            .json(json!({"stage": "other"}))
-            .send()
-            .await
-            .expect_problem(412);
-        api.delete(&path)
-            .user(&user)
-            .header("if-match", "\"1\"")
-            .send()
-            .await
-            .expect_problem(412);
-        let current = api.get(&path).user(&user).send().await.expect(200);
+        let stale_writes = [
+            user.patch(&path)
+                .if_match("\"1\"")
+                .json(json!({"stage": "other"})),
+            user.delete(&path).if_match("\"1\""),
+        ];
+        for write in stale_writes {
+            write.await.expect_problem(412);
+        }
+        let current = user.get(&path).await.expect(200);
         assert_eq!(current.body["stage"], "final");
         assert_eq!(current.body["version"], 2);
-        api.delete(&path)
-            .user(&user)
-            .header("if-match", "\"2\"")
-            .send()
-            .await
-            .expect(204);
+        user.delete(&path).if_match("\"2\"").await.expect(204);
     }
 }
 
 #[tokio::test]
 async fn recording_a_rejection_sets_status_and_history_in_one_transaction() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     let app_path = format!("/applications/{app}");
-    let before = api.get(&app_path).user(&user).send().await.expect(200).body;
-    let rejection = api
+    let before = user.get(&app_path).await.expect(200).body;
+    let rejection = user
         .post(&format!("{app_path}/rejections"))
-        .user(&user)
         .json(valid_body("rejections"))
-        .send()
         .await
         .expect(201);
-    let after = api.get(&app_path).user(&user).send().await.expect(200).body;
+    let after = user.get(&app_path).await.expect(200).body;
     assert_eq!(after["status"], "rejected");
     assert_eq!(after["version"], before["version"].as_u64().unwrap() + 1);
-    let history: Vec<&str> = after["status_history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["status"].as_str().unwrap())
-        .collect();
+    let history = field_of_each(&after["status_history"], "status");
     assert_eq!(history, ["applied", "rejected"]);
     assert_eq!(
         after["status_history"][1]["at"],
@@ -479,40 +357,36 @@ async fn recording_a_rejection_sets_status_and_history_in_one_transaction() {
     );
 
     // A second rejection of a rejected application is not a status change: no new entry.
-    api.post(&format!("{app_path}/rejections"))
-        .user(&user)
+    user.post(&format!("{app_path}/rejections"))
         .json(json!({}))
-        .send()
         .await
         .expect(201);
-    let again = api.get(&app_path).user(&user).send().await.expect(200).body;
+    let again = user.get(&app_path).await.expect(200).body;
     assert_eq!(again["status_history"].as_array().unwrap().len(), 2);
     assert_eq!(again["version"], after["version"]);
 
     // Deleting a rejection leaves the status as it is (documented in docs/api.md).
     let path = format!("{app_path}/rejections/{}", rejection.id());
-    api.delete(&path).user(&user).send().await.expect(204);
-    let still = api.get(&app_path).user(&user).send().await.expect(200).body;
+    user.delete(&path).await.expect(204);
+    let still = user.get(&app_path).await.expect(200).body;
     assert_eq!(still["status"], "rejected");
 
     // Feedback never touches the application.
-    api.post(&format!("{app_path}/feedback"))
-        .user(&user)
+    user.post(&format!("{app_path}/feedback"))
         .json(json!({"rating": 1}))
-        .send()
         .await
         .expect(201);
-    let unchanged = api.get(&app_path).user(&user).send().await.expect(200).body;
+    let unchanged = user.get(&app_path).await.expect(200).body;
     assert_eq!(unchanged["version"], still["version"]);
 }
 
 #[tokio::test]
 async fn a_rejection_for_a_gone_application_writes_nothing() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     // The application is mid-delete (marked, children not yet swept): it reads as gone.
-    let uid = domain::UserId::parse(&user.sub).unwrap();
+    let uid = user.id();
     let id: domain::Id = app.parse().unwrap();
     api.client
         .update_item()
@@ -532,10 +406,8 @@ async fn a_rejection_for_a_gone_application_writes_nothing() {
         .unwrap();
     let items_before = api.all_items().await;
     for collection in COLLECTIONS {
-        api.post(&format!("/applications/{app}/{collection}"))
-            .user(&user)
+        user.post(&format!("/applications/{app}/{collection}"))
             .json(valid_body(collection))
-            .send()
             .await
             .expect_problem(404);
     }
@@ -545,15 +417,11 @@ async fn a_rejection_for_a_gone_application_writes_nothing() {
         "neither the child nor the status was written"
     );
     // Finishing the delete, then trying again: still 404, still nothing written.
-    api.delete(&format!("/applications/{app}"))
-        .user(&user)
-        .send()
+    user.delete(&format!("/applications/{app}"))
         .await
         .expect(204);
-    api.post(&format!("/applications/{app}/rejections"))
-        .user(&user)
+    user.post(&format!("/applications/{app}/rejections"))
         .json(valid_body("rejections"))
-        .send()
         .await
         .expect_problem(404);
     assert!(api.all_items().await.is_empty());
@@ -562,8 +430,8 @@ async fn a_rejection_for_a_gone_application_writes_nothing() {
 #[tokio::test]
 async fn paging_children_returns_each_exactly_once_newest_first() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     for collection in COLLECTIONS {
         let base = format!("/applications/{app}/{collection}");
         let mut expected = Vec::new();
@@ -573,21 +441,13 @@ async fn paging_children_returns_each_exactly_once_newest_first() {
             } else {
                 json!({"notes": format!("n{i}")})
             };
-            expected.push(
-                api.post(&base)
-                    .user(&user)
-                    .json(body)
-                    .send()
-                    .await
-                    .expect(201)
-                    .id(),
-            );
+            expected.push(user.post(&base).json(body).await.expect(201).id());
         }
         expected.reverse();
         let mut seen = Vec::new();
         let mut next = Some(format!("{base}?limit=5"));
         while let Some(path) = next.take() {
-            let page: Reply = api.get(&path).user(&user).send().await.expect(200);
+            let page: Reply = user.get(&path).await.expect(200);
             let items = page.body["items"].as_array().unwrap();
             assert!(items.len() <= 5);
             seen.extend(items.iter().map(|i| i["id"].as_str().unwrap().to_owned()));
@@ -598,31 +458,20 @@ async fn paging_children_returns_each_exactly_once_newest_first() {
         }
         assert_eq!(seen, expected);
         // A cursor from one collection does not work in the other or under another application.
-        let page = api
-            .get(&format!("{base}?limit=5"))
-            .user(&user)
-            .send()
-            .await
-            .expect(200);
+        let page = user.get(&format!("{base}?limit=5")).await.expect(200);
         let cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
         let other = if collection == "feedback" {
             "rejections"
         } else {
             "feedback"
         };
-        api.get(&format!("/applications/{app}/{other}?cursor={cursor}"))
-            .user(&user)
-            .send()
+        user.get(&format!("/applications/{app}/{other}?cursor={cursor}"))
             .await
             .expect_problem(400);
-        api.get(&format!("{base}?cursor=xyz"))
-            .user(&user)
-            .send()
+        user.get(&format!("{base}?cursor=xyz"))
             .await
             .expect_problem(400);
-        api.get(&format!("{base}?limit=500"))
-            .user(&user)
-            .send()
+        user.get(&format!("{base}?limit=500"))
             .await
             .expect_problem(400);
     }
@@ -631,23 +480,19 @@ async fn paging_children_returns_each_exactly_once_newest_first() {
 #[tokio::test]
 async fn deleting_an_application_removes_300_children_without_a_scan() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
-    let keep = new_application(&api, &user).await;
-    api.post(&format!("/applications/{keep}/feedback"))
-        .user(&user)
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let keep = user.new_application().await;
+    user.post(&format!("/applications/{keep}/feedback"))
         .json(json!({"rating": 3}))
-        .send()
         .await
         .expect(201);
     let creates = (0..300).map(|i| {
         let collection = if i % 3 == 0 { "rejections" } else { "feedback" };
-        let (api, user, app) = (&api, &user, &app);
+        let (user, app) = (&user, &app);
         async move {
-            api.post(&format!("/applications/{app}/{collection}"))
-                .user(user)
+            user.post(&format!("/applications/{app}/{collection}"))
                 .json(json!({}))
-                .send()
                 .await
                 .expect(201);
         }
@@ -656,7 +501,7 @@ async fn deleting_an_application_removes_300_children_without_a_scan() {
         .buffer_unordered(16)
         .collect::<Vec<_>>()
         .await;
-    let uid = domain::UserId::parse(&user.sub).unwrap();
+    let uid = user.id();
     let partition = store::keys::application_pk(&uid, app.parse().unwrap());
     let in_collection =
         |items: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>]| {
@@ -667,9 +512,7 @@ async fn deleting_an_application_removes_300_children_without_a_scan() {
         };
     assert_eq!(in_collection(&api.all_items().await), 301);
 
-    api.delete(&format!("/applications/{app}"))
-        .user(&user)
-        .send()
+    user.delete(&format!("/applications/{app}"))
         .await
         .expect(204);
     let items = api.all_items().await;
@@ -686,15 +529,11 @@ async fn deleting_an_application_removes_300_children_without_a_scan() {
         kinds.contains("application") && kinds.contains("feedback"),
         "the other application is untouched"
     );
-    api.get(&format!("/applications/{app}/feedback"))
-        .user(&user)
-        .send()
+    user.get(&format!("/applications/{app}/feedback"))
         .await
         .expect_problem(404);
-    let kept = api
+    let kept = user
         .get(&format!("/applications/{keep}/feedback"))
-        .user(&user)
-        .send()
         .await
         .expect(200);
     assert_eq!(kept.body["items"].as_array().unwrap().len(), 1);

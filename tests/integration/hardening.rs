@@ -15,7 +15,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use serde_json::json;
 use store::keys::{APPLICATION_SK, PK, SK, application_pk};
-use testkit::{TestApi, User};
+use testkit::{Session, TestApi};
 
 /// What a transaction whose request was replaced sends instead: DynamoDB Local refuses it
 /// (an empty transaction is invalid), so nothing is written.
@@ -123,16 +123,6 @@ impl Storable for Replaced {
     type Storer = StoreReplace<Self>;
 }
 
-async fn new_application(api: &TestApi, user: &User) -> String {
-    api.post("/applications")
-        .user(user)
-        .json(json!({"company": "Acme", "role": "Dev"}))
-        .send()
-        .await
-        .expect(201)
-        .id()
-}
-
 /// The table's items whose `type` is `kind`.
 async fn count(api: &TestApi, kind: &str) -> usize {
     api.all_items()
@@ -147,20 +137,16 @@ async fn a_child_create_that_meets_a_transaction_conflict_is_retried() {
     // The parent's condition check conflicts with a concurrent write of the application.
     let conflicts = CancelTransactions::new(&["TransactionConflict", "None"], 1);
     let api = TestApi::with_interceptor(conflicts.clone()).await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
-    let created = api
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let created = user
         .post(&format!("/applications/{app}/feedback"))
-        .user(&user)
         .json(json!({"rating": 4}))
-        .send()
         .await
         .expect(201);
     assert_eq!(conflicts.calls(), 2, "one conflict, then the write");
     assert_eq!(count(&api, "feedback").await, 1);
-    api.get(&format!("/applications/{app}/feedback/{}", created.id()))
-        .user(&user)
-        .send()
+    user.get(&format!("/applications/{app}/feedback/{}", created.id()))
         .await
         .expect(200);
 }
@@ -169,13 +155,11 @@ async fn a_child_create_that_meets_a_transaction_conflict_is_retried() {
 async fn a_transaction_that_keeps_conflicting_is_503_with_retry_after_and_writes_nothing() {
     let conflicts = CancelTransactions::new(&["None", "TransactionConflict"], usize::MAX);
     let api = TestApi::with_interceptor(conflicts.clone()).await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
-    let reply = api
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let reply = user
         .post(&format!("/applications/{app}/feedback"))
-        .user(&user)
         .json(json!({"rating": 4}))
-        .send()
         .await
         .expect_problem(503);
     assert_eq!(reply.header("retry-after"), Some("1"));
@@ -190,13 +174,11 @@ async fn a_throttled_transaction_is_503_at_once() {
     for code in ["ThrottlingError", "ProvisionedThroughputExceeded"] {
         let throttled = CancelTransactions::new(&["None", code], usize::MAX);
         let api = TestApi::with_interceptor(throttled.clone()).await;
-        let user = api.user();
-        let app = new_application(&api, &user).await;
-        let reply = api
+        let user = api.signed_in();
+        let app = user.new_application().await;
+        let reply = user
             .post(&format!("/applications/{app}/rejections"))
-            .user(&user)
             .json(json!({"reasons": ["budget"]}))
-            .send()
             .await
             .expect_problem(503);
         assert_eq!(reply.header("retry-after"), Some("1"));
@@ -211,19 +193,18 @@ async fn racing_retries_of_one_idempotency_key_create_one_application() {
     // request carrying the same key.
     let conflicts = CancelTransactions::new(&["None", "TransactionConflict"], 1);
     let api = TestApi::with_interceptor(conflicts.clone()).await;
-    let user = api.user();
+    let user = api.signed_in();
     let create = || {
-        api.post("/applications")
-            .user(&user)
-            .header("idempotency-key", "race-1")
+        user.post("/applications")
+            .idempotency_key("race-1")
             .json(json!({"company": "Acme", "role": "Dev"}))
     };
     // No record yet: the retry writes both.
-    let first = create().send().await.expect(201);
+    let first = create().await.expect(201);
     assert_eq!(conflicts.calls(), 2);
     // The record exists when the conflict is seen: the first response is replayed.
     conflicts.cancel_next(1);
-    let second = create().send().await.expect(201);
+    let second = create().await.expect(201);
     assert_eq!(
         conflicts.calls(),
         3,
@@ -238,18 +219,16 @@ async fn racing_retries_of_one_idempotency_key_create_one_application() {
 #[tokio::test]
 async fn status_history_keeps_the_first_entry_and_the_latest_100() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     let path = format!("/applications/{app}");
     let statuses = ["screening", "interviewing", "offer"];
     let mut last = None;
     for change in 0..105 {
         let status = statuses[change % statuses.len()];
         last = Some(
-            api.patch(&path)
-                .user(&user)
+            user.patch(&path)
                 .json(json!({"status": status}))
-                .send()
                 .await
                 .expect(200),
         );
@@ -263,17 +242,12 @@ async fn status_history_keeps_the_first_entry_and_the_latest_100() {
         assert_eq!(entry["status"], statuses[change % statuses.len()]);
     }
     assert_eq!(last.body["version"], 106, "trimming is not a change");
-    let stored = api.get(&path).user(&user).send().await.expect(200);
+    let stored = user.get(&path).await.expect(200);
     assert_eq!(stored.body, last.body);
 }
 
 /// Pages of `base` with `limit` until the end: every item id, and each page's items' JSON size.
-async fn every_page(
-    api: &TestApi,
-    user: &User,
-    base: &str,
-    limit: usize,
-) -> (Vec<String>, Vec<usize>) {
+async fn every_page(user: &Session<'_>, base: &str, limit: usize) -> (Vec<String>, Vec<usize>) {
     let (mut ids, mut sizes) = (Vec::new(), Vec::new());
     let mut cursor: Option<String> = None;
     loop {
@@ -282,7 +256,7 @@ async fn every_page(
             Some(cursor) => format!("{base}{separator}limit={limit}&cursor={cursor}"),
             None => format!("{base}{separator}limit={limit}"),
         };
-        let page = api.get(&path).user(user).send().await.expect(200);
+        let page = user.get(&path).await.expect(200);
         let items = page.body["items"].as_array().unwrap();
         assert!(!items.is_empty(), "a page holds at least one item");
         sizes.push(serde_json::to_vec(items).unwrap().len());
@@ -302,25 +276,21 @@ async fn every_page(
 async fn a_list_page_stops_early_at_its_byte_budget() {
     const BUDGET: usize = 6_000;
     let api = TestApi::with_store(|store| store.with_page_bytes(BUDGET)).await;
-    let user = api.user();
+    let user = api.signed_in();
     let long = "x".repeat(2_000);
     let mut created = Vec::new();
     for n in 0..5 {
-        let reply = api
-            .post("/applications")
-            .user(&user)
-            .json(json!({"company": format!("Acme {n}"), "role": "Dev", "notes": long}))
-            .send()
-            .await
-            .expect(201);
+        let reply = user
+            .create_application(
+                json!({"company": format!("Acme {n}"), "role": "Dev", "notes": long}),
+            )
+            .await;
         created.push(reply.id());
     }
     let app = created[0].clone();
     for _ in 0..5 {
-        api.post(&format!("/applications/{app}/feedback"))
-            .user(&user)
+        user.post(&format!("/applications/{app}/feedback"))
             .json(json!({"comments": long}))
-            .send()
             .await
             .expect(201);
     }
@@ -328,7 +298,7 @@ async fn a_list_page_stops_early_at_its_byte_budget() {
         "/applications".to_owned(),
         format!("/applications/{app}/feedback"),
     ] {
-        let (ids, sizes) = every_page(&api, &user, &base, 100).await;
+        let (ids, sizes) = every_page(&user, &base, 100).await;
         assert_eq!(ids.len(), 5, "{base}: every item once");
         assert_eq!(
             ids.iter().collect::<std::collections::HashSet<_>>().len(),
@@ -344,7 +314,7 @@ async fn a_list_page_stops_early_at_its_byte_budget() {
         );
     }
     // Filtered lists stop at the budget too.
-    let (ids, sizes) = every_page(&api, &user, "/applications?q=acme", 100).await;
+    let (ids, sizes) = every_page(&user, "/applications?q=acme", 100).await;
     assert_eq!(ids.len(), 5);
     assert!(sizes.len() > 1 && sizes.iter().all(|size| *size <= BUDGET));
 }
@@ -352,9 +322,9 @@ async fn a_list_page_stops_early_at_its_byte_budget() {
 #[tokio::test]
 async fn child_writes_are_404_while_the_application_is_being_deleted() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     for collection in ["feedback", "rejections"] {
-        let app = new_application(&api, &user).await;
+        let app = user.new_application().await;
         let base = format!("/applications/{app}/{collection}");
         let field = if collection == "feedback" {
             "comments"
@@ -362,16 +332,9 @@ async fn child_writes_are_404_while_the_application_is_being_deleted() {
             "notes"
         };
         let body = json!({ field: "first" });
-        let child = api
-            .post(&base)
-            .user(&user)
-            .json(body)
-            .send()
-            .await
-            .expect(201)
-            .id();
+        let child = user.post(&base).json(body).await.expect(201).id();
         // What `delete_application` does first: mark it, take it out of the list.
-        let uid = domain::UserId::parse(&user.sub).unwrap();
+        let uid = user.id();
         api.client
             .update_item()
             .table_name(&api.table)
@@ -386,25 +349,17 @@ async fn child_writes_are_404_while_the_application_is_being_deleted() {
             .await
             .expect("marked deleting");
         let path = format!("{base}/{child}");
-        api.get(&path).user(&user).send().await.expect_problem(404);
-        api.patch(&path)
-            .user(&user)
+        user.get(&path).await.expect_problem(404);
+        user.patch(&path)
             .json(json!({ field: "changed" }))
-            .send()
             .await
             .expect_problem(404);
-        api.put(&path)
-            .user(&user)
-            .header("if-match", "\"1\"")
+        user.put(&path)
+            .if_match("\"1\"")
             .json(json!({ field: "changed" }))
-            .send()
             .await
             .expect_problem(404);
-        api.delete(&path)
-            .user(&user)
-            .send()
-            .await
-            .expect_problem(404);
+        user.delete(&path).await.expect_problem(404);
     }
 }
 
@@ -420,18 +375,18 @@ fn resume_key(pairs: &[(&str, String)]) -> store::ResumeKey {
 async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
     use store::keys::{GSI1_PK, GSI1_SK, applications_gsi_pk, applications_gsi_sk, child_sk};
     let api = TestApi::new().await;
-    let user = api.user();
-    let uid = domain::UserId::parse(&user.sub).unwrap();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let uid = user.id();
+    let app = user.new_application().await;
     let id: domain::Id = app.parse().unwrap();
-    new_application(&api, &user).await;
+    user.new_application().await;
     // Signed with the API's key for the very query they are sent with (the contexts the
     // handlers use): only the key inside is wrong.
     let list = format!(
         "{}|applications|status=[]|tag=None|q=None|follow_up_due=false",
-        user.sub
+        user.sub()
     );
-    let children = format!("{}|{app}|feedback", user.sub);
+    let children = format!("{}|{app}|feedback", user.sub());
     let genuine = resume_key(&[
         (PK, application_pk(&uid, id)),
         (SK, APPLICATION_SK.to_owned()),
@@ -439,9 +394,7 @@ async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
         (GSI1_SK, applications_gsi_sk(id)),
     ]);
     let cursor = api.state.cursors.encode(&list, &genuine);
-    api.get(&format!("/applications?cursor={cursor}"))
-        .user(&user)
-        .send()
+    user.get(&format!("/applications?cursor={cursor}"))
         .await
         .expect(200);
     let mut extra = genuine.clone();
@@ -451,9 +404,7 @@ async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
     let only_partition = resume_key(&[(GSI1_PK, applications_gsi_pk(&uid))]);
     for forged in [extra, missing, only_partition] {
         let cursor = api.state.cursors.encode(&list, &forged);
-        api.get(&format!("/applications?cursor={cursor}"))
-            .user(&user)
-            .send()
+        user.get(&format!("/applications?cursor={cursor}"))
             .await
             .expect_problem(400);
     }
@@ -467,17 +418,13 @@ async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
     ]);
     let cursor = api.state.cursors.encode(&children, &child);
     let base = format!("/applications/{app}/feedback");
-    api.get(&format!("{base}?cursor={cursor}"))
-        .user(&user)
-        .send()
+    user.get(&format!("{base}?cursor={cursor}"))
         .await
         .expect(200);
     let mut extra = child.clone();
     extra.insert("GSI1PK".to_owned(), applications_gsi_pk(&uid));
     let cursor = api.state.cursors.encode(&children, &extra);
-    api.get(&format!("{base}?cursor={cursor}"))
-        .user(&user)
-        .send()
+    user.get(&format!("{base}?cursor={cursor}"))
         .await
         .expect_problem(400);
 }
@@ -485,41 +432,20 @@ async fn a_validly_signed_cursor_with_other_key_attributes_is_400() {
 #[tokio::test]
 async fn responses_carry_nosniff_and_user_data_is_never_cached() {
     let api = TestApi::new().await;
-    let user = api.user();
-    let app = new_application(&api, &user).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
     let missing = domain::Id::generate();
     let private = [
-        api.get("/applications")
-            .user(&user)
-            .send()
-            .await
-            .expect(200),
-        api.get(&format!("/applications/{app}"))
-            .user(&user)
-            .send()
-            .await
-            .expect(200),
-        api.get(&format!("/applications/{missing}"))
-            .user(&user)
-            .send()
+        user.get("/applications").await.expect(200),
+        user.get(&format!("/applications/{app}")).await.expect(200),
+        user.get(&format!("/applications/{missing}"))
             .await
             .expect(404),
-        api.delete("/applications")
-            .user(&user)
-            .send()
-            .await
-            .expect(405),
-        api.get(&format!("/applications/{app}/feedback"))
-            .user(&user)
-            .send()
+        user.delete("/applications").await.expect(405),
+        user.get(&format!("/applications/{app}/feedback"))
             .await
             .expect(200),
-        api.post("/applications")
-            .user(&user)
-            .json(json!({}))
-            .send()
-            .await
-            .expect(422),
+        user.post("/applications").json(json!({})).await.expect(422),
     ];
     for reply in &private {
         assert_eq!(
@@ -530,7 +456,7 @@ async fn responses_carry_nosniff_and_user_data_is_never_cached() {
         assert_eq!(reply.header("cache-control"), Some("no-store"), "{reply:?}");
     }
     for path in ["/health", "/openapi.json", "/docs"] {
-        let reply = api.get(path).send().await;
+        let reply = api.get(path).await;
         assert!(reply.status < 400, "{path}: {}", reply.status);
         assert_eq!(
             reply.header("x-content-type-options"),

@@ -9,7 +9,7 @@ use testkit::TestApi;
 #[tokio::test]
 async fn health_answers_without_the_database() {
     let api = TestApi::with_unreachable_database().await;
-    let reply = api.get("/health").send().await.expect(200);
+    let reply = api.get("/health").await.expect(200);
     assert_eq!(
         reply.body,
         json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
@@ -19,21 +19,17 @@ async fn health_answers_without_the_database() {
 #[tokio::test]
 async fn db_check_reports_connected_only_when_the_table_answers() {
     let api = TestApi::new().await;
-    let reply = api.get("/db-check").send().await.expect(200);
+    let reply = api.get("/db-check").await.expect(200);
     assert_eq!(reply.body["db"], "connected");
     assert!(reply.body["latency_ms"].is_u64());
 
     let missing = TestApi::with_missing_table().await;
-    let reply = missing.get("/db-check").send().await.expect_problem(503);
+    let reply = missing.get("/db-check").await.expect_problem(503);
     assert!(reply.header("retry-after").is_some());
 
     let unreachable = TestApi::with_unreachable_database().await;
     let started = Instant::now();
-    let reply = unreachable
-        .get("/db-check")
-        .send()
-        .await
-        .expect_problem(503);
+    let reply = unreachable.get("/db-check").await.expect_problem(503);
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "the contract's bound: {:?}",
@@ -53,7 +49,7 @@ async fn every_route_answers_503_with_retry_after_when_the_database_is_unreachab
         api.post("/applications")
             .json(json!({"company": "a", "role": "b"})),
         api.post("/applications")
-            .header("idempotency-key", "k")
+            .idempotency_key("k")
             .json(json!({"company": "a", "role": "b"})),
         api.get(&format!("/applications/{app}")),
         api.patch(&format!("/applications/{app}"))
@@ -92,7 +88,7 @@ async fn every_route_answers_503_with_retry_after_when_the_database_is_unreachab
 #[tokio::test]
 async fn the_openapi_document_covers_every_route_of_every_function() {
     let api = TestApi::new().await;
-    let reply = api.get("/openapi.json").send().await.expect(200);
+    let reply = api.get("/openapi.json").await.expect(200);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     let doc = reply.body;
     assert_eq!(doc["openapi"], "3.1.0");
@@ -162,7 +158,7 @@ async fn the_committed_openapi_document_is_the_generated_one() {
 #[tokio::test]
 async fn swagger_ui_is_served_with_its_assets_and_our_document() {
     let api = TestApi::new().await;
-    let page = api.get("/docs").send().await.expect(200);
+    let page = api.get("/docs").await.expect(200);
     let html = String::from_utf8_lossy(&page.raw);
     assert!(html.contains("swagger-ui") && html.contains("<base href=\"/docs/\">"));
     for asset in [
@@ -171,21 +167,14 @@ async fn swagger_ui_is_served_with_its_assets_and_our_document() {
         "swagger-ui-standalone-preset.js",
         "index.css",
     ] {
-        let reply = api.get(&format!("/docs/{asset}")).send().await.expect(200);
+        let reply = api.get(&format!("/docs/{asset}")).await.expect(200);
         assert!(reply.raw.len() > 100, "{asset}");
     }
-    let init = api
-        .get("/docs/swagger-initializer.js")
-        .send()
-        .await
-        .expect(200);
+    let init = api.get("/docs/swagger-initializer.js").await.expect(200);
     let script = String::from_utf8_lossy(&init.raw);
     assert!(script.contains("\"/openapi.json\""), "{script}");
     assert!(!script.contains("petstore"));
-    api.get("/docs/nothing-here.js")
-        .send()
-        .await
-        .expect_problem(404);
+    api.get("/docs/nothing-here.js").await.expect_problem(404);
     // No asset points outside the server.
     assert!(!html.contains("http://") && !html.contains("https://"));
 }

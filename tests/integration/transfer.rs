@@ -6,20 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 use store::keys;
-use testkit::{TestApi, User};
-
-async fn create(api: &TestApi, user: &User, body: Value) -> String {
-    api.post("/applications")
-        .user(user)
-        .json(body)
-        .send()
-        .await
-        .expect(201)
-        .id()
-}
+use testkit::{Session, TestApi, field_of_each};
 
 /// Every page of the JSON export, as one list of applications.
-async fn export_all(api: &TestApi, user: &User, limit: usize) -> Vec<Value> {
+async fn export_all(user: &Session<'_>, limit: usize) -> Vec<Value> {
     let mut applications = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -27,7 +17,7 @@ async fn export_all(api: &TestApi, user: &User, limit: usize) -> Vec<Value> {
             Some(c) => format!("/export?format=json&limit={limit}&cursor={c}"),
             None => format!("/export?limit={limit}"),
         };
-        let page = api.get(&path).user(user).send().await.expect(200);
+        let page = user.get(&path).await.expect(200);
         assert_eq!(page.body["format"], "feedback-tracker/v1");
         applications.extend(page.body["applications"].as_array().unwrap().clone());
         match page.body["next_cursor"].as_str() {
@@ -37,29 +27,28 @@ async fn export_all(api: &TestApi, user: &User, limit: usize) -> Vec<Value> {
     }
 }
 
-async fn import(api: &TestApi, user: &User, content_type: &str, body: impl Into<Vec<u8>>) -> Value {
-    api.post("/import")
-        .user(user)
-        .header("content-type", content_type)
-        .raw_body(body)
-        .send()
+async fn import(user: &Session<'_>, content_type: &str, body: impl Into<Vec<u8>>) -> Value {
+    user.post("/import")
+        .typed_body(content_type, body)
         .await
         .expect(200)
         .body
 }
 
-fn outcomes(report: &Value) -> Vec<String> {
-    report["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["outcome"].as_str().unwrap().to_owned())
-        .collect()
+/// The application row `row` of an import `report` created, as the API now returns it.
+async fn imported_application(user: &Session<'_>, report: &Value, row: usize) -> Value {
+    let id = report["rows"][row]["id"].as_str().expect("a created row");
+    let path = format!("/applications/{id}");
+    user.get(&path).await.expect(200).body
+}
+
+fn outcomes(report: &Value) -> Vec<&str> {
+    field_of_each(&report["rows"], "outcome")
 }
 
 /// The caller's items as stored (a test may scan).
-async fn items_of(api: &TestApi, user: &User) -> Vec<String> {
-    let prefix = keys::applications_gsi_pk(&domain::UserId::parse(&user.sub).unwrap());
+async fn items_of(api: &TestApi, user: &Session<'_>) -> Vec<String> {
+    let prefix = keys::applications_gsi_pk(&user.id());
     let prefix = prefix.trim_end_matches("APPLICATIONS");
     let mut items: Vec<String> = api
         .all_items()
@@ -85,38 +74,33 @@ fn canonical(value: &AttributeValue) -> String {
 }
 
 /// A user with three applications, one with feedback and a rejection and a status history.
-async fn seeded(api: &TestApi) -> User {
-    let alice = api.user();
-    let first = create(
-        api,
-        &alice,
-        json!({"company": "Acme", "role": "Dev", "tags": ["rust"],
-        "salary_min": 1, "salary_max": 2, "salary_currency": "EUR", "notes": "=1+1"}),
-    )
-    .await;
-    create(
-        api,
-        &alice,
-        json!({"company": "Globex", "role": "SRE", "status": "saved"}),
-    )
-    .await;
-    let third = create(api, &alice, json!({"company": "Initech", "role": "QA"})).await;
-    api.patch(&format!("/applications/{first}"))
-        .user(&alice)
+async fn seeded(api: &TestApi) -> Session<'_> {
+    let alice = api.signed_in();
+    let first = alice
+        .create_application(json!({"company": "Acme", "role": "Dev", "tags": ["rust"],
+        "salary_min": 1, "salary_max": 2, "salary_currency": "EUR", "notes": "=1+1"}))
+        .await
+        .id();
+    alice
+        .create_application(json!({"company": "Globex", "role": "SRE", "status": "saved"}))
+        .await;
+    let third = alice
+        .create_application(json!({"company": "Initech", "role": "QA"}))
+        .await
+        .id();
+    alice
+        .patch(&format!("/applications/{first}"))
         .json(json!({"status": "Interview"}))
-        .send()
         .await
         .expect(200);
-    api.post(&format!("/applications/{first}/feedback"))
-        .user(&alice)
+    alice
+        .post(&format!("/applications/{first}/feedback"))
         .json(json!({"rating": 4, "strengths": ["rust"], "stage": "technical"}))
-        .send()
         .await
         .expect(201);
-    api.post(&format!("/applications/{third}/rejections"))
-        .user(&alice)
+    alice
+        .post(&format!("/applications/{third}/rejections"))
         .json(json!({"reasons": "no visa, too junior", "category": "other"}))
-        .send()
         .await
         .expect(201);
     alice
@@ -126,12 +110,7 @@ async fn seeded(api: &TestApi) -> User {
 async fn export_then_import_into_another_user_restores_the_same_document() {
     let api = TestApi::new().await;
     let alice = seeded(&api).await;
-    let exported = api
-        .get("/export?format=json")
-        .user(&alice)
-        .send()
-        .await
-        .expect(200);
+    let exported = alice.get("/export?format=json").await.expect(200);
     let document = exported.body.clone();
     assert_eq!(document["applications"].as_array().unwrap().len(), 3);
     assert!(document["restore"].as_str().unwrap().contains("ids"));
@@ -144,28 +123,24 @@ async fn export_then_import_into_another_user_restores_the_same_document() {
     let alices_items = items_of(&api, &alice).await;
 
     // Bob imports Alice's file: everything is written under Bob, nothing of Alice's changes.
-    let bob = api.user();
-    let report = import(&api, &bob, "application/json", exported.raw.clone()).await;
+    let bob = api.signed_in();
+    let report = import(&bob, "application/json", exported.raw.clone()).await;
     assert_eq!(report["source"], "export");
     assert_eq!(report["created"], 3);
     assert_eq!(report["rows"][0]["children_created"], 1);
     assert_eq!(items_of(&api, &alice).await, alices_items);
-    let mut bobs = api.get("/export").user(&bob).send().await.expect(200).body;
+    let mut bobs = bob.get("/export").await.expect(200).body;
     let mut again = document.clone();
     for doc in [&mut bobs, &mut again] {
         doc.as_object_mut().unwrap().remove("exported_at");
     }
     assert_eq!(bobs, again, "export → import → export is the same document");
     let id = document["applications"][0]["id"].as_str().unwrap();
-    api.get(&format!("/applications/{id}"))
-        .user(&bob)
-        .send()
-        .await
-        .expect(200);
+    bob.get(&format!("/applications/{id}")).await.expect(200);
 
     // The same file again creates nothing.
     let bobs_items = items_of(&api, &bob).await;
-    let report = import(&api, &bob, "application/json", exported.raw).await;
+    let report = import(&bob, "application/json", exported.raw).await;
     assert_eq!(outcomes(&report), ["duplicate", "duplicate", "duplicate"]);
     assert_eq!(report["rows"][0]["children_created"], 0);
     assert_eq!(items_of(&api, &bob).await, bobs_items);
@@ -175,18 +150,12 @@ async fn export_then_import_into_another_user_restores_the_same_document() {
 async fn a_restore_reports_bad_rows_with_the_apis_messages_and_writes_the_rest() {
     let api = TestApi::new().await;
     let alice = seeded(&api).await;
-    let mut document = api
-        .get("/export")
-        .user(&alice)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let mut document = alice.get("/export").await.expect(200).body;
     document["applications"][1]["rating"] = json!(3);
     document["applications"][2]["id"] = json!("../../USER#alice");
     document["applications"][0]["rejections"][0]["category"] = json!("bogus");
-    let bob = api.user();
-    let report = import(&api, &bob, "application/json", document.to_string()).await;
+    let bob = api.signed_in();
+    let report = import(&bob, "application/json", document.to_string()).await;
     assert_eq!(outcomes(&report), ["rejected", "rejected", "rejected"]);
     assert_eq!(report["rows"][1]["errors"][0]["field"], "rating");
     assert_eq!(
@@ -200,30 +169,22 @@ async fn a_restore_reports_bad_rows_with_the_apis_messages_and_writes_the_rest()
     );
     assert!(items_of(&api, &bob).await.is_empty());
     let wrong = json!({"format": "feedback-tracker/v9", "applications": []});
-    api.post("/import")
-        .user(&bob)
-        .json(wrong)
-        .send()
-        .await
-        .expect_problem(422);
+    bob.post("/import").json(wrong).await.expect_problem(422);
 }
 
 #[tokio::test]
 async fn csv_imports_map_aliases_report_each_row_and_are_idempotent() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let file = "\u{feff}Employer,Job Title,Stage,Date Applied,Link,Tags,Salary,Colour\r\n\
         Globex,Platform Engineer,Interview,2024-03-07,https://jobs.globex.example/42,rust; aws|k8s,\"$120k-150k\",red\r\n\
         \r\n\
         Initech,Backend Developer,Wishlist,,,,,\r\n\
         ,Nobody,Applied,someday,not a url,,,\r\n\
         Globex,Platform Engineer,Interview,2024-03-07,https://jobs.globex.example/42,rust; aws|k8s,\"$120k-150k\",red\r\n";
-    let dry = api
+    let dry = user
         .post("/import?dry_run=true")
-        .user(&user)
-        .header("content-type", "text/csv")
-        .raw_body(file)
-        .send()
+        .typed_body("text/csv", file)
         .await
         .expect(200)
         .body;
@@ -238,31 +199,19 @@ async fn csv_imports_map_aliases_report_each_row_and_are_idempotent() {
     );
     let rejected = &dry["rows"][2];
     assert_eq!(rejected["row"], 5);
-    let fields: Vec<&str> = rejected["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = field_of_each(&rejected["errors"], "field");
     assert_eq!(fields, ["company", "applied_date", "job_url"]);
     assert_eq!(rejected["errors"][0]["message"], "must not be empty");
     assert_eq!(dry["rows"][3]["same_as_row"], 2);
     assert_eq!(dry["ignored_columns"], json!(["Colour"]));
 
-    let report = import(&api, &user, "text/csv; charset=utf-8", file).await;
+    let report = import(&user, "text/csv; charset=utf-8", file).await;
     assert_eq!(report["source"], "csv");
     assert_eq!(
         (report["created"].as_u64(), report["duplicates"].as_u64()),
         (Some(2), Some(1))
     );
-    let id = report["rows"][0]["id"].as_str().unwrap();
-    let app = api
-        .get(&format!("/applications/{id}"))
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let app = imported_application(&user, &report, 0).await;
     assert_eq!(app["status"], "interviewing");
     assert_eq!(app["applied_date"], "2024-03-07");
     assert_eq!(app["tags"], json!(["rust", "aws", "k8s"]));
@@ -274,7 +223,7 @@ async fn csv_imports_map_aliases_report_each_row_and_are_idempotent() {
 
     // The same file again: nothing new; a dry run now says duplicate too.
     let before = items_of(&api, &user).await;
-    let again = import(&api, &user, "text/csv", file).await;
+    let again = import(&user, "text/csv", file).await;
     assert_eq!(
         outcomes(&again),
         ["duplicate", "duplicate", "rejected", "duplicate"]
@@ -285,21 +234,14 @@ async fn csv_imports_map_aliases_report_each_row_and_are_idempotent() {
 #[tokio::test]
 async fn linkedin_job_applications_csv_is_imported() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let file = "Application Date,Contact Email,Contact Phone Number,Company Name,Job Title,Job Url,Resume Name,Question And Answers\n\
         \"3/7/24, 2:22 PM\",jo@acme.example,,Acme,Rust Engineer,https://www.linkedin.com/jobs/view/3850000001,cv.pdf,\"Years of Rust? : 3\"\n\
         \"12/19/23, 9:05 AM\",,,Globex,SRE,https://www.linkedin.com/jobs/view/3850000002,cv.pdf,\n";
-    let report = import(&api, &user, "text/csv", file).await;
+    let report = import(&user, "text/csv", file).await;
     assert_eq!(report["source"], "linkedin");
     assert_eq!(outcomes(&report), ["created", "created"]);
-    let id = report["rows"][1]["id"].as_str().unwrap();
-    let app = api
-        .get(&format!("/applications/{id}"))
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let app = imported_application(&user, &report, 1).await;
     assert_eq!(app["applied_date"], "2023-12-19");
     assert_eq!(app["source"], "linkedin");
     assert_eq!(app["status"], "applied");
@@ -308,16 +250,16 @@ async fn linkedin_job_applications_csv_is_imported() {
 #[tokio::test]
 async fn the_original_apis_responses_migrate_and_its_clients_inputs_still_work() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let fixture = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/original-api.json"
     ))
     .unwrap();
-    let report = import(&api, &user, "application/json", fixture.clone()).await;
+    let report = import(&user, "application/json", fixture.clone()).await;
     assert_eq!(report["source"], "original");
     assert_eq!(outcomes(&report), ["created"; 4]);
-    let applications = export_all(&api, &user, 100).await;
+    let applications = export_all(&user, 100).await;
     let by_company = |name: &str| {
         applications
             .iter()
@@ -343,21 +285,17 @@ async fn the_original_apis_responses_migrate_and_its_clients_inputs_still_work()
         .map(|a| a["company"].as_str().unwrap())
         .collect();
     assert_eq!(order, ["Umbrella", "Globex", "Acme Corp", "Initech"]);
-    let again = import(&api, &user, "application/json", fixture).await;
+    let again = import(&user, "application/json", fixture).await;
     assert_eq!(outcomes(&again), ["duplicate"; 4]);
 
     // The original's clients: `Interview` and a comma-separated `reasons` are read.
-    let id = create(
-        &api,
-        &user,
-        json!({"company": "A", "role": "B", "status": "Interview"}),
-    )
-    .await;
-    let rejection = api
+    let id = user
+        .create_application(json!({"company": "A", "role": "B", "status": "Interview"}))
+        .await
+        .id();
+    let rejection = user
         .post(&format!("/applications/{id}/rejections"))
-        .user(&user)
         .json(json!({"reasons": "salary, location"}))
-        .send()
         .await
         .expect(201)
         .body;
@@ -367,31 +305,23 @@ async fn the_original_apis_responses_migrate_and_its_clients_inputs_still_work()
 #[tokio::test]
 async fn exports_page_through_everything_once_in_json_and_csv() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let mut ids = BTreeSet::new();
     for i in 0..5 {
         ids.insert(
-            create(
-                &api,
-                &user,
-                json!({"company": format!("C{i}"), "role": "R"}),
-            )
-            .await,
+            user.create_application(json!({"company": format!("C{i}"), "role": "R"}))
+                .await
+                .id(),
         );
     }
-    let paged: BTreeSet<String> = export_all(&api, &user, 2)
+    let paged: BTreeSet<String> = export_all(&user, 2)
         .await
         .iter()
         .map(|a| a["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(paged, ids);
 
-    let first = api
-        .get("/export?format=csv&limit=3")
-        .user(&user)
-        .send()
-        .await
-        .expect(200);
+    let first = user.get("/export?format=csv&limit=3").await.expect(200);
     assert_eq!(
         first.header("content-type"),
         Some("text/csv; charset=utf-8")
@@ -400,10 +330,8 @@ async fn exports_page_through_everything_once_in_json_and_csv() {
     assert!(text.starts_with("\u{feff}id,company,role,status,applied_date"));
     assert_eq!(text.lines().count(), 4);
     let cursor = first.header("next-cursor").unwrap().to_owned();
-    let second = api
+    let second = user
         .get(&format!("/export?format=CSV&limit=3&cursor={cursor}"))
-        .user(&user)
-        .send()
         .await
         .expect(200);
     let rest = String::from_utf8(second.raw.clone()).unwrap();
@@ -411,8 +339,8 @@ async fn exports_page_through_everything_once_in_json_and_csv() {
     assert!(second.header("next-cursor").is_none());
 
     // The concatenated CSV imports back for another user.
-    let other = api.user();
-    let report = import(&api, &other, "text/csv", [first.raw, second.raw].concat()).await;
+    let other = api.signed_in();
+    let report = import(&other, "text/csv", [first.raw, second.raw].concat()).await;
     assert_eq!(report["created"], 5);
 
     for bad in [
@@ -422,43 +350,35 @@ async fn exports_page_through_everything_once_in_json_and_csv() {
         "/export?cursor=x.y",
         "/export?x=1",
     ] {
-        api.get(bad).user(&user).send().await.expect_problem(400);
+        user.get(bad).await.expect_problem(400);
     }
-    api.get(&format!("/export?format=csv&cursor={cursor}"))
-        .user(&other)
-        .send()
+    other
+        .get(&format!("/export?format=csv&cursor={cursor}"))
         .await
         .expect_problem(400);
-    api.get("/export").send().await.expect_problem(401);
+    api.get("/export").await.expect_problem(401);
 }
 
 #[tokio::test]
 async fn malformed_and_oversized_imports_are_clear_4xx_problems() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let send = |content_type: &'static str, body: Vec<u8>| {
-        api.post("/import")
-            .user(&user)
-            .header("content-type", content_type)
-            .raw_body(body)
-            .send()
+        user.post("/import").typed_body(content_type, body).send()
     };
-    send("text/csv", b"Company,Role\n\xe9cole,Dev\n".to_vec())
-        .await
-        .expect_problem(400);
-    send("application/json", b"{\"applications\": [".to_vec())
-        .await
-        .expect_problem(400);
-    send("application/json", b"42".to_vec())
-        .await
-        .expect_problem(422);
-    send("text/csv", b"Name,Age\nx,1\n".to_vec())
-        .await
-        .expect_problem(422);
-    send("application/xml", b"<x/>".to_vec())
-        .await
-        .expect_problem(415);
-    send("text/csv", b"".to_vec()).await.expect_problem(422);
+    let malformed: [(&str, &[u8], u16); 6] = [
+        ("text/csv", b"Company,Role\n\xe9cole,Dev\n", 400),
+        ("application/json", b"{\"applications\": [", 400),
+        ("application/json", b"42", 422),
+        ("text/csv", b"Name,Age\nx,1\n", 422),
+        ("application/xml", b"<x/>", 415),
+        ("text/csv", b"", 422),
+    ];
+    for (content_type, body, status) in malformed {
+        send(content_type, body.to_vec())
+            .await
+            .expect_problem(status);
+    }
     let big = format!(
         "Company,Role\n{}",
         "Acme,Dev\n".repeat(10 * 1024 * 1024 / 9)
@@ -475,20 +395,12 @@ async fn malformed_and_oversized_imports_are_clear_4xx_problems() {
     assert!(too_many.body["detail"].as_str().unwrap().contains("1000"));
     // Quotes: commas, newlines and doubled quotes inside a quoted cell are text.
     let quoted = "Company,Role,Notes\n\"Acme, Inc.\",\"Dev\",\"line one\nline \"\"two\"\"\"\n";
-    let report = import(&api, &user, "text/csv", quoted).await;
-    let id = report["rows"][0]["id"].as_str().unwrap();
-    let app = api
-        .get(&format!("/applications/{id}"))
-        .user(&user)
-        .send()
-        .await
-        .expect(200)
-        .body;
+    let report = import(&user, "text/csv", quoted).await;
+    let app = imported_application(&user, &report, 0).await;
     assert_eq!(app["company"], "Acme, Inc.");
     assert_eq!(app["notes"], "line one\nline \"two\"");
     api.post("/import")
         .header("content-type", "text/csv")
-        .send()
         .await
         .expect_problem(401);
 }
@@ -496,7 +408,7 @@ async fn malformed_and_oversized_imports_are_clear_4xx_problems() {
 #[tokio::test]
 async fn an_interrupted_import_retried_writes_only_what_is_missing() {
     let api = TestApi::new().await;
-    let user = api.user();
+    let user = api.signed_in();
     let rows: Vec<String> = (0..150)
         .map(|i| format!("Company {i},Role {i},applied,2024-01-{:02}", i % 28 + 1))
         .collect();
@@ -504,42 +416,28 @@ async fn an_interrupted_import_retried_writes_only_what_is_missing() {
     // The first 60 rows made it before the failure; the retry sends the whole file.
     let partial = format!("{header}{}\n", rows[..60].join("\n"));
     let whole = format!("{header}{}\n", rows.join("\n"));
-    assert_eq!(
-        import(&api, &user, "text/csv", partial).await["created"],
-        60
-    );
-    let retry = import(&api, &user, "text/csv", whole).await;
+    assert_eq!(import(&user, "text/csv", partial).await["created"], 60);
+    let retry = import(&user, "text/csv", whole).await;
     assert_eq!(
         (retry["created"].as_u64(), retry["duplicates"].as_u64()),
         (Some(90), Some(60))
     );
-    assert_eq!(export_all(&api, &user, 500).await.len(), 150);
+    assert_eq!(export_all(&user, 500).await.len(), 150);
 }
 
 #[tokio::test]
 async fn an_unreachable_database_is_503_for_export_and_import_never_500() {
     let api = TestApi::with_unreachable_database().await;
-    let user = api.user();
-    api.get("/export")
-        .user(&user)
-        .send()
-        .await
-        .expect_problem(503);
-    api.get("/export?format=csv")
-        .user(&user)
-        .send()
-        .await
-        .expect_problem(503);
-    let reply = api
+    let user = api.signed_in();
+    user.get("/export").await.expect_problem(503);
+    user.get("/export?format=csv").await.expect_problem(503);
+    let reply = user
         .post("/import")
-        .user(&user)
-        .header("content-type", "text/csv")
-        .raw_body("Company,Role\nAcme,Dev\n")
-        .send()
+        .typed_body("text/csv", "Company,Role\nAcme,Dev\n")
         .await
         .expect_problem(503);
     assert!(reply.header("retry-after").is_some());
     // Rows that are all rejected need no database: the report comes back.
-    let report = import(&api, &user, "text/csv", "Company,Role\n,Dev\n").await;
+    let report = import(&user, "text/csv", "Company,Role\n,Dev\n").await;
     assert_eq!(outcomes(&report), ["rejected"]);
 }

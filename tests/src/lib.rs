@@ -269,6 +269,14 @@ impl TestApi {
         }
     }
 
+    /// A new user whose requests carry their token: what most tests act as.
+    pub fn signed_in(&self) -> Session<'_> {
+        Session {
+            api: self,
+            user: self.user(),
+        }
+    }
+
     pub fn call(&self, method: Method, path: &str) -> Call<'_> {
         Call {
             api: self,
@@ -317,7 +325,55 @@ impl TestApi {
     }
 }
 
-/// One request being built.
+/// A signed-in user of a [`TestApi`]: every request made through it carries the user's token.
+pub struct Session<'a> {
+    api: &'a TestApi,
+    pub user: User,
+}
+
+impl<'a> Session<'a> {
+    pub fn sub(&self) -> &str {
+        &self.user.sub
+    }
+
+    /// The user as the store keys them.
+    pub fn id(&self) -> domain::UserId {
+        domain::UserId::parse(&self.user.sub).expect("the harness's subs are valid")
+    }
+
+    pub fn call(&self, method: Method, path: &str) -> Call<'a> {
+        self.api.call(method, path).user(&self.user)
+    }
+
+    pub fn get(&self, path: &str) -> Call<'a> {
+        self.call(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> Call<'a> {
+        self.call(Method::POST, path)
+    }
+    pub fn put(&self, path: &str) -> Call<'a> {
+        self.call(Method::PUT, path)
+    }
+    pub fn patch(&self, path: &str) -> Call<'a> {
+        self.call(Method::PATCH, path)
+    }
+    pub fn delete(&self, path: &str) -> Call<'a> {
+        self.call(Method::DELETE, path)
+    }
+
+    /// `POST /applications` with `body`, asserting the 201.
+    pub async fn create_application(&self, body: Value) -> Reply {
+        self.post("/applications").json(body).await.expect(201)
+    }
+
+    /// A minimal application (Acme, Dev), for tests of what hangs off one: its id.
+    pub async fn new_application(&self) -> String {
+        let body = serde_json::json!({"company": "Acme", "role": "Dev"});
+        self.create_application(body).await.id()
+    }
+}
+
+/// One request being built; awaiting it sends it (as [`Call::send`]).
 pub struct Call<'a> {
     api: &'a TestApi,
     request: axum::http::request::Builder,
@@ -352,6 +408,19 @@ impl Call<'_> {
         self
     }
 
+    /// `body` sent as it is, declared as `content_type`.
+    pub fn typed_body(self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        self.header("content-type", content_type).raw_body(body)
+    }
+
+    pub fn if_match(self, etag: &str) -> Self {
+        self.header("if-match", etag)
+    }
+
+    pub fn idempotency_key(self, key: &str) -> Self {
+        self.header("idempotency-key", key)
+    }
+
     pub async fn send(self) -> Reply {
         let request = self
             .request
@@ -381,6 +450,30 @@ impl Call<'_> {
             raw,
         }
     }
+}
+
+impl<'a> std::future::IntoFuture for Call<'a> {
+    type Output = Reply;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// `field` of every element of the array `list`, as text: the statuses of a history, the
+/// fields of a 422, the ids of a page.
+#[track_caller]
+pub fn field_of_each<'v>(list: &'v Value, field: &str) -> Vec<&'v str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .map(|element| {
+            element[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no text {field} in {element}"))
+        })
+        .collect()
 }
 
 /// A response, its body parsed as JSON when it is JSON.
