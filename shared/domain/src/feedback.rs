@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::child::{ChildKind, ChildResource};
 use super::input::{Field, Reader, partial_update, request_body};
 use super::values::{Date, Id, OptionalText, Rating, TextList, Timestamp, named_enum};
-use super::{FieldChange, Invalid, Status};
+use super::{Invalid, Status};
 
 named_enum!(
     /// The interview stage feedback is about.
@@ -74,6 +74,7 @@ pub struct Feedback {
 impl ChildResource for Feedback {
     const KIND: ChildKind = ChildKind::Feedback;
     const COLLECTION: &'static str = "feedback";
+    type Body = FeedbackCreate;
     const SETS_APPLICATION_STATUS: Option<Status> = None;
 
     fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp) -> Result<Self, Invalid> {
@@ -97,23 +98,12 @@ impl ChildResource for Feedback {
         r.finish()?;
         Ok(feedback)
     }
-
-    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid> {
-        let (input, mut r) = Reader::read::<FeedbackCreate>(body)?;
-        r.change("feedback_date", input.feedback_date);
-        r.change("stage", input.stage);
-        r.change("interviewer", input.interviewer);
-        r.change("rating", input.rating);
-        r.change("comments", input.comments);
-        r.change("strengths", input.strengths);
-        r.change("improvements", input.improvements);
-        r.finish_patch()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FieldChange;
     use serde_json::json;
 
     #[test]

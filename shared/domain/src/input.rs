@@ -62,7 +62,43 @@ macro_rules! request_body {
         pub struct $name {
             $($(#[$field_meta])* #[serde(default)] #[schema(inline)] $field: $ty),+
         }
+
+        impl $crate::input::RequestBody for $name {
+            fn record_changes(self, reader: &mut $crate::input::Reader) {
+                $($crate::input::Change::record(self.$field, stringify!($field), reader);)+
+            }
+        }
     };
+}
+
+/// A request type (declared with [`request_body!`]).
+pub trait RequestBody: DeserializeOwned + PartialSchema {
+    /// Records the change each field asks for, as a partial update of the resource.
+    fn record_changes(self, reader: &mut Reader);
+
+    /// Reads `body` as a partial update in which every field is a plain change.
+    fn parse_changes(body: Value) -> Result<Vec<FieldChange>, Invalid> {
+        let (input, mut reader) = Reader::read::<Self>(body)?;
+        input.record_changes(&mut reader);
+        reader.finish_patch()
+    }
+}
+
+/// A field of a request type, as a change of a partial update.
+pub trait Change {
+    fn record(self, name: &'static str, reader: &mut Reader);
+}
+
+impl<V: Stored> Change for Field<V> {
+    fn record(self, name: &'static str, reader: &mut Reader) {
+        reader.change(name, self);
+    }
+}
+
+impl<V: Stored> Change for Required<V> {
+    fn record(self, name: &'static str, reader: &mut Reader) {
+        reader.change_required(name, self);
+    }
 }
 pub(crate) use request_body;
 
@@ -389,6 +425,14 @@ mod tests {
 
     schema_of!(Small => ObjectBuilder::new().schema_type(Type::Integer));
 
+    impl Stored for Small {
+        type Output = u8;
+
+        fn stored(self) -> Option<u8> {
+            Some(self.0)
+        }
+    }
+
     request_body!(
         pub struct Input {
             #[schema(required = true)]
@@ -427,6 +471,20 @@ mod tests {
             empty.finish_patch().is_err(),
             "an empty patch changes nothing"
         );
+    }
+
+    #[test]
+    fn a_request_type_records_each_field_as_a_change() {
+        let changes = Input::parse_changes(json!({"b": 2, "c": null})).unwrap();
+        assert_eq!(
+            changes,
+            [FieldChange::set("b", json!(2)), FieldChange::remove("c")]
+        );
+        let Err(Invalid(errors)) = Input::parse_changes(json!({"a": null, "c": 300})) else {
+            panic!("expected a validation error")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["a", "c"], "a required field is never cleared");
     }
 
     #[test]

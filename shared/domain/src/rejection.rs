@@ -11,7 +11,7 @@ use utoipa::openapi::schema::{OneOfBuilder, Type};
 
 use super::input::{Field, FromJson, Reader, Stored, partial_update, request_body, schema_of};
 use super::values::{Date, Id, OptionalText, TextList, Timestamp, named_enum};
-use super::{FieldChange, Invalid, Status};
+use super::{Invalid, Status};
 
 named_enum!(
     /// Where in the process the rejection came: `application` or an interview stage.
@@ -127,6 +127,7 @@ pub struct Rejection {
 impl ChildResource for Rejection {
     const KIND: ChildKind = ChildKind::Rejection;
     const COLLECTION: &'static str = "rejections";
+    type Body = RejectionCreate;
     const SETS_APPLICATION_STATUS: Option<Status> = Some(Status::Rejected);
 
     fn parse_new(body: Value, id: Id, application_id: Id, now: Timestamp) -> Result<Self, Invalid> {
@@ -147,21 +148,12 @@ impl ChildResource for Rejection {
         r.finish()?;
         Ok(rejection)
     }
-
-    fn parse_patch(body: Value) -> Result<Vec<FieldChange>, Invalid> {
-        let (input, mut r) = Reader::read::<RejectionCreate>(body)?;
-        r.change("rejected_date", input.rejected_date);
-        r.change("stage", input.stage);
-        r.change("category", input.category);
-        r.change("reasons", input.reasons);
-        r.change("notes", input.notes);
-        r.finish_patch()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FieldChange;
     use serde_json::json;
 
     #[test]

@@ -223,21 +223,7 @@ impl Store {
         precondition: &Precondition,
         now: Timestamp,
     ) -> StoreResult<Application> {
-        let updated = self
-            .update_application_once(user, id, patch, precondition, now)
-            .await?;
-        Ok(self.trim_history(user, id, updated).await)
-    }
-
-    async fn update_application_once(
-        &self,
-        user: &UserId,
-        id: Id,
-        patch: &ApplicationPatch,
-        precondition: &Precondition,
-        now: Timestamp,
-    ) -> StoreResult<Application> {
-        match self
+        let updated = match self
             .try_update_application(user, id, patch, precondition, now, patch.status)
             .await
         {
@@ -249,14 +235,16 @@ impl Store {
                 };
                 if rest.is_empty() {
                     // Nothing else to write: the answer is the application as it is.
-                    return self.get_application(user, id).await;
+                    self.get_application(user, id).await?
+                } else {
+                    self.try_update_application(user, id, &rest, precondition, now, None)
+                        .await
+                        .map_err(UpdateFailure::into_api_error)?
                 }
-                self.try_update_application(user, id, &rest, precondition, now, None)
-                    .await
-                    .map_err(UpdateFailure::into_api_error)
             }
-            result => result.map_err(UpdateFailure::into_api_error),
-        }
+            result => result.map_err(UpdateFailure::into_api_error)?,
+        };
+        Ok(self.trim_history(user, id, updated).await)
     }
 
     async fn try_update_application(
