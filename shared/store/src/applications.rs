@@ -223,8 +223,9 @@ impl Store {
         precondition: &Precondition,
         now: Timestamp,
     ) -> StoreResult<Application> {
+        let key: Item = self.application_key(user, id).into_iter().collect();
         let updated = match self
-            .try_update_application(user, id, patch, precondition, now, patch.status)
+            .try_update_application(key.clone(), patch, precondition, now)
             .await
         {
             // The status is already the one asked for: no history entry, the rest still applies.
@@ -237,7 +238,7 @@ impl Store {
                     // Nothing else to write: the answer is the application as it is.
                     self.get_application(user, id).await?
                 } else {
-                    self.try_update_application(user, id, &rest, precondition, now, None)
+                    self.try_update_application(key, &rest, precondition, now)
                         .await
                         .map_err(UpdateFailure::into_api_error)?
                 }
@@ -247,45 +248,17 @@ impl Store {
         Ok(self.trim_history(user, id, updated).await)
     }
 
+    /// One conditional `UpdateItem` of `patch` (its status, if any, must be a change).
     async fn try_update_application(
         &self,
-        user: &UserId,
-        id: Id,
+        key: Item,
         patch: &ApplicationPatch,
         precondition: &Precondition,
         now: Timestamp,
-        new_status: Option<Status>,
     ) -> Result<Application, UpdateFailure> {
-        let mut expr = Expr::default();
-        expr.apply_changes(&patch.field_changes())?;
-        if let Some(status) = new_status {
-            let status_value = expr.change_status(status, now)?;
-            if status == Status::Applied && patch.applied_date.is_absent() {
-                let applied = expr.name("applied_date");
-                let today = expr.value(string(now.date().to_string()));
-                expr.set_raw(format!("{applied} = if_not_exists({applied}, {today})"));
-            }
-            let status_name = expr.name("status");
-            // Only a real change is recorded; an equal status fails here and is retried without.
-            expr.condition(format!("{status_name} <> {status_value}"));
-        }
-        expr.record_change(now);
-        expr.require_live_item();
-        expr.require_precondition(precondition);
-        // A salary bound given alone is checked against the stored other bound.
-        for (given, stored, order, other) in [
-            (&patch.salary_min, "salary_max", ">=", &patch.salary_max),
-            (&patch.salary_max, "salary_min", "<=", &patch.salary_min),
-        ] {
-            if let (Patch::Value(bound), Patch::Absent) = (given, other) {
-                let (stored, bound) = (expr.name(stored), expr.value(number(*bound)));
-                expr.condition(format!(
-                    "attribute_not_exists({stored}) OR {stored} {order} {bound}"
-                ));
-            }
-        }
+        let expr = update_expression(patch, precondition, now)?;
         let result = self
-            .conditional_update(self.application_key(user, id).into_iter().collect(), &expr)
+            .conditional_update(key, &expr)
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
@@ -298,7 +271,7 @@ impl Store {
                     aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item,
                     _ => None,
                 };
-                Err(explain_failed_update(old, patch, precondition, new_status))
+                Err(explain_failed_update(old, patch, precondition))
             }
             Err(error) => Err(UpdateFailure::Api(classify(error))),
         }
@@ -428,12 +401,49 @@ impl UpdateFailure {
     }
 }
 
+/// The update `patch` makes: its fields, a status change with its history entry (conditioned
+/// on being a change), the version bump, and the conditions on the stored item.
+fn update_expression(
+    patch: &ApplicationPatch,
+    precondition: &Precondition,
+    now: Timestamp,
+) -> StoreResult<Expr> {
+    let mut expr = Expr::default();
+    expr.apply_changes(&patch.field_changes())?;
+    if let Some(status) = patch.status {
+        let status_value = expr.change_status(status, now)?;
+        if status == Status::Applied && patch.applied_date.is_absent() {
+            let applied = expr.name("applied_date");
+            let today = expr.value(string(now.date().to_string()));
+            expr.set_raw(format!("{applied} = if_not_exists({applied}, {today})"));
+        }
+        let status_name = expr.name("status");
+        // Only a real change is recorded; an equal status fails here and is retried without.
+        expr.condition(format!("{status_name} <> {status_value}"));
+    }
+    expr.record_change(now);
+    expr.require_live_item();
+    expr.require_precondition(precondition);
+    // A salary bound given alone is checked against the stored other bound.
+    for (given, stored, order, other) in [
+        (&patch.salary_min, "salary_max", ">=", &patch.salary_max),
+        (&patch.salary_max, "salary_min", "<=", &patch.salary_min),
+    ] {
+        if let (Patch::Value(bound), Patch::Absent) = (given, other) {
+            let (stored, bound) = (expr.name(stored), expr.value(number(*bound)));
+            expr.condition(format!(
+                "attribute_not_exists({stored}) OR {stored} {order} {bound}"
+            ));
+        }
+    }
+    Ok(expr)
+}
+
 /// Reads the item as it was when the condition failed and names the condition that failed.
 fn explain_failed_update(
     old: Option<Item>,
     patch: &ApplicationPatch,
     precondition: &Precondition,
-    new_status: Option<Status>,
 ) -> UpdateFailure {
     let Some(old) = old.filter(|item| !item.contains_key(DELETING)) else {
         return UpdateFailure::Api(StoreError::NotFound);
@@ -468,7 +478,7 @@ fn explain_failed_update(
     if !errors.is_empty() {
         return UpdateFailure::Api(StoreError::Invalid(Invalid(errors)));
     }
-    if new_status.is_some_and(|status| status == old.status) {
+    if patch.status.is_some_and(|status| status == old.status) {
         return UpdateFailure::StatusUnchanged;
     }
     tracing::error!("conditional update failed for no known reason");
