@@ -10,20 +10,32 @@ use super::input::{Field, Reader, partial_update, request_body};
 use super::values::{Date, Id, OptionalText, Rating, TextList, Timestamp, named_enum};
 use super::{Invalid, Status};
 
-named_enum!(
+/// Declares an enum of the interview stages, after any stages named before them.
+macro_rules! interview_stages {
+    ($(#[$meta:meta])* $name:ident { $($before:ident),* }) => {
+        named_enum!(
+            $(#[$meta])*
+            $name {
+                $($before,)*
+                RecruiterScreen,
+                PhoneScreen,
+                Technical,
+                TakeHome,
+                SystemDesign,
+                Behavioral,
+                Onsite,
+                HiringManager,
+                Final,
+                Other,
+            }
+        );
+    };
+}
+pub(crate) use interview_stages;
+
+interview_stages!(
     /// The interview stage feedback is about.
-    InterviewStage {
-        RecruiterScreen,
-        PhoneScreen,
-        Technical,
-        TakeHome,
-        SystemDesign,
-        Behavioral,
-        Onsite,
-        HiringManager,
-        Final,
-        Other,
-    }
+    InterviewStage {}
 );
 
 pub type Interviewer = OptionalText<200>;

@@ -6,6 +6,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::child::{ChildKind, ChildResource};
+use super::feedback::interview_stages;
 use utoipa::openapi::ObjectBuilder;
 use utoipa::openapi::schema::{OneOfBuilder, Type};
 
@@ -13,21 +14,9 @@ use super::input::{Field, FromJson, Reader, Stored, partial_update, request_body
 use super::values::{Date, Id, OptionalText, TextList, Timestamp, named_enum};
 use super::{Invalid, Status};
 
-named_enum!(
+interview_stages!(
     /// Where in the process the rejection came: `application` or an interview stage.
-    RejectionStage {
-        Application,
-        RecruiterScreen,
-        PhoneScreen,
-        Technical,
-        TakeHome,
-        SystemDesign,
-        Behavioral,
-        Onsite,
-        HiringManager,
-        Final,
-        Other,
-    }
+    RejectionStage { Application }
 );
 
 named_enum!(
