@@ -89,7 +89,6 @@ async fn create_application(
         "/applications",
         key,
         body.digest,
-        application.id,
         &application,
     )?;
     let outcome = store

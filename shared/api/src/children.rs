@@ -24,14 +24,7 @@ pub async fn create<T: ChildResource>(
     let application = ids.first()?;
     let child = T::parse_new(body.value, Id::generate(), application, Timestamp::now())?;
     let collection = format!("/applications/{application}/{}", T::COLLECTION);
-    let creation = Creation::new(
-        caller.user(),
-        &collection,
-        key,
-        body.digest,
-        child.id(),
-        &child,
-    )?;
+    let creation = Creation::new(caller.user(), &collection, key, body.digest, &child)?;
     let outcome = store
         .create_child(caller.user(), application, &child, creation.idempotency())
         .await?;

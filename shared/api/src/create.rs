@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use domain::{Id, Resource, UserId};
+use domain::{Resource, UserId};
 use serde::Serialize;
 use serde_json::Value;
 use store::keys::idempotency_pk;
@@ -23,15 +23,14 @@ pub struct Creation {
 
 impl Creation {
     /// `collection` is the path the `POST` went to; keys are scoped to it and to the caller.
-    pub fn new<T: Serialize>(
+    pub fn new<T: Serialize + Resource>(
         user: &UserId,
         collection: &str,
         key: IdempotencyKey,
         body_digest: String,
-        id: Id,
         resource: &T,
     ) -> Result<Self, ApiError> {
-        let location = format!("{collection}/{id}");
+        let location = format!("{collection}/{}", resource.id());
         let stored = StoredResponse {
             location: location.clone(),
             body: serde_json::to_string(resource).map_err(|_| ApiError::Internal)?,
