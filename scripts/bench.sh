@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: release builds of the four functions, the dev server and the harness (bench/),
+# `make bench`: release builds of every function, the dev server and the harness (bench/),
 # then the harness: cold start, handler overhead, throughput, capacity units, size and memory;
 # then import and export (transfer-bench: 1,000 CSV rows, a 1,000-application restore);
 # then the web app's size and board render time (scripts/web-bench.sh).
@@ -25,7 +25,8 @@ esac
 scripts/dynamodb-local.sh --check
 
 target=${CARGO_TARGET_DIR:-target}
-packages=(-p applications -p feedback -p rejections -p health -p dev-server -p bench)
+packages=(-p applications -p feedback -p rejections -p health -p analytics -p transfer -p calendar
+  -p sweeper -p dev-server -p bench)
 
 if [ "$mode" = smoke ]; then
   # The whole workspace, as `cargo test --workspace` builds it: same features, artifacts reused.

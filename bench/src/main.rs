@@ -198,6 +198,19 @@ async fn run(args: Args) -> Result<(), String> {
         ..seed::Seed::with_feedback(events::APP_ID.parse().map_err(|()| "bad APP_ID")?)
     };
     bench.seed(events::DEMO_USER, &demo).await?;
+    // The calendar event's token (its path is `/calendar/<token>.ics`) as the demo user's feed.
+    let calendar = bench.event("calendar-get")?;
+    let token = calendar["rawPath"]
+        .as_str()
+        .and_then(|path| path.strip_prefix("/calendar/")?.strip_suffix(".ics"))
+        .ok_or("events/calendar-get.json: no token in rawPath")?;
+    let demo_user = domain::UserId::parse(events::DEMO_USER).ok_or("bad DEMO_USER")?;
+    bench
+        .state
+        .store
+        .replace_calendar_token(&demo_user, token, domain::Timestamp::now())
+        .await
+        .map_err(|error| format!("seeding the calendar token: {error:?}"))?;
 
     eprintln!(
         "bench: cold start and memory ({} binaries in {})",

@@ -68,10 +68,12 @@ pub fn machine(dynamodb_version: &str, profile: &str) -> Value {
     })
 }
 
-/// The arm64 zips `make package` builds.
+/// The arm64 zips `make package` builds: every function behind the API, and the sweeper.
 pub fn zips(root: &Path) -> Vec<(String, Option<u64>)> {
-    ["applications", "feedback", "rejections", "health"]
-        .into_iter()
+    health::FUNCTIONS
+        .iter()
+        .map(|function| function.name)
+        .chain(["sweeper"])
         .map(|name| {
             let zip = root.join("target/lambda").join(name).join("bootstrap.zip");
             (
@@ -157,7 +159,7 @@ impl Report<'_> {
             let _ = writeln!(
                 out,
                 "| {} | `{}` | {} ms | {} ms | {} ms | {} ms | {} | {} / {} ms |",
-                c.function.name(),
+                c.function,
                 c.event,
                 fmt_ms(c.init.p50),
                 fmt_ms(c.init.p90),
@@ -270,7 +272,7 @@ impl Report<'_> {
              |---|--:|--:|--:|"
         );
         for (name, zip) in &self.zips {
-            let cold = self.cold.iter().find(|c| c.function.name() == name);
+            let cold = self.cold.iter().find(|c| c.function == name);
             let _ = writeln!(
                 out,
                 "| {name} | {} | {} | {} |",
