@@ -70,6 +70,7 @@ macro_rules! request_body {
         }
     };
 }
+pub(crate) use request_body;
 
 /// A request type (declared with [`request_body!`]).
 pub trait RequestBody: DeserializeOwned + PartialSchema {
@@ -100,7 +101,6 @@ impl<V: Stored> Change for Required<V> {
         reader.change_required(name, self);
     }
 }
-pub(crate) use request_body;
 
 /// What a request said about one field: nothing, `null`, a valid value, or why it is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -80,12 +80,6 @@ impl<const MIN: usize, const MAX: usize> Stored for Text<MIN, MAX> {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TextList<const MAX_ITEMS: usize, const MAX_LEN: usize>(Vec<String>);
 
-impl<const MAX_ITEMS: usize, const MAX_LEN: usize> TextList<MAX_ITEMS, MAX_LEN> {
-    pub fn into_vec(self) -> Vec<String> {
-        self.0
-    }
-}
-
 impl<const MAX_ITEMS: usize, const MAX_LEN: usize> FromJson for TextList<MAX_ITEMS, MAX_LEN> {
     fn from_json(value: &Value) -> Result<Self, String> {
         let items = value
@@ -488,7 +482,7 @@ mod tests {
     #[test]
     fn lists_are_deduplicated_then_counted() {
         let list = TextList::<2, 5>::from_json(&json!(["a", " a", "b", "b"])).unwrap();
-        assert_eq!(list.into_vec(), ["a", "b"]);
+        assert_eq!(list.0, ["a", "b"]);
         assert!(TextList::<2, 5>::from_json(&json!(["a", "b", "c"])).is_err());
         assert!(TextList::<2, 5>::from_json(&json!(["toolong"])).is_err());
         assert!(TextList::<2, 5>::from_json(&json!([""])).is_err());
@@ -515,7 +509,7 @@ mod tests {
         assert_eq!(
             TextList::<20, 50>::from_json(&Value::Array(repeated))
                 .unwrap()
-                .into_vec()
+                .0
                 .len(),
             20
         );
