@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use domain::{
-    ApplicationFilter, ApplicationPatch, ChildResource, Feedback, Id, NewApplication, Rejection,
+    Application, ApplicationFilter, ApplicationPatch, ChildResource, Feedback, Id, Rejection,
     Timestamp, UserId,
 };
 use serde_json::Value;
@@ -85,9 +85,8 @@ fn list_children<T: ChildResource + Send + 'static>(a: &Args) -> Result<StoreCal
 }
 
 fn create_application(a: &Args) -> Result<StoreCall, String> {
-    let application = NewApplication::parse(a.body.clone())
-        .map_err(invalid("application"))?
-        .into_application(Id::generate(), Timestamp::now());
+    let application = Application::parse_new(a.body.clone(), Id::generate(), Timestamp::now())
+        .map_err(invalid("application"))?;
     let (store, user, _) = a.owned();
     Ok(written(async move {
         store.create_application(&user, &application, None).await

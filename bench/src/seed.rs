@@ -1,7 +1,7 @@
 //! What a user's slice of the table holds before a benchmark runs, written through the store
 //! from the create events' bodies.
 
-use domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp, UserId};
+use domain::{Application, ChildResource, Feedback, Id, Rejection, Timestamp, UserId};
 use serde_json::Value;
 use store::Store;
 
@@ -81,9 +81,8 @@ pub async fn write(
     let user = UserId::parse(sub).ok_or("bad seed user")?;
     let fail = |what: &str| format!("seeding {what} for {sub} failed");
     let new_app = |id: Id| -> Result<_, String> {
-        Ok(NewApplication::parse(bodies.application.clone())
-            .map_err(|_| fail("an application (body rejected)"))?
-            .into_application(id, Timestamp::now()))
+        Application::parse_new(bodies.application.clone(), id, Timestamp::now())
+            .map_err(|_| fail("an application (body rejected)"))
     };
     for _ in 0..seed.extra_apps {
         store

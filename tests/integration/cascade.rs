@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
-use domain::{ChildKind, Id, NewApplication, Timestamp, UserId};
+use domain::{Application, ChildKind, Id, Timestamp, UserId};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use store::{Precondition, Sweep, keys};
@@ -95,9 +95,12 @@ async fn delete_sweeps_5000_children_in_one_request() {
 async fn store_demo_application(api: &TestApi, children: usize) -> (UserId, Id) {
     let uid = UserId::parse("demo-user").unwrap();
     let id: Id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB".parse().unwrap();
-    let application = NewApplication::parse(json!({"company": "Globex", "role": "SRE"}))
-        .unwrap()
-        .into_application(id, Timestamp::now());
+    let application = Application::parse_new(
+        json!({"company": "Globex", "role": "SRE"}),
+        id,
+        Timestamp::now(),
+    )
+    .unwrap();
     api.state
         .store
         .create_application(&uid, &application, None)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use api::identity::sub_claim;
 use domain::UserId;
-use domain::{ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp};
+use domain::{Application, ChildResource, Feedback, Id, Rejection, Timestamp};
 use http_body_util::BodyExt;
 use lambda_http::request::RequestContext;
 use serde_json::{Value, json};
@@ -104,11 +104,14 @@ async fn seed(api: &TestApi) {
     let user = UserId::parse(USER).unwrap();
     let application_id: Id = APPLICATION.parse().unwrap();
     let now = Timestamp::now();
-    let application = NewApplication::parse(json!({
-        "company": "Globex", "role": "Platform Engineer", "tags": ["rust"]
-    }))
-    .unwrap()
-    .into_application(application_id, now);
+    let application = Application::parse_new(
+        json!({
+            "company": "Globex", "role": "Platform Engineer", "tags": ["rust"]
+        }),
+        application_id,
+        now,
+    )
+    .unwrap();
     let written = api
         .state
         .store

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorCont
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_types::body::SdkBody;
-use domain::{Id, NewApplication, Timestamp, UserId};
+use domain::{Application, Id, Timestamp, UserId};
 use serde_json::json;
 use store::{Store, WriteOutcome};
 use testkit::TestApi;
@@ -57,9 +57,12 @@ async fn a_create_whose_answer_was_lost_is_created_once_not_a_500() {
         api.table.clone(),
     );
     let user = UserId::parse("retried-user").unwrap();
-    let application = NewApplication::parse(json!({"company": "Acme", "role": "Engineer"}))
-        .unwrap()
-        .into_application(Id::generate(), Timestamp::now());
+    let application = Application::parse_new(
+        json!({"company": "Acme", "role": "Engineer"}),
+        Id::generate(),
+        Timestamp::now(),
+    )
+    .unwrap();
 
     let outcome = store.create_application(&user, &application, None).await;
     assert!(matches!(outcome, Ok(WriteOutcome::Written)), "{outcome:?}");

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Days;
 use domain::{
-    ApplicationPatch, ChildResource, Feedback, Id, NewApplication, Rejection, Timestamp, UserId,
+    Application, ApplicationPatch, ChildResource, Feedback, Id, Rejection, Timestamp, UserId,
 };
 use futures::StreamExt;
 use serde_json::json;
@@ -202,7 +202,7 @@ async fn seed(store: &Store, user: &UserId, size: usize) -> Result<(), String> {
             let work_mode = ["remote", "hybrid", "onsite"][i % 3];
             let source = ["linkedin", "referral", "company site", "recruiter"][i % 4];
             let follow_up_on = (i % 10 == 0).then(|| today.to_string());
-            let application = NewApplication::parse(json!({
+            let application = Application::parse_new(json!({
                 "company": format!("Company {}", i % 97),
                 "role": "Senior Backend Engineer",
                 "applied_date": applied.to_string(),
@@ -213,9 +213,8 @@ async fn seed(store: &Store, user: &UserId, size: usize) -> Result<(), String> {
                 "tags": ["rust", "backend"],
                 "notes": "Found through a friend; the team runs Rust on Lambda.",
                 "follow_up_on": follow_up_on,
-            }))
-            .map_err(fail)?
-            .into_application(Id::generate(), now);
+            }), Id::generate(), now)
+            .map_err(fail)?;
             let id = application.id;
             store
                 .create_application(user, &application, None)

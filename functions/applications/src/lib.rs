@@ -16,9 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::application::{ApplicationCreate, ApplicationUpdate};
 use domain::values::NamedEnum;
-use domain::{
-    Application, ApplicationFilter, ApplicationPatch, Id, NewApplication, Status, Timestamp,
-};
+use domain::{Application, ApplicationFilter, ApplicationPatch, Id, Status, Timestamp};
 use serde::Deserialize;
 use store::Store;
 use tracing::instrument;
@@ -82,8 +80,7 @@ async fn create_application(
     key: IdempotencyKey,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    let application =
-        NewApplication::parse(body.value)?.into_application(Id::generate(), Timestamp::now());
+    let application = Application::parse_new(body.value, Id::generate(), Timestamp::now())?;
     let creation = Creation::new(
         caller.user(),
         "/applications",

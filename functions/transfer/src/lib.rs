@@ -497,15 +497,18 @@ async fn run_import(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::NewApplication;
+    use domain::Application;
     use serde_json::json;
 
     fn exported(notes: usize) -> ExportedApplication {
-        let application = NewApplication::parse(json!({
-            "company": "Acme", "role": "Dev", "notes": "n".repeat(notes)
-        }))
-        .unwrap()
-        .into_application(Id::generate(), Timestamp::now());
+        let application = Application::parse_new(
+            json!({
+                "company": "Acme", "role": "Dev", "notes": "n".repeat(notes)
+            }),
+            Id::generate(),
+            Timestamp::now(),
+        )
+        .unwrap();
         ExportedApplication {
             application,
             feedback: Vec::new(),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::input::{Field, Patch, Reader, Required, partial_update, present, request_body};
+use super::input::{Field, Patch, Reader, Required, partial_update, request_body};
 use super::values::{
     Currency, Date, Id, OptionalText, Salary, Text, TextList, Timestamp, WebUrl, named_enum,
 };
@@ -100,25 +100,6 @@ pub struct Application {
     pub version: u64,
 }
 
-/// A valid `POST /applications` body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewApplication {
-    company: Company,
-    role: Role,
-    status: Status,
-    applied_date: Option<NaiveDate>,
-    job_url: Option<WebUrl>,
-    location: Option<String>,
-    work_mode: Option<WorkMode>,
-    source: Option<String>,
-    salary_min: Option<u64>,
-    salary_max: Option<u64>,
-    salary_currency: Option<Currency>,
-    tags: Vec<String>,
-    notes: Option<String>,
-    follow_up_on: Option<NaiveDate>,
-}
-
 request_body!(
     /// The body of `POST /applications` and, every field optional but one needed, of `PUT` and
     /// `PATCH /applications/{id}` ([`ApplicationUpdate`]). Strings are trimmed; an empty optional
@@ -157,74 +138,50 @@ fn check_salary_range(reader: &mut Reader, min: Option<u64>, max: Option<u64>) {
     }
 }
 
-impl NewApplication {
-    pub fn parse(body: Value) -> Result<Self, Invalid> {
+impl Application {
+    /// A `POST /applications` body as the application it creates with `id` at `now`: version 1,
+    /// the first history entry, and `applied_date` today when it starts out applied without one.
+    pub fn parse_new(body: Value, id: Id, now: Timestamp) -> Result<Self, Invalid> {
         let (input, mut r) = Reader::read::<ApplicationCreate>(body)?;
-        let company = r.required("company", input.company);
-        let role = r.required("role", input.role);
-        let status = r.optional("status", input.status);
-        let applied_date = r.value("applied_date", input.applied_date);
-        let job_url = r.optional("job_url", input.job_url);
-        let location = r.value("location", input.location);
-        let work_mode = r.optional("work_mode", input.work_mode);
-        let source = r.value("source", input.source);
-        let salary_min = r.value("salary_min", input.salary_min);
-        let salary_max = r.value("salary_max", input.salary_max);
-        let salary_currency = r.optional("salary_currency", input.salary_currency);
-        let tags = r.value("tags", input.tags).unwrap_or_default();
-        let notes = r.value("notes", input.notes);
-        let follow_up_on = r.value("follow_up_on", input.follow_up_on);
-        check_salary_range(&mut r, salary_min, salary_max);
-        r.finish()?;
-        Ok(Self {
-            company: present(company, "company")?,
-            role: present(role, "role")?,
-            status: status.unwrap_or(Status::Applied),
-            applied_date,
-            job_url,
-            location,
-            work_mode,
-            source,
-            salary_min,
-            salary_max,
-            salary_currency,
-            tags,
-            notes,
-            follow_up_on,
-        })
-    }
-
-    /// The application this body creates, at `now`: version 1, the first history entry, and
-    /// `applied_date` defaulted to today when it starts out applied.
-    pub fn into_application(self, id: Id, now: Timestamp) -> Application {
-        let applied_date = match (self.applied_date, self.status) {
-            (None, Status::Applied) => Some(now.date()),
-            (date, _) => date,
-        };
-        Application {
+        // Fields are read in the order their errors are listed; a required one left out fails
+        // `finish`, so its empty stand-in is never returned.
+        let mut application = Self {
             id,
-            company: self.company.into_string(),
-            role: self.role.into_string(),
-            status: self.status,
-            applied_date,
-            job_url: self.job_url.map(WebUrl::into_string),
-            location: self.location,
-            work_mode: self.work_mode,
-            source: self.source,
-            salary_min: self.salary_min,
-            salary_max: self.salary_max,
-            salary_currency: self.salary_currency.map(Currency::into_string),
-            tags: self.tags,
-            notes: self.notes,
-            follow_up_on: self.follow_up_on,
-            status_history: vec![StatusChange {
-                status: self.status,
-                at: now,
-            }],
+            company: r
+                .required("company", input.company)
+                .map_or_else(String::new, Text::into_string),
+            role: r
+                .required("role", input.role)
+                .map_or_else(String::new, Text::into_string),
+            status: r
+                .optional("status", input.status)
+                .unwrap_or(Status::Applied),
+            applied_date: r.value("applied_date", input.applied_date),
+            job_url: r.value("job_url", input.job_url),
+            location: r.value("location", input.location),
+            work_mode: r.value("work_mode", input.work_mode),
+            source: r.value("source", input.source),
+            salary_min: r.value("salary_min", input.salary_min),
+            salary_max: r.value("salary_max", input.salary_max),
+            salary_currency: r.value("salary_currency", input.salary_currency),
+            tags: r.value("tags", input.tags).unwrap_or_default(),
+            notes: r.value("notes", input.notes),
+            follow_up_on: r.value("follow_up_on", input.follow_up_on),
+            status_history: Vec::new(),
             created_at: now,
             updated_at: now,
             version: 1,
+        };
+        check_salary_range(&mut r, application.salary_min, application.salary_max);
+        r.finish()?;
+        if application.status == Status::Applied {
+            application.applied_date.get_or_insert(now.date());
         }
+        application.status_history.push(StatusChange {
+            status: application.status,
+            at: now,
+        });
+        Ok(application)
     }
 }
 
@@ -341,9 +298,12 @@ mod tests {
     #[test]
     fn create_defaults_status_history_and_applied_date() {
         let now = Timestamp::now();
-        let app = NewApplication::parse(json!({"company": " Acme ", "role": "Engineer"}))
-            .unwrap()
-            .into_application(Id::generate(), now);
+        let app = Application::parse_new(
+            json!({"company": " Acme ", "role": "Engineer"}),
+            Id::generate(),
+            now,
+        )
+        .unwrap();
         assert_eq!(app.company, "Acme");
         assert_eq!(app.status, Status::Applied);
         assert_eq!(app.applied_date, Some(now.date()));
@@ -353,10 +313,14 @@ mod tests {
 
     #[test]
     fn create_lists_every_bad_field() {
-        let fields = errors_of(NewApplication::parse(json!({
-            "company": "", "status": "bogus", "job_url": "nope", "salary_min": 10,
-            "salary_max": 5, "salary_currency": "usdollar", "tags": [""], "extra": 1
-        })));
+        let fields = errors_of(Application::parse_new(
+            json!({
+                "company": "", "status": "bogus", "job_url": "nope", "salary_min": 10,
+                "salary_max": 5, "salary_currency": "usdollar", "tags": [""], "extra": 1
+            }),
+            Id::generate(),
+            Timestamp::now(),
+        ));
         assert_eq!(
             fields,
             [
@@ -381,9 +345,12 @@ mod tests {
             ("Offer", Status::Offer),
             ("Rejected", Status::Rejected),
         ] {
-            let app = NewApplication::parse(json!({"company": "a", "role": "b", "status": raw}))
-                .unwrap()
-                .into_application(Id::generate(), Timestamp::now());
+            let app = Application::parse_new(
+                json!({"company": "a", "role": "b", "status": raw}),
+                Id::generate(),
+                Timestamp::now(),
+            )
+            .unwrap();
             assert_eq!(app.status, status, "{raw}");
         }
         assert_eq!(
@@ -400,9 +367,12 @@ mod tests {
 
     #[test]
     fn status_is_case_insensitive() {
-        let app = NewApplication::parse(json!({"company": "a", "role": "b", "status": "OFFER"}))
-            .unwrap()
-            .into_application(Id::generate(), Timestamp::now());
+        let app = Application::parse_new(
+            json!({"company": "a", "role": "b", "status": "OFFER"}),
+            Id::generate(),
+            Timestamp::now(),
+        )
+        .unwrap();
         assert_eq!(app.status, Status::Offer);
         assert_eq!(app.applied_date, None);
     }
@@ -426,11 +396,10 @@ mod tests {
 
     #[test]
     fn filter_matches_text_case_insensitively_and_skips_terminal_follow_ups() {
-        let mut app = NewApplication::parse(json!({
+        let mut app = Application::parse_new(json!({
             "company": "Acme", "role": "Rust Engineer", "tags": ["remote"], "follow_up_on": "2026-01-01"
-        }))
-        .unwrap()
-        .into_application(Id::generate(), Timestamp::now());
+        }), Id::generate(), Timestamp::now())
+        .unwrap();
         let text = ApplicationFilter {
             text: Some("rust".into()),
             ..Default::default()

@@ -392,12 +392,6 @@ impl Reader {
     }
 }
 
-/// A required field after [`Reader::finish`] succeeded: always present then, so the error is
-/// only a guard.
-pub fn present<T>(value: Option<T>, name: &str) -> Result<T, Invalid> {
-    value.ok_or_else(|| Invalid::field(name, "is required"))
-}
-
 fn property_names(schema: &RefOr<Schema>) -> Vec<String> {
     match schema {
         RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-pub use application::{Application, ApplicationFilter, ApplicationPatch, NewApplication, Status};
+pub use application::{Application, ApplicationFilter, ApplicationPatch, Status};
 pub use child::{ChildKind, ChildResource};
 pub use feedback::Feedback;
 pub use rejection::Rejection;

@@ -18,8 +18,7 @@ use utoipa::ToSchema;
 use super::application::StatusChange;
 use super::values::{Date, ISO_4217};
 use super::{
-    Application, ChildResource, Feedback, FieldError, Id, Invalid, NewApplication, Rejection,
-    Timestamp, UserId,
+    Application, ChildResource, Feedback, FieldError, Id, Invalid, Rejection, Timestamp, UserId,
 };
 
 /// The export document's `format`.
@@ -324,20 +323,22 @@ fn restore_application(value: Value) -> Result<ImportedApplication, Vec<FieldErr
     let feedback = map.remove("feedback").unwrap_or(json!([]));
     let rejections = map.remove("rejections").unwrap_or(json!([]));
     let applied_date = map.get("applied_date").cloned();
-    let parsed = NewApplication::parse(Value::Object(map));
-    let (Some(id), Some(created_at), Some(updated_at), Some(version), Ok(new)) = (
+    // The body is read even when its metadata is not, so every error is listed at once.
+    let parsed = Application::parse_new(
+        Value::Object(map),
+        meta.id.unwrap_or_else(Id::generate),
+        meta.created_at.unwrap_or_else(Timestamp::now),
+    )
+    .map_err(|invalid| errors.extend(invalid.0));
+    let (Some(id), Some(_), Some(updated_at), Some(version), Ok(mut application)) = (
         meta.id,
         meta.created_at,
         meta.updated_at,
         meta.version,
-        parsed.clone(),
+        parsed,
     ) else {
-        if let Err(invalid) = parsed {
-            errors.extend(invalid.0);
-        }
         return Err(errors);
     };
-    let mut application = new.into_application(id, created_at);
     // As it was: no default date, the stored history and version.
     application.applied_date = applied_date
         .as_ref()
@@ -531,9 +532,8 @@ fn original_application(
     let print = fingerprint(user, &["original", &identity]);
     let at = created_at.unwrap_or(now);
     let id = derived_id(at.unix_millis(), &print);
-    let mut application = NewApplication::parse(Value::Object(map))
-        .map_err(|invalid| invalid.0)?
-        .into_application(id, at);
+    let mut application =
+        Application::parse_new(Value::Object(map), id, at).map_err(|invalid| invalid.0)?;
     application.updated_at = updated_at.unwrap_or(at);
     let mut errors = Vec::new();
     let feedback =
@@ -952,9 +952,9 @@ fn csv_application(
         .and_then(Value::as_str)
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .map_or(0, millis_of_date);
-    match NewApplication::parse(Value::Object(body)) {
-        Ok(new) if errors.is_empty() => Ok(ImportedApplication {
-            application: new.into_application(derived_id(date_ms, &print), now),
+    match Application::parse_new(Value::Object(body), derived_id(date_ms, &print), now) {
+        Ok(application) if errors.is_empty() => Ok(ImportedApplication {
+            application,
             feedback: Vec::new(),
             rejections: Vec::new(),
         }),
@@ -1234,12 +1234,15 @@ mod tests {
     #[test]
     fn csv_export_neutralises_formulas_and_reads_back() {
         let now = Timestamp::now();
-        let app = NewApplication::parse(json!({
-            "company": "=HYPERLINK(\"http://evil\")", "role": "+Dev", "notes": "@SUM(A1)",
-            "tags": ["-x", "y"]
-        }))
-        .unwrap()
-        .into_application(Id::generate(), now);
+        let app = Application::parse_new(
+            json!({
+                "company": "=HYPERLINK(\"http://evil\")", "role": "+Dev", "notes": "@SUM(A1)",
+                "tags": ["-x", "y"]
+            }),
+            Id::generate(),
+            now,
+        )
+        .unwrap();
         let bytes = write_csv(
             &[ExportedApplication {
                 application: app,

@@ -201,10 +201,6 @@ pub struct WebUrl(String);
 
 impl WebUrl {
     pub const MAX_LEN: usize = 2048;
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 impl FromJson for WebUrl {
@@ -275,12 +271,6 @@ fn rfc3986(url: &url::Url) -> String {
 /// An ISO 4217 currency code, upper-case (input is accepted in any case).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Currency(String);
-
-impl Currency {
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
 
 /// Active ISO 4217 codes.
 pub const ISO_4217: &[&str] = &[
@@ -530,21 +520,15 @@ mod tests {
         assert!(WebUrl::from_json(&json!("/relative")).is_err());
         assert!(WebUrl::from_json(&json!("javascript:alert(1)")).is_err());
         let normalized = WebUrl::from_json(&json!("HTTp://C.Dg6.JWh.j-yA.b.0f0kFcx#N{")).unwrap();
-        assert_eq!(
-            normalized.into_string(),
-            "http://c.dg6.jwh.j-ya.b.0f0kfcx/#N%7B"
-        );
+        assert_eq!(normalized.0, "http://c.dg6.jwh.j-ya.b.0f0kfcx/#N%7B");
         let encoded = WebUrl::from_json(&json!("https://a.example/p a/{x}?q=|&r=%zz#f#g")).unwrap();
         assert_eq!(
-            encoded.into_string(),
+            encoded.0,
             "https://a.example/p%20a/%7Bx%7D?q=%7C&r=%25zz#f%23g"
         );
         let kept =
             WebUrl::from_json(&json!("https://jobs.example.com/42?ref=li&x=%41#top")).unwrap();
-        assert_eq!(
-            kept.into_string(),
-            "https://jobs.example.com/42?ref=li&x=%41#top"
-        );
+        assert_eq!(kept.0, "https://jobs.example.com/42?ref=li&x=%41#top");
         let long = format!("https://example.com/{}", "a".repeat(2048));
         assert!(WebUrl::from_json(&json!(long)).is_err());
     }
@@ -555,10 +539,7 @@ mod tests {
             ISO_4217.windows(2).all(|w| w[0] < w[1]),
             "sorted for binary search"
         );
-        assert_eq!(
-            Currency::from_json(&json!("eur")).unwrap().into_string(),
-            "EUR"
-        );
+        assert_eq!(Currency::from_json(&json!("eur")).unwrap().0, "EUR");
         assert!(Currency::from_json(&json!("EURO")).is_err());
         assert!(Currency::from_json(&json!("ABC")).is_err());
     }
