@@ -11,9 +11,9 @@ use std::time::Duration;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnConsumedCapacity, TransactWriteItem};
 
-use super::{Expr, Item, Store, classify, from_item, string};
+use super::{Expr, Item, Store, classify, from_item, string, table_key};
 use crate::keys::{
-    ACTIVITY_SHARDS, CALENDAR_SK, DELETING, GSI1, GSI1_PK, PK, SK, activity_gsi_pk,
+    ACTIVITY_SHARDS, CALENDAR_SK, DELETING, GSI1, GSI1_PK, PK, activity_gsi_pk,
     applications_gsi_pk, calendar_token_pk, calendar_user_pk,
 };
 use crate::{StoreError, StoreResult};
@@ -154,16 +154,7 @@ impl Store {
     /// The user a calendar token belongs to, if it is current (consistent read: a revoked
     /// token stops working at once).
     pub async fn calendar_owner(&self, token: &str) -> StoreResult<Option<UserId>> {
-        let item = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key(calendar_token_pk(token))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?
-            .item;
+        let item = self.get_item(key(calendar_token_pk(token)), &[]).await?;
         Ok(item.and_then(|item| match item.get(CALENDAR_USER) {
             Some(AttributeValue::S(user)) => UserId::parse(user),
             _ => None,
@@ -172,16 +163,7 @@ impl Store {
 
     /// The user's current token item, if any.
     async fn calendar_pointer(&self, user: &UserId) -> StoreResult<Option<String>> {
-        let item = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key(calendar_user_pk(user))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?
-            .item;
+        let item = self.get_item(key(calendar_user_pk(user)), &[]).await?;
         Ok(item.and_then(|item| match item.get(CALENDAR_TOKEN) {
             Some(AttributeValue::S(pk)) => Some(pk.clone()),
             _ => None,
@@ -290,11 +272,7 @@ fn page_timeouts() -> aws_sdk_dynamodb::config::Builder {
 
 /// A calendar item's key.
 fn key(pk: String) -> Item {
-    [
-        (PK.to_owned(), string(pk)),
-        (SK.to_owned(), string(CALENDAR_SK)),
-    ]
-    .into()
+    table_key(pk, CALENDAR_SK)
 }
 
 /// An item's size by DynamoDB's rules: attribute names plus values (strings and binaries by

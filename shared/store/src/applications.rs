@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, Sweep, WriteOutcome, classify,
-    failed_write, from_item, json_size, key_of, key_to_item, string, to_item,
+    failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
 };
 use crate::ResumeKey;
 use crate::keys::{
@@ -28,11 +28,8 @@ const MAX_QUERY_PAGES: usize = 10;
 const FILTERED_PAGE_ITEMS: i32 = 100;
 
 impl Store {
-    fn application_key(&self, user: &UserId, id: Id) -> [(String, AttributeValue); 2] {
-        [
-            (PK.to_owned(), string(application_pk(user, id))),
-            (SK.to_owned(), string(APPLICATION_SK)),
-        ]
+    fn application_key(&self, user: &UserId, id: Id) -> Item {
+        table_key(application_pk(user, id), APPLICATION_SK)
     }
 
     /// A new application's `Put`: fails if its key is taken.
@@ -61,7 +58,7 @@ impl Store {
     ) -> StoreResult<TransactWriteItem> {
         let mut expr = Expr::default();
         expr.require_live_item();
-        self.condition_check(self.application_key(user, id).into_iter().collect(), &expr)
+        self.condition_check(self.application_key(user, id), &expr)
     }
 
     /// The write that moves an application to `status`, for a transaction with another write
@@ -77,7 +74,7 @@ impl Store {
         now: Timestamp,
         already: bool,
     ) -> StoreResult<TransactWriteItem> {
-        let key: Item = self.application_key(user, id).into_iter().collect();
+        let key = self.application_key(user, id);
         let mut expr = Expr::default();
         expr.require_live_item();
         let status_name = expr.name("status");
@@ -111,22 +108,10 @@ impl Store {
         id: Id,
         key_only: bool,
     ) -> StoreResult<Option<Item>> {
-        let mut expr = Expr::default();
-        if key_only {
-            expr.project(&[PK, DELETING]);
-        }
+        let projection: &[&str] = if key_only { &[PK, DELETING] } else { &[] };
         let item = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(self.application_key(user, id).into_iter().collect()))
-            .set_projection_expression(expr.projection_expression())
-            .set_expression_attribute_names(expr.names())
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?
-            .item;
+            .get_item(self.application_key(user, id), projection)
+            .await?;
         Ok(item.filter(|item| !item.contains_key(DELETING)))
     }
 
@@ -161,13 +146,11 @@ impl Store {
         let mut start = start.map(|key| key_to_item(&key));
         let mut expr = Expr::default();
         expr.key_equals(GSI1_PK, &partition);
-        let mut items: Vec<Application> = Vec::with_capacity(limit);
-        let mut bytes = 0;
-        let mut last_key: Option<ResumeKey> = None;
+        let mut page = self.page::<Application>(limit);
         for _ in 0..MAX_QUERY_PAGES {
             // Unfiltered: one more than needed tells whether a next page exists.
             let page_size = if filter.is_empty() {
-                (limit - items.len() + 1) as i32
+                (page.room() + 1) as i32
             } else {
                 FILTERED_PAGE_ITEMS
             };
@@ -182,34 +165,17 @@ impl Store {
             for item in output.items.unwrap_or_default() {
                 let key = key_of(&item, &[PK, SK, GSI1_PK, GSI1_SK]);
                 let application: Application = from_item(item)?;
-                if !filter.matches(&application) {
-                    continue;
+                if filter.matches(&application) && !page.push(application, key) {
+                    return Ok(page.full());
                 }
-                let size = json_size(&application);
-                if items.len() == limit || !self.fits_page(items.len(), bytes, size) {
-                    // A further match exists: the next page starts after the last one returned.
-                    return Ok(ListPage {
-                        items,
-                        resume: last_key,
-                    });
-                }
-                bytes += size;
-                items.push(application);
-                last_key = Some(key);
             }
             match output.last_evaluated_key {
-                None => {
-                    return Ok(ListPage {
-                        items,
-                        resume: None,
-                    });
-                }
+                None => return Ok(page.end(None)),
                 Some(key) => start = Some(key),
             }
         }
         // Read enough for one request: resume after the last item read.
-        let resume = start.map(|key| key_of(&key, &[PK, SK, GSI1_PK, GSI1_SK]));
-        Ok(ListPage { items, resume })
+        Ok(page.end(start.map(|key| key_of(&key, &[PK, SK, GSI1_PK, GSI1_SK]))))
     }
 
     /// Applies `patch` in one conditional `UpdateItem`: only the named fields change, so a
@@ -223,7 +189,7 @@ impl Store {
         precondition: &Precondition,
         now: Timestamp,
     ) -> StoreResult<Application> {
-        let key: Item = self.application_key(user, id).into_iter().collect();
+        let key = self.application_key(user, id);
         let updated = match self
             .try_update_application(key.clone(), patch, precondition, now)
             .await
@@ -311,7 +277,7 @@ impl Store {
             .client
             .update_item()
             .table_name(self.table())
-            .set_key(Some(self.application_key(user, id).into_iter().collect()))
+            .set_key(Some(self.application_key(user, id)))
             .set_update_expression(expr.update_expression());
         let result = with_expr!(update, expr).send().await;
         match result {
@@ -353,7 +319,7 @@ impl Store {
         expr.condition(condition);
         let partition = application_pk(user, id);
         let result = self
-            .conditional_update(self.application_key(user, id).into_iter().collect(), &expr)
+            .conditional_update(self.application_key(user, id), &expr)
             .send()
             .await;
         result.map_err(failed_write)?;

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
-    failed_write, from_item, json_size, key_of, key_to_item, string, to_item,
+    failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
 };
 use crate::ResumeKey;
 use crate::keys::{
@@ -37,11 +37,7 @@ const STATUS_WRITE_ATTEMPTS: usize = 3;
 
 impl Store {
     fn child_key<T: ChildResource>(&self, user: &UserId, application: Id, id: Id) -> Item {
-        [
-            (PK.to_owned(), string(application_pk(user, application))),
-            (SK.to_owned(), string(child_sk(T::KIND, id))),
-        ]
-        .into()
+        table_key(application_pk(user, application), &child_sk(T::KIND, id))
     }
 
     pub(crate) fn child_put<T: ChildResource>(
@@ -131,26 +127,14 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let raw = output.map_err(classify)?.items.unwrap_or_default();
-        let (mut items, mut bytes, mut last_key) = (Vec::with_capacity(limit), 0, None);
+        let mut page = self.page::<T>(limit);
         for item in raw {
             let key = key_of(&item, &[PK, SK]);
-            let child: T = from_item(item)?;
-            let size = json_size(&child);
-            if items.len() == limit || !self.fits_page(items.len(), bytes, size) {
-                // More follow: the next page starts after the last item returned.
-                return Ok(ListPage {
-                    items,
-                    resume: last_key,
-                });
+            if !page.push(from_item(item)?, key) {
+                return Ok(page.full());
             }
-            bytes += size;
-            items.push(child);
-            last_key = Some(key);
         }
-        Ok(ListPage {
-            items,
-            resume: None,
-        })
+        Ok(page.end(None))
     }
 
     /// One child, if its application is the caller's and live.
@@ -160,15 +144,9 @@ impl Store {
         application: Id,
         id: Id,
     ) -> StoreResult<T> {
-        let get = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(self.child_key::<T>(user, application, id)))
-            .consistent_read(true)
-            .send();
-        let (exists, output) = tokio::join!(self.application_exists(user, application), get);
-        let item = output.map_err(classify)?.item;
+        let get = self.get_item(self.child_key::<T>(user, application, id), &[]);
+        let (exists, item) = tokio::join!(self.application_exists(user, application), get);
+        let item = item?;
         match (exists?, item) {
             (true, Some(item)) => from_item(item),
             _ => Err(StoreError::NotFound),

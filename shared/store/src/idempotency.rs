@@ -13,8 +13,8 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Expr, Store, classify, from_item, string};
-use crate::keys::{EXPIRES_AT, IDEMPOTENCY_SK, PK, SK};
+use super::{Expr, Store, classify, from_item, string, table_key};
+use crate::keys::{EXPIRES_AT, IDEMPOTENCY_SK, PK};
 use crate::{StoreError, StoreResult};
 use domain::Timestamp;
 
@@ -166,8 +166,7 @@ impl Store {
             response: response.clone(),
         };
         let mut item = super::to_item(&record)?;
-        item.insert(PK.to_owned(), string(&request.pk));
-        item.insert(SK.to_owned(), string(IDEMPOTENCY_SK));
+        item.extend(table_key(&request.pk, IDEMPOTENCY_SK));
         item.insert("type".to_owned(), string("idempotency"));
         let expires_at = now.unix_seconds() + IDEMPOTENCY_TTL_SECONDS;
         item.insert(
@@ -191,18 +190,8 @@ impl Store {
 
     /// The first response to the request's key, if a record of it exists.
     async fn try_replay(&self, request: &IdempotentRequest) -> StoreResult<Option<WriteOutcome>> {
-        let Some(item) = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .key(PK, string(&request.pk))
-            .key(SK, string(IDEMPOTENCY_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?
-            .item
-        else {
+        let key = table_key(&request.pk, IDEMPOTENCY_SK);
+        let Some(item) = self.get_item(key, &[]).await? else {
             return Ok(None);
         };
         let record: IdempotencyRecord = from_item(item)?;

@@ -60,6 +60,55 @@ pub struct ListPage<T> {
     pub resume: Option<ResumeKey>,
 }
 
+/// A list page being filled: at most `limit` items, within the byte budget (the first item
+/// always fits). Each match is returned exactly once across pages: a full page resumes after
+/// the last item it returned, not the last item read.
+pub(crate) struct PageFill<T> {
+    items: Vec<T>,
+    bytes: usize,
+    limit: usize,
+    budget: usize,
+    last_key: Option<ResumeKey>,
+}
+
+impl<T: Serialize> PageFill<T> {
+    /// Adds `item`, which a page resumes after by `key`; `false` when the page is full, so a
+    /// further match exists and the page is [`full`](Self::full).
+    pub(crate) fn push(&mut self, item: T, key: ResumeKey) -> bool {
+        let size = json_size(&item);
+        if self.items.len() == self.limit
+            || (!self.items.is_empty() && self.bytes + size > self.budget)
+        {
+            return false;
+        }
+        self.bytes += size;
+        self.items.push(item);
+        self.last_key = Some(key);
+        true
+    }
+
+    /// How many more items the page may hold.
+    pub(crate) fn room(&self) -> usize {
+        self.limit - self.items.len()
+    }
+
+    /// The page, with more matches after it: it resumes after its last item.
+    pub(crate) fn full(self) -> ListPage<T> {
+        ListPage {
+            items: self.items,
+            resume: self.last_key,
+        }
+    }
+
+    /// The page, resuming at `resume` (`None`: the list ends here).
+    pub(crate) fn end(self, resume: Option<ResumeKey>) -> ListPage<T> {
+        ListPage {
+            items: self.items,
+            resume,
+        }
+    }
+}
+
 /// What a write requires of the item's current `version` (from `If-Match`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Precondition {
@@ -99,10 +148,15 @@ impl Store {
         Self { page_bytes, ..self }
     }
 
-    /// Whether one more item of `size` bytes still fits a page that holds `used` bytes in
-    /// `count` items (the first item always fits).
-    pub(crate) fn fits_page(&self, count: usize, used: usize, size: usize) -> bool {
-        count == 0 || used + size <= self.page_bytes
+    /// An empty list page of at most `limit` items.
+    pub(crate) fn page<T: Serialize>(&self, limit: usize) -> PageFill<T> {
+        PageFill {
+            items: Vec::with_capacity(limit),
+            bytes: 0,
+            limit,
+            budget: self.page_bytes,
+            last_key: None,
+        }
     }
 
     /// The store `config` names. Makes no network call.
@@ -116,6 +170,28 @@ impl Store {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// A consistent `GetItem` of `key`, of only the `projection` attributes when some are named.
+    pub(crate) async fn get_item(
+        &self,
+        key: Item,
+        projection: &[&str],
+    ) -> StoreResult<Option<Item>> {
+        let mut expr = Expr::default();
+        expr.project(projection);
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key))
+            .set_projection_expression(expr.projection_expression())
+            .set_expression_attribute_names(expr.names())
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(output.item)
     }
 
     /// A `Query` of the table, or of `index`, with `expr`'s key condition, projection, names
@@ -338,6 +414,15 @@ pub(crate) fn key_of(item: &Item, names: &[&str]) -> crate::ResumeKey {
             _ => None,
         })
         .collect()
+}
+
+/// The table's key of an item: its partition and sort key.
+pub(crate) fn table_key(pk: impl Into<String>, sk: &str) -> Item {
+    [
+        (keys::PK.to_owned(), string(pk)),
+        (keys::SK.to_owned(), string(sk)),
+    ]
+    .into()
 }
 
 pub(crate) fn key_to_item(key: &crate::ResumeKey) -> Item {

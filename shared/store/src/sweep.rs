@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Expr, Item, Store, classify, string};
+use super::{Expr, Item, Store, classify, string, table_key};
 use crate::keys::{APPLICATION_SK, DELETING, PK, SK};
 use crate::{StoreError, StoreResult};
 
@@ -35,21 +35,8 @@ impl Store {
         partition: &str,
         deadline: Instant,
     ) -> StoreResult<Sweep> {
-        let key: Item = [
-            (PK.to_owned(), string(partition)),
-            (SK.to_owned(), string(APPLICATION_SK)),
-        ]
-        .into();
-        let application = self
-            .client
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key.clone()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?
-            .item;
+        let key = table_key(partition, APPLICATION_SK);
+        let application = self.get_item(key.clone(), &[]).await?;
         if application.is_some_and(|item| !item.contains_key(DELETING)) {
             tracing::warn!("asked to sweep an application that is not being deleted");
             return Ok(Sweep::Done);

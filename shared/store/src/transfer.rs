@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Expr, Item, ListPage, Store, classify, from_item, string};
+use super::{Expr, Item, ListPage, Store, classify, from_item, table_key};
 use crate::ResumeKey;
 use crate::keys::{APPLICATION_SK, PK, SK, application_pk, child_sk_prefix};
 use crate::{StoreError, StoreResult};
@@ -139,13 +139,7 @@ impl Store {
                 .iter()
                 .collect::<HashSet<_>>()
                 .into_iter()
-                .map(|id| {
-                    [
-                        (PK.to_owned(), string(application_pk(user, *id))),
-                        (SK.to_owned(), string(APPLICATION_SK)),
-                    ]
-                    .into()
-                })
+                .map(|id| table_key(application_pk(user, *id), APPLICATION_SK))
                 .collect();
             for _ in 0..TRANSACTION_ROUNDS {
                 if keys.is_empty() {
