@@ -2,12 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, Sweep, WriteOutcome, classify,
-    failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
+    failed_condition, failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
 };
 use crate::ResumeKey;
 use crate::keys::{
@@ -230,16 +229,10 @@ impl Store {
             .await;
         match result {
             Ok(output) => Ok(from_item(output.attributes.unwrap_or_default())?),
-            Err(SdkError::ServiceError(service))
-                if service.err().is_conditional_check_failed_exception() =>
-            {
-                let old = match service.into_err() {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e) => e.item,
-                    _ => None,
-                };
-                Err(explain_failed_update(old, patch, precondition))
-            }
-            Err(error) => Err(UpdateFailure::Api(classify(error))),
+            Err(error) => match failed_condition(&error) {
+                Some(old) => Err(explain_failed_update(old.cloned(), patch, precondition)),
+                None => Err(UpdateFailure::Api(classify(error))),
+            },
         }
     }
 

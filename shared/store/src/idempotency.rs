@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Expr, Store, classify, from_item, string, table_key};
+use super::{Expr, Store, classify, failed_condition, from_item, string, table_key};
 use crate::keys::{EXPIRES_AT, IDEMPOTENCY_SK, PK};
 use crate::{StoreError, StoreResult};
 use domain::Timestamp;
@@ -136,22 +135,13 @@ impl Store {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(WriteOutcome::Written),
-            Err(SdkError::ServiceError(service))
-                if service.err().is_conditional_check_failed_exception() =>
-            {
-                let existing = match service.into_err() {
-                    PutItemError::ConditionalCheckFailedException(failed) => failed.item,
-                    _ => None,
-                };
-                if existing.as_ref() == Some(&put.item) {
-                    Ok(WriteOutcome::Written)
-                } else {
-                    Ok(WriteOutcome::ConditionFailed(0))
-                }
-            }
-            Err(error) => Err(classify(error)),
+        let Err(error) = result else {
+            return Ok(WriteOutcome::Written);
+        };
+        match failed_condition(&error) {
+            Some(existing) if existing == Some(&put.item) => Ok(WriteOutcome::Written),
+            Some(_) => Ok(WriteOutcome::ConditionFailed(0)),
+            None => Err(classify(error)),
         }
     }
 

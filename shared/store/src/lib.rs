@@ -321,40 +321,44 @@ pub(crate) fn failed_write<E>(error: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ConditionFailure + ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    if let SdkError::ServiceError(service) = &error
-        && let Some(item_existed) = service.err().condition_failed()
-    {
-        return if item_existed {
-            StoreError::VersionMismatch
-        } else {
-            StoreError::NotFound
-        };
+    match failed_condition(&error) {
+        Some(Some(_)) => StoreError::VersionMismatch,
+        Some(None) => StoreError::NotFound,
+        None => classify(error),
     }
-    classify(error)
 }
 
-/// Whether an error is a failed condition, and if so whether it carried the old item.
+/// For a write's failed condition, the item as it was (`ReturnValuesOnConditionCheckFailure=
+/// ALL_OLD`; `None` when there was none); `None` for any other error.
+pub(crate) fn failed_condition<E: ConditionFailure>(
+    error: &SdkError<E, HttpResponse>,
+) -> Option<Option<&Item>> {
+    error.as_service_error()?.failed_condition()
+}
+
+/// The SDK's single-item write errors, whose conditional-check failure carries the old item.
 pub(crate) trait ConditionFailure {
-    fn condition_failed(&self) -> Option<bool>;
+    fn failed_condition(&self) -> Option<Option<&Item>>;
 }
 
-impl ConditionFailure for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
-    fn condition_failed(&self) -> Option<bool> {
-        match self {
-            Self::ConditionalCheckFailedException(e) => Some(e.item.is_some()),
-            _ => None,
+macro_rules! condition_failure {
+    ($($error:ty),+) => {$(
+        impl ConditionFailure for $error {
+            fn failed_condition(&self) -> Option<Option<&Item>> {
+                match self {
+                    Self::ConditionalCheckFailedException(failed) => Some(failed.item.as_ref()),
+                    _ => None,
+                }
+            }
         }
-    }
+    )+};
 }
 
-impl ConditionFailure for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
-    fn condition_failed(&self) -> Option<bool> {
-        match self {
-            Self::ConditionalCheckFailedException(e) => Some(e.item.is_some()),
-            _ => None,
-        }
-    }
-}
+condition_failure!(
+    aws_sdk_dynamodb::operation::put_item::PutItemError,
+    aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+    aws_sdk_dynamodb::operation::delete_item::DeleteItemError
+);
 
 /// A value as item attributes; `null`s are left out, so "no value" is always an absent attribute.
 pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
