@@ -191,10 +191,11 @@ impl Store {
         let key = self.application_key(user, id);
         let updated = match self
             .try_update_application(key.clone(), patch, precondition, now)
-            .await
+            .await?
         {
+            Some(updated) => updated,
             // The status is already the one asked for: no history entry, the rest still applies.
-            Err(UpdateFailure::StatusUnchanged) => {
+            None => {
                 let rest = ApplicationPatch {
                     status: None,
                     ..patch.clone()
@@ -203,24 +204,25 @@ impl Store {
                     // Nothing else to write: the answer is the application as it is.
                     self.get_application(user, id).await?
                 } else {
+                    // Without a status there is no status to be unchanged.
                     self.try_update_application(key, &rest, precondition, now)
-                        .await
-                        .map_err(UpdateFailure::into_api_error)?
+                        .await?
+                        .ok_or(StoreError::Internal)?
                 }
             }
-            result => result.map_err(UpdateFailure::into_api_error)?,
         };
         Ok(self.trim_history(user, id, updated).await)
     }
 
-    /// One conditional `UpdateItem` of `patch` (its status, if any, must be a change).
+    /// One conditional `UpdateItem` of `patch`; `None` (nothing written) when its status is
+    /// already the one asked for.
     async fn try_update_application(
         &self,
         key: Item,
         patch: &ApplicationPatch,
         precondition: &Precondition,
         now: Timestamp,
-    ) -> Result<Application, UpdateFailure> {
+    ) -> StoreResult<Option<Application>> {
         let expr = update_expression(patch, precondition, now)?;
         let result = self
             .conditional_update(key, &expr)
@@ -228,10 +230,12 @@ impl Store {
             .send()
             .await;
         match result {
-            Ok(output) => Ok(from_item(output.attributes.unwrap_or_default())?),
+            Ok(output) => from_item(output.attributes.unwrap_or_default()).map(Some),
             Err(error) => match failed_condition(&error) {
-                Some(old) => Err(explain_failed_update(old.cloned(), patch, precondition)),
-                None => Err(UpdateFailure::Api(classify(error))),
+                Some(old) => {
+                    explain_failed_update(old.cloned(), patch, precondition).map(|()| None)
+                }
+                None => Err(classify(error)),
             },
         }
     }
@@ -338,28 +342,6 @@ fn number(n: u64) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
 
-/// Why a conditional update did not apply.
-pub(crate) enum UpdateFailure {
-    StatusUnchanged,
-    Api(StoreError),
-}
-
-impl From<StoreError> for UpdateFailure {
-    fn from(error: StoreError) -> Self {
-        Self::Api(error)
-    }
-}
-
-impl UpdateFailure {
-    fn into_api_error(self) -> StoreError {
-        match self {
-            // Only reachable when the retry without a status still met an equal status.
-            Self::StatusUnchanged => StoreError::Internal,
-            Self::Api(error) => error,
-        }
-    }
-}
-
 /// The update `patch` makes: its fields, a status change with its history entry (conditioned
 /// on being a change), the version bump, and the conditions on the stored item.
 fn update_expression(
@@ -398,22 +380,19 @@ fn update_expression(
     Ok(expr)
 }
 
-/// Reads the item as it was when the condition failed and names the condition that failed.
+/// Names the condition that failed from the item as it was then: `Ok` when it was only the
+/// status, which is already the one asked for.
 fn explain_failed_update(
     old: Option<Item>,
     patch: &ApplicationPatch,
     precondition: &Precondition,
-) -> UpdateFailure {
-    let Some(old) = old.filter(|item| !item.contains_key(DELETING)) else {
-        return UpdateFailure::Api(StoreError::NotFound);
-    };
-    let Ok(old) = from_item::<Application>(old) else {
-        return UpdateFailure::Api(StoreError::Internal);
-    };
+) -> StoreResult<()> {
+    let old = old.filter(|item| !item.contains_key(DELETING));
+    let old: Application = from_item(old.ok_or(StoreError::NotFound)?)?;
     if let Precondition::Versions(versions) = precondition
         && !versions.contains(&old.version)
     {
-        return UpdateFailure::Api(StoreError::VersionMismatch);
+        return Err(StoreError::VersionMismatch);
     }
     let mut errors = Vec::new();
     if let (Patch::Value(min), Some(max)) = (&patch.salary_min, old.salary_max)
@@ -435,13 +414,13 @@ fn explain_failed_update(
         ));
     }
     if !errors.is_empty() {
-        return UpdateFailure::Api(StoreError::Invalid(Invalid(errors)));
+        return Err(StoreError::Invalid(Invalid(errors)));
     }
     if patch.status.is_some_and(|status| status == old.status) {
-        return UpdateFailure::StatusUnchanged;
+        return Ok(());
     }
     tracing::error!("conditional update failed for no known reason");
-    UpdateFailure::Api(StoreError::Internal)
+    Err(StoreError::Internal)
 }
 
 #[cfg(test)]
