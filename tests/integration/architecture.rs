@@ -154,3 +154,25 @@ fn layers_depend_only_downwards() {
     }
     assert!(depends("store", "domain") && depends("api", "store") && depends("api", "domain"));
 }
+
+/// `make sam-api` builds every function with the `local-claims` feature, which lets `sam local
+/// start-api` pass a locally signed token's claims on; a function without it answers 401 to
+/// every token there.
+#[test]
+fn every_function_has_the_local_claims_feature() {
+    let functions = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("functions");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(functions).unwrap().flatten() {
+        let manifest = std::fs::read_to_string(entry.path().join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains("\n[features]\nlocal-claims = [\"api/local-claims\"]\n"),
+            "{} has no local-claims feature",
+            entry.path().display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 8, "found the function crates");
+}
