@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help deps dev test fmt lint unit lint-template package sam-local sam-api bench bench-smoke openapi fuzz test-browser clean web web-api-types test-web bench-web deploy-web
+.PHONY: help deps dev test fmt lint unit lint-template package sam-local sam-api sam-api-smoke bench bench-smoke openapi fuzz test-browser clean web web-api-types test-web bench-web deploy-web
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ sam-local: deps ## Every events/ file through `sam local invoke` (podman, arm64 
 
 sam-api: deps ## `sam local start-api` on http://127.0.0.1:$${PORT:-3000} (locally signed tokens, see docs/deploy.md)
 	@scripts/sam-local.sh start-api
+
+sam-api-smoke: deps ## `sam local start-api` on free ports with local claims: routes of each kind with and without a token, then stop
+	@scripts/sam-local.sh start-api --smoke
 
 bench: deps ## Benchmarks: cold start, handler overhead, throughput, capacity, size, memory
 	@scripts/bench.sh
