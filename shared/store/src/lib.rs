@@ -75,10 +75,11 @@ impl<T: Serialize> PageFill<T> {
     /// Adds `item`, which a page resumes after by `key`; `false` when the page is full, so a
     /// further match exists and the page is [`full`](Self::full).
     pub(crate) fn push(&mut self, item: T, key: ResumeKey) -> bool {
+        if self.items.len() == self.limit {
+            return false;
+        }
         let size = json_size(&item);
-        if self.items.len() == self.limit
-            || (!self.items.is_empty() && self.bytes + size > self.budget)
-        {
+        if !self.items.is_empty() && self.bytes + size > self.budget {
             return false;
         }
         self.bytes += size;
