@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{ApplicationFilter, ChildKind, ChildResource, Feedback, Id, Rejection, UserId};
 use serde_json::{Value, json};
 use store::keys::{self, APPLICATION_SK, IDEMPOTENCY_SK, PK, SK};
-use store::{Item, Store};
+use store::{Item, Store, table_key};
 
 use crate::Bench;
 use crate::capacity::{self, Call, Recorder, item_size};
@@ -92,16 +92,8 @@ async fn size_of(client: &Client, table: &str, key: Item) -> usize {
         .unwrap_or(0)
 }
 
-fn key(pk: String, sk: String) -> Item {
-    [
-        (PK.to_owned(), AttributeValue::S(pk)),
-        (SK.to_owned(), AttributeValue::S(sk)),
-    ]
-    .into()
-}
-
 fn app_key(user: &UserId, app: Id) -> Item {
-    key(keys::application_pk(user, app), APPLICATION_SK.to_owned())
+    table_key(keys::application_pk(user, app), APPLICATION_SK)
 }
 
 fn child_kind(path: &str) -> Option<ChildKind> {
@@ -150,9 +142,9 @@ async fn child_keys<T: ChildResource>(
         .items
         .iter()
         .map(|child| {
-            key(
+            table_key(
                 keys::application_pk(user, app),
-                keys::child_sk(T::KIND, child.id()),
+                &keys::child_sk(T::KIND, child.id()),
             )
         })
         .collect())
@@ -211,7 +203,7 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
         let application_key = app_key(&user, app);
         let child_key = |id: Id| {
             child_kind(&path)
-                .map(|kind| key(keys::application_pk(&user, app), keys::child_sk(kind, id)))
+                .map(|kind| table_key(keys::application_pk(&user, app), &keys::child_sk(kind, id)))
         };
         let mut sizes = Sizes {
             app_before: size_of(&client, &table, application_key.clone()).await,
@@ -251,7 +243,7 @@ pub async fn run(bench: &mut Bench) -> Result<Vec<CaseResult>, String> {
             .and_then(|(_, v)| v.as_str())
         {
             let pk = keys::idempotency_pk(&user, "POST /applications", idempotency_key);
-            sizes.record = size_of(&client, &table, key(pk, IDEMPOTENCY_SK.to_owned())).await;
+            sizes.record = size_of(&client, &table, table_key(pk, IDEMPOTENCY_SK)).await;
         }
         if events::method(&json) == "GET" && path_child.is_none() && !path.contains("health") {
             let is_list = path == "/applications" || child_kind(&path).is_some();

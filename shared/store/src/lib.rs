@@ -422,7 +422,7 @@ pub(crate) fn key_of(item: &Item, names: &[&str]) -> crate::ResumeKey {
 }
 
 /// The table's key of an item: its partition and sort key.
-pub(crate) fn table_key(pk: impl Into<String>, sk: &str) -> Item {
+pub fn table_key(pk: impl Into<String>, sk: &str) -> Item {
     [
         (keys::PK.to_owned(), string(pk)),
         (keys::SK.to_owned(), string(sk)),
