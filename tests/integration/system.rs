@@ -175,6 +175,8 @@ async fn swagger_ui_is_served_with_its_assets_and_our_document() {
     assert!(script.contains("\"/openapi.json\""), "{script}");
     assert!(!script.contains("petstore"));
     api.get("/docs/nothing-here.js").await.expect_problem(404);
+    // Not UTF-8 once decoded: an unknown file too, not a bare-text 400.
+    api.get("/docs/%ff.js").await.expect_problem(404);
     // No asset points outside the server.
     assert!(!html.contains("http://") && !html.contains("https://"));
 }

@@ -4,9 +4,10 @@
 //! skip their arguments, and the dev server redacts the path.
 
 use api::error::{ApiError, ApiResult};
+use api::extract::PathText;
 use api::openapi::DatabaseProblems;
 use api::{ApiState, Function};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use domain::Timestamp;
@@ -58,7 +59,7 @@ fn token_of(file: &str) -> Option<&str> {
 #[instrument(skip_all)]
 async fn calendar_feed(
     State(store): State<Store>,
-    Path(file): Path<String>,
+    PathText(file): PathText,
 ) -> ApiResult<Response> {
     let token = token_of(&file).ok_or(ApiError::NotFound)?;
     let user = store

@@ -5,10 +5,11 @@ use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use api::error::{ApiError, ApiResult};
+use api::extract::PathText;
 use api::openapi::DatabaseProblems;
 use api::respond::json_response;
 use api::{ApiState, Function};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -183,7 +184,7 @@ async fn docs_page() -> ApiResult<Response> {
     )
 )]
 #[instrument(skip_all)]
-async fn docs_asset(Path(asset): Path<String>) -> ApiResult<Response> {
+async fn docs_asset(PathText(asset): PathText) -> ApiResult<Response> {
     let (content_type, bytes) = swagger_file(&asset)?;
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }

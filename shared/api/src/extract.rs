@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use domain::Id;
@@ -106,6 +106,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
             .map(|(_, value)| value.parse::<Id>().map_err(|()| ApiError::NotFound))
             .collect::<Result<_, _>>()
             .map(Self)
+    }
+}
+
+/// A route's one text segment (a file name, a token). A segment that is not UTF-8 once decoded
+/// names nothing here: a 404, as any unknown name.
+#[derive(Debug, Clone)]
+pub struct PathText(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathText {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(text) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        Ok(Self(text))
     }
 }
 
