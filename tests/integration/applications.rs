@@ -390,6 +390,12 @@ async fn idempotency_key_retry_creates_one_item_and_replays_the_response() {
         .await
         .expect(201);
     assert_eq!(retry.body, first.body);
+    // Byte for byte, field order included: a retry reads what the first call would have.
+    assert_eq!(
+        String::from_utf8_lossy(&retry.raw),
+        String::from_utf8_lossy(&first.raw)
+    );
+    assert_eq!(retry.header("content-type"), first.header("content-type"));
     assert_eq!(retry.header("location"), first.header("location"));
     assert_eq!(retry.header("etag"), first.header("etag"));
     let list = user.get("/applications").await.expect(200);

@@ -4,14 +4,13 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use domain::{Resource, UserId};
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 use store::keys::idempotency_pk;
 use store::{IdempotentRequest, StoredResponse, WriteOutcome};
 
 use crate::error::ApiError;
 use crate::extract::IdempotencyKey;
-use crate::respond::{created, etag, json_response};
+use crate::respond::{created, etag, json_bytes};
 
 /// A create on its way to the store: where the new resource will live, the response to keep
 /// for retries, and the idempotency record's key when the client sent an `Idempotency-Key`.
@@ -64,13 +63,14 @@ impl Creation {
         match outcome {
             WriteOutcome::Written => Ok(created(&self.location, resource)),
             WriteOutcome::Replayed(stored) => {
-                let body: Value =
+                #[derive(Deserialize)]
+                struct Versioned {
+                    version: u64,
+                }
+                let Versioned { version } =
                     serde_json::from_str(&stored.body).map_err(|_| ApiError::Internal)?;
-                let version = body
-                    .get("version")
-                    .and_then(Value::as_u64)
-                    .unwrap_or_default();
-                let mut response = json_response(StatusCode::CREATED, &body);
+                // The first response's own bytes: a retry reads exactly what it would have.
+                let mut response = json_bytes(StatusCode::CREATED, stored.body);
                 response.headers_mut().insert(header::ETAG, etag(version));
                 if let Ok(location) = HeaderValue::from_str(&stored.location) {
                     response.headers_mut().insert(header::LOCATION, location);

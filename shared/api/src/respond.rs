@@ -20,12 +20,17 @@ pub struct Page<T> {
 
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(header::CONTENT_TYPE, JSON)], bytes).into_response(),
+        Ok(bytes) => json_bytes(status, bytes),
         Err(error) => {
             tracing::error!(%error, "response serialisation failed");
             ApiError::Internal.into_response()
         }
     }
+}
+
+/// A body that is JSON already.
+pub fn json_bytes(status: StatusCode, bytes: impl Into<axum::body::Body>) -> Response {
+    (status, [(header::CONTENT_TYPE, JSON)], bytes.into()).into_response()
 }
 
 pub fn etag(version: u64) -> HeaderValue {
