@@ -3,20 +3,19 @@
 
 use api::cursor::CursorKey;
 use api::error::{ApiError, ApiResult, FieldError, PROBLEM_CONTENT_TYPE, Problem};
-use api::extract::{Query, non_empty};
+use api::extract::{Query, body_bytes, media_type, non_empty};
 use api::identity::Caller;
 use api::openapi::ListProblems;
 use api::respond::json_response;
 use api::{ApiState, Function};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::transfer::{
     ExportDocument, ExportedApplication, ImportError, ImportPlan, ImportSource, MAX_IMPORT_ROWS,
     read_csv, read_json, write_csv,
 };
 use domain::{Id, Timestamp, UserId};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::{Deserialize, Deserializer, Serialize};
 use store::Store;
 use tracing::instrument;
@@ -239,11 +238,6 @@ struct ImportBody {
     bytes: Vec<u8>,
 }
 
-fn media_type(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(value.split(';').next()?.trim().to_ascii_lowercase())
-}
-
 impl<S: Send + Sync> FromRequest<S> for ImportBody {
     type Rejection = ApiError;
 
@@ -257,26 +251,7 @@ impl<S: Send + Sync> FromRequest<S> for ImportBody {
                 ));
             }
         };
-        let declared = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > IMPORT_LIMIT_BYTES as u64) {
-            return Err(ApiError::PayloadTooLarge(IMPORT_LIMIT_BYTES));
-        }
-        let bytes = Limited::new(request.into_body(), IMPORT_LIMIT_BYTES)
-            .collect()
-            .await
-            .map_err(|error| {
-                if error.is::<LengthLimitError>() {
-                    ApiError::PayloadTooLarge(IMPORT_LIMIT_BYTES)
-                } else {
-                    ApiError::BadRequest("the request body could not be read".to_owned())
-                }
-            })?
-            .to_bytes()
-            .to_vec();
+        let bytes = body_bytes(request, IMPORT_LIMIT_BYTES).await?.to_vec();
         Ok(Self { csv, bytes })
     }
 }

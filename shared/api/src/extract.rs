@@ -3,6 +3,7 @@
 
 use std::str::FromStr;
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
@@ -34,10 +35,35 @@ pub struct JsonBody {
     pub digest: String,
 }
 
-fn media_type(headers: &HeaderMap) -> Option<String> {
+/// The request's media type, lower-case, without parameters (`charset=…`).
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = value.split(';').next()?.trim();
     Some(essence.to_ascii_lowercase())
+}
+
+/// The request's body, at most `limit` bytes (413 above it, said by `Content-Length` or found
+/// while reading).
+pub async fn body_bytes(request: Request, limit: usize) -> Result<Bytes, ApiError> {
+    let declared_length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared_length.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let collected = Limited::new(request.into_body(), limit)
+        .collect()
+        .await
+        .map_err(|error| {
+            if error.is::<LengthLimitError>() {
+                ApiError::PayloadTooLarge(limit)
+            } else {
+                ApiError::BadRequest("the request body could not be read".to_owned())
+            }
+        })?;
+    Ok(collected.to_bytes())
 }
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
@@ -57,25 +83,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 JSON
             }));
         }
-        let declared_length = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared_length.is_some_and(|n| n > BODY_LIMIT_BYTES as u64) {
-            return Err(ApiError::PayloadTooLarge(BODY_LIMIT_BYTES));
-        }
-        let bytes = Limited::new(request.into_body(), BODY_LIMIT_BYTES)
-            .collect()
-            .await
-            .map_err(|error| {
-                if error.is::<LengthLimitError>() {
-                    ApiError::PayloadTooLarge(BODY_LIMIT_BYTES)
-                } else {
-                    ApiError::BadRequest("the request body could not be read".to_owned())
-                }
-            })?
-            .to_bytes();
+        let bytes = body_bytes(request, BODY_LIMIT_BYTES).await?;
         let value = serde_json::from_slice(&bytes).map_err(|error| {
             ApiError::BadRequest(format!(
                 "malformed JSON at line {} column {}",
