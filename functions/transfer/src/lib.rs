@@ -235,7 +235,7 @@ fn fitting(
 /// JSON (`application/json`), at most [`IMPORT_LIMIT_BYTES`].
 struct ImportBody {
     csv: bool,
-    bytes: Vec<u8>,
+    bytes: axum::body::Bytes,
 }
 
 impl<S: Send + Sync> FromRequest<S> for ImportBody {
@@ -251,7 +251,7 @@ impl<S: Send + Sync> FromRequest<S> for ImportBody {
                 ));
             }
         };
-        let bytes = body_bytes(request, IMPORT_LIMIT_BYTES).await?.to_vec();
+        let bytes = body_bytes(request, IMPORT_LIMIT_BYTES).await?;
         Ok(Self { csv, bytes })
     }
 }
