@@ -63,6 +63,59 @@ fn only_the_key_module_spells_keys() {
     }
 }
 
+/// axum's own extractors whose rejection is a bare-text response, not problem+json.
+const PLAIN_TEXT_REJECTIONS: [&str; 5] = ["Path", "Json", "Query", "Form", "Multipart"];
+
+/// The names a file takes from `axum::extract` (`axum::extract::Name` or `axum::extract::{…}`)
+/// and from `axum::` directly (`axum::Json`).
+fn axum_extractors(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for part in text.split("axum::").skip(1) {
+        let part = part.strip_prefix("extract::").unwrap_or(part);
+        let list = match part.strip_prefix('{') {
+            Some(braced) => braced.split('}').next().unwrap_or_default(),
+            None => part
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or_default(),
+        };
+        // `axum::{extract::Path, …}` names the extractor by its last segment.
+        names.extend(
+            list.split(',')
+                .filter_map(|name| name.rsplit("::").next())
+                .map(|name| name.trim().to_owned()),
+        );
+    }
+    names
+}
+
+#[test]
+fn handlers_take_only_extractors_that_answer_problem_json() {
+    assert_eq!(
+        axum_extractors("use axum::extract::{Path, State};"),
+        ["Path", "State"]
+    );
+    assert_eq!(axum_extractors("axum::Json(x)"), ["Json"]);
+    assert_eq!(
+        axum_extractors("use axum::{extract::Query, http};"),
+        ["Query", "http"]
+    );
+    for file in request_path_sources() {
+        // The one place that wraps axum's extractors, mapping their rejections to `ApiError`.
+        if file.ends_with("api/src/extract.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for name in axum_extractors(&text) {
+            assert!(
+                !PLAIN_TEXT_REJECTIONS.contains(&name.as_str()),
+                "{} takes axum's {name}, whose rejection is bare text; use api::extract",
+                file.display()
+            );
+        }
+    }
+}
+
 /// The modules a file names with `crate::…` or `super::…` (one level), its own excluded.
 fn module_uses(file: &Path, text: &str) -> Vec<String> {
     let own = file.file_stem().unwrap().to_string_lossy().to_string();
