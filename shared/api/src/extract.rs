@@ -299,19 +299,13 @@ fn default_limit() -> usize {
 
 /// `limit`: a whole number from 1 to [`MAX_PAGE_SIZE`]; empty means the default.
 pub fn limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
-    match non_empty::<D, usize>(deserializer) {
-        Ok(limit) => Ok(limit.unwrap_or(DEFAULT_PAGE_SIZE)),
-        Err(_) => Err(D::Error::custom("")),
-    }
-    .and_then(|limit| {
-        (1..=MAX_PAGE_SIZE)
-            .contains(&limit)
-            .then_some(limit)
-            .ok_or_else(|| D::Error::custom(""))
-    })
-    .map_err(|_: D::Error| {
-        D::Error::custom(format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))
-    })
+    non_empty::<D, usize>(deserializer)
+        .ok()
+        .map(|limit| limit.unwrap_or(DEFAULT_PAGE_SIZE))
+        .filter(|limit| (1..=MAX_PAGE_SIZE).contains(limit))
+        .ok_or_else(|| {
+            D::Error::custom(format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))
+        })
 }
 
 /// A query parameter parsed with `FromStr`, trimmed; an empty value counts as absent.
