@@ -73,7 +73,8 @@ fn axum_extractors(text: &str) -> Vec<String> {
     for part in text.split("axum::").skip(1) {
         let part = part.strip_prefix("extract::").unwrap_or(part);
         let list = match part.strip_prefix('{') {
-            Some(braced) => braced.split('}').next().unwrap_or_default(),
+            // The whole `use` group, nested groups included (`{extract::{Path}, Json}`).
+            Some(braced) => braced.split(';').next().unwrap_or_default(),
             None => part
                 .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .next()
@@ -81,9 +82,11 @@ fn axum_extractors(text: &str) -> Vec<String> {
         };
         // `axum::{extract::Path, …}` names the extractor by its last segment.
         names.extend(
-            list.split(',')
+            list.split([',', '{', '}'])
                 .filter_map(|name| name.rsplit("::").next())
-                .map(|name| name.trim().to_owned()),
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned),
         );
     }
     names
@@ -99,6 +102,10 @@ fn handlers_take_only_extractors_that_answer_problem_json() {
     assert_eq!(
         axum_extractors("use axum::{extract::Query, http};"),
         ["Query", "http"]
+    );
+    assert_eq!(
+        axum_extractors("use axum::{extract::{Path, State}, Json};"),
+        ["Path", "State", "Json"]
     );
     for file in request_path_sources() {
         // The one place that wraps axum's extractors, mapping their rejections to `ApiError`.
