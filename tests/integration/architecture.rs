@@ -89,6 +89,19 @@ fn axum_extractors(text: &str) -> Vec<String> {
                 .map(str::to_owned),
         );
     }
+    // `use axum::extract;` then `extract::Path(…)`: the module itself taken from axum makes
+    // every bare `extract::Name` axum's.
+    if names.iter().any(|name| name == "extract") {
+        for (start, _) in text.match_indices("extract::") {
+            if !text[..start].ends_with("::") {
+                let rest = &text[start + "extract::".len()..];
+                let name = rest
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next();
+                names.extend(name.filter(|n| !n.is_empty()).map(str::to_owned));
+            }
+        }
+    }
     names
 }
 
@@ -107,6 +120,12 @@ fn handlers_take_only_extractors_that_answer_problem_json() {
         axum_extractors("use axum::{extract::{Path, State}, Json};"),
         ["Path", "State", "Json"]
     );
+    assert_eq!(
+        axum_extractors("use axum::extract;\nfn f(extract::Json(x): extract::Json<X>) {}"),
+        ["extract", "Json", "Json"]
+    );
+    // The project's own `api::extract` is not axum's.
+    assert!(axum_extractors("use api::extract;\nfn f(extract::Json(x): J) {}").is_empty());
     for file in request_path_sources() {
         // The one place that wraps axum's extractors, mapping their rejections to `ApiError`.
         if file.ends_with("api/src/extract.rs") {
