@@ -32,31 +32,29 @@ pub struct TableDefinition {
     pub stream_view_type: &'static str,
 }
 
+impl KeyPart {
+    const fn hash(attribute: &'static str) -> Self {
+        Self {
+            attribute,
+            key_type: "HASH",
+        }
+    }
+
+    const fn range(attribute: &'static str) -> Self {
+        Self {
+            attribute,
+            key_type: "RANGE",
+        }
+    }
+}
+
 pub fn definition() -> TableDefinition {
     TableDefinition {
         attributes: vec![PK, SK, GSI1_PK, GSI1_SK],
-        key: vec![
-            KeyPart {
-                attribute: PK,
-                key_type: "HASH",
-            },
-            KeyPart {
-                attribute: SK,
-                key_type: "RANGE",
-            },
-        ],
+        key: vec![KeyPart::hash(PK), KeyPart::range(SK)],
         indexes: vec![(
             GSI1,
-            vec![
-                KeyPart {
-                    attribute: GSI1_PK,
-                    key_type: "HASH",
-                },
-                KeyPart {
-                    attribute: GSI1_SK,
-                    key_type: "RANGE",
-                },
-            ],
+            vec![KeyPart::hash(GSI1_PK), KeyPart::range(GSI1_SK)],
             "ALL",
         )],
         ttl_attribute: EXPIRES_AT,
