@@ -71,6 +71,17 @@ enum Format {
     Csv,
 }
 
+impl Format {
+    /// The bytes one application adds to an export page as the Lambda response carries it:
+    /// the body travels escaped inside a JSON string (a `"` or `\` counts twice).
+    fn response_size(self) -> fn(&ExportedApplication) -> usize {
+        match self {
+            Self::Json => store::json_size,
+            Self::Csv => |item| store::escaped_size(&write_csv(std::slice::from_ref(item), false)),
+        }
+    }
+}
+
 fn export_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
     use serde::de::Error;
     let raw = String::deserialize(deserializer)?;
@@ -160,12 +171,13 @@ async fn export(
         .transpose()?;
     let first_page = start.is_none();
     let page = store.export_page(caller.user(), query.limit, start).await?;
-    let size: fn(&ExportedApplication) -> usize = match format {
-        Format::Json => |item| serde_json::to_vec(item).map_or(0, |v| v.len() + 1),
-        Format::Csv => |item| write_csv(std::slice::from_ref(item), false).len(),
-    };
-    let (applications, resume) =
-        within_budget(&store, caller.user(), page.items, page.resume, size);
+    let (applications, resume) = within_budget(
+        &store,
+        caller.user(),
+        page.items,
+        page.resume,
+        format.response_size(),
+    );
     let next_cursor = resume.map(|key| cursors.encode(&context, &key));
     Ok(match format {
         Format::Json => json_response(
@@ -492,13 +504,27 @@ mod tests {
     }
 
     #[test]
+    fn an_application_is_measured_as_the_lambda_response_carries_it() {
+        // Backslashes and quotes are escaped once in the JSON body and once more in the
+        // response: a page measured by its body alone could pass Lambda's 6 MB.
+        let mut item = exported(0);
+        item.application.notes = Some("\\\"".repeat(1_000) + "\nline");
+        let carried = |body: &[u8]| {
+            let text = String::from_utf8(body.to_vec()).unwrap();
+            serde_json::to_string(&text).unwrap().len() - 2
+        };
+        let json = serde_json::to_vec(&item).unwrap();
+        // With the comma that separates it from the next application.
+        assert_eq!(Format::Json.response_size()(&item), carried(&json) + 1);
+        let csv = write_csv(std::slice::from_ref(&item), false);
+        assert_eq!(Format::Csv.response_size()(&item), carried(&csv));
+        assert!(carried(&csv) > csv.len() + 1_000);
+    }
+
+    #[test]
     fn a_page_ends_before_the_byte_budget_but_holds_at_least_one() {
         let items: Vec<_> = (0..10).map(|_| exported(1_000)).collect();
-        let json: fn(&ExportedApplication) -> usize =
-            |item| serde_json::to_vec(item).map_or(0, |v| v.len() + 1);
-        let csv: fn(&ExportedApplication) -> usize =
-            |item| write_csv(std::slice::from_ref(item), false).len();
-        for size in [json, csv] {
+        for size in [Format::Json.response_size(), Format::Csv.response_size()] {
             let one = size(&items[0]);
             assert_eq!(fitting(&items, one * 10, size), None, "all fit");
             assert_eq!(fitting(&items, one * 3 + 1, size), Some(3));

@@ -379,14 +379,12 @@ pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError
 }
 
 /// The bytes `value` adds to a Lambda response as an item of a JSON list, with the comma that
-/// separates it from the next. The body travels as a JSON string inside the response, so each
-/// `"` and `\` of the body's JSON is escaped once more and counts twice.
-pub(crate) fn json_size<T: Serialize>(value: &T) -> usize {
+/// separates it from the next ([`escaped_size`] of its JSON).
+pub fn json_size<T: Serialize>(value: &T) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            let escaped = bytes.iter().filter(|b| matches!(b, b'"' | b'\\')).count();
-            self.0 += bytes.len() + escaped;
+            self.0 += escaped_size(bytes);
             Ok(bytes.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -397,6 +395,18 @@ pub(crate) fn json_size<T: Serialize>(value: &T) -> usize {
     // Writing to a counter cannot fail, and the items are plain data.
     let _ = serde_json::to_writer(&mut count, value);
     count.0 + 1
+}
+
+/// The bytes a text body takes in a Lambda response, which carries it as a JSON string: each
+/// `"` and `\` is escaped once more, and so is each control character (a CSV's line breaks).
+pub fn escaped_size(body: &[u8]) -> usize {
+    body.iter()
+        .map(|byte| match byte {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum()
 }
 
 pub(crate) fn string(value: impl Into<String>) -> AttributeValue {
@@ -490,6 +500,10 @@ mod tests {
         assert_eq!(json_size(&serde_json::json!({"a": "x"})), 9 + 4 + 1);
         // A quote in a value is `\"` in the body and `\\\"` in the response.
         assert_eq!(json_size(&"\""), 4 + 4 + 1);
+        // Exactly as the response carries a text body, control characters included.
+        let body = "a,\"b\"\r\n\\\t\u{1}é\n";
+        let carried = serde_json::to_string(body).unwrap().len() - 2;
+        assert_eq!(escaped_size(body.as_bytes()), carried);
     }
 
     #[test]
