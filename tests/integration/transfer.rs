@@ -98,11 +98,18 @@ async fn seeded(api: &TestApi) -> Session<'_> {
         .json(json!({"rating": 4, "strengths": ["rust"], "stage": "technical"}))
         .await
         .expect(201);
-    alice
+    let rejection = alice
         .post(&format!("/applications/{third}/rejections"))
         .json(json!({"reasons": "no visa, too junior", "category": "other"}))
         .await
-        .expect(201);
+        .expect(201)
+        .id();
+    // A date cleared since: a restore must not fill it in again with the create's default.
+    alice
+        .patch(&format!("/applications/{third}/rejections/{rejection}"))
+        .json(json!({"rejected_date": null}))
+        .await
+        .expect(200);
     alice
 }
 
@@ -120,6 +127,7 @@ async fn export_then_import_into_another_user_restores_the_same_document() {
         rejected["rejections"][0]["reasons"],
         json!(["no visa", "too junior"])
     );
+    assert_eq!(rejected["rejections"][0]["rejected_date"], Value::Null);
     let alices_items = items_of(&api, &alice).await;
 
     // Bob imports Alice's file: everything is written under Bob, nothing of Alice's changes.
@@ -170,6 +178,57 @@ async fn a_restore_reports_bad_rows_with_the_apis_messages_and_writes_the_rest()
     assert!(items_of(&api, &bob).await.is_empty());
     let wrong = json!({"format": "feedback-tracker/v9", "applications": []});
     bob.post("/import").json(wrong).await.expect_problem(422);
+}
+
+#[tokio::test]
+async fn a_restored_version_leaves_room_for_every_later_write() {
+    let api = TestApi::new().await;
+    let alice = api.signed_in();
+    alice
+        .create_application(json!({"company": "Acme", "role": "Dev"}))
+        .await;
+    let document = alice.get("/export").await.expect(200).body;
+    let bob = api.signed_in();
+    let with_version = |version: u64| {
+        let mut document = document.clone();
+        document["applications"][0]["version"] = json!(version);
+        document.to_string()
+    };
+    // The next write would store 2^64, which no read could take back.
+    let report = import(&bob, "application/json", with_version(u64::MAX)).await;
+    assert_eq!(outcomes(&report), ["rejected"]);
+    assert_eq!(report["rows"][0]["errors"][0]["field"], "version");
+    assert!(items_of(&api, &bob).await.is_empty());
+
+    let highest = domain::transfer::VERSION_MAX;
+    let report = import(&bob, "application/json", with_version(highest)).await;
+    assert_eq!(outcomes(&report), ["created"]);
+    let id = report["rows"][0]["id"].as_str().unwrap();
+    let patched = bob
+        .patch(&format!("/applications/{id}"))
+        .json(json!({"notes": "x"}))
+        .await
+        .expect(200);
+    assert_eq!(patched.body["version"], highest + 1);
+    bob.get(&format!("/applications/{id}")).await.expect(200);
+    bob.get("/applications").await.expect(200);
+    bob.get("/export").await.expect(200);
+}
+
+#[tokio::test]
+async fn a_csv_value_that_starts_with_an_apostrophe_reads_back_as_it_was() {
+    let api = TestApi::new().await;
+    let alice = api.signed_in();
+    let fields = json!({"company": "'=Quoted Co", "role": "'-dev", "notes": "'@home",
+        "source": "=formula"});
+    alice.create_application(fields.clone()).await;
+    let csv = alice.get("/export?format=csv").await.expect(200).raw;
+    let bob = api.signed_in();
+    let report = import(&bob, "text/csv", csv).await;
+    let back = imported_application(&bob, &report, 0).await;
+    for name in ["company", "role", "notes", "source"] {
+        assert_eq!(back[name], fields[name], "{name}");
+    }
 }
 
 #[tokio::test]
@@ -287,6 +346,23 @@ async fn the_original_apis_responses_migrate_and_its_clients_inputs_still_work()
     assert_eq!(order, ["Umbrella", "Globex", "Acme Corp", "Initech"]);
     let again = import(&user, "application/json", fixture).await;
     assert_eq!(outcomes(&again), ["duplicate"; 4]);
+
+    // Rows without `created_at` get the same ids on every run too (not the clock's time).
+    let undated = json!({"applications": [
+            {"id": 1, "company": "Hooli", "role": "Dev"},
+            {"id": 2, "company": "Pied Piper", "role": "SRE", "created_at": "2025-01-02T10:00:00"}],
+        "feedback": [{"id": 7, "application_id": 1, "rating": 4},
+            {"id": 8, "application_id": 2, "rating": 3}]})
+    .to_string();
+    let first = import(&user, "application/json", undated.clone()).await;
+    assert_eq!(outcomes(&first), ["created"; 2]);
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let second = import(&user, "application/json", undated).await;
+    assert_eq!(outcomes(&second), ["duplicate"; 2]);
+    for row in 0..2 {
+        assert_eq!(second["rows"][row]["children_created"], 0);
+    }
+    assert_eq!(export_all(&user, 100).await.len(), 6);
 
     // The original's clients: `Interview` and a comma-separated `reasons` are read.
     let id = user

@@ -244,6 +244,10 @@ fn take_object(value: Value, field: &str) -> Result<Map<String, Value>, Vec<Fiel
     }
 }
 
+/// The largest `version` a restore accepts: each later write adds 1, so it must leave room (a
+/// `u64::MAX` would make the next update unreadable), and it stays exact in JavaScript clients.
+pub const VERSION_MAX: u64 = (1 << 53) - 1;
+
 /// Reads and removes the read-only fields our export carries.
 struct Meta {
     id: Option<Id>,
@@ -278,11 +282,11 @@ fn take_meta(map: &mut Map<String, Value>, prefix: &str, errors: &mut Vec<FieldE
     let created_at = timestamp("created_at", field("created_at"));
     let updated_at = timestamp("updated_at", field("updated_at"));
     let version = match field("version").as_ref().and_then(Value::as_u64) {
-        Some(version) if version >= 1 => Some(version),
+        Some(version) if (1..=VERSION_MAX).contains(&version) => Some(version),
         _ => {
             errors.push(FieldError::new(
                 format!("{prefix}version"),
-                "must be a whole number from 1",
+                format!("must be a whole number from 1 to {VERSION_MAX}"),
             ));
             None
         }
@@ -389,21 +393,41 @@ fn restore_children<T: ChildResource>(
         else {
             continue;
         };
+        let given: Vec<String> = map
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(name, _)| name.clone())
+            .collect();
         match T::parse_new(Value::Object(map), id, application_id, created_at) {
             // The same id twice would be two writes of one item: the first is kept.
             Ok(_) if children.iter().any(|c: &T| c.id() == id) => {}
-            Ok(child) => children.push(with_meta(child, updated_at, version)),
+            Ok(child) => children.push(with_meta(child, updated_at, version, Some(&given))),
             Err(invalid) => errors.extend(prefixed(&prefix, invalid)),
         }
     }
     children
 }
 
-/// A parsed child with its stored `updated_at` and `version` (through its JSON form: the
-/// children's fields are named alike).
-fn with_meta<T: ChildResource>(child: T, updated_at: Timestamp, version: u64) -> T {
+/// A parsed child with its stored `updated_at` and `version`, through its JSON form (the
+/// children's fields are named alike). With `given`, the fields a restored file names: every
+/// other one has no value, so a create's defaults (a rejection's `rejected_date`) are not
+/// invented; lists read a missing value as empty, as they are stored.
+fn with_meta<T: ChildResource>(
+    child: T,
+    updated_at: Timestamp,
+    version: u64,
+    given: Option<&[String]>,
+) -> T {
     let mut value = serde_json::to_value(&child).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
+        for (name, field) in map.iter_mut() {
+            let kept = matches!(name.as_str(), "id" | "application_id" | "created_at")
+                || field.is_array()
+                || given.is_none_or(|given| given.contains(name));
+            if !kept {
+                *field = Value::Null;
+            }
+        }
         map.insert("updated_at".to_owned(), json!(updated_at));
         map.insert("version".to_owned(), json!(version));
     }
@@ -531,7 +555,9 @@ fn original_application(
     let identity = key.unwrap_or_else(|| canonical(&map));
     let print = fingerprint(user, &["original", &identity]);
     let at = created_at.unwrap_or(now);
-    let id = derived_id(at.unix_millis(), &print);
+    // Without a `created_at` the id cannot take its time from the clock: a second run would
+    // derive another id and import the row again. 1970, as a CSV row without a date.
+    let id = derived_id(created_at.map_or(0, Timestamp::unix_millis), &print);
     let mut application =
         Application::parse_new(Value::Object(map), id, at).map_err(|invalid| invalid.0)?;
     application.updated_at = updated_at.unwrap_or(at);
@@ -583,13 +609,13 @@ fn original_children<T: ChildResource>(
         let updated_at = original_timestamp(map.remove("updated_at").as_ref());
         let at = created_at.unwrap_or(now);
         let id = derived_id(
-            at.unix_millis(),
+            created_at.map_or(0, Timestamp::unix_millis),
             &fingerprint(user, &["original", parent, name, &key]),
         );
         match T::parse_new(Value::Object(map), id, application_id, at) {
             Ok(_) if children.iter().any(|c: &T| c.id() == id) => {}
             Ok(child) => children.push(match updated_at {
-                Some(updated_at) => with_meta(child, updated_at, 1),
+                Some(updated_at) => with_meta(child, updated_at, 1, None),
                 None => child,
             }),
             Err(invalid) => errors.extend(prefixed(&prefix, invalid)),
@@ -800,7 +826,7 @@ pub fn parse_salary(raw: &str) -> Option<(u64, u64, Option<String>)> {
 /// Strips the apostrophe our CSV export puts before a cell that would read as a formula.
 fn unneutralize(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        Some(rest) if needs_apostrophe(rest) => rest,
         _ => cell,
     }
 }
@@ -997,11 +1023,19 @@ pub const CSV_COLUMNS: &[&str] = &[
 
 /// A cell a spreadsheet would run as a formula gets a leading apostrophe.
 pub fn neutralize(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if needs_apostrophe(cell) {
         format!("'{cell}")
     } else {
         cell.to_owned()
     }
+}
+
+/// Whether a cell gets the export's apostrophe: it would read as a formula, or it starts with
+/// apostrophes before such a character — so the import, which strips one apostrophe from such a
+/// cell, reads back every value as it was (`'=x` is exported as `''=x`).
+fn needs_apostrophe(cell: &str) -> bool {
+    cell.trim_start_matches('\'')
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// CSV rows of `applications`; with `header`, the UTF-8 BOM and the header line first.
@@ -1261,6 +1295,17 @@ mod tests {
         assert_eq!(back.company, "=HYPERLINK(\"http://evil\")");
         assert_eq!(back.role, "+Dev");
         assert!(plan.ignored_columns.contains(&"status_history".to_owned()));
+    }
+
+    #[test]
+    fn every_cell_reads_back_as_it_was_exported() {
+        for value in [
+            "=x", "+1", "-dev", "@home", "'=x", "''=x", "'-dev", "'", "''", "'x", "x", "it's",
+        ] {
+            let exported = neutralize(value);
+            assert!(!exported.starts_with(['=', '+', '-', '@']), "{exported}");
+            assert_eq!(unneutralize(&exported), value, "{exported}");
+        }
     }
 
     #[test]
