@@ -50,7 +50,7 @@ pub struct WindowQuery {
     #[serde(default, deserialize_with = "non_empty")]
     #[param(value_type = Option<String>, format = Date)]
     from: Option<NaiveDate>,
-    /// Last day (`YYYY-MM-DD`); default: today (UTC). At most 1,098 days after `from`.
+    /// Last day (`YYYY-MM-DD`); default: today (UTC). At most 1,097 days after `from` (1,098 days in all).
     #[serde(default, deserialize_with = "non_empty")]
     #[param(value_type = Option<String>, format = Date)]
     to: Option<NaiveDate>,

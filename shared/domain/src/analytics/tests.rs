@@ -83,6 +83,11 @@ fn the_window_defaults_to_the_last_90_days_and_is_bounded() {
     assert!(Window::new(Some(date("2026-02-01")), Some(date("2026-01-01")), today).is_err());
     assert!(Window::new(Some(date("2020-01-01")), Some(date("2026-01-01")), today).is_err());
     assert!(Window::new(Some(date("2026-01-01")), Some(date("2026-01-01")), today).is_ok());
+    // Both ends count: `to` at most 1,097 days after `from` (as the document says).
+    let from = date("2026-01-01");
+    let days_after = |n| Some(from + chrono::Duration::days(n));
+    assert!(Window::new(Some(from), days_after(MAX_WINDOW_DAYS - 1), today).is_ok());
+    assert!(Window::new(Some(from), days_after(MAX_WINDOW_DAYS), today).is_err());
     // Far-off dates are refused, not computed with (no date arithmetic near chrono's limits).
     assert!(Window::new(None, Some(date("0001-01-05")), today).is_err());
     assert!(Window::new(Some(date("9999-12-01")), Some(date("9999-12-31")), today).is_ok());
