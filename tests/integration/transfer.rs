@@ -2,10 +2,11 @@
 //! LinkedIn, the original API's responses, duplicates, limits and malformed files.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
-use store::keys;
+use store::{Precondition, Sweep, keys};
 use testkit::{Session, TestApi, field_of_each};
 
 /// Every page of the JSON export, as one list of applications.
@@ -213,6 +214,114 @@ async fn a_restored_version_leaves_room_for_every_later_write() {
     bob.get(&format!("/applications/{id}")).await.expect(200);
     bob.get("/applications").await.expect(200);
     bob.get("/export").await.expect(200);
+}
+
+/// The sort keys of one application's partition (a test may scan).
+async fn partition_of(api: &TestApi, user: &Session<'_>, id: &str) -> Vec<String> {
+    let partition = keys::application_pk(&user.id(), id.parse().unwrap());
+    let mut sort_keys: Vec<String> = api
+        .all_items()
+        .await
+        .into_iter()
+        .filter(|item| item[keys::PK].as_s().unwrap() == &partition)
+        .map(|item| item[keys::SK].as_s().unwrap().clone())
+        .collect();
+    sort_keys.sort();
+    sort_keys
+}
+
+#[tokio::test]
+async fn an_application_being_deleted_takes_no_child_from_an_import() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let feedback = user
+        .post(&format!("/applications/{app}/feedback"))
+        .json(json!({"rating": 4}))
+        .await
+        .expect(201)
+        .id();
+    let file = user.get("/export").await.expect(200).raw;
+    user.delete(&format!("/applications/{app}/feedback/{feedback}"))
+        .await
+        .expect(204);
+    // A delete whose time ran out at once: marked, nothing swept yet (the sweeper's part).
+    let (uid, id) = (user.id(), app.parse().unwrap());
+    let store = &api.state.store;
+    let swept = store
+        .delete_application(&uid, id, &Precondition::None, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(swept, Sweep::Unfinished);
+
+    // Restoring it now would be swept, or orphaned: the row says to wait, and nothing is written.
+    for path in ["/import?dry_run=true", "/import"] {
+        let report = user
+            .post(path)
+            .typed_body("application/json", file.clone())
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(outcomes(&report), ["rejected"], "{path}");
+        assert_eq!(report["rows"][0]["errors"][0]["field"], "id");
+        assert!(report["rows"][0].get("children_created").is_none());
+    }
+    assert_eq!(partition_of(&api, &user, &app).await, ["APPLICATION"]);
+
+    // Once the delete has finished, the same file brings it back whole.
+    let swept = store
+        .delete_application(&uid, id, &Precondition::None, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(swept, Sweep::Done);
+    let report = import(&user, "application/json", file).await;
+    assert_eq!(outcomes(&report), ["created"]);
+    assert_eq!(report["rows"][0]["children_created"], 1);
+    user.get(&format!("/applications/{app}/feedback/{feedback}"))
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn an_application_with_more_children_than_one_transaction_is_restored_whole() {
+    let api = TestApi::new().await;
+    let alice = api.signed_in();
+    let app = alice.new_application().await;
+    let mut document = alice.get("/export").await.expect(200).body;
+    let at = document["applications"][0]["created_at"].clone();
+    // 150 feedback items: the application's transaction and a second one beside a check.
+    document["applications"][0]["feedback"] = (0..150)
+        .map(|n| {
+            json!({"id": domain::Id::generate().to_string(), "application_id": app,
+                "rating": n % 5 + 1, "created_at": at, "updated_at": at, "version": 1})
+        })
+        .collect();
+    let bob = api.signed_in();
+    let report = import(&bob, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&report), ["created"]);
+    assert_eq!(report["rows"][0]["children_created"], 150);
+    assert_eq!(partition_of(&api, &bob, &app).await.len(), 151);
+    let again = import(&bob, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&again), ["duplicate"]);
+    assert_eq!(again["rows"][0]["children_created"], 0);
+
+    // Cut short by a delete: nothing of it is written, the second transaction included.
+    let carol = api.signed_in();
+    let one_child = {
+        let mut first = document.clone();
+        first["applications"][0]["feedback"] = json!([document["applications"][0]["feedback"][0]]);
+        first.to_string()
+    };
+    import(&carol, "application/json", one_child).await;
+    let id = app.parse().unwrap();
+    api.state
+        .store
+        .delete_application(&carol.id(), id, &Precondition::None, Duration::ZERO)
+        .await
+        .unwrap();
+    let report = import(&carol, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&report), ["rejected"]);
+    assert_eq!(partition_of(&api, &carol, &app).await.len(), 2);
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ use domain::transfer::{
 };
 use domain::{Id, Timestamp, UserId};
 use serde::{Deserialize, Deserializer, Serialize};
-use store::Store;
+use store::{ImportOutcome, Presence, Store};
 use tracing::instrument;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -286,7 +286,8 @@ pub enum Outcome {
     Created,
     /// Skipped: the caller has it already, or an earlier row of the file is the same.
     Duplicate,
-    /// Invalid: nothing written; `errors` says why, in the API's own messages.
+    /// Invalid, or naming an application that is being deleted: nothing written; `errors` says
+    /// why, in the API's own messages.
     Rejected,
 }
 
@@ -401,15 +402,23 @@ async fn run_import(
         .filter(|row| row.same_as.is_none())
         .filter_map(|row| row.parsed.as_ref().ok())
         .collect();
-    let children_total = |i: usize| units[i].feedback.len() + units[i].rejections.len();
-    // Per unit: (application written, children written).
-    let written: Vec<(bool, usize)> = if dry_run {
+    // Per unit: what was written (a dry run: what would be).
+    let written: Vec<ImportOutcome> = if dry_run {
         let ids: Vec<Id> = units.iter().map(|u| u.application.id).collect();
         let existing = store.existing_applications(user, &ids).await?;
-        (0..units.len())
-            .map(|i| {
-                let new = !existing.contains(&units[i].application.id);
-                (new, if new { children_total(i) } else { 0 })
+        units
+            .iter()
+            .map(|unit| match existing.get(&unit.application.id) {
+                None => ImportOutcome {
+                    created: true,
+                    children_created: unit.feedback.len() + unit.rejections.len(),
+                    being_deleted: false,
+                },
+                Some(Presence::Live) => ImportOutcome::default(),
+                Some(Presence::BeingDeleted) => ImportOutcome {
+                    being_deleted: true,
+                    ..ImportOutcome::default()
+                },
             })
             .collect()
     } else {
@@ -419,11 +428,7 @@ async fn run_import(
             capacity_units = write.capacity_units,
             "import written"
         );
-        write
-            .outcomes
-            .iter()
-            .map(|o| (o.created, o.children_created))
-            .collect()
+        write.outcomes
     };
     let json = plan.source == ImportSource::Export || plan.source == ImportSource::Original;
     let mut report = ImportReport {
@@ -455,19 +460,33 @@ async fn run_import(
                 errors: Vec::new(),
             },
             (Ok(imported), None) => {
-                let (created, children) = written[unit];
+                let outcome = written[unit];
                 unit += 1;
-                RowReport {
-                    row: row.row,
-                    outcome: if created {
-                        Outcome::Created
-                    } else {
-                        Outcome::Duplicate
-                    },
-                    id: Some(imported.application.id),
-                    same_as_row: None,
-                    children_created: json.then_some(children),
-                    errors: Vec::new(),
+                if outcome.being_deleted {
+                    RowReport {
+                        row: row.row,
+                        outcome: Outcome::Rejected,
+                        id: Some(imported.application.id),
+                        same_as_row: None,
+                        children_created: None,
+                        errors: vec![FieldError::new(
+                            "id",
+                            "names an application that is being deleted: import this row again once the delete has finished",
+                        )],
+                    }
+                } else {
+                    RowReport {
+                        row: row.row,
+                        outcome: if outcome.created {
+                            Outcome::Created
+                        } else {
+                            Outcome::Duplicate
+                        },
+                        id: Some(imported.application.id),
+                        same_as_row: None,
+                        children_created: json.then_some(outcome.children_created),
+                        errors: Vec::new(),
+                    }
                 }
             }
         };

@@ -46,7 +46,7 @@ pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
 pub use sweep::Sweep;
-pub use transfer::{ImportOutcome, ImportWrite};
+pub use transfer::{ImportOutcome, ImportWrite, Presence};
 
 pub type Item = HashMap<String, AttributeValue>;
 

@@ -5,18 +5,24 @@
 //! file (kept from our export, derived from a fingerprint otherwise), so a second import of the
 //! same file names the same keys: every condition fails, nothing is written. A transaction
 //! cancelled by failed conditions is retried without the items that exist; an interrupted
-//! import (503) is retried the same way and writes only what is missing.
+//! import (503) is retried the same way and writes only what is missing. A child is only ever
+//! written beside its application's `Put`, or beside a check that the application is live: an
+//! application being deleted takes no child from an import either (it would be swept, or
+//! orphaned).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    KeysAndAttributes, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem,
+};
 use futures::{StreamExt, TryStreamExt};
 
 use super::{Expr, Item, ListPage, Store, classify, from_item, table_key};
 use crate::ResumeKey;
-use crate::keys::{APPLICATION_SK, PK, SK, application_pk, child_sk_prefix};
+use crate::keys::{APPLICATION_SK, DELETING, PK, SK, application_pk, child_sk_prefix};
 use crate::{StoreError, StoreResult};
 use domain::transfer::{ExportedApplication, ImportedApplication};
 use domain::{ApplicationFilter, ChildKind, Feedback, Id, Rejection, UserId};
@@ -37,6 +43,15 @@ pub struct ImportOutcome {
     pub created: bool,
     /// Its feedback and rejections written (those that existed are skipped).
     pub children_created: usize,
+    /// It exists but is being deleted: nothing more of it was written.
+    pub being_deleted: bool,
+}
+
+/// An application an import names that the caller has already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Live,
+    BeingDeleted,
 }
 
 /// What a whole import wrote, and the write capacity it consumed.
@@ -46,12 +61,39 @@ pub struct ImportWrite {
     pub capacity_units: f64,
 }
 
-/// One item to write, and whose it is.
+/// One item of an import's transaction, and whose it is.
 struct Pending {
     unit: usize,
-    is_application: bool,
+    application: Id,
+    role: Role,
     size: usize,
     write: TransactWriteItem,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The application's `Put`.
+    Application,
+    /// A child's `Put`.
+    Child,
+    /// A check that the application is live, for children written without its `Put`.
+    LiveCheck,
+}
+
+/// What a run of import transactions wrote.
+#[derive(Default)]
+struct Written {
+    items: Vec<(usize, Role)>,
+    being_deleted: HashSet<usize>,
+    capacity: f64,
+}
+
+impl Written {
+    fn add(&mut self, other: Written) {
+        self.items.extend(other.items);
+        self.being_deleted.extend(other.being_deleted);
+        self.capacity += other.capacity;
+    }
 }
 
 impl Store {
@@ -126,14 +168,14 @@ impl Store {
         Ok((feedback, rejections))
     }
 
-    /// Which of these applications the caller has already (`BatchGetItem`, keys only): what a
-    /// dry run reports as duplicates.
+    /// Which of these applications the caller has already, and whether each is being deleted
+    /// (`BatchGetItem` of two attributes): what a dry run reports.
     pub async fn existing_applications(
         &self,
         user: &UserId,
         ids: &[Id],
-    ) -> StoreResult<HashSet<Id>> {
-        let mut found = HashSet::new();
+    ) -> StoreResult<HashMap<Id, Presence>> {
+        let mut found = HashMap::new();
         for chunk in ids.chunks(100) {
             let mut keys: Vec<Item> = chunk
                 .iter()
@@ -148,7 +190,7 @@ impl Store {
                 let mut expr = Expr::default();
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut keys)))
-                    .projection_expression(expr.name(PK))
+                    .projection_expression(format!("{}, {}", expr.name(PK), expr.name(DELETING)))
                     .set_expression_attribute_names(expr.names())
                     .consistent_read(true)
                     .build()
@@ -168,7 +210,12 @@ impl Store {
                     if let Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) = item.get(PK)
                         && let Some(id) = chunk.iter().find(|id| application_pk(user, **id) == *pk)
                     {
-                        found.insert(*id);
+                        let presence = if item.contains_key(DELETING) {
+                            Presence::BeingDeleted
+                        } else {
+                            Presence::Live
+                        };
+                        found.insert(*id, presence);
                     }
                 }
                 keys = output
@@ -182,88 +229,171 @@ impl Store {
     }
 
     /// Writes `units` (applications with their children) under the caller's keys, each item
-    /// only if its key is free. Returns per unit whether its application was written.
+    /// only if its key is free. Returns per unit what was written.
+    ///
+    /// A unit goes into one transaction with others when it fits; a larger one is split, and
+    /// its later transactions (each with a check that the application is live) follow the
+    /// first in order.
     pub async fn import(
         &self,
         user: &UserId,
         units: &[&ImportedApplication],
     ) -> StoreResult<ImportWrite> {
-        let mut pending = Vec::new();
+        // Each run is written in order; runs are written a few at a time.
+        let mut runs: Vec<Vec<Vec<Pending>>> = Vec::new();
+        let mut shared: Vec<Pending> = Vec::new();
+        let mut shared_bytes = 0;
         for (unit, imported) in units.iter().enumerate() {
-            let application = &imported.application;
-            pending.push(Pending {
-                unit,
-                is_application: true,
-                size: approximate_size(application),
-                write: self.application_put(user, application)?,
-            });
-            for feedback in &imported.feedback {
-                pending.push(Pending {
-                    unit,
-                    is_application: false,
-                    size: approximate_size(feedback),
-                    write: self.child_put(user, application.id, feedback)?,
-                });
-            }
-            for rejection in &imported.rejections {
-                pending.push(Pending {
-                    unit,
-                    is_application: false,
-                    size: approximate_size(rejection),
-                    write: self.child_put(user, application.id, rejection)?,
-                });
+            let items = self.unit_writes(user, unit, imported)?;
+            let bytes: usize = items.iter().map(|p| p.size).sum();
+            if items.len() <= TRANSACTION_ITEMS && bytes <= TRANSACTION_BYTES {
+                if shared.len() + items.len() > TRANSACTION_ITEMS
+                    || shared_bytes + bytes > TRANSACTION_BYTES
+                {
+                    runs.push(vec![std::mem::take(&mut shared)]);
+                    shared_bytes = 0;
+                }
+                shared.extend(items);
+                shared_bytes += bytes;
+            } else {
+                runs.push(self.split_unit(user, items)?);
             }
         }
-        let mut chunks: Vec<Vec<Pending>> = Vec::new();
-        let mut bytes = 0;
-        for item in pending {
-            let full = chunks.last().is_none_or(|chunk| {
-                chunk.len() == TRANSACTION_ITEMS || bytes + item.size > TRANSACTION_BYTES
-            });
-            if full {
-                chunks.push(Vec::new());
-                bytes = 0;
-            }
-            bytes += item.size;
-            if let Some(chunk) = chunks.last_mut() {
-                chunk.push(item);
-            }
+        if !shared.is_empty() {
+            runs.push(vec![shared]);
         }
-        let results: Vec<(Vec<(usize, bool)>, f64)> = futures::stream::iter(chunks)
-            .map(|chunk| self.write_chunk(chunk))
+        let results: Vec<Written> = futures::stream::iter(runs)
+            .map(|run| self.write_run(user, run))
             .buffer_unordered(IN_FLIGHT)
             .try_collect()
             .await?;
+        let mut all = Written::default();
+        for written in results {
+            all.add(written);
+        }
         let mut write = ImportWrite {
             outcomes: vec![ImportOutcome::default(); units.len()],
-            capacity_units: 0.0,
+            capacity_units: all.capacity,
         };
-        for (written, capacity) in results {
-            write.capacity_units += capacity;
-            for (unit, is_application) in written {
-                let outcome = &mut write.outcomes[unit];
-                if is_application {
-                    outcome.created = true;
-                } else {
-                    outcome.children_created += 1;
-                }
+        for (unit, role) in all.items {
+            let outcome = &mut write.outcomes[unit];
+            match role {
+                Role::Application => outcome.created = true,
+                Role::Child => outcome.children_created += 1,
+                Role::LiveCheck => {}
             }
+        }
+        for unit in all.being_deleted {
+            write.outcomes[unit].being_deleted = true;
         }
         Ok(write)
     }
 
-    /// One transaction of new items; items whose key exists are dropped and the rest retried.
-    /// Returns what was written, as `(unit, is_application)`, and the capacity consumed.
-    async fn write_chunk(&self, mut chunk: Vec<Pending>) -> StoreResult<(Vec<(usize, bool)>, f64)> {
-        let mut capacity = 0.0;
+    /// A unit's writes: its application's `Put` first, then its children's.
+    fn unit_writes(
+        &self,
+        user: &UserId,
+        unit: usize,
+        imported: &ImportedApplication,
+    ) -> StoreResult<Vec<Pending>> {
+        let application = &imported.application;
+        let pending = |role, size, write| Pending {
+            unit,
+            application: application.id,
+            role,
+            size,
+            write,
+        };
+        let mut put = self.application_put(user, application)?;
+        // When the application exists, its old item tells whether it is being deleted.
+        if let Some(put) = put.put.as_mut() {
+            put.return_values_on_condition_check_failure =
+                Some(ReturnValuesOnConditionCheckFailure::AllOld);
+        }
+        let mut items = vec![pending(
+            Role::Application,
+            approximate_size(application),
+            put,
+        )];
+        for feedback in &imported.feedback {
+            let write = self.child_put(user, application.id, feedback)?;
+            items.push(pending(Role::Child, approximate_size(feedback), write));
+        }
+        for rejection in &imported.rejections {
+            let write = self.child_put(user, application.id, rejection)?;
+            items.push(pending(Role::Child, approximate_size(rejection), write));
+        }
+        Ok(items)
+    }
+
+    /// A unit too large for one transaction, as transactions to write in order: the first
+    /// with the application's `Put`, each later one with a check that it is live.
+    fn split_unit(&self, user: &UserId, items: Vec<Pending>) -> StoreResult<Vec<Vec<Pending>>> {
+        let mut transactions: Vec<Vec<Pending>> = Vec::new();
+        let mut bytes = 0;
+        for item in items {
+            let full = transactions.last().is_none_or(|transaction| {
+                transaction.len() == TRANSACTION_ITEMS || bytes + item.size > TRANSACTION_BYTES
+            });
+            if full {
+                let mut transaction = Vec::new();
+                bytes = 0;
+                if !transactions.is_empty() {
+                    transaction.push(self.live_check(user, &item)?);
+                }
+                transactions.push(transaction);
+            }
+            bytes += item.size;
+            if let Some(transaction) = transactions.last_mut() {
+                transaction.push(item);
+            }
+        }
+        Ok(transactions)
+    }
+
+    /// The check that `item`'s application is live, to write in its place or beside its
+    /// children.
+    fn live_check(&self, user: &UserId, item: &Pending) -> StoreResult<Pending> {
+        Ok(Pending {
+            unit: item.unit,
+            application: item.application,
+            role: Role::LiveCheck,
+            size: 256,
+            write: self.live_application_check(user, item.application)?,
+        })
+    }
+
+    /// Writes a run of transactions in order; a unit found being deleted is left out of the
+    /// rest.
+    async fn write_run(&self, user: &UserId, run: Vec<Vec<Pending>>) -> StoreResult<Written> {
+        let mut written = Written::default();
+        for mut transaction in run {
+            transaction.retain(|p| !written.being_deleted.contains(&p.unit));
+            let more = self.write_transaction(user, transaction).await?;
+            written.add(more);
+        }
+        Ok(written)
+    }
+
+    /// One transaction of new items, retried without what its failed conditions rule out: an
+    /// item whose key exists is dropped, except an application's `Put`, which becomes a check
+    /// that the application is live (its children are still written: a restore cut short); a
+    /// failed check drops the whole unit (it is being deleted).
+    async fn write_transaction(
+        &self,
+        user: &UserId,
+        mut transaction: Vec<Pending>,
+    ) -> StoreResult<Written> {
+        let mut written = Written::default();
         for round in 0..TRANSACTION_ROUNDS {
-            if chunk.is_empty() {
-                return Ok((Vec::new(), capacity));
+            transaction.retain(|p| !written.being_deleted.contains(&p.unit));
+            if transaction.iter().all(|p| p.role == Role::LiveCheck) {
+                return Ok(written);
             }
             let result = self
                 .client
                 .transact_write_items()
-                .set_transact_items(Some(chunk.iter().map(|p| p.write.clone()).collect()))
+                .set_transact_items(Some(transaction.iter().map(|p| p.write.clone()).collect()))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .customize()
                 .config_override(bulk_timeouts())
@@ -271,45 +401,59 @@ impl Store {
                 .await;
             let error = match result {
                 Ok(output) => {
-                    capacity += output
+                    written.capacity += output
                         .consumed_capacity()
                         .iter()
                         .filter_map(|c| c.capacity_units())
                         .sum::<f64>();
-                    let written = chunk.iter().map(|p| (p.unit, p.is_application)).collect();
-                    return Ok((written, capacity));
+                    written.items = transaction.iter().map(|p| (p.unit, p.role)).collect();
+                    return Ok(written);
                 }
                 Err(error) => error,
             };
-            let reasons: Option<Vec<Option<String>>> = match &error {
+            let reasons = match &error {
                 SdkError::ServiceError(service) => match service.err() {
-                    TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
-                        cancelled
-                            .cancellation_reasons()
-                            .iter()
-                            .map(|r| r.code().map(str::to_owned))
-                            .collect(),
-                    ),
-                    _ => None,
+                    TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                        cancelled.cancellation_reasons()
+                    }
+                    _ => return Err(classify(error)),
                 },
-                _ => None,
+                _ => return Err(classify(error)),
             };
-            let Some(reasons) = reasons else {
-                return Err(classify(error));
-            };
-            tracing::warn!(?reasons, "import transaction cancelled");
-            let exists: Vec<bool> = (0..chunk.len())
+            let codes: Vec<Option<&str>> = reasons.iter().map(|r| r.code()).collect();
+            tracing::warn!(?codes, "import transaction cancelled");
+            // Per item: `None` if its condition held, else whether the item as it was is an
+            // application being deleted.
+            let failed: Vec<Option<bool>> = (0..transaction.len())
                 .map(|i| {
-                    reasons.get(i).and_then(Option::as_deref) == Some("ConditionalCheckFailed")
+                    let reason = reasons.get(i)?;
+                    (reason.code() == Some("ConditionalCheckFailed")).then(|| {
+                        reason
+                            .item
+                            .as_ref()
+                            .is_some_and(|old| old.contains_key(DELETING))
+                    })
                 })
                 .collect();
-            if exists.iter().any(|e| *e) {
-                let mut flags = exists.into_iter();
-                chunk.retain(|_| !flags.next().unwrap_or(false));
-            } else {
+            if failed.iter().all(Option::is_none) {
                 // A conflict with another write: wait a little, then try again.
                 tokio::time::sleep(std::time::Duration::from_millis(50 << round)).await;
+                continue;
             }
+            let mut next = Vec::with_capacity(transaction.len());
+            for (item, failed) in transaction.into_iter().zip(failed) {
+                match (failed, item.role) {
+                    (None, _) => next.push(item),
+                    // It exists: its children are still written (a restore cut short), beside
+                    // a check that it stays live.
+                    (Some(false), Role::Application) => next.push(self.live_check(user, &item)?),
+                    (Some(_), Role::Application | Role::LiveCheck) => {
+                        written.being_deleted.insert(item.unit);
+                    }
+                    (Some(_), Role::Child) => {}
+                }
+            }
+            transaction = next;
         }
         Err(StoreError::Unavailable)
     }
