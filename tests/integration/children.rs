@@ -478,6 +478,37 @@ async fn paging_children_returns_each_exactly_once_newest_first() {
 }
 
 #[tokio::test]
+async fn a_child_list_goes_on_past_the_1_mb_one_query_reads() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let base = format!("/applications/{app}/feedback");
+    // About 52 KB each, within every limit: 21 of them fill the 1 MB a query reads at most.
+    let body = json!({
+        "comments": "😀".repeat(10_000),
+        "strengths": (0..30).map(|i| format!("{i:02}{}", "😀".repeat(48))).collect::<Vec<_>>(),
+        "improvements": (0..30).map(|i| format!("{i:02}{}", "😃".repeat(48))).collect::<Vec<_>>(),
+    });
+    let mut expected = Vec::new();
+    for _ in 0..30 {
+        expected.push(user.post(&base).json(body.clone()).await.expect(201).id());
+    }
+    expected.reverse();
+    let mut seen = Vec::new();
+    let mut next = Some(base.clone());
+    while let Some(path) = next.take() {
+        let page: Reply = user.get(&path).await.expect(200);
+        let items = page.body["items"].as_array().unwrap();
+        seen.extend(items.iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+        next = page.body["next_cursor"]
+            .as_str()
+            .map(|c| format!("{base}?cursor={c}"));
+        assert!(seen.len() <= 30);
+    }
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
 async fn deleting_an_application_removes_300_children_without_a_scan() {
     let api = TestApi::new().await;
     let user = api.signed_in();

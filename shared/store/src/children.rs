@@ -126,15 +126,17 @@ impl Store {
         if !exists? {
             return Err(StoreError::NotFound);
         }
-        let raw = output.map_err(classify)?.items.unwrap_or_default();
+        let output = output.map_err(classify)?;
+        // DynamoDB ends a query at 1 MB read: then the list goes on after the last item read.
+        let resume = output.last_evaluated_key.map(|key| key_of(&key, &[PK, SK]));
         let mut page = self.page::<T>(limit);
-        for item in raw {
+        for item in output.items.unwrap_or_default() {
             let key = key_of(&item, &[PK, SK]);
             if !page.push(from_item(item)?, key) {
                 return Ok(page.full());
             }
         }
-        Ok(page.end(None))
+        Ok(page.end(resume))
     }
 
     /// One child, if its application is the caller's and live.
