@@ -173,6 +173,15 @@ async fn unknown_or_malformed_ids_and_routes_are_404_and_wrong_methods_405() {
     ] {
         user.get(path).await.expect_problem(404);
     }
+    // Above the largest ULID: no id, not an alias of the one it would wrap around to.
+    let id = user.new_application().await;
+    assert!(id.starts_with('0'));
+    for first in ['8', 'Z', 'z'] {
+        let alias = format!("{first}{}", &id[1..]);
+        user.get(&format!("/applications/{alias}"))
+            .await
+            .expect_problem(404);
+    }
     user.delete("/applications/01JDQ6ZK3V9V6M1T4WZ8X2Y3AB")
         .await
         .expect_problem(404);

@@ -388,7 +388,9 @@ impl FromStr for Id {
     type Err = ();
     /// Only the canonical 26-character form: anything else is not an id of this API.
     fn from_str(raw: &str) -> Result<Self, ()> {
-        if raw.len() != ulid::ULID_LEN {
+        // 26 characters hold 130 bits, a ULID 128: a first character above `7` names no ULID
+        // (the decoder would drop the top bits, and `8…` would name the id `0…`).
+        if raw.len() != ulid::ULID_LEN || !matches!(raw.as_bytes()[0], b'0'..=b'7') {
             return Err(());
         }
         ulid::Ulid::from_string(raw).map(Self).map_err(|_| ())
