@@ -162,6 +162,22 @@ async fn malformed_json_wrong_type_and_oversized_bodies_are_rejected() {
 }
 
 #[tokio::test]
+async fn a_merge_patch_is_a_partial_update_body_on_put_as_on_patch() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let id = user.new_application().await;
+    let document = api.get("/openapi.json").await.expect(200).body;
+    let put = &document["paths"]["/applications/{id}"]["put"]["requestBody"]["content"];
+    assert!(put.get("application/merge-patch+json").is_some(), "{put}");
+    let reply = user
+        .put(&format!("/applications/{id}"))
+        .typed_body("application/merge-patch+json", r#"{"notes": "merged"}"#)
+        .await
+        .expect(200);
+    assert_eq!(reply.body["notes"], "merged");
+}
+
+#[tokio::test]
 async fn unknown_or_malformed_ids_and_routes_are_404_and_wrong_methods_405() {
     let api = TestApi::new().await;
     let user = api.signed_in();

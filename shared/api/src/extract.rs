@@ -27,7 +27,7 @@ const JSON: &str = "application/json";
 const MERGE_PATCH_JSON: &str = "application/merge-patch+json";
 
 /// A request body that is a JSON document of at most [`BODY_LIMIT_BYTES`], sent as
-/// `application/json` (or `application/merge-patch+json` on PATCH).
+/// `application/json` (or `application/merge-patch+json` on PATCH and PUT).
 #[derive(Debug, Clone)]
 pub struct JsonBody {
     pub value: Value,
@@ -70,7 +70,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
-        let patch = request.method() == Method::PATCH;
+        // PUT is a partial update here too: both take a merge patch (as the document says).
+        let patch = matches!(*request.method(), Method::PATCH | Method::PUT);
         let accepted = match media_type(request.headers()).as_deref() {
             Some(JSON) => true,
             Some(MERGE_PATCH_JSON) => patch,
