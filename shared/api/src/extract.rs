@@ -174,10 +174,17 @@ pub struct IfMatch(pub Precondition);
 
 impl IfMatch {
     pub fn from_headers(headers: &HeaderMap) -> Precondition {
-        let Some(value) = headers.get(header::IF_MATCH) else {
+        // Several `If-Match` lines are one list (RFC 9110 §5.3), as API Gateway joins them.
+        let lines: Vec<&str> = headers
+            .get_all(header::IF_MATCH)
+            .iter()
+            .map(|line| line.to_str().unwrap_or_default())
+            .collect();
+        if lines.is_empty() {
             return Precondition::None;
-        };
-        let value = value.to_str().unwrap_or_default().trim();
+        }
+        let value = lines.join(",");
+        let value = value.trim();
         if value == "*" {
             return Precondition::Exists;
         }
@@ -345,6 +352,12 @@ mod tests {
         assert_eq!(
             IfMatch::from_headers(&headers("garbage")),
             Precondition::Versions(vec![])
+        );
+        let mut two_lines = headers(r#""1""#);
+        two_lines.append(header::IF_MATCH, HeaderValue::from_static(r#""2""#));
+        assert_eq!(
+            IfMatch::from_headers(&two_lines),
+            Precondition::Versions(vec![1, 2])
         );
     }
 
