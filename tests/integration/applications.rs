@@ -1,5 +1,6 @@
 //! `/applications` against DynamoDB Local, through the gateway and the function's own router.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use testkit::{TestApi, field_of_each};
@@ -450,6 +451,46 @@ async fn idempotency_key_retry_creates_one_item_and_replays_the_response() {
         .json(json!({"company": "a", "role": "b"}))
         .await
         .expect_problem(400);
+}
+
+#[tokio::test]
+async fn an_expired_idempotency_key_is_a_new_key() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    user.post("/applications")
+        .idempotency_key("k-1")
+        .json(json!({"company": "Acme", "role": "Dev"}))
+        .await
+        .expect(201);
+    // Past its 24 h, but not yet removed by TTL (which deletes lazily).
+    let record = api
+        .all_items()
+        .await
+        .into_iter()
+        .find(|item| item["type"].as_s().is_ok_and(|t| t == "idempotency"))
+        .unwrap();
+    let key =
+        [store::keys::PK, store::keys::SK].map(|name| (name.to_owned(), record[name].clone()));
+    api.client
+        .update_item()
+        .table_name(&api.table)
+        .set_key(Some(key.into()))
+        .update_expression("SET #e = :past")
+        .expression_attribute_names("#e", store::keys::EXPIRES_AT)
+        .expression_attribute_values(":past", AttributeValue::N("1".to_owned()))
+        .send()
+        .await
+        .unwrap();
+    // Another body is no reuse, and the same key creates anew.
+    let second = user
+        .post("/applications")
+        .idempotency_key("k-1")
+        .json(json!({"company": "Globex", "role": "Dev"}))
+        .await
+        .expect(201);
+    assert_eq!(second.body["company"], "Globex");
+    let list = user.get("/applications").await.expect(200);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -50,6 +50,8 @@ struct IdempotencyRecord {
     digest: String,
     #[serde(flatten)]
     response: StoredResponse,
+    /// Unix seconds after which the record counts as absent (TTL deletes it some time later).
+    expires_at: i64,
 }
 
 impl Store {
@@ -86,7 +88,7 @@ impl Store {
                 Some(Cancellation::ConditionFailed(failed)) => {
                     return match (idempotency, failed.as_slice()) {
                         (Some((request, _)), failed) if failed.contains(&record_index) => {
-                            self.replay(request).await
+                            self.replay(request, now).await
                         }
                         (_, [index, ..]) => Ok(WriteOutcome::ConditionFailed(*index)),
                         _ => Err(classify(error)),
@@ -97,7 +99,7 @@ impl Store {
                     // did; until then, try again.
                     if let Some((request, _)) = idempotency
                         && items.contains(&record_index)
-                        && let Some(outcome) = self.try_replay(request).await?
+                        && let Some(outcome) = self.try_replay(request, now).await?
                     {
                         return Ok(outcome);
                     }
@@ -154,15 +156,11 @@ impl Store {
         let record = IdempotencyRecord {
             digest: request.digest.clone(),
             response: response.clone(),
+            expires_at: now.unix_seconds() + IDEMPOTENCY_TTL_SECONDS,
         };
         let mut item = super::to_item(&record)?;
         item.extend(table_key(&request.pk, IDEMPOTENCY_SK));
         item.insert("type".to_owned(), string("idempotency"));
-        let expires_at = now.unix_seconds() + IDEMPOTENCY_TTL_SECONDS;
-        item.insert(
-            EXPIRES_AT.to_owned(),
-            AttributeValue::N(expires_at.to_string()),
-        );
         // TTL deletes lazily: an expired record counts as absent.
         let mut expr = Expr::default();
         let (pk, expires) = (expr.name(PK), expr.name(EXPIRES_AT));
@@ -171,20 +169,32 @@ impl Store {
         self.transact_put(item, &expr)
     }
 
-    async fn replay(&self, request: &IdempotentRequest) -> StoreResult<WriteOutcome> {
+    async fn replay(
+        &self,
+        request: &IdempotentRequest,
+        now: Timestamp,
+    ) -> StoreResult<WriteOutcome> {
         // Gone between the write and this read (expired): the client may simply retry.
-        self.try_replay(request)
+        self.try_replay(request, now)
             .await?
             .ok_or(StoreError::Unavailable)
     }
 
-    /// The first response to the request's key, if a record of it exists.
-    async fn try_replay(&self, request: &IdempotentRequest) -> StoreResult<Option<WriteOutcome>> {
+    /// The first response to the request's key, if a record of it exists and has not expired
+    /// (as the write's condition counts it).
+    async fn try_replay(
+        &self,
+        request: &IdempotentRequest,
+        now: Timestamp,
+    ) -> StoreResult<Option<WriteOutcome>> {
         let key = table_key(&request.pk, IDEMPOTENCY_SK);
         let Some(item) = self.get_item(key, &[]).await? else {
             return Ok(None);
         };
         let record: IdempotencyRecord = from_item(item)?;
+        if record.expires_at < now.unix_seconds() {
+            return Ok(None);
+        }
         if record.digest == request.digest {
             Ok(Some(WriteOutcome::Replayed(record.response)))
         } else {
@@ -267,6 +277,23 @@ mod tests {
     use aws_sdk_dynamodb::types::CancellationReason;
     use aws_sdk_dynamodb::types::error::TransactionCanceledException;
     use aws_smithy_types::body::SdkBody;
+
+    #[test]
+    fn the_record_expires_by_the_tables_ttl_attribute() {
+        let record = IdempotencyRecord {
+            digest: "d".to_owned(),
+            response: StoredResponse {
+                location: "/x".to_owned(),
+                body: "{}".to_owned(),
+            },
+            expires_at: 5,
+        };
+        let item = crate::to_item(&record).unwrap();
+        assert_eq!(
+            item.get(EXPIRES_AT),
+            Some(&AttributeValue::N("5".to_owned()))
+        );
+    }
 
     /// A cancelled transaction as the SDK hands it over, with one reason per write.
     fn cancelled(codes: &[&str]) -> SdkError<TransactWriteItemsError, HttpResponse> {
