@@ -2,7 +2,8 @@
 //! in front of the very routers the Lambdas run.
 //!
 //! For each request it picks the function that owns the path, verifies the bearer token unless
-//! the route is public — as the template's JWT authorizer does: signature (HS256,
+//! the route is public or the request a CORS preflight (`OPTIONS`) — as the template's JWT
+//! authorizer does: signature (HS256,
 //! `LOCAL_JWT_SECRET`), `exp`, `nbf`, `iat`, `iss` and `aud`/`client_id` ([`LocalAuth`]) — and
 //! turns the request into an API Gateway v2 event with the verified claims in
 //! `requestContext.authorizer.jwt.claims`; then hands that event to `lambda_http`'s own event
@@ -271,7 +272,8 @@ async fn route(gateway: &Gateway, request: Request) -> Response {
     else {
         return ApiError::NotFound.into_response();
     };
-    let claims = if function.public {
+    // As the template: public routes and every CORS preflight (`OPTIONS`) skip the authorizer.
+    let claims = if function.public || request.method() == axum::http::Method::OPTIONS {
         None
     } else {
         match gateway.auth.verify(request.headers()) {

@@ -209,6 +209,18 @@ async fn unknown_or_malformed_ids_and_routes_are_404_and_wrong_methods_405() {
     let reply = user.delete("/applications").await.expect_problem(405);
     let allow = reply.header("allow").unwrap();
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    // A CORS preflight carries no token: 204 with `Allow` on a known path, and no handler runs.
+    let options = axum::http::Method::OPTIONS;
+    for path in [
+        "/applications",
+        "/applications/01JDQ6ZK3V9V6M1T4WZ8X2Y3AB",
+        "/export",
+    ] {
+        let reply = api.call(options.clone(), path).await.expect(204);
+        assert!(reply.header("allow").unwrap().contains("GET"), "{path}");
+        assert!(reply.raw.is_empty(), "{path}");
+    }
+    api.call(options, "/nowhere").await.expect_problem(404);
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! The routes `template.yaml` gives API Gateway are exactly the routes each function crate
-//! serves (`<crate>::ROUTES`), every function is built and run the same way, and only the health
-//! function's routes skip the JWT authorizer.
+//! serves (`<crate>::ROUTES`), every function is built and run the same way, and only the public
+//! functions' routes skip the JWT authorizer (and each token route's CORS preflight, `OPTIONS`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -181,8 +181,18 @@ fn each_function_gets_exactly_the_routes_its_crate_serves() {
             functions_by_name.insert(name.clone(), crate_of(&name, function));
         }
     }
+    let mut preflights: BTreeSet<(String, String)> = BTreeSet::new();
     for route in routes(&template) {
         let folder = &functions_by_name[&route.function];
+        if route.method == "OPTIONS" {
+            // A token route's CORS preflight (checked with the authorizers below).
+            assert!(
+                preflights.insert((folder.clone(), route.path.clone())),
+                "OPTIONS {} is declared twice",
+                route.path
+            );
+            continue;
+        }
         assert_eq!(
             route.method, "ANY",
             "{}.{}: every method goes to the function, which answers 405 itself",
@@ -213,6 +223,14 @@ fn each_function_gets_exactly_the_routes_its_crate_serves() {
     assert_eq!(
         declared, served,
         "template.yaml routes (left) differ from the functions' annotated routes (right)"
+    );
+    let token_routes: BTreeSet<(String, String)> = served
+        .into_iter()
+        .filter(|(folder, _)| FUNCTIONS.iter().any(|f| !f.public && f.name == folder))
+        .collect();
+    assert_eq!(
+        preflights, token_routes,
+        "every token route (right) has its OPTIONS preflight route, and only those (left)"
     );
 }
 
@@ -271,6 +289,17 @@ fn only_the_health_routes_skip_the_jwt_authorizer() {
     }
     let mut public = BTreeSet::new();
     for route in routes(&template) {
+        if route.method == "OPTIONS" {
+            // A preflight carries no token: the function answers it without running a handler.
+            assert_eq!(
+                route.authorizer.as_deref(),
+                Some("NONE"),
+                "OPTIONS {} ({}) needs Auth: {{Authorizer: NONE}}",
+                route.path,
+                route.function
+            );
+            continue;
+        }
         let is_public_crate = FUNCTIONS
             .iter()
             .any(|f| f.public && f.name == functions_by_name[&route.function]);

@@ -3,8 +3,8 @@
 //! of the OpenAPI document, the dev server's route table and the template's drift test all come.
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -32,8 +32,16 @@ impl Function {
         let public = self.public;
         router
             .fallback(|| async { ApiError::NotFound })
-            // axum adds the `Allow` header.
-            .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+            // axum adds the `Allow` header. `OPTIONS` on a known path is 204: a browser's CORS
+            // preflight, which carries no token, reaches the function (API Gateway adds the CORS
+            // headers); no handler runs, so nothing is read.
+            .method_not_allowed_fallback(|method: Method| async move {
+                if method == Method::OPTIONS {
+                    StatusCode::NO_CONTENT.into_response()
+                } else {
+                    ApiError::MethodNotAllowed.into_response()
+                }
+            })
             .layer(axum::middleware::map_response(
                 move |mut response: Response| async move {
                     let headers = response.headers_mut();
