@@ -36,7 +36,8 @@ for arg in "$@"; do
   esac
 done
 
-# Only for local runs; AWS never sees this (the deployed stack takes CursorSecret as a parameter).
+# Only for local runs, given in env.json; AWS never sees this (the deployed stack generates its
+# own key in Secrets Manager and resolves it into CURSOR_SECRET).
 CURSOR_SECRET=sam-local-cursor-secret-not-for-deployment
 # SAM 1.170 treats `--docker-network host` as "attach to no extra network": the function
 # containers sit on podman's default bridge and reach the host (DynamoDB Local listens on every
@@ -151,8 +152,7 @@ cat >"$run_dir/env.json" <<EOF
                 "CURSOR_SECRET": "$CURSOR_SECRET", "LOCAL_JWT_SECRET": "$LOCAL_JWT_SECRET",
                 "RUST_LOG": "warn"}}
 EOF
-SAM_RUN=("${SAM_FLAGS[@]}" --invoke-image "$image" --env-vars "$run_dir/env.json"
-  --parameter-overrides "CursorSecret=$CURSOR_SECRET")
+SAM_RUN=("${SAM_FLAGS[@]}" --invoke-image "$image" --env-vars "$run_dir/env.json")
 
 if [[ $mode == invoke ]]; then
   local_template=.aws-sam/build/template.sam-local.yaml
