@@ -73,7 +73,8 @@ async fn items_in(api: &TestApi, partition: &str) -> usize {
 
 #[tokio::test]
 async fn delete_sweeps_5000_children_in_one_request() {
-    let api = TestApi::new().await;
+    // Against the request's 5 s budget: alone, not against the other tests' load.
+    let api = TestApi::alone().await;
     let user = api.signed_in();
     let reply = user
         .create_application(json!({"company": "Initech", "role": "Engineer"}))

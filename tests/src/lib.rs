@@ -201,19 +201,40 @@ pub struct TestApi {
     pub state: ApiState,
     pub client: Client,
     pub table: String,
+    /// Held while the test runs: shared, or alone ([`TestApi::alone`]).
+    _turn: Turn,
+}
+
+/// Tests share the machine and DynamoDB Local; one that runs against a time budget (a delete
+/// sweeping 5,000 children in one request's 5 s) runs alone, or its result would be the load
+/// of the others. A writer waits for the running tests and goes before the ones that ask after.
+static TURNS: std::sync::LazyLock<std::sync::Arc<tokio::sync::RwLock<()>>> =
+    std::sync::LazyLock::new(Default::default);
+
+enum Turn {
+    Shared(#[allow(dead_code)] tokio::sync::OwnedRwLockReadGuard<()>),
+    Alone(#[allow(dead_code)] tokio::sync::OwnedRwLockWriteGuard<()>),
 }
 
 impl TestApi {
     pub async fn new() -> Self {
-        Self::over(fresh_table("test").await)
+        let turn = Turn::Shared(TURNS.clone().read_owned().await);
+        Self::over(fresh_table("test").await, turn)
     }
 
-    fn over(state: ApiState) -> Self {
+    /// The API over a fresh table, while no other test that uses one runs.
+    pub async fn alone() -> Self {
+        let turn = Turn::Alone(TURNS.clone().write_owned().await);
+        Self::over(fresh_table("test").await, turn)
+    }
+
+    fn over(state: ApiState, turn: Turn) -> Self {
         Self {
             app: dev_server::app(state.clone(), TEST_JWT_SECRET),
             client: state.store.client().clone(),
             table: state.store.table().to_owned(),
             state,
+            _turn: turn,
         }
     }
 
@@ -252,13 +273,18 @@ impl TestApi {
     /// The API with its database at a closed port: every call fails to connect.
     pub async fn with_unreachable_database() -> Self {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
-        Self::over(state_with(client_for(&endpoint).await, "unreachable"))
+        let turn = Turn::Shared(TURNS.clone().read_owned().await);
+        Self::over(state_with(client_for(&endpoint).await, "unreachable"), turn)
     }
 
     /// The API against a DynamoDB Local that has no such table.
     pub async fn with_missing_table() -> Self {
         let client = client_for(&dynamodb_local().await.endpoint).await;
-        Self::over(state_with(client, &format!("missing-{}", Id::generate())))
+        let turn = Turn::Shared(TURNS.clone().read_owned().await);
+        Self::over(
+            state_with(client, &format!("missing-{}", Id::generate())),
+            turn,
+        )
     }
 
     pub fn user(&self) -> User {
