@@ -5,31 +5,64 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextMut;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_types::body::SdkBody;
-use domain::{Application, Id, Timestamp, UserId};
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
+use domain::child::ChildResource;
+use domain::feedback::Feedback;
+use domain::{Application, ApplicationPatch, Id, Timestamp, UserId};
 use serde_json::json;
-use store::{Store, WriteOutcome};
+use store::{Precondition, Store, WriteOutcome};
 use testkit::TestApi;
 
-/// Replaces the answer of the client's first call with a retryable 500, after DynamoDB did
-/// the work: the answer was lost, not the write.
+/// Replaces the answer of the client's first call (of the operation `only` names, when set:
+/// `UpdateItem`) with a retryable 500, after DynamoDB did the work: the answer was lost, not
+/// the write.
 #[derive(Debug, Clone, Default)]
-struct LoseFirstAnswer(Arc<AtomicUsize>);
+struct LoseFirstAnswer(Arc<AtomicUsize>, Option<&'static str>);
+
+/// A call of the operation a [`LoseFirstAnswer`] targets.
+#[derive(Debug, Clone)]
+struct Targeted;
+
+impl Storable for Targeted {
+    type Storer = StoreReplace<Self>;
+}
 
 impl Intercept for LoseFirstAnswer {
     fn name(&self) -> &'static str {
         "LoseFirstAnswer"
     }
 
+    /// Marks a call of the targeted operation in its own config bag (calls may run at once).
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target");
+        if let (Some(only), Some(target)) = (self.1, target)
+            && target.ends_with(only)
+        {
+            cfg.interceptor_state().store_put(Targeted);
+        }
+        Ok(())
+    }
+
     fn modify_before_deserialization(
         &self,
         context: &mut BeforeDeserializationInterceptorContextMut<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        if self.1.is_some() && cfg.load::<Targeted>().is_none() {
+            return Ok(());
+        }
         if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
             *context.response_mut() = HttpResponse::new(
                 500.try_into()?,
@@ -75,4 +108,114 @@ async fn a_create_whose_answer_was_lost_is_created_once_not_a_500() {
         store.get_application(&user, application.id).await.unwrap(),
         application
     );
+}
+
+/// The test's store, and one whose client loses the answer of its first `UpdateItem`.
+fn stores(api: &TestApi) -> (Store, Store, LoseFirstAnswer) {
+    let lose = LoseFirstAnswer(Arc::default(), Some(".UpdateItem"));
+    let config = api
+        .client
+        .config()
+        .to_builder()
+        .interceptor(lose.clone())
+        .build();
+    let losing = Store::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        api.table.clone(),
+    );
+    (api.state.store.clone(), losing, lose)
+}
+
+#[tokio::test]
+async fn an_update_whose_answer_was_lost_is_applied_once_not_a_412() {
+    let api = TestApi::new().await;
+    let (store, _, _) = stores(&api);
+    let user = UserId::parse("retried-user").unwrap();
+    let application = Application::parse_new(
+        json!({"company": "Acme", "role": "Engineer"}),
+        Id::generate(),
+        Timestamp::now(),
+    )
+    .unwrap();
+    store
+        .create_application(&user, &application, None)
+        .await
+        .unwrap();
+    let (_, losing, lose) = stores(&api);
+    let patch = ApplicationPatch::parse(json!({"notes": "once", "status": "screening"})).unwrap();
+    // `If-Match: "1"`: the second attempt meets version 2, which its own first attempt wrote.
+    let updated = losing
+        .update_application(
+            &user,
+            application.id,
+            &patch,
+            &Precondition::Versions(vec![1]),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        lose.0.load(Ordering::SeqCst),
+        2,
+        "the SDK sent the update twice"
+    );
+    assert_eq!(updated.version, 2, "one change, one version");
+    assert_eq!(updated.notes.as_deref(), Some("once"));
+    assert_eq!(
+        updated.status_history.len(),
+        2,
+        "one history entry for one change"
+    );
+    assert_eq!(
+        store.get_application(&user, application.id).await.unwrap(),
+        updated
+    );
+}
+
+#[tokio::test]
+async fn a_child_update_whose_answer_was_lost_is_applied_once() {
+    let api = TestApi::new().await;
+    let (store, _, _) = stores(&api);
+    let user = UserId::parse("retried-user").unwrap();
+    let application = Application::parse_new(
+        json!({"company": "Acme", "role": "Engineer"}),
+        Id::generate(),
+        Timestamp::now(),
+    )
+    .unwrap();
+    store
+        .create_application(&user, &application, None)
+        .await
+        .unwrap();
+    let feedback = Feedback::parse_new(
+        json!({"rating": 3}),
+        Id::generate(),
+        application.id,
+        Timestamp::now(),
+    )
+    .unwrap();
+    store
+        .create_child(&user, application.id, &feedback, None)
+        .await
+        .unwrap();
+    let (_, losing, lose) = stores(&api);
+    let changes = Feedback::parse_patch(json!({"rating": 5})).unwrap();
+    let updated: Feedback = losing
+        .update_child(
+            &user,
+            application.id,
+            feedback.id,
+            &changes,
+            &Precondition::Versions(vec![1]),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        lose.0.load(Ordering::SeqCst),
+        2,
+        "the SDK sent the update twice"
+    );
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.rating, Some(5));
 }

@@ -9,6 +9,7 @@ use super::{
     failed_condition, failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
 };
 use crate::ResumeKey;
+use crate::expr::written_by;
 use crate::keys::{
     APPLICATION_SK, DELETING, GSI1, GSI1_PK, GSI1_SK, PK, SK, application_pk, applications_gsi_pk,
     applications_gsi_sk,
@@ -84,6 +85,7 @@ impl Store {
         }
         expr.condition(format!("{status_name} <> {target}"));
         expr.change_status(status, now)?;
+        // A transaction is sent again with its client request token: applied once either way.
         expr.record_change(now);
         self.transact_update(key, &expr)
     }
@@ -223,7 +225,7 @@ impl Store {
         precondition: &Precondition,
         now: Timestamp,
     ) -> StoreResult<Option<Application>> {
-        let expr = update_expression(patch, precondition, now)?;
+        let (expr, token) = update_expression(patch, precondition, now)?;
         let result = self
             .conditional_update(key, &expr)
             .return_values(ReturnValue::AllNew)
@@ -232,6 +234,8 @@ impl Store {
         match result {
             Ok(output) => from_item(output.attributes.unwrap_or_default()).map(Some),
             Err(error) => match failed_condition(&error) {
+                // Sent again after its answer was lost: the first attempt wrote it.
+                Some(Some(old)) if written_by(old, &token) => from_item(old.clone()).map(Some),
                 Some(old) => {
                     explain_failed_update(old.cloned(), patch, precondition).map(|()| None)
                 }
@@ -243,8 +247,8 @@ impl Store {
     /// Keeps `status_history` to its first entry and the latest [`STATUS_HISTORY_RECENT`]: one
     /// expression cannot both `list_append` to a list and `REMOVE` its elements, so an update
     /// that left it longer is followed by a second `UpdateItem` that removes the oldest entries
-    /// but the first, on condition that nothing changed since (same `version`; the trim itself
-    /// changes neither `version` nor `updated_at`). If that write fails, the application is
+    /// but the first, on condition that nothing changed since (same `version` and history
+    /// length; the trim itself changes neither `version` nor `updated_at`). If that write fails, the application is
     /// answered as updated and the next update trims.
     async fn trim_history(
         &self,
@@ -270,6 +274,10 @@ impl Store {
             expr.value(number(application.version)),
         );
         expr.condition(format!("{version} = {current}"));
+        // And the history as read: a trim the SDK sends again after its answer was lost would
+        // remove more entries (the trim leaves the version as it is).
+        let length = expr.value(number(application.status_history.len() as u64));
+        expr.condition(format!("size({history}) = {length}"));
         let update = self
             .client
             .update_item()
@@ -343,12 +351,12 @@ fn number(n: u64) -> AttributeValue {
 }
 
 /// The update `patch` makes: its fields, a status change with its history entry (conditioned
-/// on being a change), the version bump, and the conditions on the stored item.
+/// on being a change), the version bump, and the conditions on the stored item; with its token.
 fn update_expression(
     patch: &ApplicationPatch,
     precondition: &Precondition,
     now: Timestamp,
-) -> StoreResult<Expr> {
+) -> StoreResult<(Expr, String)> {
     let mut expr = Expr::default();
     expr.apply_changes(&patch.field_changes())?;
     if let Some(status) = patch.status {
@@ -362,7 +370,7 @@ fn update_expression(
         // Only a real change is recorded; an equal status fails here and is retried without.
         expr.condition(format!("{status_name} <> {status_value}"));
     }
-    expr.record_change(now);
+    let token = expr.record_change(now);
     expr.require_live_item();
     expr.require_precondition(precondition);
     // A salary bound given alone is checked against the stored other bound.
@@ -377,7 +385,7 @@ fn update_expression(
             ));
         }
     }
-    Ok(expr)
+    Ok((expr, token))
 }
 
 /// Names the condition that failed from the item as it was then: `Ok` when it was only the

@@ -6,9 +6,10 @@ use aws_sdk_dynamodb::types::{
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
-    failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
+    failed_condition, failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
 };
 use crate::ResumeKey;
+use crate::expr::written_by;
 use crate::keys::{
     GSI1_PK, GSI1_SK, PK, SK, activity_gsi_pk, activity_gsi_sk, activity_shard, application_pk,
     child_sk, child_sk_prefix,
@@ -168,7 +169,7 @@ impl Store {
     ) -> StoreResult<T> {
         let mut expr = Expr::default();
         expr.apply_changes(changes)?;
-        expr.record_change(now);
+        let token = expr.record_change(now);
         // Children written before the activity index get their keys when next touched.
         for (name, value) in activity_key::<T>(user, application, id) {
             expr.set(&name, value);
@@ -186,7 +187,11 @@ impl Store {
         }
         match result {
             Ok(output) => from_item(output.attributes.unwrap_or_default()),
-            Err(error) => Err(failed_write(error)),
+            Err(error) => match failed_condition(&error) {
+                // Sent again after its answer was lost: the first attempt wrote it.
+                Some(Some(old)) if written_by(old, &token) => from_item(old.clone()),
+                _ => Err(failed_write(error)),
+            },
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::Precondition;
-use crate::keys::{DELETING, PK};
+use crate::keys::{DELETING, LAST_WRITE, PK};
 use domain::values::NamedEnum;
 
 #[derive(Debug, Default, Clone)]
@@ -138,11 +138,22 @@ impl Expr {
     }
 
     /// Every write of a resource: `updated_at` is now and `version` goes up by one.
-    pub fn record_change(&mut self, now: domain::Timestamp) {
+    /// Returns the update's token: when the condition fails on an item that carries it, the
+    /// SDK sent this update again after its answer was lost, and the first attempt wrote it
+    /// ([`written_by`]).
+    pub fn record_change(&mut self, now: domain::Timestamp) -> String {
         self.set("updated_at", AttributeValue::S(now.to_string()));
         let version = self.name("version");
         let one = self.value(AttributeValue::N("1".to_owned()));
         self.set_raw(format!("{version} = {version} + {one}"));
+        let token = domain::Id::generate().to_string();
+        let last_write = self.name(LAST_WRITE);
+        let value = self.value(AttributeValue::S(token.clone()));
+        self.set_raw(format!("{last_write} = {value}"));
+        self.condition(format!(
+            "attribute_not_exists({last_write}) OR {last_write} <> {value}"
+        ));
+        token
     }
 
     /// Sets an application's `status` and appends the change to `status_history`.
@@ -195,6 +206,12 @@ impl Expr {
     pub fn values(&self) -> Option<HashMap<String, AttributeValue>> {
         (!self.values.is_empty()).then(|| self.values.clone())
     }
+}
+
+/// Whether `old`, an item as a failed condition returned it, carries the update token `token`
+/// ([`Expr::record_change`]): then that update is written, and `old` is the item it left.
+pub(crate) fn written_by(old: &crate::Item, token: &str) -> bool {
+    matches!(old.get(LAST_WRITE), Some(AttributeValue::S(written)) if written == token)
 }
 
 #[cfg(test)]
