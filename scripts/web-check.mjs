@@ -98,6 +98,36 @@ try {
   await page.fill('.quick-add input[name=company]', '');
   log('quick add creates cards in Applied; an empty company shows the API message');
 
+  step = 'import says what it did, rejected rows included, and the board shows the new cards';
+  {
+    const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+    const ulid = () => {
+      let time = Date.now(), head = '';
+      for (let i = 0; i < 10; i++) { head = crockford[time % 32] + head; time = Math.floor(time / 32); }
+      let tail = '';
+      for (let i = 0; i < 16; i++) tail += crockford[Math.floor(Math.random() * 32)];
+      return head + tail;
+    };
+    const exported = (await call('GET', '/export')).body;
+    const template = exported.applications[0];
+    const fresh = { ...template, id: ulid(), company: 'Initech', feedback: [], rejections: [] };
+    const broken = { ...template, id: ulid(), company: '', feedback: [], rejections: [] };
+    const file = { ...exported, applications: [...exported.applications, fresh, broken] };
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'backup.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)),
+    });
+    const said = page.locator('.message.warning', { hasText: '1 rejected' });
+    await said.waitFor();
+    const text = await said.textContent();
+    check(text.includes('1 created') && text.includes('2 already here'), `the counts: ${text}`);
+    check(/row 4: company/.test(text), `the rejected row and why: ${text}`);
+    await column('applied').locator('.card', { hasText: 'Initech' }).waitFor();
+    check((await call('DELETE', `/applications/${fresh.id}`)).status === 204, 'the imported card is removed again');
+    await page.reload();
+    await column('applied').locator('.card', { hasText: 'Acme' }).waitFor();
+    log(`an import with a bad row: "${text}", and the new card appeared without a reload`);
+  }
+
   step = 'drag to a new status';
   const acmeId = await card('Acme').getAttribute('data-id');
   let patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(acmeId));

@@ -47,7 +47,9 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   for (const [key, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
   }
-  const url = query.size ? `${path}?${query}` : path;
+  // Not `query.size`: Safari before 17 lacks it, and every parameter would be dropped.
+  const search = query.toString();
+  const url = search ? `${path}?${search}` : path;
   const response = await fetch(url, {
     method: options.method ?? 'GET',
     headers,

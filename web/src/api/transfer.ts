@@ -1,5 +1,6 @@
 // Export / import (GET /export, POST /import). The buttons stay disabled while /export answers 404.
 import { ApiError, request } from './client';
+import type { ImportReport } from './types';
 
 let probe: Promise<boolean> | null = null;
 
@@ -36,14 +37,39 @@ export async function downloadExport(): Promise<void> {
   URL.revokeObjectURL(link.href);
 }
 
-/** POST /import with the JSON of a previous export, 1,000 applications per request (the API's limit). */
-export async function importFile(file: File): Promise<unknown[]> {
+/** Applications per import request: an export page's size, so each part stays under the API's
+ * 4 MiB body limit as the page it came from did (the API takes up to 1,000 rows). */
+const IMPORT_PART = 500;
+
+/** POST /import with the JSON of a previous export, in parts; each report's rows are numbered
+ * in the whole file. */
+export async function importFile(file: File): Promise<ImportReport[]> {
   const document = JSON.parse(await file.text()) as ExportPage;
   const all = Array.isArray(document.applications) ? document.applications : [];
-  const reports: unknown[] = [];
-  for (let start = 0; start === 0 || start < all.length; start += 1000) {
-    const part = { ...document, applications: all.slice(start, start + 1000) };
-    reports.push(await request<unknown>('/import', { method: 'POST', body: part }));
+  const reports: ImportReport[] = [];
+  for (let start = 0; start === 0 || start < all.length; start += IMPORT_PART) {
+    const part = { ...document, applications: all.slice(start, start + IMPORT_PART) };
+    const report = await request<ImportReport>('/import', { method: 'POST', body: part });
+    for (const row of report.rows) {
+      row.row += start;
+      if (row.same_as_row != null) row.same_as_row += start;
+    }
+    reports.push(report);
   }
   return reports;
+}
+
+/** What an import did, in one sentence: counts, and the first rejected rows with why. */
+export function importSummary(reports: ImportReport[]): { text: string; rejected: number } {
+  const count = (key: 'created' | 'duplicates' | 'rejected') => reports.reduce((n, r) => n + r[key], 0);
+  const rejected = reports.flatMap((r) => r.rows.filter((row) => row.outcome === 'rejected'));
+  const why = rejected
+    .slice(0, 5)
+    .map((row) => `row ${row.row}: ${(row.errors ?? []).map((e) => `${e.field} ${e.message}`).join('; ')}`)
+    .join(' · ');
+  const more = rejected.length > 5 ? ` · and ${rejected.length - 5} more` : '';
+  const text = `Import: ${count('created')} created, ${count('duplicates')} already here, ${count('rejected')} rejected${
+    rejected.length ? ` — ${why}${more}` : ''
+  }.`;
+  return { text, rejected: rejected.length };
 }

@@ -33,6 +33,8 @@ export type CalendarFeed = S['CalendarFeed'];
 export type Rate = S['Rate'];
 export type Group = S['Group'];
 export type Window = S['Window'];
+/** POST /import → 200: per row `created`, `duplicate` or `rejected` (with the field errors). */
+export type ImportReport = S['ImportReport'];
 
 // The enums as lists, checked against the generated types: adding a value to the API without
 // adding it here fails `tsc`.

@@ -2,7 +2,7 @@
 // same filtered list (sortable, paged through next_cursor).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { all, ApiError, request } from '../api/client';
-import { downloadExport, exportAvailable, importFile } from '../api/transfer';
+import { downloadExport, exportAvailable, importFile, importSummary } from '../api/transfer';
 import { STATUSES, TERMINAL, label, type Application, type ApplicationPage, type Status } from '../api/types';
 import { filters, say, today, type Filters } from '../state';
 
@@ -33,6 +33,19 @@ export function BoardPage({ view }: { view: 'board' | 'table' }) {
 
 // Applications created here are added to whichever view is showing.
 const created = new Set<(app: Application) => void>();
+// After an import, whichever view is showing loads its list again.
+const changed = new Set<() => void>();
+
+/** A number that goes up whenever an import changed the list: a dependency that reloads it. */
+function useChanges(): number {
+  const [changes, setChanges] = useState(0);
+  useEffect(() => {
+    const bump = () => setChanges((n) => n + 1);
+    changed.add(bump);
+    return () => { changed.delete(bump); };
+  }, []);
+  return changes;
+}
 
 function QuickAdd() {
   const [company, setCompany] = useState('');
@@ -91,10 +104,11 @@ function Transfer() {
         onChange={async (e) => {
           const chosen = e.currentTarget.files?.[0];
           if (!chosen) return;
+          e.currentTarget.value = '';
           try {
-            await importFile(chosen);
-            say('Imported. Reloading…');
-            location.reload();
+            const { text, rejected } = importSummary(await importFile(chosen));
+            say(text, rejected ? 'warning' : 'info');
+            changed.forEach((refresh) => refresh());
           } catch (error) {
             say(error instanceof Error ? error.message : String(error), 'error');
           }
@@ -137,6 +151,7 @@ function FilterBar({ value }: { value: Filters }) {
 function useApplications(f: Filters) {
   const [apps, setApps] = useState<Application[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const changes = useChanges();
   const key = JSON.stringify(query(f));
   useEffect(() => {
     let live = true;
@@ -151,7 +166,7 @@ function useApplications(f: Filters) {
       live = false;
       created.delete(add);
     };
-  }, [key]);
+  }, [key, changes]);
   return { apps, setApps, error };
 }
 
@@ -242,17 +257,23 @@ function Table({ filters: f }: { filters: Filters }) {
   const [cursor, setCursor] = useState<string | null>(null);
   const [sort, setSort] = useState<{ key: SortKey; up: boolean }>({ key: 'updated_at', up: false });
   const [busy, setBusy] = useState(false);
+  const changes = useChanges();
   const key = JSON.stringify(query(f));
+  // Only the latest load may set the rows: an older one's answer (other filters) arriving
+  // late would show the wrong rows and a cursor the new filters refuse (400).
+  const latest = useRef(0);
   const load = async (from: string | null, append: boolean) => {
+    const mine = ++latest.current;
     setBusy(true);
     try {
       const page = await request<ApplicationPage>('/applications', { query: { ...query(f), limit: 25, cursor: from } });
+      if (mine !== latest.current) return;
       setRows((old) => (append && old ? [...old, ...page.items] : page.items));
       setCursor(page.next_cursor ?? null);
     } catch (error) {
-      say(error instanceof Error ? error.message : String(error), 'error');
+      if (mine === latest.current) say(error instanceof Error ? error.message : String(error), 'error');
     } finally {
-      setBusy(false);
+      if (mine === latest.current) setBusy(false);
     }
   };
   useEffect(() => {
@@ -260,7 +281,7 @@ function Table({ filters: f }: { filters: Filters }) {
     const add = (app: Application) => setRows((old) => [app, ...(old ?? [])]);
     created.add(add);
     return () => { created.delete(add); };
-  }, [key]);
+  }, [key, changes]);
   const sorted = useMemo(() => {
     const list = [...(rows ?? [])];
     list.sort((a, b) => {
