@@ -152,13 +152,24 @@ try {
 
   step = 'keyboard: move a card with its status menu';
   const globexId = await card('Globex').getAttribute('data-id');
+  let patches = 0;
+  const countPatch = (r) => { if (r.method() === 'PATCH') patches += 1; };
+  page.on('request', countPatch);
   await card('Globex').locator('select').focus();
+  await page.keyboard.press('ArrowDown'); // applied → screening: only chosen
+  await page.keyboard.press('ArrowUp'); // → applied
+  await page.keyboard.press('ArrowUp'); // → saved
+  check(patches === 0, 'stepping through the statuses writes nothing');
   patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(globexId));
-  await page.keyboard.press('ArrowUp'); // applied → saved
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter'); // Move
   check((await patched).status() === 200, 'PATCH answered 200');
+  page.off('request', countPatch);
+  check(patches === 1, 'one status change, one PATCH');
   await column('saved').locator('.card', { hasText: 'Globex' }).waitFor();
+  await page.waitForFunction((id) => document.activeElement?.closest('.card')?.getAttribute('data-id') === id, globexId);
   check((await call('GET', `/applications/${globexId}`)).body.status === 'saved', 'the API has Saved');
-  log('a card moves with the keyboard too (its status menu)');
+  log('a card moves with the keyboard too: choose with the arrows, then Move (one PATCH); the focus stays on the card');
 
   step = 'follow-up due highlight, search, tag and status filters';
   await call('PATCH', `/applications/${globexId}`, { follow_up_on: '2020-01-01', tags: ['platform'] });

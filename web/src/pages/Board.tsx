@@ -189,6 +189,31 @@ async function moveTo(app: Application, status: Status, replace: (app: Applicati
   }
 }
 
+/** The keyboard's way to move a card: choose a status, then Move. Choosing alone writes
+ * nothing (arrow keys step through the options, and each step would be a status change). */
+function MoveControl({ app, replace }: { app: Application; replace: (app: Application) => void }) {
+  const [choice, setChoice] = useState<Status>(app.status);
+  useEffect(() => setChoice(app.status), [app.status]);
+  const move = async () => {
+    await moveTo(app, choice, replace);
+    // The card is drawn again in its new column: keep the keyboard on it.
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLSelectElement>(`.card[data-id="${app.id}"] select`)?.focus());
+  };
+  return (
+    <span class="move">
+      <label>
+        <span class="sr-only">Status of {app.company}</span>
+        <select value={choice} onChange={(e) => setChoice(e.currentTarget.value as Status)}>
+          {STATUSES.map((s) => <option value={s}>{label(s)}</option>)}
+        </select>
+      </label>
+      <button type="button" disabled={choice === app.status} onClick={() => void move()}
+        aria-label={`Move ${app.company} to ${label(choice)}`}>Move</button>
+    </span>
+  );
+}
+
 function Board({ filters: f }: { filters: Filters }) {
   const { apps, setApps, error } = useApplications(f);
   const [over, setOver] = useState<Status | null>(null);
@@ -234,12 +259,7 @@ function Board({ filters: f }: { filters: Filters }) {
                   <a href={`#/applications/${app.id}`}><strong>{app.company}</strong><span>{app.role}</span></a>
                   {isDue(app, on) && <span class="badge due">Follow-up due {app.follow_up_on}</span>}
                   {!!app.tags?.length && <span class="tags">{app.tags.map((t) => <span class="tag">{t}</span>)}</span>}
-                  <label class="move">
-                    <span class="sr-only">Move {app.company} to</span>
-                    <select value={app.status} onChange={(e) => void moveTo(app, e.currentTarget.value as Status, replace)}>
-                      {STATUSES.map((s) => <option value={s}>{label(s)}</option>)}
-                    </select>
-                  </label>
+                  <MoveControl app={app} replace={replace} />
                 </li>
               ))}
             </ul>
