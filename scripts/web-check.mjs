@@ -227,6 +227,7 @@ try {
   const saved = (await call('GET', `/applications/${acmeId}`)).body;
   check(saved.salary_currency === 'EUR' && saved.salary_min === 90000 && saved.notes === 'Met the team lead.', 'saved fields');
   check(await page.locator('.field.invalid').count() === 0, 'no field is invalid any more');
+  check(await page.inputValue('#app-salary_currency') === 'EUR', 'the form shows what was stored (eur → EUR)');
 
   step = 'feedback: add, edit (422 beside the field), delete';
   await page.locator('.children.feedback summary').click();
@@ -255,6 +256,8 @@ try {
 
   step = 'rejection: add, see the status change, edit';
   check((await page.textContent('[data-testid=status]')) === 'Interviewing', 'status before');
+  // An edit in progress in the application's form survives the new version a rejection makes.
+  await page.fill('#app-location', 'Berlin (not saved yet)');
   await page.locator('.children.rejections summary').click();
   await page.selectOption('#rejections-new-stage', 'technical');
   await page.selectOption('#rejections-new-category', 'skills_gap');
@@ -263,6 +266,9 @@ try {
   await page.locator('.children.rejections li', { hasText: 'Skills gap' }).waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'Rejected');
   await page.locator('.timeline li', { hasText: 'Rejected' }).waitFor();
+  check(await page.inputValue('#app-location') === 'Berlin (not saved yet)', 'the unsaved edit is kept');
+  check(await page.inputValue('#app-notes') === 'Met the team lead.', 'the other fields show the new version');
+  await page.fill('#app-location', '');
   const timeline = await page.locator('.timeline li strong').allTextContents();
   check(JSON.stringify(timeline) === JSON.stringify(['Applied', 'Screening', 'Offer', 'Interviewing', 'Rejected']), `timeline is ${timeline}`);
   await page.locator('.children.rejections li').getByRole('button', { name: 'Edit' }).click();

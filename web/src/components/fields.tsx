@@ -119,6 +119,16 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
       setValues(initialValues(specs, next));
       setErrors({});
     },
+    /** The source changed from `prev` to `next` (saved, or changed elsewhere): each field the
+     * user has not edited takes the new value; an edit in progress is kept. */
+    rebase: (prev: Record<string, unknown> | null, next: Record<string, unknown> | null) => {
+      const before = initialValues(specs, prev);
+      const after = initialValues(specs, next);
+      setValues((old) => Object.fromEntries(
+        Object.keys(after).map((name) => [name, old[name] === before[name] ? after[name] : old[name]]),
+      ));
+      setErrors({});
+    },
     onInput: (name: string, value: string) => setValues((old) => ({ ...old, [name]: value })),
   };
 }

@@ -1,6 +1,6 @@
 // One application: every field editable (422 messages beside each field), the status timeline,
 // its feedback and rejections (add, edit, delete), and deleting it.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { all, ApiError, request } from '../api/client';
 import {
   INTERVIEW_STAGES, REJECTION_CATEGORIES, REJECTION_STAGES, STATUSES, WORK_MODES, label,
@@ -91,7 +91,13 @@ export function ApplicationPage({ id }: { id: string }) {
 function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved: (app: Application) => void; onReload: () => Promise<void> }) {
   const form = useForm(APPLICATION, app as unknown as Record<string, unknown>);
   const [busy, setBusy] = useState(false);
-  useEffect(() => form.reset(app as unknown as Record<string, unknown>), [app.version]);
+  // A new version (saved here, a rejection added below, or reloaded after a 412) updates the
+  // fields not being edited and keeps the edits in progress.
+  const shown = useRef(app);
+  useEffect(() => {
+    form.rebase(shown.current as unknown as Record<string, unknown>, app as unknown as Record<string, unknown>);
+    shown.current = app;
+  }, [app.version]);
   const save = async (event: Event) => {
     event.preventDefault();
     const body = changes(APPLICATION, form.values, app as unknown as Record<string, unknown>);
@@ -102,6 +108,9 @@ function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved
     setBusy(true);
     try {
       const saved = await request<Application>(`/applications/${app.id}`, { method: 'PATCH', body, ifMatch: app.version });
+      // Every edit is saved: the form shows the application as stored (trimmed, EUR for eur).
+      shown.current = saved;
+      form.reset(saved as unknown as Record<string, unknown>);
       onSaved(saved);
       say('Saved.');
     } catch (error) {
@@ -110,7 +119,7 @@ function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved
         say(`Not saved: ${error.message}.`, 'error');
       } else if (error instanceof ApiError && error.status === 412) {
         await onReload();
-        say('This application was changed elsewhere; it has been reloaded and your edits were not saved.', 'warning');
+        say('This application was changed elsewhere and has been reloaded; your edits were not saved but are kept: check them and save again.', 'warning');
       } else say(message(error), 'error');
     } finally {
       setBusy(false);
