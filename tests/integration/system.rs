@@ -173,6 +173,12 @@ async fn swagger_ui_is_served_with_its_assets_and_our_document() {
     let init = api.get("/docs/swagger-initializer.js").await.expect(200);
     let script = String::from_utf8_lossy(&init.raw);
     assert!(script.contains("\"/openapi.json\""), "{script}");
+    // No badge from validator.swagger.io: the page fetches nothing from another host.
+    assert!(
+        script.contains("\"validatorUrl\": \"none\"")
+            || script.contains("\"validatorUrl\":\"none\""),
+        "{script}"
+    );
     assert!(!script.contains("petstore"));
     api.get("/docs/nothing-here.js").await.expect_problem(404);
     // Not UTF-8 once decoded: an unknown file too, not a bare-text 400.
