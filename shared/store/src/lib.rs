@@ -34,8 +34,8 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TableStatus,
+    TransactWriteItem, Update,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -265,16 +265,29 @@ impl Store {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
     }
 
-    /// Whether the table answers: a `DescribeTable` (used by `/db-check`).
+    /// Whether the table answers and serves requests: a `DescribeTable` (used by `/db-check`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.client
+        let output = self
+            .client
             .describe_table()
             .table_name(self.table())
             .send()
             .await
-            .map(|_| ())
-            .map_err(classify)
+            .map_err(classify)?;
+        let status = output.table.and_then(|table| table.table_status);
+        if status.as_ref().is_some_and(serves_requests) {
+            Ok(())
+        } else {
+            tracing::warn!(?status, "the table does not serve requests");
+            Err(StoreError::Unavailable)
+        }
     }
+}
+
+/// Whether a table in `status` takes reads and writes: `ACTIVE`, or `UPDATING` (a change of
+/// its settings or indexes); not while it is created, deleted, archived or without its key.
+fn serves_requests(status: &TableStatus) -> bool {
+    matches!(status, TableStatus::Active | TableStatus::Updating)
 }
 
 /// Maps an SDK failure that is not an expected condition to the API's error: anything that
@@ -504,6 +517,20 @@ mod tests {
         let body = "a,\"b\"\r\n\\\t\u{1}é\n";
         let carried = serde_json::to_string(body).unwrap().len() - 2;
         assert_eq!(escaped_size(body.as_bytes()), carried);
+    }
+
+    #[test]
+    fn only_an_active_or_updating_table_is_connected() {
+        assert!(serves_requests(&TableStatus::Active));
+        assert!(serves_requests(&TableStatus::Updating));
+        for status in [
+            TableStatus::Creating,
+            TableStatus::Deleting,
+            TableStatus::Archived,
+            TableStatus::InaccessibleEncryptionCredentials,
+        ] {
+            assert!(!serves_requests(&status), "{status:?}");
+        }
     }
 
     #[test]
