@@ -75,27 +75,36 @@ impl Intercept for LoseFirstAnswer {
     }
 }
 
-#[tokio::test]
-async fn a_create_whose_answer_was_lost_is_created_once_not_a_500() {
-    let api = TestApi::new().await;
-    let lose = LoseFirstAnswer::default();
+/// A store over the test's table whose client loses the first answer of `lose`'s operation.
+fn losing_store(api: &TestApi, lose: &LoseFirstAnswer) -> Store {
     let config = api
         .client
         .config()
         .to_builder()
         .interceptor(lose.clone())
         .build();
-    let store = Store::new(
+    Store::new(
         aws_sdk_dynamodb::Client::from_conf(config),
         api.table.clone(),
-    );
-    let user = UserId::parse("retried-user").unwrap();
-    let application = Application::parse_new(
+    )
+}
+
+fn new_application() -> Application {
+    Application::parse_new(
         json!({"company": "Acme", "role": "Engineer"}),
         Id::generate(),
         Timestamp::now(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_created_once_not_a_500() {
+    let api = TestApi::new().await;
+    let lose = LoseFirstAnswer::default();
+    let store = losing_store(&api, &lose);
+    let user = UserId::parse("retried-user").unwrap();
+    let application = new_application();
 
     let outcome = store.create_application(&user, &application, None).await;
     assert!(matches!(outcome, Ok(WriteOutcome::Written)), "{outcome:?}");
@@ -110,41 +119,25 @@ async fn a_create_whose_answer_was_lost_is_created_once_not_a_500() {
     );
 }
 
-/// The test's store, and one whose client loses the answer of its first `UpdateItem`.
-fn stores(api: &TestApi) -> (Store, Store, LoseFirstAnswer) {
-    let lose = LoseFirstAnswer(Arc::default(), Some(".UpdateItem"));
-    let config = api
-        .client
-        .config()
-        .to_builder()
-        .interceptor(lose.clone())
-        .build();
-    let losing = Store::new(
-        aws_sdk_dynamodb::Client::from_conf(config),
-        api.table.clone(),
-    );
-    (api.state.store.clone(), losing, lose)
+/// Loses the answer of the first `UpdateItem` only.
+fn lose_first_update() -> LoseFirstAnswer {
+    LoseFirstAnswer(Arc::default(), Some(".UpdateItem"))
 }
 
 #[tokio::test]
 async fn an_update_whose_answer_was_lost_is_applied_once_not_a_412() {
     let api = TestApi::new().await;
-    let (store, _, _) = stores(&api);
+    let store = &api.state.store;
     let user = UserId::parse("retried-user").unwrap();
-    let application = Application::parse_new(
-        json!({"company": "Acme", "role": "Engineer"}),
-        Id::generate(),
-        Timestamp::now(),
-    )
-    .unwrap();
+    let application = new_application();
     store
         .create_application(&user, &application, None)
         .await
         .unwrap();
-    let (_, losing, lose) = stores(&api);
+    let lose = lose_first_update();
     let patch = ApplicationPatch::parse(json!({"notes": "once", "status": "screening"})).unwrap();
     // `If-Match: "1"`: the second attempt meets version 2, which its own first attempt wrote.
-    let updated = losing
+    let updated = losing_store(&api, &lose)
         .update_application(
             &user,
             application.id,
@@ -175,14 +168,9 @@ async fn an_update_whose_answer_was_lost_is_applied_once_not_a_412() {
 #[tokio::test]
 async fn a_child_update_whose_answer_was_lost_is_applied_once() {
     let api = TestApi::new().await;
-    let (store, _, _) = stores(&api);
+    let store = &api.state.store;
     let user = UserId::parse("retried-user").unwrap();
-    let application = Application::parse_new(
-        json!({"company": "Acme", "role": "Engineer"}),
-        Id::generate(),
-        Timestamp::now(),
-    )
-    .unwrap();
+    let application = new_application();
     store
         .create_application(&user, &application, None)
         .await
@@ -198,9 +186,9 @@ async fn a_child_update_whose_answer_was_lost_is_applied_once() {
         .create_child(&user, application.id, &feedback, None)
         .await
         .unwrap();
-    let (_, losing, lose) = stores(&api);
+    let lose = lose_first_update();
     let changes = Feedback::parse_patch(json!({"rating": 5})).unwrap();
-    let updated: Feedback = losing
+    let updated: Feedback = losing_store(&api, &lose)
         .update_child(
             &user,
             application.id,
