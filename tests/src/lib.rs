@@ -211,9 +211,13 @@ pub struct TestApi {
 static TURNS: std::sync::LazyLock<std::sync::Arc<tokio::sync::RwLock<()>>> =
     std::sync::LazyLock::new(Default::default);
 
+/// A test holds at most one turn: a second read asked while a writer waits would wait behind
+/// it, and the writer for the first read — so the APIs without a table of their own take none.
 enum Turn {
     Shared(#[allow(dead_code)] tokio::sync::OwnedRwLockReadGuard<()>),
     Alone(#[allow(dead_code)] tokio::sync::OwnedRwLockWriteGuard<()>),
+    /// No table, no load: beside another `TestApi` in the same test.
+    Free,
 }
 
 impl TestApi {
@@ -273,18 +277,17 @@ impl TestApi {
     /// The API with its database at a closed port: every call fails to connect.
     pub async fn with_unreachable_database() -> Self {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
-        let turn = Turn::Shared(TURNS.clone().read_owned().await);
-        Self::over(state_with(client_for(&endpoint).await, "unreachable"), turn)
+        Self::over(
+            state_with(client_for(&endpoint).await, "unreachable"),
+            Turn::Free,
+        )
     }
 
     /// The API against a DynamoDB Local that has no such table.
     pub async fn with_missing_table() -> Self {
         let client = client_for(&dynamodb_local().await.endpoint).await;
-        let turn = Turn::Shared(TURNS.clone().read_owned().await);
-        Self::over(
-            state_with(client, &format!("missing-{}", Id::generate())),
-            turn,
-        )
+        let missing = format!("missing-{}", Id::generate());
+        Self::over(state_with(client, &missing), Turn::Free)
     }
 
     pub fn user(&self) -> User {
