@@ -193,7 +193,7 @@ async function moveTo(app: Application, status: Status, replace: (app: Applicati
  * nothing (arrow keys step through the options, and each step would be a status change). */
 function MoveControl({ app, replace }: { app: Application; replace: (app: Application) => void }) {
   const [choice, setChoice] = useState<Status>(app.status);
-  useEffect(() => setChoice(app.status), [app.status]);
+  useEffect(() => setChoice(app.status), [app.id, app.status]);
   const move = async () => {
     await moveTo(app, choice, replace);
     // The card is drawn again in its new column: keep the keyboard on it.
@@ -251,6 +251,7 @@ function Board({ filters: f }: { filters: Filters }) {
             <ul>
               {cards.map((app) => (
                 <li
+                  key={app.id}
                   class={`card${isDue(app, on) ? ' due' : ''}`}
                   data-id={app.id}
                   draggable
