@@ -129,6 +129,15 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
       ));
       setErrors({});
     },
+    /** `sent` was saved as `next`: each field still as sent shows the stored value; one typed
+     * into since keeps its text. */
+    settle: (sent: Values, next: Record<string, unknown> | null) => {
+      const after = initialValues(specs, next);
+      setValues((old) => Object.fromEntries(
+        Object.keys(after).map((name) => [name, old[name] === sent[name] ? after[name] : old[name]]),
+      ));
+      setErrors({});
+    },
     onInput: (name: string, value: string) => setValues((old) => ({ ...old, [name]: value })),
   };
 }

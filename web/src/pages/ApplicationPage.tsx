@@ -107,10 +107,12 @@ function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved
     }
     setBusy(true);
     try {
+      const sent = form.values;
       const saved = await request<Application>(`/applications/${app.id}`, { method: 'PATCH', body, ifMatch: app.version });
-      // Every edit is saved: the form shows the application as stored (trimmed, EUR for eur).
+      // What was sent is saved: those fields show the application as stored (trimmed, EUR for
+      // eur); a field typed into while the save was on its way keeps the new text.
       shown.current = saved;
-      form.reset(saved as unknown as Record<string, unknown>);
+      form.settle(sent, saved as unknown as Record<string, unknown>);
       onSaved(saved);
       say('Saved.');
     } catch (error) {
