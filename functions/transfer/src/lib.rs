@@ -471,7 +471,7 @@ async fn run_import(
                         children_created: None,
                         errors: vec![FieldError::new(
                             "id",
-                            "names an application that is being deleted: import this row again once the delete has finished",
+                            "names an application that is being deleted: nothing more of it is written; import this row again once the delete has finished",
                         )],
                     }
                 } else {
