@@ -460,33 +460,24 @@ async fn run_import(
                 errors: Vec::new(),
             },
             (Ok(imported), None) => {
-                let outcome = written[unit];
+                let wrote = written[unit];
                 unit += 1;
-                if outcome.being_deleted {
-                    RowReport {
-                        row: row.row,
-                        outcome: Outcome::Rejected,
-                        id: Some(imported.application.id),
-                        same_as_row: None,
-                        children_created: None,
-                        errors: vec![FieldError::new(
-                            "id",
-                            "names an application that is being deleted: nothing more of it is written; import this row again once the delete has finished",
-                        )],
-                    }
+                let (outcome, errors) = if wrote.being_deleted {
+                    let why = "names an application that is being deleted: nothing more of it is written; import this row again once the delete has finished";
+                    (Outcome::Rejected, vec![FieldError::new("id", why)])
+                } else if wrote.created {
+                    (Outcome::Created, Vec::new())
                 } else {
-                    RowReport {
-                        row: row.row,
-                        outcome: if outcome.created {
-                            Outcome::Created
-                        } else {
-                            Outcome::Duplicate
-                        },
-                        id: Some(imported.application.id),
-                        same_as_row: None,
-                        children_created: json.then_some(outcome.children_created),
-                        errors: Vec::new(),
-                    }
+                    (Outcome::Duplicate, Vec::new())
+                };
+                RowReport {
+                    row: row.row,
+                    outcome,
+                    id: Some(imported.application.id),
+                    same_as_row: None,
+                    children_created: (json && outcome != Outcome::Rejected)
+                        .then_some(wrote.children_created),
+                    errors,
                 }
             }
         };
