@@ -3,8 +3,8 @@
 //!
 //! For each request it picks the function that owns the path, verifies the bearer token unless
 //! the route is public or the request a CORS preflight (`OPTIONS`) — as the template's JWT
-//! authorizer does: signature (HS256,
-//! `LOCAL_JWT_SECRET`), `exp`, `nbf`, `iat`, `iss` and `aud`/`client_id` ([`LocalAuth`]) — and
+//! authorizer does: signature (HS256, `LOCAL_JWT_SECRET`), `exp`, `nbf`, `iat`, `iss` and
+//! `aud`/`client_id` ([`LocalAuth`]) — and
 //! turns the request into an API Gateway v2 event with the verified claims in
 //! `requestContext.authorizer.jwt.claims`; then hands that event to `lambda_http`'s own event
 //! parsing and the function's router, exactly as in Lambda.

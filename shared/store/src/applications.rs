@@ -248,8 +248,8 @@ impl Store {
     /// expression cannot both `list_append` to a list and `REMOVE` its elements, so an update
     /// that left it longer is followed by a second `UpdateItem` that removes the oldest entries
     /// but the first, on condition that nothing changed since (same `version` and history
-    /// length; the trim itself changes neither `version` nor `updated_at`). If that write fails, the application is
-    /// answered as updated and the next update trims.
+    /// length; the trim itself changes neither `version` nor `updated_at`). If that write fails,
+    /// the application is answered as updated and the next update trims.
     async fn trim_history(
         &self,
         user: &UserId,
