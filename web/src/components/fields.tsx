@@ -111,6 +111,14 @@ export function Fields({ id, specs, values, errors, onInput }: FormProps) {
 export function useForm(specs: FieldSpec[], source: Record<string, unknown> | null) {
   const [values, setValues] = useState<Values>(() => initialValues(specs, source));
   const [errors, setErrors] = useState<Record<string, string>>({});
+  /** Each field still as in `unchanged` shows `next`'s value; one edited since keeps its text. */
+  const follow = (unchanged: Values, next: Record<string, unknown> | null) => {
+    const after = initialValues(specs, next);
+    setValues((old) => Object.fromEntries(
+      Object.keys(after).map((name) => [name, old[name] === unchanged[name] ? after[name] : old[name]]),
+    ));
+    setErrors({});
+  };
   return {
     values,
     errors,
@@ -119,25 +127,13 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
       setValues(initialValues(specs, next));
       setErrors({});
     },
-    /** The source changed from `prev` to `next` (saved, or changed elsewhere): each field the
-     * user has not edited takes the new value; an edit in progress is kept. */
-    rebase: (prev: Record<string, unknown> | null, next: Record<string, unknown> | null) => {
-      const before = initialValues(specs, prev);
-      const after = initialValues(specs, next);
-      setValues((old) => Object.fromEntries(
-        Object.keys(after).map((name) => [name, old[name] === before[name] ? after[name] : old[name]]),
-      ));
-      setErrors({});
-    },
+    /** The source changed from `prev` to `next` (changed elsewhere): each field the user has
+     * not edited takes the new value; an edit in progress is kept. */
+    rebase: (prev: Record<string, unknown> | null, next: Record<string, unknown> | null) =>
+      follow(initialValues(specs, prev), next),
     /** `sent` was saved as `next`: each field still as sent shows the stored value; one typed
      * into since keeps its text. */
-    settle: (sent: Values, next: Record<string, unknown> | null) => {
-      const after = initialValues(specs, next);
-      setValues((old) => Object.fromEntries(
-        Object.keys(after).map((name) => [name, old[name] === sent[name] ? after[name] : old[name]]),
-      ));
-      setErrors({});
-    },
+    settle: (sent: Values, next: Record<string, unknown> | null) => follow(sent, next),
     onInput: (name: string, value: string) => setValues((old) => ({ ...old, [name]: value })),
   };
 }
