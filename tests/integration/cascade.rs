@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use domain::{Application, ChildKind, Id, Timestamp, UserId};
 use futures::StreamExt;
 use serde_json::{Value, json};
-use store::{Precondition, Sweep, keys};
+use store::keys;
 use testkit::TestApi;
 
 /// Writes `count` feedback items under the application straight into the table (25 a batch):
@@ -131,11 +131,7 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
     let store = &api.state.store;
 
     // A request whose time ran out at once: marked, nothing swept, and it reads as gone.
-    let swept = store
-        .delete_application(&uid, id, &Precondition::None, Duration::ZERO)
-        .await
-        .unwrap();
-    assert_eq!(swept, Sweep::Unfinished);
+    api.mark_deleting(&uid, id).await;
     assert_eq!(items_in(&api, &partition).await, 601);
     assert!(store.get_application(&uid, id).await.is_err());
 

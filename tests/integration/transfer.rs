@@ -245,14 +245,8 @@ async fn an_application_being_deleted_takes_no_child_from_an_import() {
     user.delete(&format!("/applications/{app}/feedback/{feedback}"))
         .await
         .expect(204);
-    // A delete whose time ran out at once: marked, nothing swept yet (the sweeper's part).
     let (uid, id) = (user.id(), app.parse().unwrap());
-    let store = &api.state.store;
-    let swept = store
-        .delete_application(&uid, id, &Precondition::None, Duration::ZERO)
-        .await
-        .unwrap();
-    assert_eq!(swept, Sweep::Unfinished);
+    api.mark_deleting(&uid, id).await;
 
     // Restoring it now would be swept, or orphaned: the row says to wait, and nothing is written.
     for path in ["/import?dry_run=true", "/import"] {
@@ -269,7 +263,9 @@ async fn an_application_being_deleted_takes_no_child_from_an_import() {
     assert_eq!(partition_of(&api, &user, &app).await, ["APPLICATION"]);
 
     // Once the delete has finished, the same file brings it back whole.
-    let swept = store
+    let swept = api
+        .state
+        .store
         .delete_application(&uid, id, &Precondition::None, Duration::from_secs(30))
         .await
         .unwrap();
@@ -313,12 +309,7 @@ async fn an_application_with_more_children_than_one_transaction_is_restored_whol
         first.to_string()
     };
     import(&carol, "application/json", one_child).await;
-    let id = app.parse().unwrap();
-    api.state
-        .store
-        .delete_application(&carol.id(), id, &Precondition::None, Duration::ZERO)
-        .await
-        .unwrap();
+    api.mark_deleting(&carol.id(), app.parse().unwrap()).await;
     let report = import(&carol, "application/json", document.to_string()).await;
     assert_eq!(outcomes(&report), ["rejected"]);
     assert_eq!(partition_of(&api, &carol, &app).await.len(), 2);

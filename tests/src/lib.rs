@@ -290,6 +290,18 @@ impl TestApi {
         Self::over(state_with(client, &missing), Turn::Free)
     }
 
+    /// Marks the application `deleting` as a `DELETE` whose time ran out at once does: it reads
+    /// as gone, and nothing of it is swept yet (the sweeper's part).
+    pub async fn mark_deleting(&self, user: &domain::UserId, id: Id) {
+        let swept = self
+            .state
+            .store
+            .delete_application(user, id, &store::Precondition::None, Duration::ZERO)
+            .await
+            .unwrap();
+        assert_eq!(swept, store::Sweep::Unfinished);
+    }
+
     pub fn user(&self) -> User {
         let sub = format!("user-{}", Id::generate());
         User {
