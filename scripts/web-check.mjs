@@ -64,6 +64,37 @@ try {
   };
   const card = (company) => page.locator('.card', { hasText: company });
   const column = (status) => page.locator(`.column[data-status="${status}"]`);
+  // The order of answers, chosen: the first request to `url` that `matches` accepts is held (not
+  // sent on) until `release()`. `held` resolves with that request once the page has made it.
+  const hold = async (url, matches = () => true) => {
+    let arrived, release, sent;
+    const held = new Promise((resolve) => { arrived = resolve; });
+    const released = new Promise((resolve) => { release = resolve; });
+    const continued = new Promise((resolve) => { sent = resolve; });
+    let taken = false;
+    const handler = async (route) => {
+      if (taken || !matches(route.request())) return route.fallback();
+      taken = true;
+      arrived(route.request());
+      await released;
+      await route.continue();
+      sent();
+    };
+    await page.route(url, handler);
+    return { held, release: async () => { release(); await continued; await page.unroute(url, handler); } };
+  };
+  // Which JSON answers the page has read (`window.jsonRead`, by URL) until `stop()`. What the app
+  // does with an answer, rendering included, runs in microtasks right after the read: by the time
+  // a later evaluation sees the URL listed, it is done.
+  const recordJsonReads = async () => {
+    await page.evaluate(() => {
+      const json = Response.prototype.json;
+      window.jsonRead = [];
+      Response.prototype.json = function () { return json.call(this).finally(() => window.jsonRead.push(this.url)); };
+      window.stopJsonReads = () => { Response.prototype.json = json; };
+    });
+    return { stop: () => page.evaluate(() => window.stopJsonReads()) };
+  };
 
   step = 'sign in';
   await page.goto(`${api}/`);
@@ -208,6 +239,28 @@ try {
   check((await page.locator('table.apps tbody tr td:first-child').first().textContent()) === 'Globex', 'sorted by company, descending');
   await shot('table');
   log('the table pages 25 + 5 through next_cursor and sorts by column');
+
+  step = 'table: a load overtaken by a newer one (other filters) changes nothing when it answers late';
+  {
+    const reads = await recordJsonReads();
+    const slow = await hold(/\/applications\?/, (r) => new URL(r.url()).searchParams.get('q') === 'Bulk');
+    await page.fill('.filters input[name=q]', 'Bulk');
+    const older = await slow.held; // 28 match: its answer would be 25 rows and a cursor
+    await page.fill('.filters input[name=q]', 'Bulk 1');
+    await page.locator('table.apps[data-count="10"]').waitFor();
+    await slow.release();
+    await page.waitForFunction((url) => window.jsonRead.includes(url), older.url());
+    await reads.stop();
+    const companies = await page.locator('table.apps tbody tr td:first-child').allTextContents();
+    check(companies.length === 10 && companies.every((c) => c.startsWith('Bulk 1')), `the rows of "Bulk 1" stay: ${companies.join(', ')}`);
+    check(await page.getByText('That is all.').isVisible(), 'no "Load more" with the older load\'s cursor (which the "Bulk 1" filter refuses: 400)');
+    await shot('table-overtaken');
+    await page.fill('.filters input[name=q]', '');
+    await page.locator('table.apps[data-count="25"]').waitFor();
+    await page.getByRole('button', { name: /Load more/ }).click();
+    await page.locator('table.apps[data-count="30"]').waitFor();
+    log('a table load held back until a newer one (other filters) had answered: its late answer changed neither the rows nor the cursor');
+  }
 
   step = 'application page: edit with a validation error';
   await page.getByRole('link', { name: 'Acme' }).click();
