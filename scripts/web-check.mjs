@@ -314,13 +314,26 @@ try {
   check(await page.locator('#app-salary_currency').getAttribute('aria-invalid') === 'true', 'the field is marked invalid');
   await shot('application-422');
   log(`a bad currency shows the API's message beside the field: "${await currencyError.textContent()}"`);
+
+  step = 'application page: text typed while a save is on its way is kept';
+  // The save's answer is held while another field is typed into: that text stays, the fields
+  // sent show what was stored.
+  const saving = await hold(new RegExp(`/applications/${acmeId}$`), (r) => r.method() === 'PATCH');
   await page.fill('#app-salary_currency', 'eur');
   await page.getByRole('button', { name: 'Save changes' }).click();
+  const sent = (await saving.held).postDataJSON();
+  check(sent.salary_currency === 'eur' && !('location' in sent), `the PATCH: ${JSON.stringify(sent)}`);
+  await page.fill('#app-location', 'Typed while saving');
+  await saving.release();
   await page.locator('.message', { hasText: 'Saved.' }).waitFor();
   const saved = (await call('GET', `/applications/${acmeId}`)).body;
   check(saved.salary_currency === 'EUR' && saved.salary_min === 90000 && saved.notes === 'Met the team lead.', 'saved fields');
+  check(saved.location === undefined || saved.location === null, 'the text typed while saving was not sent');
   check(await page.locator('.field.invalid').count() === 0, 'no field is invalid any more');
   check(await page.inputValue('#app-salary_currency') === 'EUR', 'the form shows what was stored (eur → EUR)');
+  check(await page.inputValue('#app-location') === 'Typed while saving', 'the text typed while saving is kept');
+  await page.fill('#app-location', '');
+  log('typed into Location while the save was on its way (its answer held): the text stayed, Currency shows the stored EUR');
 
   step = 'feedback: add, edit (422 beside the field), delete';
   await page.locator('.children.feedback summary').click();
