@@ -536,6 +536,28 @@ try {
   await page.setViewportSize({ width: 1400, height: 900 });
   log('phone width (390 px): board and application page fit without horizontal scrolling');
 
+  step = 'board: cards keyed by id (the card after a moved one keeps its node and its status menu)';
+  {
+    await page.getByRole('link', { name: 'Board', exact: true }).click();
+    const applied = column('applied').locator('.card');
+    await applied.nth(1).waitFor();
+    const movingId = await applied.nth(0).getAttribute('data-id');
+    const nextId = await applied.nth(1).getAttribute('data-id');
+    const next = await applied.nth(1).elementHandle();
+    await applied.nth(0).locator('select').selectOption('screening');
+    await applied.nth(0).locator('.move button').click();
+    await column('screening').locator(`.card[data-id="${movingId}"]`).waitFor();
+    await page.locator('.message', { hasText: 'moved to Screening' }).waitFor();
+    check(await applied.nth(0).getAttribute('data-id') === nextId, 'the next card is first in Applied now');
+    check(await next.evaluate((node, id) => node.isConnected && node.getAttribute('data-id') === id, nextId),
+      'the next card is still drawn by its own node (not the moved card\'s, reused by position)');
+    const stays = page.locator(`.card[data-id="${nextId}"]`);
+    check(await stays.locator('select').inputValue() === 'applied', `its menu shows its own status, not the moved card's choice`);
+    check(await stays.locator('.move button').isDisabled(), 'its Move is disabled');
+    await next.dispose();
+    log('moving the first card of Applied left the next one its own node, status menu (Applied) and a disabled Move');
+  }
+
   step = 'delete an application with confirmation';
   await page.goto(`${api}/#/applications/${globexId}`);
   await page.getByRole('button', { name: 'Delete application…' }).click();
