@@ -7,6 +7,12 @@
 // a simulated provider. Also: no request to any host but the API, no CSP violation.
 // Screenshots of each page in artifacts/web-*.png.
 //
+// Where the order of answers matters, a request is held by interception until the check lets it
+// go, never left to timing: a table load overtaken by a newer one (other filters) answers last
+// and changes nothing; text typed while a save is on its way survives the save's answer. Also a
+// page without URLSearchParams.size (Safari before 17) still sends filters, limit and cursor, and
+// a card moved off a column leaves the next card its own node and status menu (keyed by id).
+//
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
 // in the past, then every chart is asserted with its n and the hand-computed figures
