@@ -12,7 +12,7 @@ scripts/dynamodb-local.sh --check
 if [ -z "${DEV_SERVER_BIN:-}" ]; then
   cargo build --quiet --locked --workspace --bins
 fi
-_dev_server=${DEV_SERVER_BIN:-target/debug/dev-server}
+_dev_server=${DEV_SERVER_BIN:-${CARGO_TARGET_DIR:-target}/debug/dev-server}
 _serve_dir=$(mktemp -d)
 _ddb_port=$(free_port)
 scripts/dynamodb-local.sh --port "$_ddb_port" --in-memory >"$_serve_dir/dynamodb.log" 2>&1 &
