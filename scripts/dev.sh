@@ -31,4 +31,4 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
 export AWS_REGION=${AWS_REGION:-us-east-1}
 # The dev server waits for DynamoDB Local, creates the table if it is missing, then serves.
 # It runs in the foreground, so Ctrl-C reaches it; the EXIT trap then stops DynamoDB Local.
-target/debug/dev-server
+"${CARGO_TARGET_DIR:-target}"/debug/dev-server

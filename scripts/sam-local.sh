@@ -138,7 +138,7 @@ else
 fi
 ddb_pid=$!
 TABLE_NAME=$TABLE AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port" \
-  target/debug/dev-server create-table >&2
+  "${CARGO_TARGET_DIR:-target}"/debug/dev-server create-table >&2
 endpoint="http://$CONTAINER_HOST_NAME:$ddb_port"
 start_podman_service
 step "DynamoDB Local on port $ddb_port, podman API on $DOCKER_HOST"
@@ -167,7 +167,7 @@ fi
 mkdir -p .aws-sam/sam-api
 local_template=.aws-sam/sam-api/template.yaml
 "$VENV/bin/python" scripts/sam-local-template.py template.yaml "$local_template" --code-dir "$code_dir"
-token=$(LOCAL_JWT_SECRET=$LOCAL_JWT_SECRET target/debug/dev-server token)
+token=$(LOCAL_JWT_SECRET=$LOCAL_JWT_SECRET "${CARGO_TARGET_DIR:-target}"/debug/dev-server token)
 api="http://127.0.0.1:$PORT"
 sam local start-api --template-file "$local_template" "${SAM_RUN[@]}" \
   --host 127.0.0.1 --port "$PORT" --warm-containers LAZY >"$SAM_LOCAL_DIR/start-api.log" 2>&1 &
