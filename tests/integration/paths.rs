@@ -37,7 +37,8 @@ const WRITTEN: &str = "written through a path that names nothing";
 enum Form {
     /// As the client sent it (a Lambda function URL, `cargo lambda`, the dev server before).
     Encoded,
-    /// Percent-decoded, `rawPath` and path parameters alike: what HTTP API is reported to send.
+    /// Percent-decoded: `rawPath` as HTTP API is reported to send it, and the path parameters
+    /// too (which the reports do not show).
     Decoded,
     /// Decoded, and `rawPath` cut at a decoded `?` while the parameter keeps it (one reading of
     /// the reports).
@@ -285,3 +286,48 @@ async fn encoded_characters_in_a_segment_are_404_from_the_function_in_either_for
     }
 }
 
+/// The same paths through the dev server, which hands the functions the path decoded as API
+/// Gateway does: 404 problems, and nothing read, written or deleted through them.
+#[tokio::test]
+async fn through_the_dev_server_they_are_404_and_touch_nothing() {
+    let api = TestApi::new().await;
+    let owner = api.signed_in();
+    let (app, feedback, rejection) = seed(&owner).await;
+    let children = [
+        format!("/applications/{app}/feedback/{feedback}"),
+        format!("/applications/{app}/rejections/{rejection}"),
+    ];
+    for suffix in SUFFIXES {
+        let application = format!("/applications/{app}{suffix}");
+        owner.get(&application).await.expect_problem(404);
+        owner
+            .patch(&application)
+            .json(json!({"notes": WRITTEN}))
+            .await
+            .expect_problem(404);
+        owner
+            .post(&format!("{application}/feedback"))
+            .json(json!({"comments": WRITTEN}))
+            .await
+            .expect_problem(404);
+        for child in &children {
+            let child = format!("{child}{suffix}");
+            owner.get(&child).await.expect_problem(404);
+            owner.delete(&child).await.expect_problem(404);
+        }
+        owner.delete(&application).await.expect_problem(404);
+    }
+    let application = owner.get(&format!("/applications/{app}")).await.expect(200);
+    assert!(!String::from_utf8_lossy(&application.raw).contains(WRITTEN));
+    for child in &children {
+        owner.get(child).await.expect(200);
+    }
+    let feedback_list = owner
+        .get(&format!("/applications/{app}/feedback"))
+        .await
+        .expect(200);
+    assert_eq!(
+        feedback_list.body["items"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
