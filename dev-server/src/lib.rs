@@ -6,8 +6,9 @@
 //! authorizer does: signature (HS256, `LOCAL_JWT_SECRET`), `exp`, `nbf`, `iat`, `iss` and
 //! `aud`/`client_id` ([`LocalAuth`]) — and
 //! turns the request into an API Gateway v2 event with the verified claims in
-//! `requestContext.authorizer.jwt.claims`; then hands that event to `lambda_http`'s own event
-//! parsing and the function's router, exactly as in Lambda.
+//! `requestContext.authorizer.jwt.claims` and the path percent-decoded (as HTTP API hands it
+//! over); then hands that event to `lambda_http`'s own event parsing and the function's router,
+//! exactly as in Lambda.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -385,12 +386,15 @@ pub fn apigw_event(
         Err(_) => (json!(encode_base64(body)), true),
     };
     let now = chrono::Utc::now();
+    // API Gateway's HTTP API hands the path over percent-decoded, `rawPath` and path parameters
+    // alike (docs/deploy.md names the reports); the route was matched on the path as sent.
     let path = parts.uri.path();
+    let decoded_path = percent_decoded(path);
     let route_key = format!("ANY {route}");
     json!({
         "version": "2.0",
         "routeKey": route_key,
-        "rawPath": path,
+        "rawPath": decoded_path,
         "rawQueryString": parts.uri.query().unwrap_or_default(),
         "headers": headers,
         "pathParameters": path_parameters(route, path),
@@ -402,7 +406,7 @@ pub fn apigw_event(
             "domainPrefix": "localhost",
             "http": {
                 "method": parts.method.as_str(),
-                "path": path,
+                "path": decoded_path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": "127.0.0.1",
                 "userAgent": parts.headers.get(header::USER_AGENT)
@@ -419,12 +423,35 @@ pub fn apigw_event(
     })
 }
 
+/// The route's parameters in `path` (as sent), each percent-decoded.
 fn path_parameters(route: &str, path: &str) -> Map<String, Value> {
     match_route(route, path)
         .unwrap_or_default()
         .into_iter()
-        .map(|(name, value)| (name, Value::String(value)))
+        .map(|(name, value)| (name, Value::String(percent_decoded(&value))))
         .collect()
+}
+
+/// `text` with each `%XX` decoded (`+` stays `+`: this is a path). Left as it is when the
+/// result would not be UTF-8, which an event (JSON) cannot carry.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 fn ulid_like_request_id() -> String {
@@ -441,6 +468,20 @@ mod base64_engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_percent_decoded_as_api_gateway_does() {
+        assert_eq!(
+            percent_decoded("/applications/A%3Fx%2Fy%23z"),
+            "/applications/A?x/y#z"
+        );
+        assert_eq!(percent_decoded("/a%00b%20c+d"), "/a\0b c+d");
+        assert_eq!(percent_decoded("/caf%C3%A9"), "/caf\u{e9}");
+        // Not UTF-8 once decoded, or not an escape: as it was.
+        assert_eq!(percent_decoded("/docs/%ff.js"), "/docs/%ff.js");
+        assert_eq!(percent_decoded("/a%2"), "/a%2");
+        assert_eq!(percent_decoded("/a%zz"), "/a%zz");
+    }
 
     #[test]
     fn routes_match_by_segment_like_api_gateway() {

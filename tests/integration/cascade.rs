@@ -91,6 +91,61 @@ async fn delete_sweeps_5000_children_in_one_request() {
     assert_eq!(items_in(&api, &partition).await, 0, "nothing of it remains");
 }
 
+/// What `docs/deploy.md` tells an operator when the sweeper gave up: the application stays
+/// marked and reads as gone, and a `DELETE` of it (whatever version it names) sweeps what is
+/// left and answers 204; the next one, 404.
+#[tokio::test]
+async fn a_retried_delete_resumes_one_the_sweeper_gave_up_on() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let reply = user
+        .create_application(json!({"company": "Initech", "role": "Engineer"}))
+        .await;
+    let id: Id = reply.id().parse().unwrap();
+    let uid = user.id();
+    seed_children(&api, &uid, id, 300).await;
+    let partition = keys::application_pk(&uid, id);
+    api.mark_deleting(&uid, id).await;
+    assert_eq!(items_in(&api, &partition).await, 301);
+    let path = format!("/applications/{id}");
+    user.get(&path).await.expect(404);
+
+    // The version the client last saw; the mark did not bump it, a resumed delete ignores it.
+    user.delete(&path)
+        .header("if-match", "\"7\"")
+        .await
+        .expect(204);
+    assert_eq!(items_in(&api, &partition).await, 0, "nothing of it remains");
+    user.delete(&path).await.expect(404);
+}
+
+/// `aws dynamodbstreams get-records` answers in the stream event's shape (with a
+/// `NextShardIterator` beside `Records`, and every change of the shard, not only the filtered
+/// ones): `docs/deploy.md` hands such a file to the sweeper as it is.
+#[test]
+fn a_get_records_answer_names_the_applications_to_sweep() {
+    let partition = "USER#demo-user#APP#01JDQ6ZK3V9V6M1T4WZ8X2Y3AB";
+    let answer = json!({
+        "Records": [
+            {"eventID": "1", "eventName": "INSERT", "eventVersion": "1.1",
+             "eventSource": "aws:dynamodb", "awsRegion": "eu-west-1",
+             "dynamodb": {"ApproximateCreationDateTime": "2026-11-26T10:00:00+00:00",
+                "Keys": {"PK": {"S": partition}, "SK": {"S": "FEEDBACK#01JDQ70000000000000000FB01"}},
+                "NewImage": {"PK": {"S": partition}, "SK": {"S": "FEEDBACK#01JDQ70000000000000000FB01"}},
+                "SequenceNumber": "100", "SizeBytes": 90, "StreamViewType": "NEW_IMAGE"}},
+            {"eventID": "2", "eventName": "MODIFY", "eventVersion": "1.1",
+             "eventSource": "aws:dynamodb", "awsRegion": "eu-west-1",
+             "dynamodb": {"ApproximateCreationDateTime": "2026-11-26T10:00:01+00:00",
+                "Keys": {"PK": {"S": partition}, "SK": {"S": "APPLICATION"}},
+                "NewImage": {"PK": {"S": partition}, "SK": {"S": "APPLICATION"},
+                    "deleting": {"BOOL": true}},
+                "SequenceNumber": "200", "SizeBytes": 120, "StreamViewType": "NEW_IMAGE"}}
+        ],
+        "NextShardIterator": "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/x|1|AAAA"
+    });
+    assert_eq!(sweeper::partitions(&answer), [partition]);
+}
+
 /// The application `events/sweeper-deleting.json` names, with `children` feedback items,
 /// written through the store: its user and id.
 async fn store_demo_application(api: &TestApi, children: usize) -> (UserId, Id) {

@@ -207,7 +207,7 @@ fn read_event(name: &str) -> (String, &'static Function) {
 
 #[tokio::test]
 async fn every_event_file_gets_its_status_from_its_function() {
-    // `sweeper-*` files are DynamoDB Streams events for the sweeper (tests/integration/sweeper.rs).
+    // `sweeper-*` files are DynamoDB Streams events for the sweeper (tests/integration/cascade.rs).
     let on_disk: BTreeSet<String> = std::fs::read_dir(events_dir())
         .expect("events/ at the workspace root")
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())

@@ -9,6 +9,7 @@ mod cascade;
 mod children;
 mod events;
 mod hardening;
+mod paths;
 mod retries;
 mod system;
 mod template;

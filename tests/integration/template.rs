@@ -1,5 +1,6 @@
 //! `template.yaml` must not drift from the code: the table it declares is the table the code
-//! creates, and the routes it declares are exactly the routes the functions serve.
+//! creates, and the routes it declares are exactly the routes the functions serve. The sweeper's
+//! stream mapping gives up on a batch only into a queue an alarm watches.
 
 use std::collections::BTreeSet;
 
@@ -150,4 +151,91 @@ async fn the_table_created_locally_matches_the_template() {
             .map(|m| m.as_str()),
         properties["BillingMode"].as_str()
     );
+}
+
+/// `!GetAtt Name.Attribute` (or `{Fn::GetAtt: [Name, Attribute]}`) → `(Name, Attribute)`.
+fn get_att(value: &Value) -> Option<(&str, &str)> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => tagged.value.as_str()?.split_once('.'),
+        Value::Mapping(_) => {
+            let parts = value.get("Fn::GetAtt")?.as_sequence()?;
+            match parts.as_slice() {
+                [name, attribute] => Some((name.as_str()?, attribute.as_str()?)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A stream batch the sweeper cannot finish is retried a bounded number of times, for a bounded
+/// time, and then handed to an SQS queue that an alarm watches: never dropped in silence, never
+/// holding its shard for the stream's whole 24 h.
+#[test]
+fn the_sweepers_given_up_batches_go_to_an_alarmed_queue() {
+    let template = template();
+    let sweeper = resource(&template, "SweeperFunction");
+    let streams: Vec<&Value> = sweeper["Properties"]["Events"]
+        .as_mapping()
+        .expect("SweeperFunction: Events")
+        .values()
+        .filter(|event| event["Type"].as_str() == Some("DynamoDB"))
+        .collect();
+    assert_eq!(streams.len(), 1, "the sweeper reads the table's stream");
+    let mapping = &streams[0]["Properties"];
+    assert_eq!(get_att(&mapping["Stream"]), Some(("Table", "StreamArn")));
+
+    let on_failure = &mapping["DestinationConfig"]["OnFailure"];
+    // SAM grants the function sqs:SendMessage on the destination only when Type says SQS.
+    assert_eq!(on_failure["Type"].as_str(), Some("SQS"), "{on_failure:?}");
+    let (queue, attribute) =
+        get_att(&on_failure["Destination"]).expect("the destination is a queue of this stack");
+    assert_eq!(attribute, "Arn");
+    let queue_resource = resource(&template, queue);
+    assert_eq!(queue_resource["Type"].as_str(), Some("AWS::SQS::Queue"));
+    // A FIFO queue cannot be a stream mapping's destination.
+    assert!(queue_resource["Properties"]["FifoQueue"].is_null());
+
+    let retries = mapping["MaximumRetryAttempts"]
+        .as_i64()
+        .expect("MaximumRetryAttempts (the default, -1, retries until the record expires)");
+    assert!(
+        (1..=100).contains(&retries),
+        "MaximumRetryAttempts {retries}"
+    );
+    let age = mapping["MaximumRecordAgeInSeconds"]
+        .as_i64()
+        .expect("MaximumRecordAgeInSeconds (the default, -1, is the stream's 24 h)");
+    // Given up well before the stream drops the records, so the message's range can be read.
+    assert!(
+        (60..=6 * 3600).contains(&age),
+        "MaximumRecordAgeInSeconds {age}"
+    );
+    assert_eq!(mapping["BisectBatchOnFunctionError"].as_bool(), Some(true));
+    // `sweeper::handle` fails the whole batch (it returns no batchItemFailures): a mapping that
+    // expected partial batch responses would read its empty answer as every record done.
+    assert!(
+        mapping["FunctionResponseTypes"].is_null(),
+        "FunctionResponseTypes needs the handler to report batch item failures"
+    );
+
+    let alarmed = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|resource| resource["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .map(|alarm| &alarm["Properties"])
+        .any(|alarm| {
+            alarm["Namespace"].as_str() == Some("AWS/SQS")
+                && alarm["MetricName"].as_str() == Some("ApproximateNumberOfMessagesVisible")
+                && alarm["ComparisonOperator"].as_str() == Some("GreaterThanThreshold")
+                && alarm["Threshold"].as_f64() == Some(0.0)
+                && alarm["Dimensions"].as_sequence().is_some_and(|dimensions| {
+                    dimensions.iter().any(|dimension| {
+                        dimension["Name"].as_str() == Some("QueueName")
+                            && get_att(&dimension["Value"]) == Some((queue, "QueueName"))
+                    })
+                })
+        });
+    assert!(alarmed, "an alarm fires when {queue} holds a message");
 }

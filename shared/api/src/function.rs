@@ -3,8 +3,11 @@
 //! of the OpenAPI document, the dev server's route table and the template's drift test all come.
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use lambda_http::RequestExt;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -23,10 +26,10 @@ pub struct Function {
 }
 
 impl Function {
-    /// The router its Lambda runs: its routes, and problem+json for anything else. Every
-    /// response carries `X-Content-Type-Options: nosniff`; every response of a function that
-    /// needs a token also `Cache-Control: no-store` (a user's data is never cached by a
-    /// browser or a proxy).
+    /// The router its Lambda runs: its routes, and problem+json for anything else, a path that
+    /// cannot name a route included ([`names_a_route`]). Every response carries
+    /// `X-Content-Type-Options: nosniff`; every response of a function that needs a token also
+    /// `Cache-Control: no-store` (a user's data is never cached by a browser or a proxy).
     pub fn router(&self, state: ApiState) -> Router {
         let (router, _) = (self.api)().split_for_parts();
         let public = self.public;
@@ -42,6 +45,15 @@ impl Function {
                     ApiError::MethodNotAllowed.into_response()
                 }
             })
+            .layer(axum::middleware::from_fn(
+                |request: Request, next: Next| async move {
+                    if names_a_route(&request) {
+                        next.run(request).await
+                    } else {
+                        ApiError::NotFound.into_response()
+                    }
+                },
+            ))
             .layer(axum::middleware::map_response(
                 move |mut response: Response| async move {
                     let headers = response.headers_mut();
@@ -77,5 +89,96 @@ impl Function {
             tracing::error!(%error, "the function cannot start");
         })?;
         lambda_http::run(self.router(state)).await
+    }
+}
+
+/// Whether the request's path can name a route of this API at all. Every route, id, token and
+/// file name here is made of unreserved characters (RFC 3986: letters, digits, `-._~`) between
+/// slashes. The path is judged as the event gave it (`rawPath`: API Gateway's HTTP API hands it
+/// over percent-decoded, other sources encoded), before lambda_http's URL parser has cut it at a
+/// `?` or `#`, dropped tabs, newlines and trailing controls, and folded `.` and `..` segments:
+/// any of them, or a `%`, and `/applications/A%3F` would have been `/applications/A`. So a
+/// path with other characters or a dot segment, or a path parameter holding a `/` (this API has
+/// no greedy route), is a 404 whichever form it came in.
+fn names_a_route(request: &Request) -> bool {
+    let extensions = request.extensions();
+    let path = match extensions.raw_http_path() {
+        "" => request.uri().path(),
+        raw => raw,
+    };
+    let parameters_are_segments = extensions.path_parameters_ref().is_none_or(|parameters| {
+        parameters
+            .iter()
+            .all(|(_, value)| !value.contains('/') && is_plain_segment(value))
+    });
+    parameters_are_segments && path.split('/').all(is_plain_segment)
+}
+
+fn is_plain_segment(segment: &str) -> bool {
+    segment != "."
+        && segment != ".."
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(raw_path: Option<&str>, uri: &str, parameters: &[(&str, &str)]) -> Request {
+        let mut request = Request::builder()
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        if let Some(raw) = raw_path {
+            let extensions = std::mem::take(request.extensions_mut());
+            *request.extensions_mut() = extensions.with_raw_http_path(raw);
+        }
+        let parameters: std::collections::HashMap<String, String> = parameters
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        let extensions = std::mem::take(request.extensions_mut());
+        *request.extensions_mut() = extensions.with_path_parameters(parameters);
+        request
+    }
+
+    #[test]
+    fn only_paths_of_unreserved_characters_name_a_route() {
+        let id = "01JDQ6ZK3V9V6M1T4WZ8X2Y3AB";
+        let plain = format!("/applications/{id}/feedback");
+        assert!(names_a_route(&request(Some(&plain), &plain, &[("id", id)])));
+        assert!(names_a_route(&request(None, "/docs/swagger-ui.css", &[])));
+        assert!(names_a_route(&request(None, "/calendar/a-b_c~d.ics", &[])));
+        // Decoded by API Gateway (`rawPath`), or still encoded: lambda_http would have cut or
+        // folded the first ones to a plain path.
+        for raw in [
+            format!("/applications/{id}?"),
+            format!("/applications/{id}?x=1"),
+            format!("/applications/{id}#x"),
+            format!("/applications/{id}\0"),
+            format!("/applications/{id}\t"),
+            format!("/applications/{id} "),
+            format!("/applications/{id}/../../applications"),
+            format!("/applications/{id}/./feedback"),
+            format!("/applications/{id}%3F"),
+            format!("/applications/{id}%2F"),
+            format!("/applications/{id}%00"),
+            "/applications/caf\u{e9}".to_owned(),
+        ] {
+            assert!(
+                !names_a_route(&request(Some(&raw), &format!("/applications/{id}"), &[])),
+                "{raw:?}"
+            );
+        }
+        // A parameter API Gateway decoded to more than one segment.
+        assert!(!names_a_route(&request(
+            Some(&plain),
+            &plain,
+            &[("id", &format!("{id}/x"))]
+        )));
+        // Without lambda_http's raw path, the URI's (encoded) path is judged.
+        assert!(!names_a_route(&request(None, "/docs/%ff.js", &[])));
     }
 }
