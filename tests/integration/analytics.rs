@@ -183,6 +183,9 @@ async fn bad_windows_and_parameters_are_400_and_no_token_is_401() {
             "from=2020-01-01&to=2026-01-01",
             "window=7",
             "from=2026-01-01&from=2026-01-02",
+            // Not `YYYY-MM-DD`, though a lenient parser reads them as dates.
+            "from=2026-1-1",
+            "to=2026-01-%201",
         ] {
             user.get(&format!("{route}?{query}"))
                 .await
