@@ -176,6 +176,29 @@ async fn dates_are_exactly_yyyy_mm_dd() {
 }
 
 #[tokio::test]
+async fn a_job_url_too_long_once_encoded_says_so() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    // 718 characters as sent; 4,218 once each `é` is written `%C3%A9`, as it is stored.
+    let url = format!("https://a.example/{}", "é".repeat(700));
+    let reply = user
+        .post("/applications")
+        .json(json!({"company": "a", "role": "b", "job_url": url}))
+        .await
+        .expect_problem(422);
+    assert_eq!(
+        reply.body["errors"][0]["message"],
+        "must be at most 2048 characters once percent-encoded (4218)"
+    );
+    let url = format!("https://a.example/{}", "é".repeat(300));
+    let reply = user
+        .create_application(json!({"company": "a", "role": "b", "job_url": url}))
+        .await;
+    let stored = reply.body["job_url"].as_str().unwrap();
+    assert_eq!(stored.len(), 18 + 300 * 6);
+}
+
+#[tokio::test]
 async fn malformed_json_wrong_type_and_oversized_bodies_are_rejected() {
     let api = TestApi::new().await;
     let user = api.signed_in();

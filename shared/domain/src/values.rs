@@ -231,9 +231,14 @@ impl FromJson for WebUrl {
         if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
             return Err(MESSAGE.to_owned());
         }
+        // The stored form is what must fit (a restore reads it back through this parser).
         let normalized = rfc3986(&url);
-        if normalized.chars().count() > Self::MAX_LEN {
-            return Err(format!("must be at most {} characters", Self::MAX_LEN));
+        let stored_len = normalized.chars().count();
+        if stored_len > Self::MAX_LEN {
+            return Err(format!(
+                "must be at most {} characters once percent-encoded ({stored_len})",
+                Self::MAX_LEN
+            ));
         }
         Ok(Self(normalized))
     }
