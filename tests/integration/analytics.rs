@@ -268,6 +268,47 @@ async fn the_calendar_token_is_a_revocable_capability() {
 }
 
 #[tokio::test]
+async fn a_follow_up_at_the_end_of_the_calendar_keeps_the_feed_valid() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    // A "never" date some users set, and an application whose nudge falls after 9999-12-31.
+    let never = user
+        .create_application(
+            json!({"company": "Never", "role": "Dev", "follow_up_on": "9999-12-31"}),
+        )
+        .await
+        .id();
+    let beyond = user
+        .create_application(
+            json!({"company": "Beyond", "role": "Dev", "applied_date": "9999-12-30"}),
+        )
+        .await
+        .id();
+    let today = user
+        .create_application(json!({"company": "Today", "role": "Dev", "follow_up_on": days_ago(0)}))
+        .await
+        .id();
+    let path = feed_path(&user.post("/calendar-feed").await.expect(201));
+    let text = String::from_utf8(api.get(&path).await.expect(200).raw).unwrap();
+    // RFC 5545 §3.3.4: a DATE is eight digits (a four-digit year).
+    for line in text.lines().filter(|line| line.starts_with("DT")) {
+        if let Some((name, date)) = line.split_once(";VALUE=DATE:") {
+            assert!(
+                date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()),
+                "{name}: {date:?} in\n{text}"
+            );
+        }
+    }
+    assert!(text.contains(&format!("UID:{never}-scheduled@feedback-tracker")));
+    assert!(text.contains("DTSTART;VALUE=DATE:99991231"));
+    assert!(text.contains(&format!("UID:{today}-scheduled@feedback-tracker")));
+    assert!(
+        !text.contains(&beyond),
+        "no day after 9999-12-31 can be written:\n{text}"
+    );
+}
+
+#[tokio::test]
 async fn a_user_never_sees_another_users_search() {
     let api = TestApi::new().await;
     let (alice, bob) = (api.signed_in(), api.signed_in());
