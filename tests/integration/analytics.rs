@@ -207,6 +207,22 @@ async fn bad_windows_and_parameters_are_400_and_no_token_is_401() {
     user.put("/calendar-feed").await.expect_problem(405);
 }
 
+#[tokio::test]
+async fn week_labels_have_four_digit_years_in_any_window() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let summary = user
+        .get("/analytics/summary?from=0001-01-01&to=0001-03-01")
+        .await
+        .expect(200);
+    // The 12 weeks end with the week of `to`, so they begin in the ISO year 0.
+    let weeks = field_of_each(&summary.body["weekly_applications"], "week");
+    assert_eq!(weeks.first(), Some(&"0000-W50"));
+    assert_eq!(weeks.last(), Some(&"0001-W09"));
+    let short = |label: &&str| label.split('-').next().unwrap().len() != 4;
+    assert!(!weeks.iter().any(short), "{weeks:?}");
+}
+
 fn feed_path(reply: &testkit::Reply) -> String {
     let path = reply.body["path"].as_str().unwrap().to_owned();
     assert!(reply.body["url"].as_str().unwrap().ends_with(&path));

@@ -478,7 +478,8 @@ impl Spellings {
 
 fn iso_week_label(date: NaiveDate) -> String {
     let week = date.iso_week();
-    format!("{}-W{:02}", week.year(), week.week())
+    // Four digits, as the month labels: the weeks before a window in the year 1 are in year 0.
+    format!("{:04}-W{:02}", week.year(), week.week())
 }
 
 fn monday_of(date: NaiveDate) -> NaiveDate {
