@@ -183,6 +183,9 @@ async fn bad_windows_and_parameters_are_400_and_no_token_is_401() {
             "from=2020-01-01&to=2026-01-01",
             "window=7",
             "from=2026-01-01&from=2026-01-02",
+            // Not `YYYY-MM-DD`, though a lenient parser reads them as dates.
+            "from=2026-1-1",
+            "to=2026-01-%201",
         ] {
             user.get(&format!("{route}?{query}"))
                 .await
@@ -202,6 +205,22 @@ async fn bad_windows_and_parameters_are_400_and_no_token_is_401() {
     api.get("/follow-ups").await.expect_problem(401);
     api.post("/calendar-feed").await.expect_problem(401);
     user.put("/calendar-feed").await.expect_problem(405);
+}
+
+#[tokio::test]
+async fn week_labels_have_four_digit_years_in_any_window() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let summary = user
+        .get("/analytics/summary?from=0001-01-01&to=0001-03-01")
+        .await
+        .expect(200);
+    // The 12 weeks end with the week of `to`, so they begin in the ISO year 0.
+    let weeks = field_of_each(&summary.body["weekly_applications"], "week");
+    assert_eq!(weeks.first(), Some(&"0000-W50"));
+    assert_eq!(weeks.last(), Some(&"0001-W09"));
+    let short = |label: &&str| label.split('-').next().unwrap().len() != 4;
+    assert!(!weeks.iter().any(short), "{weeks:?}");
 }
 
 fn feed_path(reply: &testkit::Reply) -> String {
@@ -262,6 +281,47 @@ async fn the_calendar_token_is_a_revocable_capability() {
     ] {
         api.get(junk).await.expect_problem(404);
     }
+}
+
+#[tokio::test]
+async fn a_follow_up_at_the_end_of_the_calendar_keeps_the_feed_valid() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    // A "never" date some users set, and an application whose nudge falls after 9999-12-31.
+    let never = user
+        .create_application(
+            json!({"company": "Never", "role": "Dev", "follow_up_on": "9999-12-31"}),
+        )
+        .await
+        .id();
+    let beyond = user
+        .create_application(
+            json!({"company": "Beyond", "role": "Dev", "applied_date": "9999-12-30"}),
+        )
+        .await
+        .id();
+    let today = user
+        .create_application(json!({"company": "Today", "role": "Dev", "follow_up_on": days_ago(0)}))
+        .await
+        .id();
+    let path = feed_path(&user.post("/calendar-feed").await.expect(201));
+    let text = String::from_utf8(api.get(&path).await.expect(200).raw).unwrap();
+    // RFC 5545 §3.3.4: a DATE is eight digits (a four-digit year).
+    for line in text.lines().filter(|line| line.starts_with("DT")) {
+        if let Some((name, date)) = line.split_once(";VALUE=DATE:") {
+            assert!(
+                date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()),
+                "{name}: {date:?} in\n{text}"
+            );
+        }
+    }
+    assert!(text.contains(&format!("UID:{never}-scheduled@feedback-tracker")));
+    assert!(text.contains("DTSTART;VALUE=DATE:99991231"));
+    assert!(text.contains(&format!("UID:{today}-scheduled@feedback-tracker")));
+    assert!(
+        !text.contains(&beyond),
+        "no day after 9999-12-31 can be written:\n{text}"
+    );
 }
 
 #[tokio::test]

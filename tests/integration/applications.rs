@@ -127,6 +127,78 @@ async fn every_validation_rule_is_a_422_naming_every_bad_field() {
 }
 
 #[tokio::test]
+async fn dates_are_exactly_yyyy_mm_dd() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let id = user.new_application().await;
+    // Ten characters that a lenient parser reads as a date: a space for a digit, one digit
+    // short, a sign.
+    for date in [
+        "2026-01- 1",
+        "2026- 1-01",
+        " 026-01-01",
+        "+026-01-01",
+        "2026-1-01 ",
+    ] {
+        let reply = user
+            .post("/applications")
+            .json(json!({"company": "a", "role": "b", "applied_date": date, "follow_up_on": date}))
+            .await;
+        assert_eq!(
+            reply.invalid_fields(),
+            ["applied_date", "follow_up_on"],
+            "{date:?}"
+        );
+        let reply = user
+            .patch(&format!("/applications/{id}"))
+            .json(json!({"follow_up_on": date}))
+            .await;
+        assert_eq!(reply.invalid_fields(), ["follow_up_on"], "{date:?}");
+        let reply = user
+            .post(&format!("/applications/{id}/feedback"))
+            .json(json!({"feedback_date": date}))
+            .await;
+        assert_eq!(reply.invalid_fields(), ["feedback_date"], "{date:?}");
+        let reply = user
+            .post(&format!("/applications/{id}/rejections"))
+            .json(json!({"rejected_date": date}))
+            .await;
+        assert_eq!(reply.invalid_fields(), ["rejected_date"], "{date:?}");
+    }
+    let app = user.get(&format!("/applications/{id}")).await.expect(200);
+    assert_eq!(app.body["version"], 1, "nothing written");
+    let reply = user
+        .patch(&format!("/applications/{id}"))
+        .json(json!({"follow_up_on": "0026-01-01"}))
+        .await
+        .expect(200);
+    assert_eq!(reply.body["follow_up_on"], "0026-01-01");
+}
+
+#[tokio::test]
+async fn a_job_url_too_long_once_encoded_says_so() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    // 718 characters as sent; 4,218 once each `é` is written `%C3%A9`, as it is stored.
+    let url = format!("https://a.example/{}", "é".repeat(700));
+    let reply = user
+        .post("/applications")
+        .json(json!({"company": "a", "role": "b", "job_url": url}))
+        .await
+        .expect_problem(422);
+    assert_eq!(
+        reply.body["errors"][0]["message"],
+        "must be at most 2048 characters once percent-encoded (4218)"
+    );
+    let url = format!("https://a.example/{}", "é".repeat(300));
+    let reply = user
+        .create_application(json!({"company": "a", "role": "b", "job_url": url}))
+        .await;
+    let stored = reply.body["job_url"].as_str().unwrap();
+    assert_eq!(stored.len(), 18 + 300 * 6);
+}
+
+#[tokio::test]
 async fn malformed_json_wrong_type_and_oversized_bodies_are_rejected() {
     let api = TestApi::new().await;
     let user = api.signed_in();

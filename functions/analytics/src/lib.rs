@@ -14,9 +14,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::NaiveDate;
 use domain::Timestamp;
 use domain::analytics::{Agenda, RejectionSummary, SearchData, SkillSummary, Summary, Window};
+use domain::values::Date;
 use serde::{Deserialize, Serialize};
 use store::Store;
 use tracing::instrument;
@@ -49,17 +49,21 @@ pub struct WindowQuery {
     /// First day (`YYYY-MM-DD`); default: 89 days before `to`.
     #[serde(default, deserialize_with = "non_empty")]
     #[param(value_type = Option<String>, format = Date)]
-    from: Option<NaiveDate>,
+    from: Option<Date>,
     /// Last day (`YYYY-MM-DD`); default: today (UTC). At most 1,097 days after `from` (1,098 days in all).
     #[serde(default, deserialize_with = "non_empty")]
     #[param(value_type = Option<String>, format = Date)]
-    to: Option<NaiveDate>,
+    to: Option<Date>,
 }
 
 impl WindowQuery {
     fn window(&self) -> ApiResult<Window> {
-        Window::new(self.from, self.to, Timestamp::now().date())
-            .map_err(|message| ApiError::BadRequest(format!("bad date window: {message}")))
+        Window::new(
+            self.from.map(|d| d.0),
+            self.to.map(|d| d.0),
+            Timestamp::now().date(),
+        )
+        .map_err(|message| ApiError::BadRequest(format!("bad date window: {message}")))
     }
 }
 

@@ -478,7 +478,8 @@ impl Spellings {
 
 fn iso_week_label(date: NaiveDate) -> String {
     let week = date.iso_week();
-    format!("{}-W{:02}", week.year(), week.week())
+    // Four digits, as the month labels: the weeks before a window in the year 1 are in year 0.
+    format!("{:04}-W{:02}", week.year(), week.week())
 }
 
 fn monday_of(date: NaiveDate) -> NaiveDate {
@@ -966,7 +967,14 @@ pub fn calendar(items: &[FollowUp], stamp: &str) -> String {
         "METHOD:PUBLISH".to_owned(),
         "X-WR-CALNAME:Job search follow-ups".to_owned(),
     ];
+    // An iCalendar DATE has a four-digit year (RFC 5545 §3.3.4): nothing after 9999-12-31.
+    let writable = |day: &NaiveDate| day.year() <= 9999;
     for item in items {
+        // A follow-up due after the last writable day is left out: one unreadable date would
+        // make a calendar app refuse the whole feed.
+        if !writable(&item.due) {
+            continue;
+        }
         let kind = match item.kind {
             FollowUpKind::Scheduled => "scheduled".to_owned(),
             FollowUpKind::Suggested => format!("nudge{}", item.nudge.unwrap_or(1)),
@@ -976,10 +984,13 @@ pub fn calendar(items: &[FollowUp], stamp: &str) -> String {
             format!("UID:{}-{kind}@feedback-tracker", item.application_id),
             format!("DTSTAMP:{stamp}"),
             format!("DTSTART;VALUE=DATE:{}", item.due.format("%Y%m%d")),
-            format!(
-                "DTEND;VALUE=DATE:{}",
-                (item.due + chrono::Duration::days(1)).format("%Y%m%d")
-            ),
+        ]);
+        // The next day; on the last day there is none, and an all-day event without DTEND
+        // lasts one day (RFC 5545 §3.6.1).
+        if let Some(end) = item.due.succ_opt().filter(writable) {
+            lines.push(format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")));
+        }
+        lines.extend([
             format!(
                 "SUMMARY:{}",
                 escape_text(&format!("Follow up: {} – {}", item.company, item.role))

@@ -128,16 +128,33 @@ impl<const MAX_ITEMS: usize, const MAX_LEN: usize> Stored for TextList<MAX_ITEMS
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
-impl FromJson for Date {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        const MESSAGE: &str = "must be a date as YYYY-MM-DD";
-        let raw = value.as_str().ok_or(MESSAGE)?;
-        if raw.len() != 10 {
-            return Err(MESSAGE.to_owned());
+impl FromStr for Date {
+    type Err = ();
+
+    /// Exactly four digits, `-`, two digits, `-`, two digits, naming a real day: chrono alone
+    /// also reads `2026-1-1`, `2026-01- 1` or `+026-01-01`.
+    fn from_str(raw: &str) -> Result<Self, ()> {
+        let shaped = raw.len() == 10
+            && raw.bytes().enumerate().all(|(index, byte)| match index {
+                4 | 7 => byte == b'-',
+                _ => byte.is_ascii_digit(),
+            });
+        if !shaped {
+            return Err(());
         }
         NaiveDate::parse_from_str(raw, "%Y-%m-%d")
             .map(Self)
-            .map_err(|_| MESSAGE.to_owned())
+            .map_err(|_| ())
+    }
+}
+
+impl FromJson for Date {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        const MESSAGE: &str = "must be a date as YYYY-MM-DD";
+        value
+            .as_str()
+            .and_then(|raw| raw.parse().ok())
+            .ok_or_else(|| MESSAGE.to_owned())
     }
 }
 
@@ -214,9 +231,14 @@ impl FromJson for WebUrl {
         if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
             return Err(MESSAGE.to_owned());
         }
+        // The stored form is what must fit (a restore reads it back through this parser).
         let normalized = rfc3986(&url);
-        if normalized.chars().count() > Self::MAX_LEN {
-            return Err(format!("must be at most {} characters", Self::MAX_LEN));
+        let stored_len = normalized.chars().count();
+        if stored_len > Self::MAX_LEN {
+            return Err(format!(
+                "must be at most {} characters once percent-encoded ({stored_len})",
+                Self::MAX_LEN
+            ));
         }
         Ok(Self(normalized))
     }
@@ -513,6 +535,16 @@ mod tests {
         assert!(Date::from_json(&json!("2026-2-30")).is_err());
         assert!(Date::from_json(&json!("2026-02-30")).is_err());
         assert!(Date::from_json(&json!("24/11/2026")).is_err());
+        for lenient in [
+            "2026-1-1",
+            "2026-01- 1",
+            " 026-01-01",
+            "+026-01-01",
+            "2026-01-1 ",
+        ] {
+            assert!(Date::from_json(&json!(lenient)).is_err(), "{lenient:?}");
+        }
+        assert!(Date::from_json(&json!("0026-01-01")).is_ok());
     }
 
     #[test]
