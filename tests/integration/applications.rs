@@ -671,6 +671,62 @@ async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
     }
 }
 
+/// docs/api.md: an unknown query parameter is 400, on routes that take none as well (a typo, or
+/// `?dry_run=true` on a create, must not go through as if it were not there).
+#[tokio::test]
+async fn a_route_without_query_parameters_refuses_any_and_does_nothing() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let id = user.new_application().await;
+
+    user.post("/applications?dry_run=true")
+        .json(json!({"company": "Initech", "role": "Engineer"}))
+        .send()
+        .await
+        .expect_problem(400);
+    user.delete(&format!("/applications/{id}?force=1"))
+        .await
+        .expect_problem(400);
+    let list = user.get("/applications").await.expect(200);
+    assert_eq!(field_of_each(&list.body["items"], "id"), [id.as_str()]);
+
+    // Every documented operation without a query parameter, in every function.
+    let mut tried = 0;
+    for function in dev_server::FUNCTIONS {
+        let document = serde_json::to_value(function.document()).unwrap();
+        for (template, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let takes_query = operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|parameter| parameter["in"] == "query");
+                if takes_query {
+                    continue;
+                }
+                let mut path = template.clone();
+                while let (Some(start), Some(end)) = (path.find('{'), path.find('}')) {
+                    path.replace_range(start..=end, &id);
+                }
+                let method =
+                    axum::http::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let reply = user
+                    .call(method.clone(), &format!("{path}?x=1"))
+                    .send()
+                    .await;
+                assert_eq!(reply.status, 400, "{method} {path}?x=1: {:?}", reply.body);
+                reply.expect_problem(400);
+                tried += 1;
+            }
+        }
+    }
+    assert!(
+        tried > 20,
+        "only {tried} operations without query parameters"
+    );
+    user.get(&format!("/applications/{id}")).await.expect(200);
+}
+
 #[tokio::test]
 async fn paging_a_filtered_list_returns_each_match_exactly_once() {
     let api = TestApi::new().await;

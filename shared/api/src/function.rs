@@ -2,13 +2,17 @@
 //! routes with their documentation — one `OpenApiRouter`, from which its axum router, its part
 //! of the OpenAPI document, the dev server's route table and the template's drift test all come.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use lambda_http::RequestExt;
 use utoipa::openapi::OpenApi;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
@@ -27,13 +31,38 @@ pub struct Function {
 
 impl Function {
     /// The router its Lambda runs: its routes, and problem+json for anything else, a path that
-    /// cannot name a route included ([`names_a_route`]). Every response carries
+    /// cannot name a route included ([`names_a_route`]). A route that takes no query parameter
+    /// answers a request with one 400, as a route with parameters answers an unknown one (so
+    /// `POST /applications?dry_run=true` creates nothing). Every response carries
     /// `X-Content-Type-Options: nosniff`; every response of a function that needs a token also
     /// `Cache-Control: no-store` (a user's data is never cached by a browser or a proxy).
     pub fn router(&self, state: ApiState) -> Router {
-        let (router, _) = (self.api)().split_for_parts();
+        let (router, document) = (self.api)().split_for_parts();
+        let without_query = Arc::new(operations_without_query(&document));
         let public = self.public;
         router
+            .route_layer(axum::middleware::from_fn(
+                move |matched: MatchedPath, request: Request, next: Next| {
+                    let without_query = without_query.clone();
+                    async move {
+                        let method = match request.method() {
+                            &Method::HEAD => Method::GET,
+                            method => method.clone(),
+                        };
+                        let operation = (matched.as_str().to_owned(), method);
+                        match request.uri().query().filter(|query| !query.is_empty()) {
+                            Some(query) if without_query.contains(&operation) => {
+                                let name = query.split(['&', '=']).next().unwrap_or_default();
+                                ApiError::BadRequest(format!(
+                                    "bad query parameter: unknown field `{name}`, this route takes none"
+                                ))
+                                .into_response()
+                            }
+                            _ => next.run(request).await,
+                        }
+                    }
+                },
+            ))
             .fallback(|| async { ApiError::NotFound })
             // axum adds the `Allow` header. `OPTIONS` on a known path is 204: a browser's CORS
             // preflight, which carries no token, reaches the function (API Gateway adds the CORS
@@ -90,6 +119,33 @@ impl Function {
         })?;
         lambda_http::run(self.router(state)).await
     }
+}
+
+/// The routes (path template and method) whose documentation declares no query parameter.
+fn operations_without_query(document: &OpenApi) -> HashSet<(String, Method)> {
+    let takes_none = |operation: &Operation| {
+        !operation
+            .parameters
+            .iter()
+            .flatten()
+            .any(|parameter| matches!(parameter.parameter_in, ParameterIn::Query))
+    };
+    let mut routes = HashSet::new();
+    for (path, item) in &document.paths.paths {
+        let operations = [
+            (Method::GET, &item.get),
+            (Method::PUT, &item.put),
+            (Method::POST, &item.post),
+            (Method::DELETE, &item.delete),
+            (Method::PATCH, &item.patch),
+        ];
+        for (method, operation) in operations {
+            if operation.as_ref().is_some_and(takes_none) {
+                routes.insert((path.clone(), method));
+            }
+        }
+    }
+    routes
 }
 
 /// Whether the request's path can name a route of this API at all. Every route, id, token and
