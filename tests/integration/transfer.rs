@@ -182,6 +182,40 @@ async fn a_restore_reports_bad_rows_with_the_apis_messages_and_writes_the_rest()
 }
 
 #[tokio::test]
+async fn a_restored_timestamp_past_the_year_9999_in_utc_is_rejected_not_stored() {
+    // An offset moves these instants out of 0000–9999 in UTC: stored, they were written as
+    // `+10000-…` / `-0001-…`, which no read could parse, and every list, export and analytics
+    // route of the user answered 500 from then on.
+    let api = TestApi::new().await;
+    let alice = api.signed_in();
+    let application = |id: &str, created_at: &str, changed_at: &str| {
+        json!({"id": id, "created_at": created_at, "updated_at": created_at, "version": 1,
+               "company": "Acme", "role": "Dev",
+               "status_history": [{"status": "applied", "at": changed_at}]})
+    };
+    let fine = "2026-01-01T00:00:00.000Z";
+    let document = json!({"format": "feedback-tracker/v1", "applications": [
+        application("01M8DWS4VWS6D5QPH375JXY2T0", "9999-12-31T23:59:59.000-23:59", fine),
+        application("01M8DWS4VWS6D5QPH375JXY2T1", fine, "0000-01-01T00:00:00+00:01"),
+        application("01M8DWS4VWS6D5QPH375JXY2T2", "0000-01-01T00:00:00.000Z", fine),
+    ]});
+    let report = import(&alice, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&report), ["rejected", "rejected", "created"]);
+    assert_eq!(
+        field_of_each(&report["rows"][0]["errors"], "field"),
+        ["created_at", "updated_at"]
+    );
+    assert_eq!(report["rows"][1]["errors"][0]["field"], "status_history");
+    let list = alice.get("/applications").await.expect(200);
+    assert_eq!(
+        list.body["items"][0]["created_at"],
+        "0000-01-01T00:00:00.000Z"
+    );
+    alice.get("/export").await.expect(200);
+    alice.get("/analytics/summary").await.expect(200);
+}
+
+#[tokio::test]
 async fn a_restored_version_leaves_room_for_every_later_write() {
     let api = TestApi::new().await;
     let alice = api.signed_in();

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
@@ -471,11 +471,20 @@ impl Serialize for Timestamp {
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
+    /// RFC 3339 whose instant in UTC is still in the years 0000–9999: an offset can move
+    /// `9999-12-31T23:59:59-23:59` past them, and such a value would be written as
+    /// `+10000-…`, which RFC 3339 (and this parser) cannot read back.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
-        DateTime::parse_from_rfc3339(&raw)
-            .map(|t| Self(t.with_timezone(&Utc)))
-            .map_err(serde::de::Error::custom)
+        let at = DateTime::parse_from_rfc3339(&raw)
+            .map_err(serde::de::Error::custom)?
+            .with_timezone(&Utc);
+        if !(0..=9999).contains(&at.year()) {
+            return Err(serde::de::Error::custom(
+                "the instant in UTC is outside the years 0000 to 9999",
+            ));
+        }
+        Ok(Self(at))
     }
 }
 
