@@ -9,6 +9,7 @@ mod cascade;
 mod children;
 mod events;
 mod hardening;
+mod outages;
 mod retries;
 mod system;
 mod template;
