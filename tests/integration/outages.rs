@@ -106,14 +106,16 @@ impl Intercept for Outage {
             .get("x-amz-target")
             .unwrap_or_default()
             .to_owned();
-        if self.fail.load(Ordering::SeqCst) == 0
-            || self
-                .only
-                .is_some_and(|only| !target.ends_with(&format!(".{only}")))
+        if self
+            .only
+            .is_some_and(|only| !target.ends_with(&format!(".{only}")))
         {
             return Ok(());
         }
         self.attempts.fetch_add(1, Ordering::SeqCst);
+        if self.fail.load(Ordering::SeqCst) == 0 {
+            return Ok(());
+        }
         if self
             .pass
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -405,6 +407,53 @@ async fn an_export_page_is_503_when_a_partition_query_fails_never_a_page_without
     user.get(&format!("/export?limit=2&cursor={cursor}"))
         .await
         .expect(200);
+}
+
+#[tokio::test]
+async fn a_dry_run_whose_lookups_stay_unprocessed_is_503_not_a_report_of_new_rows() {
+    let outage = Outage::new(Some("BatchGetItem"), Answer::Unprocessed);
+    let api = api_with(&outage).await;
+    let user = api.signed_in();
+    let csv = csv_rows(3);
+    let report = user
+        .post("/import")
+        .typed_body("text/csv", csv.clone())
+        .await
+        .expect(200);
+    assert_eq!(report.body["created"], 3);
+    // DynamoDB throttles the look-ups: it answers, with every key unprocessed.
+    outage.start(0, usize::MAX);
+    let reply = user
+        .post("/import?dry_run=true")
+        .typed_body("text/csv", csv.clone())
+        .await;
+    assert!(outage.attempts() > 0);
+    assert_eq!(
+        reply.status,
+        503,
+        "the rows exist: a report that they would be created is wrong: {}",
+        String::from_utf8_lossy(&reply.raw)
+    );
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    // Left unprocessed once: asked again, and answered.
+    outage.start(0, 1);
+    let report = user
+        .post("/import?dry_run=true")
+        .typed_body("text/csv", csv)
+        .await
+        .expect(200);
+    assert_eq!(
+        (
+            report.body["created"].as_u64(),
+            report.body["duplicates"].as_u64()
+        ),
+        (Some(0), Some(3))
+    );
+    assert_eq!(
+        outage.attempts(),
+        2,
+        "the unprocessed keys were asked again"
+    );
 }
 
 /// The caller's applications as the export shows them, `exported_at` left out: the state an
