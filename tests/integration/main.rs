@@ -9,6 +9,7 @@ mod cascade;
 mod children;
 mod events;
 mod hardening;
+mod outages;
 mod paths;
 mod retries;
 mod system;

@@ -169,7 +169,9 @@ impl Store {
     }
 
     /// Which of these applications the caller has already, and whether each is being deleted
-    /// (`BatchGetItem` of two attributes): what a dry run reports.
+    /// (`BatchGetItem` of two attributes): what a dry run reports. Keys DynamoDB leaves
+    /// unprocessed (throttling) are asked again after a short wait; any still unread make it
+    /// `Unavailable`.
     pub async fn existing_applications(
         &self,
         user: &UserId,
@@ -183,9 +185,12 @@ impl Store {
                 .into_iter()
                 .map(|id| table_key(application_pk(user, *id), APPLICATION_SK))
                 .collect();
-            for _ in 0..TRANSACTION_ROUNDS {
+            for round in 0..TRANSACTION_ROUNDS {
                 if keys.is_empty() {
                     break;
+                }
+                if round > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(25 << round)).await;
                 }
                 let mut expr = Expr::default();
                 let request = KeysAndAttributes::builder()
@@ -223,6 +228,14 @@ impl Store {
                     .and_then(|mut u| u.remove(self.table()))
                     .map(|k| k.keys)
                     .unwrap_or_default();
+            }
+            if !keys.is_empty() {
+                // Unread is not absent: the report would call existing rows new.
+                tracing::warn!(
+                    unprocessed = keys.len(),
+                    "dry-run look-ups left unprocessed"
+                );
+                return Err(StoreError::Unavailable);
             }
         }
         Ok(found)
