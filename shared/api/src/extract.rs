@@ -194,7 +194,11 @@ impl IfMatch {
             .filter_map(|tag| {
                 let tag = tag.trim();
                 let tag = tag.strip_prefix("W/").unwrap_or(tag);
-                tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+                let tag = tag.strip_prefix('"')?.strip_suffix('"')?;
+                // Only the tags we issue: `"01"` or `"+1"` would parse as 1 but name no ETag.
+                tag.parse::<u64>()
+                    .ok()
+                    .filter(|version| version.to_string() == tag)
             })
             .collect();
         Precondition::Versions(versions)
@@ -349,10 +353,13 @@ mod tests {
             IfMatch::from_headers(&headers(r#""3", W/"4""#)),
             Precondition::Versions(vec![3, 4])
         );
-        assert_eq!(
-            IfMatch::from_headers(&headers("garbage")),
-            Precondition::Versions(vec![])
-        );
+        for not_ours in ["garbage", r#""01""#, r#""+1""#, r#"" 1""#] {
+            assert_eq!(
+                IfMatch::from_headers(&headers(not_ours)),
+                Precondition::Versions(vec![]),
+                "{not_ours}"
+            );
+        }
         let mut two_lines = headers(r#""1""#);
         two_lines.append(header::IF_MATCH, HeaderValue::from_static(r#""2""#));
         assert_eq!(
