@@ -73,7 +73,9 @@ fn create_child<T: ChildResource + Send + Sync + 'static>(a: &Args) -> Result<St
         .map_err(invalid(T::COLLECTION))?;
     let (store, user, app) = a.owned();
     Ok(written(async move {
-        store.create_child(&user, app, &child, None).await
+        store
+            .create_child(&user, app, &child, &store::Precondition::None, None)
+            .await
     }))
 }
 

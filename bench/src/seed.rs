@@ -123,7 +123,7 @@ async fn write_child<T: ChildResource>(
     let child = T::parse_new(body.clone(), id, app, Timestamp::now())
         .map_err(|e| format!("body rejected: {e:?}"))?;
     store
-        .create_child(user, app, &child, None)
+        .create_child(user, app, &child, &store::Precondition::None, None)
         .await
         .map(drop)
         .map_err(|e| format!("{e:?}"))

@@ -334,6 +334,73 @@ async fn stale_if_match_is_412_and_idempotent_retries_create_one_child() {
     }
 }
 
+/// `If-Match` on a child's create names its application's version: stale is 412 and nothing is
+/// written (no child, no status change); current or `*` creates. On `POST /applications` a
+/// listed tag never matches (a collection has no version).
+#[tokio::test]
+async fn if_match_on_a_create_is_the_applications_version() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    for collection in COLLECTIONS {
+        let app = user.new_application().await;
+        user.patch(&format!("/applications/{app}"))
+            .json(json!({"notes": "now at version 2"}))
+            .await
+            .expect(200);
+        let base = format!("/applications/{app}/{collection}");
+        for stale in ["\"1\"", "\"3\", W/\"4\"", "garbage"] {
+            user.post(&base)
+                .if_match(stale)
+                .json(valid_body(collection))
+                .await
+                .expect_problem(412);
+        }
+        let list = user.get(&base).await.expect(200);
+        assert_eq!(
+            list.body["items"],
+            json!([]),
+            "{collection}: nothing written"
+        );
+        let application = user.get(&format!("/applications/{app}")).await.expect(200);
+        assert_eq!(application.body["status"], "applied");
+        assert_eq!(application.body["version"], 2);
+
+        for current in ["\"2\"", "*"] {
+            user.post(&base)
+                .if_match(current)
+                .json(valid_body(collection))
+                .await
+                .expect(201);
+        }
+        let list = user.get(&base).await.expect(200);
+        assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+        // A missing application is still 404, whatever If-Match says.
+        user.post(&format!(
+            "/applications/00000000000000000000000000/{collection}"
+        ))
+        .if_match("\"1\"")
+        .json(valid_body(collection))
+        .await
+        .expect_problem(404);
+    }
+    let rejected = user.get("/applications?status=rejected").await.expect(200);
+    assert_eq!(rejected.body["items"].as_array().unwrap().len(), 1);
+
+    let before = user.get("/applications").await.expect(200);
+    user.post("/applications")
+        .if_match("\"1\"")
+        .json(json!({"company": "Initech", "role": "Engineer"}))
+        .await
+        .expect_problem(412);
+    let after = user.get("/applications").await.expect(200);
+    assert_eq!(after.body["items"], before.body["items"]);
+    user.post("/applications")
+        .if_match("*")
+        .json(json!({"company": "Initech", "role": "Engineer"}))
+        .await
+        .expect(201);
+}
+
 #[tokio::test]
 async fn recording_a_rejection_sets_status_and_history_in_one_transaction() {
     let api = TestApi::new().await;

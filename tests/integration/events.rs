@@ -142,7 +142,7 @@ async fn seed_child<T: ChildResource>(api: &TestApi, user: &UserId, application:
     let written = api
         .state
         .store
-        .create_child(user, application, child, None)
+        .create_child(user, application, child, &store::Precondition::None, None)
         .await
         .unwrap();
     assert!(matches!(written, WriteOutcome::Written));

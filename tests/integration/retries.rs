@@ -183,7 +183,13 @@ async fn a_child_update_whose_answer_was_lost_is_applied_once() {
     )
     .unwrap();
     store
-        .create_child(&user, application.id, &feedback, None)
+        .create_child(
+            &user,
+            application.id,
+            &feedback,
+            &store::Precondition::None,
+            None,
+        )
         .await
         .unwrap();
     let lose = lose_first_update();

@@ -237,7 +237,7 @@ async fn seed(store: &Store, user: &UserId, size: usize) -> Result<(), String> {
                     let rejection =
                         Rejection::parse_new(body, Id::generate(), id, now).map_err(fail)?;
                     store
-                        .create_child(user, id, &rejection, None)
+                        .create_child(user, id, &rejection, &store::Precondition::None, None)
                         .await
                         .map_err(fail)?;
                 } else {
@@ -247,7 +247,7 @@ async fn seed(store: &Store, user: &UserId, size: usize) -> Result<(), String> {
                         "strengths": ["Rust", "communication"], "improvements": ["System Design"]});
                     let feedback = Feedback::parse_new(body, Id::generate(), id, now).map_err(fail)?;
                     store
-                        .create_child(user, id, &feedback, None)
+                        .create_child(user, id, &feedback, &store::Precondition::None, None)
                         .await
                         .map_err(fail)?;
                 }

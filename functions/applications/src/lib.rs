@@ -18,7 +18,7 @@ use domain::application::{ApplicationCreate, ApplicationUpdate};
 use domain::values::NamedEnum;
 use domain::{Application, ApplicationFilter, ApplicationPatch, Id, Status, Timestamp};
 use serde::Deserialize;
-use store::Store;
+use store::{Precondition, Store};
 use tracing::instrument;
 use utoipa::IntoParams;
 use utoipa::openapi::path::{Parameter, ParameterIn};
@@ -77,9 +77,14 @@ impl IntoParams for AppId {
 async fn create_application(
     State(store): State<Store>,
     caller: Caller,
+    IfMatch(precondition): IfMatch,
     key: IdempotencyKey,
     body: JsonBody,
 ) -> ApiResult<Response> {
+    // The collection has no version: a listed ETag never matches it (RFC 9110 §13.1.1).
+    if let Precondition::Versions(_) = precondition {
+        return Err(ApiError::PreconditionFailed);
+    }
     let application = Application::parse_new(body.value, Id::generate(), Timestamp::now())?;
     let creation = Creation::new(
         caller.user(),

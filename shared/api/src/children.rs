@@ -18,6 +18,7 @@ pub async fn create<T: ChildResource>(
     store: Store,
     caller: Caller,
     ids: PathIds,
+    IfMatch(precondition): IfMatch,
     key: IdempotencyKey,
     body: JsonBody,
 ) -> ApiResult<Response> {
@@ -26,7 +27,13 @@ pub async fn create<T: ChildResource>(
     let collection = format!("/applications/{application}/{}", T::COLLECTION);
     let creation = Creation::new(caller.user(), &collection, key, body.digest, &child)?;
     let outcome = store
-        .create_child(caller.user(), application, &child, creation.idempotency())
+        .create_child(
+            caller.user(),
+            application,
+            &child,
+            &precondition,
+            creation.idempotency(),
+        )
         .await?;
     creation.respond(outcome, &child, ApiError::NotFound)
 }
@@ -204,10 +211,11 @@ macro_rules! child_function {
             State(store): State<Store>,
             caller: Caller,
             ids: PathIds,
+            if_match: IfMatch,
             key: IdempotencyKey,
             body: JsonBody,
         ) -> ApiResult<Response> {
-            $crate::children::create::<$child>(store, caller, ids, key, body).await
+            $crate::children::create::<$child>(store, caller, ids, if_match, key, body).await
         }
 
         #[utoipa::path(

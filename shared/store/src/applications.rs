@@ -56,8 +56,20 @@ impl Store {
         user: &UserId,
         id: Id,
     ) -> StoreResult<TransactWriteItem> {
+        self.application_check(user, id, &Precondition::None)
+    }
+
+    /// [`Self::live_application_check`], at a version `precondition` admits (`If-Match` on a
+    /// child's create names its application's version).
+    pub(crate) fn application_check(
+        &self,
+        user: &UserId,
+        id: Id,
+        precondition: &Precondition,
+    ) -> StoreResult<TransactWriteItem> {
         let mut expr = Expr::default();
         expr.require_live_item();
+        expr.require_precondition(precondition);
         self.condition_check(self.application_key(user, id), &expr)
     }
 
@@ -65,7 +77,8 @@ impl Store {
     /// (recording a rejection), without reading it first. When `already` is false it changes
     /// the status and appends the history entry, on condition that the application is live and
     /// has another status; when true it only checks that the application is live and already
-    /// has `status` (no change, no history entry). A failed condition cancels the transaction.
+    /// has `status` (no change, no history entry). Either way at a version `precondition`
+    /// admits. A failed condition cancels the transaction.
     pub(crate) fn status_change_write(
         &self,
         user: &UserId,
@@ -73,10 +86,12 @@ impl Store {
         status: Status,
         now: Timestamp,
         already: bool,
+        precondition: &Precondition,
     ) -> StoreResult<TransactWriteItem> {
         let key = self.application_key(user, id);
         let mut expr = Expr::default();
         expr.require_live_item();
+        expr.require_precondition(precondition);
         let status_name = expr.name("status");
         let target = expr.value(string(status.as_str()));
         if already {
@@ -397,9 +412,7 @@ fn explain_failed_update(
 ) -> StoreResult<()> {
     let old = old.filter(|item| !item.contains_key(DELETING));
     let old: Application = from_item(old.ok_or(StoreError::NotFound)?)?;
-    if let Precondition::Versions(versions) = precondition
-        && !versions.contains(&old.version)
-    {
+    if !precondition.admits(old.version) {
         return Err(StoreError::VersionMismatch);
     }
     let mut errors = Vec::new();

@@ -56,36 +56,48 @@ impl Store {
 
     /// Writes a new child together with its parent's condition — the parent must exist and not
     /// be being deleted — or, for a child that moves the application's status (a rejection),
-    /// with that status change: both or neither. A missing parent is 404.
+    /// with that status change: both or neither. A missing parent is 404; a parent at a version
+    /// `precondition` does not admit (`If-Match` on the create), 412.
     ///
     /// The status change is first written assuming the status differs (no read before the
-    /// write); only if that condition fails is the application read, to tell "gone" (404) from
-    /// "already has that status" (then the child is written beside a plain check).
+    /// write); only if that condition fails is the application read, to tell "gone" (404) or
+    /// "another version" (412) from "already has that status" (then the child is written beside
+    /// a plain check).
     pub async fn create_child<T: ChildResource>(
         &self,
         user: &UserId,
         application: Id,
         child: &T,
+        precondition: &Precondition,
         idempotency: Option<(&IdempotentRequest, &StoredResponse)>,
     ) -> StoreResult<WriteOutcome> {
         let now = child.created_at();
         let mut already = false;
         for _ in 0..STATUS_WRITE_ATTEMPTS {
             let parent = match T::SETS_APPLICATION_STATUS {
-                None => self.live_application_check(user, application)?,
+                None => self.application_check(user, application, precondition)?,
                 Some(status) => {
-                    self.status_change_write(user, application, status, now, already)?
+                    self.status_change_write(user, application, status, now, already, precondition)?
                 }
             };
             let put = self.child_put(user, application, child)?;
             match self.write_new(vec![parent, put], idempotency, now).await? {
-                WriteOutcome::ConditionFailed(0) => match T::SETS_APPLICATION_STATUS {
-                    None => return Err(StoreError::NotFound),
-                    // Gone, or its status is not what was assumed: read it and try again.
-                    Some(status) => {
-                        already = self.get_application(user, application).await?.status == status;
+                // Only being gone fails a plain check without If-Match.
+                WriteOutcome::ConditionFailed(0)
+                    if T::SETS_APPLICATION_STATUS.is_none()
+                        && *precondition == Precondition::None =>
+                {
+                    return Err(StoreError::NotFound);
+                }
+                // Gone, another version, or its status is not what was assumed: read it, and
+                // try again if it was only the status.
+                WriteOutcome::ConditionFailed(0) => {
+                    let current = self.get_application(user, application).await?;
+                    if !precondition.admits(current.version) {
+                        return Err(StoreError::VersionMismatch);
                     }
-                },
+                    already = T::SETS_APPLICATION_STATUS == Some(current.status);
+                }
                 outcome => return Ok(outcome),
             }
         }

@@ -122,6 +122,16 @@ pub enum Precondition {
     Versions(Vec<u64>),
 }
 
+impl Precondition {
+    /// Whether an item at `version` meets it.
+    pub fn admits(&self, version: u64) -> bool {
+        match self {
+            Self::None | Self::Exists => true,
+            Self::Versions(versions) => versions.contains(&version),
+        }
+    }
+}
+
 /// The most bytes of JSON the items of one list page may take: a Lambda response is at most
 /// 6 MB, and a page of 100 large items could pass it. A page that would pass this stops early,
 /// with a cursor after its last item (a page always holds at least one item).
