@@ -1,7 +1,7 @@
 //! The system routes, the OpenAPI document, and how every route behaves when the database fails.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use testkit::TestApi;
@@ -27,14 +27,9 @@ async fn db_check_reports_connected_only_when_the_table_answers() {
     let reply = missing.get("/db-check").await.expect_problem(503);
     assert!(reply.header("retry-after").is_some());
 
+    // Its 2 s bound is the client's operation timeout (store::config's test).
     let unreachable = TestApi::with_unreachable_database().await;
-    let started = Instant::now();
     let reply = unreachable.get("/db-check").await.expect_problem(503);
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "the contract's bound: {:?}",
-        started.elapsed()
-    );
     assert_eq!(reply.body["type"], "/problems/unavailable");
 }
 

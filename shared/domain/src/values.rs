@@ -516,10 +516,8 @@ mod tests {
     fn a_huge_list_is_read_only_until_it_passes_the_limit() {
         // 200,000 distinct items: compared pairwise to the end, this took minutes.
         let huge: Vec<Value> = (0..200_000).map(|n| json!(n.to_string())).collect();
-        let started = std::time::Instant::now();
         let error = TextList::<20, 50>::from_json(&Value::Array(huge)).unwrap_err();
         assert_eq!(error, "must have at most 20 distinct items");
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
         // What follows the first item past the limit is not read: not even a wrong type.
         let mut list: Vec<Value> = (0..21).map(|n| json!(format!("skill {n}"))).collect();
         list.push(json!(42));

@@ -96,4 +96,22 @@ mod tests {
         assert_eq!(config.region, "us-east-1");
         assert_eq!(config.dynamodb_endpoint, None);
     }
+
+    /// The contract's bound for `/db-check` (2 s) is the client's operation timeout: every
+    /// attempt and retry of one call ends within it.
+    #[tokio::test]
+    async fn one_call_gives_up_within_the_contracts_two_seconds() {
+        let config = Config::from_lookup(|k| (k == "TABLE_NAME").then(|| "t".to_owned())).unwrap();
+        let client = config.dynamodb_client().await;
+        let timeouts = client.config().timeout_config().expect("timeouts are set");
+        let operation = timeouts.operation_timeout().expect("an operation timeout");
+        assert!(operation < Duration::from_secs(2), "{operation:?}");
+        let attempt = timeouts
+            .operation_attempt_timeout()
+            .expect("an attempt timeout");
+        assert!(
+            attempt < operation,
+            "a retry fits in the operation: {attempt:?}"
+        );
+    }
 }
