@@ -1,6 +1,7 @@
 // Opens Swagger UI (/docs) from the dev server in headless Chromium and checks that it renders
 // the API's title and every route, that "Authorize" + "Try it out" work with a token, and that
-// the page requests nothing from any host but the dev server. Keeps a screenshot.
+// the page requests nothing from any host but the dev server, and that its CSP blocks nothing.
+// Keeps a screenshot.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
@@ -22,6 +23,11 @@ try {
   page.on('request', (request) => {
     const url = request.url();
     if (!url.startsWith(api) && !url.startsWith('data:') && !url.startsWith('blob:')) foreign.push(url);
+  });
+  // The page's Content-Security-Policy must not block anything it needs.
+  const blocked = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
   });
   await page.goto(`${api}/docs`, { waitUntil: 'networkidle' });
   await page.waitForSelector('.opblock-summary', { timeout: 30000 });
@@ -59,6 +65,7 @@ try {
   await page.screenshot({ path: screenshot, fullPage: false });
   console.log(`browser check: screenshot in ${screenshot}`);
   if (foreign.length) fail(`requests to other hosts: ${foreign.join(', ')}`);
+  if (blocked.length) fail(`the page's CSP blocked: ${blocked.join(' | ')}`);
 } finally {
   await browser.close();
 }

@@ -153,8 +153,16 @@ fn swagger_file(name: &str) -> Result<(String, Vec<u8>), ApiError> {
     }
 }
 
+/// What the Swagger UI page may load and who may frame it: only this origin (its scripts, its
+/// styles and their inline `style` attributes, `data:` icons, the document and "Try it out"),
+/// and nobody. The web app shares this origin behind CloudFront, so a framed `/docs` would be
+/// a framed page of the app's origin.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+    form-action 'self'; frame-ancestors 'none'";
+
 /// `GET /docs`: the Swagger UI page itself, served at `/docs` (no redirect); a `<base>` makes
-/// its relative asset links resolve under `/docs/`.
+/// its relative asset links resolve under `/docs/`. Sent with [`DOCS_CSP`].
 #[utoipa::path(
     get,
     path = "/docs",
@@ -168,7 +176,12 @@ async fn docs_page() -> ApiResult<Response> {
     let (content_type, bytes) = swagger_file("index.html")?;
     let page =
         String::from_utf8_lossy(&bytes).replacen("<head>", "<head>\n    <base href=\"/docs/\">", 1);
-    Ok(([(header::CONTENT_TYPE, content_type)], page).into_response())
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_SECURITY_POLICY, DOCS_CSP.to_owned()),
+        (header::X_FRAME_OPTIONS, "DENY".to_owned()),
+    ];
+    Ok((headers, page).into_response())
 }
 
 /// `GET /docs/{asset}`: Swagger UI's scripts, styles and its initializer (pointing at our
