@@ -46,7 +46,7 @@ pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
 pub use sweep::Sweep;
-pub use transfer::{ImportOutcome, ImportWrite, Presence};
+pub use transfer::{EXPORT_READ_TIME, ImportOutcome, ImportWrite, Presence};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -133,6 +133,8 @@ pub struct Store {
     client: Client,
     table: Arc<str>,
     page_bytes: usize,
+    /// How long an export page may read before it ends early ([`EXPORT_READ_TIME`]).
+    export_read_time: std::time::Duration,
 }
 
 impl Store {
@@ -141,12 +143,22 @@ impl Store {
             client,
             table: table.into(),
             page_bytes: PAGE_BYTES,
+            export_read_time: EXPORT_READ_TIME,
         }
     }
 
     /// The same store with another byte budget for list pages (default [`PAGE_BYTES`]).
     pub fn with_page_bytes(self, page_bytes: usize) -> Self {
         Self { page_bytes, ..self }
+    }
+
+    /// The same store with another time an export page may read (default
+    /// [`EXPORT_READ_TIME`]): a test sets it to zero.
+    pub fn with_export_read_time(self, export_read_time: std::time::Duration) -> Self {
+        Self {
+            export_read_time,
+            ..self
+        }
     }
 
     /// An empty list page of at most `limit` items.
