@@ -769,6 +769,47 @@ async fn an_export_page_whose_reading_time_is_spent_ends_early_with_a_cursor_to_
     assert_eq!(export_all(&other, 500).await.len(), 5);
 }
 
+#[tokio::test]
+async fn an_export_page_ends_before_the_application_that_would_pass_the_imports_children_limit() {
+    // At most 3 children a page, in place of MAX_IMPORT_CHILDREN (10,000): the same code.
+    const LIMIT: usize = 3;
+    let api = TestApi::with_store(|store| store.with_export_children(LIMIT)).await;
+    let user = api.signed_in();
+    let mut children = BTreeMap::new();
+    // 4 is more than a page may hold: that application is a page alone.
+    for (i, count) in [2, 1, 4, 0, 3, 1].into_iter().enumerate() {
+        let id = user
+            .create_application(json!({"company": format!("C{i}"), "role": "R"}))
+            .await
+            .id();
+        add_children(&user, &id, count).await;
+        children.insert(id, count);
+    }
+
+    let pages = json_pages(&user, 500).await;
+    let counts: Vec<Vec<usize>> = pages
+        .iter()
+        .map(|page| {
+            let applications = page["applications"].as_array().unwrap();
+            applications.iter().map(children_of).collect()
+        })
+        .collect();
+    assert!(counts.len() > 1, "{counts:?}");
+    for (i, page) in counts.iter().enumerate() {
+        let total: usize = page.iter().sum();
+        assert!(total <= LIMIT || page.len() == 1, "{counts:?}");
+        // The page ended because the next application would have taken it past the limit.
+        if let Some(next) = counts.get(i + 1) {
+            assert!(total + next[0] > LIMIT, "{counts:?}");
+        }
+    }
+    assert_eq!(children_by_id(&pages), children);
+
+    // CSV pages end at the same places.
+    let json: Vec<Vec<String>> = pages.iter().map(ids_of).collect();
+    assert_eq!(csv_pages(&user, 500).await, json);
+}
+
 /// DynamoDB Local behind a proxy that holds every chunk of a request for the milliseconds
 /// the returned number says (0 at first) before passing it on: a slow database, each call
 /// taking at least that long.

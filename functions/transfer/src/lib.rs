@@ -113,8 +113,9 @@ struct ExportQuery {
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     format: Option<FormatParam>,
     /// Applications per page at most, 1–500 (default 100). A page holds fewer, with a cursor
-    /// to the rest, when it reaches 4 MB or when it has read for 20 s; it always holds at
-    /// least one application.
+    /// to the rest, when it reaches 4 MB, when it has read for 20 s, or before the application
+    /// that would take its feedback and rejections together past 10,000 (the most one import
+    /// takes); it always holds at least one application.
     #[serde(default = "default_export_limit", deserialize_with = "export_limit")]
     #[param(minimum = 1, maximum = 500, default = 100)]
     limit: usize,

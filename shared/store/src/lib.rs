@@ -135,6 +135,8 @@ pub struct Store {
     page_bytes: usize,
     /// How long an export page may read before it ends early ([`EXPORT_READ_TIME`]).
     export_read_time: std::time::Duration,
+    /// The most children an export page holds ([`domain::transfer::MAX_IMPORT_CHILDREN`]).
+    export_children: usize,
 }
 
 impl Store {
@@ -144,6 +146,7 @@ impl Store {
             table: table.into(),
             page_bytes: PAGE_BYTES,
             export_read_time: EXPORT_READ_TIME,
+            export_children: domain::transfer::MAX_IMPORT_CHILDREN,
         }
     }
 
@@ -157,6 +160,15 @@ impl Store {
     pub fn with_export_read_time(self, export_read_time: std::time::Duration) -> Self {
         Self {
             export_read_time,
+            ..self
+        }
+    }
+
+    /// The same store with another most children per export page (default
+    /// [`MAX_IMPORT_CHILDREN`](domain::transfer::MAX_IMPORT_CHILDREN)): a test sets a few.
+    pub fn with_export_children(self, export_children: usize) -> Self {
+        Self {
+            export_children,
             ..self
         }
     }

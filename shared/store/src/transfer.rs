@@ -109,7 +109,9 @@ impl Store {
     /// rejections (one `Query` of its partition, a few in flight).
     ///
     /// The page ends early, resuming behind its last application, once reading has taken
-    /// [`EXPORT_READ_TIME`]. It always holds its first application, whatever it takes.
+    /// [`EXPORT_READ_TIME`], or before the application that would take its children past
+    /// [`MAX_IMPORT_CHILDREN`](domain::transfer::MAX_IMPORT_CHILDREN) (so `POST /import`
+    /// takes every page as it is). It always holds its first application, whatever it takes.
     pub async fn export_page(
         &self,
         user: &UserId,
@@ -132,6 +134,7 @@ impl Store {
             })
             .buffered(IN_FLIGHT);
         let mut items: Vec<ExportedApplication> = Vec::with_capacity(listed);
+        let mut children = 0;
         while items.len() < listed {
             let next = if items.is_empty() {
                 reads.next().await
@@ -149,6 +152,11 @@ impl Store {
             let Some(exported) = next.transpose()? else {
                 break;
             };
+            let more = exported.feedback.len() + exported.rejections.len();
+            if !items.is_empty() && children + more > self.export_children {
+                break;
+            }
+            children += more;
             items.push(exported);
         }
         if items.len() == listed {
