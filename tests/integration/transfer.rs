@@ -11,7 +11,16 @@ use testkit::{Session, TestApi, field_of_each};
 
 /// Every page of the JSON export, as one list of applications.
 async fn export_all(user: &Session<'_>, limit: usize) -> Vec<Value> {
-    let mut applications = Vec::new();
+    json_pages(user, limit)
+        .await
+        .iter()
+        .flat_map(|page| page["applications"].as_array().unwrap().clone())
+        .collect()
+}
+
+/// Every page of the JSON export, each the document as sent.
+async fn json_pages(user: &Session<'_>, limit: usize) -> Vec<Value> {
+    let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let path = match &cursor {
@@ -20,10 +29,78 @@ async fn export_all(user: &Session<'_>, limit: usize) -> Vec<Value> {
         };
         let page = user.get(&path).await.expect(200);
         assert_eq!(page.body["format"], "feedback-tracker/v1");
-        applications.extend(page.body["applications"].as_array().unwrap().clone());
-        match page.body["next_cursor"].as_str() {
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+        pages.push(page.body);
+        if cursor.is_none() {
+            return pages;
+        }
+    }
+}
+
+/// Every page of the CSV export, each as the ids of its rows (the first column).
+async fn csv_pages(user: &Session<'_>, limit: usize) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/export?format=csv&limit={limit}&cursor={c}"),
+            None => format!("/export?format=csv&limit={limit}"),
+        };
+        let page = user.get(&path).await.expect(200);
+        let text = String::from_utf8(page.raw.clone()).unwrap();
+        // Only the first page has the header row.
+        let rows = text.lines().skip(usize::from(cursor.is_none()));
+        pages.push(
+            rows.map(|row| row.split(',').next().unwrap().to_owned())
+                .collect(),
+        );
+        match page.header("next-cursor") {
             Some(next) => cursor = Some(next.to_owned()),
-            None => return applications,
+            None => return pages,
+        }
+    }
+}
+
+/// The ids of a JSON export page's applications.
+fn ids_of(page: &Value) -> Vec<String> {
+    field_of_each(&page["applications"], "id")
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An exported application's feedback and rejections together.
+fn children_of(application: &Value) -> usize {
+    application["feedback"].as_array().unwrap().len()
+        + application["rejections"].as_array().unwrap().len()
+}
+
+/// The applications of JSON export pages, each with its number of children; none twice.
+fn children_by_id(pages: &[Value]) -> BTreeMap<String, usize> {
+    let mut exported = BTreeMap::new();
+    for page in pages {
+        for application in page["applications"].as_array().unwrap() {
+            let id = application["id"].as_str().unwrap().to_owned();
+            let children = children_of(application);
+            assert!(exported.insert(id, children).is_none(), "exported twice");
+        }
+    }
+    exported
+}
+
+/// Gives application `id` `children` children, feedback and rejections in turn.
+async fn add_children(user: &Session<'_>, id: &str, children: usize) {
+    for child in 0..children {
+        if child % 2 == 0 {
+            user.post(&format!("/applications/{id}/feedback"))
+                .json(json!({"rating": 3, "stage": "technical"}))
+                .await
+                .expect(201);
+        } else {
+            user.post(&format!("/applications/{id}/rejections"))
+                .json(json!({"reasons": "no visa", "category": "other"}))
+                .await
+                .expect(201);
         }
     }
 }
@@ -650,4 +727,179 @@ async fn an_unreachable_database_is_503_for_export_and_import_never_500() {
     // Rows that are all rejected need no database: the report comes back.
     let report = import(&user, "text/csv", "Company,Role\n,Dev\n").await;
     assert_eq!(outcomes(&report), ["rejected"]);
+}
+
+#[tokio::test]
+async fn an_export_page_whose_reading_time_is_spent_ends_early_with_a_cursor_to_the_rest() {
+    // No time at all: a page reads its first application (the least it holds), then stops.
+    let api = TestApi::with_store(|store| store.with_export_read_time(Duration::ZERO)).await;
+    let user = api.signed_in();
+    let mut children = BTreeMap::new();
+    for i in 0..5 {
+        let id = user
+            .create_application(json!({"company": format!("C{i}"), "role": "R"}))
+            .await
+            .id();
+        add_children(&user, &id, i % 3).await;
+        children.insert(id, i % 3);
+    }
+
+    let pages = json_pages(&user, 500).await;
+    assert_eq!(
+        pages
+            .iter()
+            .map(|page| ids_of(page).len())
+            .collect::<Vec<_>>(),
+        [1; 5],
+        "one application a page, each page but the last with a cursor"
+    );
+    // Each application exactly once, whole.
+    assert_eq!(children_by_id(&pages), children);
+
+    // CSV pages end at the same places.
+    let json: Vec<Vec<String>> = pages.iter().map(ids_of).collect();
+    assert_eq!(csv_pages(&user, 500).await, json);
+
+    // Each page is a document an import takes as it is.
+    let other = api.signed_in();
+    for page in &pages {
+        let report = import(&other, "application/json", page.to_string()).await;
+        assert_eq!(report["created"], 1);
+    }
+    assert_eq!(export_all(&other, 500).await.len(), 5);
+}
+
+#[tokio::test]
+async fn an_export_page_ends_before_the_application_that_would_pass_the_imports_children_limit() {
+    // At most 3 children a page, in place of MAX_IMPORT_CHILDREN (10,000): the same code.
+    const LIMIT: usize = 3;
+    let api = TestApi::with_store(|store| store.with_export_children(LIMIT)).await;
+    let user = api.signed_in();
+    let mut children = BTreeMap::new();
+    // 4 is more than a page may hold: that application is a page alone.
+    for (i, count) in [2, 1, 4, 0, 3, 1].into_iter().enumerate() {
+        let id = user
+            .create_application(json!({"company": format!("C{i}"), "role": "R"}))
+            .await
+            .id();
+        add_children(&user, &id, count).await;
+        children.insert(id, count);
+    }
+
+    let pages = json_pages(&user, 500).await;
+    let counts: Vec<Vec<usize>> = pages
+        .iter()
+        .map(|page| {
+            let applications = page["applications"].as_array().unwrap();
+            applications.iter().map(children_of).collect()
+        })
+        .collect();
+    assert!(counts.len() > 1, "{counts:?}");
+    for (i, page) in counts.iter().enumerate() {
+        let total: usize = page.iter().sum();
+        assert!(total <= LIMIT || page.len() == 1, "{counts:?}");
+        // The page ended because the next application would have taken it past the limit.
+        if let Some(next) = counts.get(i + 1) {
+            assert!(total + next[0] > LIMIT, "{counts:?}");
+        }
+    }
+    assert_eq!(children_by_id(&pages), children);
+
+    // CSV pages end at the same places.
+    let json: Vec<Vec<String>> = pages.iter().map(ids_of).collect();
+    assert_eq!(csv_pages(&user, 500).await, json);
+}
+
+/// DynamoDB Local behind a proxy that holds every chunk of a request for the milliseconds
+/// the returned number says (0 at first) before passing it on: a slow database, each call
+/// taking at least that long.
+async fn slow_database() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tokio::net::{TcpListener, TcpStream};
+
+    async fn read(from: &TcpStream, buffer: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            from.readable().await?;
+            match from.try_read(buffer) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                result => return result,
+            }
+        }
+    }
+    async fn write(to: &TcpStream, mut bytes: &[u8]) -> std::io::Result<()> {
+        while !bytes.is_empty() {
+            to.writable().await?;
+            match to.try_write(bytes) {
+                Ok(n) => bytes = &bytes[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+    /// Passes `from`'s bytes to `to`, each chunk after `delay` ms, until either closes.
+    async fn pass(from: Arc<TcpStream>, to: Arc<TcpStream>, delay: Arc<AtomicU64>) {
+        let mut buffer = vec![0; 64 * 1024];
+        while let Ok(n @ 1..) = read(&from, &mut buffer).await {
+            let delay = Duration::from_millis(delay.load(Ordering::SeqCst));
+            tokio::time::sleep(delay).await;
+            if write(&to, &buffer[..n]).await.is_err() {
+                break;
+            }
+        }
+    }
+
+    let upstream = testkit::dynamodb_local().await.endpoint.clone();
+    let upstream = upstream.trim_start_matches("http://").to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let delay = Arc::new(AtomicU64::new(0));
+    let request_delay = delay.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = TcpStream::connect(&upstream).await else {
+                continue;
+            };
+            let (client, server) = (Arc::new(client), Arc::new(server));
+            tokio::spawn(pass(client.clone(), server.clone(), request_delay.clone()));
+            tokio::spawn(pass(server, client, Arc::default()));
+        }
+    });
+    (endpoint, delay)
+}
+
+#[tokio::test]
+async fn a_slow_database_ends_export_pages_early_and_every_application_is_exported_once() {
+    // Each call takes at least 50 ms: a page of 8 reads its GSI1 query and then 8 partitions
+    // 4 at a time, at least 150 ms in all, past a 120 ms budget whatever the machine.
+    let (endpoint, delay) = slow_database().await;
+    let client = testkit::patient_client_for(&endpoint).await;
+    let api = TestApi::with_store(|store| {
+        store::Store::new(client, store.table()).with_export_read_time(Duration::from_millis(120))
+    })
+    .await;
+    let user = api.signed_in();
+    let mut children = BTreeMap::new();
+    for i in 0..8 {
+        let id = user
+            .create_application(json!({"company": format!("C{i}"), "role": "R"}))
+            .await
+            .id();
+        add_children(&user, &id, i % 2).await;
+        children.insert(id, i % 2);
+    }
+
+    delay.store(50, std::sync::atomic::Ordering::SeqCst);
+    let pages = json_pages(&user, 500).await;
+    assert!(pages.len() > 1, "{}", pages.len());
+    assert!(pages.iter().all(|page| !ids_of(page).is_empty()));
+    assert_eq!(children_by_id(&pages), children);
+
+    let csv = csv_pages(&user, 500).await;
+    assert!(csv.len() > 1 && csv.iter().all(|page| !page.is_empty()));
+    let rows: Vec<&String> = csv.iter().flatten().collect();
+    let ids: BTreeSet<&String> = rows.iter().copied().collect();
+    assert_eq!(rows.len(), ids.len(), "a row exported twice");
+    assert!(ids.into_iter().eq(children.keys()));
 }

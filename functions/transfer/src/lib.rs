@@ -112,11 +112,15 @@ struct ExportQuery {
     #[serde(default, deserialize_with = "non_empty")]
     #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     format: Option<FormatParam>,
-    /// Applications per page, 1–500 (default 100).
+    /// Applications per page at most, 1–500 (default 100). A page holds fewer, with a cursor
+    /// to the rest, when it reaches 4 MB, when it has read for 20 s, or before the application
+    /// that would take its feedback and rejections together past 10,000 (the most one import
+    /// takes); it always holds at least one application.
     #[serde(default = "default_export_limit", deserialize_with = "export_limit")]
     #[param(minimum = 1, maximum = 500, default = 100)]
     limit: usize,
-    /// `next_cursor` of the previous page (JSON), or the `Next-Cursor` header (CSV).
+    /// `next_cursor` of the previous page (JSON), or the `Next-Cursor` header (CSV): the page
+    /// that follows it, whether it ended at `limit` or early.
     #[serde(default, deserialize_with = "non_empty")]
     cursor: Option<String>,
 }

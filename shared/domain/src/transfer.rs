@@ -25,6 +25,9 @@ use super::{
 pub const FORMAT: &str = "feedback-tracker/v1";
 /// The most rows (applications) one import request may hold.
 pub const MAX_IMPORT_ROWS: usize = 1_000;
+/// The most children (feedback and rejections together) one import request may hold: an export
+/// page never holds more, and a request of this size is written well within the function's time.
+pub const MAX_IMPORT_CHILDREN: usize = 10_000;
 /// The most status changes a restored application may carry (keeps its item far below
 /// DynamoDB's 400 KB).
 pub const MAX_HISTORY: usize = 200;

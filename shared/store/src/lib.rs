@@ -46,7 +46,7 @@ pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
 pub use sweep::Sweep;
-pub use transfer::{ImportOutcome, ImportWrite, Presence};
+pub use transfer::{EXPORT_READ_TIME, ImportOutcome, ImportWrite, Presence};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -143,6 +143,10 @@ pub struct Store {
     client: Client,
     table: Arc<str>,
     page_bytes: usize,
+    /// How long an export page may read before it ends early ([`EXPORT_READ_TIME`]).
+    export_read_time: std::time::Duration,
+    /// The most children an export page holds ([`domain::transfer::MAX_IMPORT_CHILDREN`]).
+    export_children: usize,
 }
 
 impl Store {
@@ -151,12 +155,32 @@ impl Store {
             client,
             table: table.into(),
             page_bytes: PAGE_BYTES,
+            export_read_time: EXPORT_READ_TIME,
+            export_children: domain::transfer::MAX_IMPORT_CHILDREN,
         }
     }
 
     /// The same store with another byte budget for list pages (default [`PAGE_BYTES`]).
     pub fn with_page_bytes(self, page_bytes: usize) -> Self {
         Self { page_bytes, ..self }
+    }
+
+    /// The same store with another time an export page may read (default
+    /// [`EXPORT_READ_TIME`]): a test sets it to zero.
+    pub fn with_export_read_time(self, export_read_time: std::time::Duration) -> Self {
+        Self {
+            export_read_time,
+            ..self
+        }
+    }
+
+    /// The same store with another most children per export page (default
+    /// [`MAX_IMPORT_CHILDREN`](domain::transfer::MAX_IMPORT_CHILDREN)): a test sets a few.
+    pub fn with_export_children(self, export_children: usize) -> Self {
+        Self {
+            export_children,
+            ..self
+        }
     }
 
     /// An empty list page of at most `limit` items.

@@ -35,6 +35,14 @@ const TRANSACTION_BYTES: usize = 2 * 1024 * 1024;
 const IN_FLIGHT: usize = 4;
 /// Rounds of one transaction: each drops the items that exist, or waits out a conflict.
 const TRANSACTION_ROUNDS: usize = 6;
+/// How long one export page may spend reading (its `GSI1` query and its partitions) before it
+/// ends early, with a cursor to the rest. The transfer function has 29 s (template.yaml; API
+/// Gateway answers its own 5xx past that), and a page of 500 applications reads 501 queries:
+/// with DynamoDB answering each in 250 ms, such a page took 33 s. Reading stops at 20 s, which
+/// leaves 9 s for the rest of the request: the reads in flight are dropped at once, and the
+/// page (at most 4 MB) is built and sent in well under a second; the margin covers a cold
+/// start and a slow moment.
+pub const EXPORT_READ_TIME: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// What an import wrote for one application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,16 +107,23 @@ impl Written {
 impl Store {
     /// A page of the caller's applications, newest first, each with its feedback and
     /// rejections (one `Query` of its partition, a few in flight).
+    ///
+    /// The page ends early, resuming behind its last application, once reading has taken
+    /// [`EXPORT_READ_TIME`], or before the application that would take its children past
+    /// [`MAX_IMPORT_CHILDREN`](domain::transfer::MAX_IMPORT_CHILDREN) (so `POST /import`
+    /// takes every page as it is). It always holds its first application, whatever it takes.
     pub async fn export_page(
         &self,
         user: &UserId,
         limit: usize,
         start: Option<ResumeKey>,
     ) -> StoreResult<ListPage<ExportedApplication>> {
+        let deadline = tokio::time::Instant::now() + self.export_read_time;
         let page = self
             .list_applications(user, &ApplicationFilter::default(), limit, start)
             .await?;
-        let items = futures::stream::iter(page.items)
+        let listed = page.items.len();
+        let mut reads = futures::stream::iter(page.items)
             .map(|application| async move {
                 let (feedback, rejections) = self.children_of(user, application.id).await?;
                 Ok::<_, StoreError>(ExportedApplication {
@@ -117,13 +132,44 @@ impl Store {
                     rejections,
                 })
             })
-            .buffered(IN_FLIGHT)
-            .try_collect()
-            .await?;
-        Ok(ListPage {
-            items,
-            resume: page.resume,
-        })
+            .buffered(IN_FLIGHT);
+        let mut items: Vec<ExportedApplication> = Vec::with_capacity(listed);
+        let mut children = 0;
+        while items.len() < listed {
+            let next = if items.is_empty() {
+                reads.next().await
+            } else if tokio::time::Instant::now() >= deadline {
+                // Nothing more once the time is up, not even a read already done (which
+                // `timeout_at` would still take).
+                break;
+            } else {
+                // The reads in flight are dropped when the time runs out waiting for them.
+                match tokio::time::timeout_at(deadline, reads.next()).await {
+                    Ok(next) => next,
+                    Err(_) => break,
+                }
+            };
+            let Some(exported) = next.transpose()? else {
+                break;
+            };
+            let more = exported.feedback.len() + exported.rejections.len();
+            if !items.is_empty() && children + more > self.export_children {
+                break;
+            }
+            children += more;
+            items.push(exported);
+        }
+        if items.len() == listed {
+            return Ok(ListPage {
+                items,
+                resume: page.resume,
+            });
+        }
+        // Cut short: the next page starts with the first application this one left out.
+        let resume = items
+            .last()
+            .map(|last| self.application_resume_key(user, last.application.id));
+        Ok(ListPage { items, resume })
     }
 
     /// The key a list resumes after to continue behind `application` (for a page cut short).
