@@ -350,6 +350,71 @@ async fn an_application_with_more_children_than_one_transaction_is_restored_whol
 }
 
 #[tokio::test]
+async fn an_import_takes_at_most_10000_children_and_a_larger_one_writes_nothing() {
+    use domain::transfer::MAX_IMPORT_CHILDREN;
+    let api = TestApi::new().await;
+    let alice = api.signed_in();
+    let first = alice.new_application().await;
+    let second = alice.new_application().await;
+    let mut document = alice.get("/export").await.expect(200).body;
+    let at = document["applications"][0]["created_at"].clone();
+    let child = |app: &str| {
+        json!({"id": domain::Id::generate().to_string(), "application_id": app,
+            "created_at": at, "updated_at": at, "version": 1})
+    };
+    // Feedback of one application and rejections of the other, together one over the limit.
+    let half = MAX_IMPORT_CHILDREN / 2;
+    let rejections: Vec<Value> = (0..half).map(|_| child(&second)).collect();
+    let feedback: Vec<Value> = (0..=half)
+        .map(|n| json!({"rating": n % 5 + 1}))
+        .map(|mut f| {
+            f.as_object_mut()
+                .unwrap()
+                .extend(child(&first).as_object().unwrap().clone());
+            f
+        })
+        .collect();
+    let (one, two) = if document["applications"][0]["id"] == first {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    document["applications"][one]["feedback"] = json!(feedback);
+    document["applications"][two]["rejections"] = json!(rejections);
+    let bob = api.signed_in();
+    for path in ["/import?dry_run=true", "/import"] {
+        let refused = bob
+            .post(path)
+            .json(document.clone())
+            .await
+            .expect_problem(413);
+        assert_eq!(refused.body["type"], "/problems/too-many-rows", "{path}");
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.contains("10000 feedback and rejections"), "{detail}");
+    }
+    // The original API's shape: its top-level children count too (not 10,001 orphans' 422).
+    let orphans = json!({"applications": [], "feedback": vec![json!({}); MAX_IMPORT_CHILDREN + 1]});
+    bob.post("/import").json(orphans).await.expect_problem(413);
+    assert!(export_all(&bob, 100).await.is_empty(), "nothing is written");
+
+    // At the limit it is read and written whole.
+    document["applications"][one]["feedback"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    let report = import(&bob, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&report), ["created", "created"]);
+    let applications = export_all(&bob, 100).await;
+    let children: usize = applications
+        .iter()
+        .map(|a| {
+            a["feedback"].as_array().unwrap().len() + a["rejections"].as_array().unwrap().len()
+        })
+        .sum();
+    assert_eq!(children, MAX_IMPORT_CHILDREN);
+}
+
+#[tokio::test]
 async fn a_csv_value_that_starts_with_an_apostrophe_reads_back_as_it_was() {
     let api = TestApi::new().await;
     let alice = api.signed_in();

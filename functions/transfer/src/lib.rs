@@ -12,8 +12,8 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::transfer::{
-    ExportDocument, ExportedApplication, ImportError, ImportPlan, ImportSource, MAX_IMPORT_ROWS,
-    read_csv, read_json, write_csv,
+    ExportDocument, ExportedApplication, ImportError, ImportPlan, ImportSource,
+    MAX_IMPORT_CHILDREN, MAX_IMPORT_ROWS, read_csv, read_json, write_csv,
 };
 use domain::{Id, Timestamp, UserId};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -332,7 +332,7 @@ pub struct ImportReport {
     path = "/import",
     operation_id = "import",
     summary = "Import: our JSON export (lossless), a CSV from another tracker or LinkedIn, or the original API's responses",
-    description = "Every row is checked with the API's own rules; the report says per row `created`, `duplicate` or `rejected` (with the field errors). Idempotent: rows are identified by a fingerprint, so importing the same file again (or retrying after a 503) creates nothing twice. At most 1,000 rows and 4 MiB per request: import a larger file in parts (see docs/api.md).",
+    description = "Every row is checked with the API's own rules; the report says per row `created`, `duplicate` or `rejected` (with the field errors). Idempotent: rows are identified by a fingerprint, so importing the same file again (or retrying after a 503) creates nothing twice. At most 1,000 rows, 10,000 feedback and rejections together, and 4 MiB per request: import a larger file in parts (see docs/api.md).",
     tag = "transfer",
     security(("bearer" = [])),
     params(ImportQuery),
@@ -344,7 +344,7 @@ pub struct ImportReport {
         (status = 200, description = "The report (nothing written when `dry_run` is true)", body = ImportReport),
         (status = 400, description = "Malformed CSV or JSON, not UTF-8, or a bad query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, expired or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than 4 MiB, or more than 1,000 rows", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 4 MiB, more than 1,000 rows, or more than 10,000 feedback and rejections together (`/problems/too-many-rows`); nothing is written, in a dry run too", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither CSV nor JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a document this API imports (every bad field listed)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable; retry: what was written is skipped", body = Problem, content_type = "application/problem+json"),
@@ -382,6 +382,16 @@ async fn import(
                 "Too many rows",
                 format!(
                     "an import takes at most {MAX_IMPORT_ROWS} rows: split the file and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
+                ),
+            ));
+        }
+        Err(ImportError::TooManyChildren(children)) => {
+            return Ok(problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-many-rows",
+                "Too many rows",
+                format!(
+                    "an import takes at most {MAX_IMPORT_CHILDREN} feedback and rejections together, and this one holds {children}: split the file so that each part's applications hold at most that many, and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
                 ),
             ));
         }

@@ -25,6 +25,9 @@ use super::{
 pub const FORMAT: &str = "feedback-tracker/v1";
 /// The most rows (applications) one import request may hold.
 pub const MAX_IMPORT_ROWS: usize = 1_000;
+/// The most children (feedback and rejections together) one import request may hold: an export
+/// page never holds more, and a request of this size is written well within the function's time.
+pub const MAX_IMPORT_CHILDREN: usize = 10_000;
 /// The most status changes a restored application may carry (keeps its item far below
 /// DynamoDB's 400 KB).
 pub const MAX_HISTORY: usize = 200;
@@ -117,6 +120,8 @@ pub enum ImportError {
     Malformed(String),
     /// More rows than one request may hold (413).
     TooManyRows(usize),
+    /// More children (feedback and rejections together) than one request may hold (413).
+    TooManyChildren(usize),
     /// Readable, but not a document this API imports (422).
     Invalid(Invalid),
 }
@@ -201,6 +206,11 @@ pub fn read_json(
     if applications.len() > MAX_IMPORT_ROWS {
         return Err(ImportError::TooManyRows(applications.len()));
     }
+    // Counted as sent, before any is read: each would be checked and written.
+    let children = children_in(&applications, format.is_none().then_some(&document));
+    if children > MAX_IMPORT_CHILDREN {
+        return Err(ImportError::TooManyChildren(children));
+    }
     let (source, mut rows) = match format {
         Some(Value::String(format)) if format == FORMAT => {
             // Informational fields of the document itself.
@@ -235,6 +245,24 @@ pub fn read_json(
         rows,
         ignored_columns: Vec::new(),
     })
+}
+
+/// The feedback and rejections a JSON import holds: in its applications' own arrays, and in the
+/// original API's top-level arrays (`top_level`).
+fn children_in(applications: &[Value], top_level: Option<&Map<String, Value>>) -> usize {
+    let count = |map: &Map<String, Value>| {
+        ["feedback", "rejections"]
+            .iter()
+            .filter_map(|name| map.get(*name).and_then(Value::as_array))
+            .map(Vec::len)
+            .sum::<usize>()
+    };
+    applications
+        .iter()
+        .filter_map(Value::as_object)
+        .map(count)
+        .sum::<usize>()
+        + top_level.map_or(0, count)
 }
 
 fn take_object(value: Value, field: &str) -> Result<Map<String, Value>, Vec<FieldError>> {
@@ -1265,6 +1293,41 @@ mod tests {
             read_csv(&me, many.as_bytes(), now),
             Err(ImportError::TooManyRows(_))
         ));
+    }
+
+    #[test]
+    fn a_json_import_holds_at_most_the_children_limit_counted_as_listed() {
+        let me = user("alice");
+        let now = Timestamp::now();
+        let children = |n: usize| vec![json!({}); n];
+        // Our export: the applications' own arrays, feedback and rejections together.
+        let export = |feedback: usize, rejections: usize| {
+            json!({"format": FORMAT, "applications": [
+                {"feedback": children(feedback)},
+                {"feedback": [], "rejections": children(rejections)},
+            ]})
+        };
+        let half = MAX_IMPORT_CHILDREN / 2;
+        let at_limit = read_json(&me, export(half, half), now).unwrap();
+        assert_eq!(at_limit.rows.len(), 2, "at the limit every row is read");
+        assert_eq!(
+            read_json(&me, export(half, half + 1), now),
+            Err(ImportError::TooManyChildren(MAX_IMPORT_CHILDREN + 1))
+        );
+        // The original API's: top-level arrays and an application's own, together.
+        let original = |top: usize, nested: usize| {
+            json!({"applications": [{"id": 1, "company": "A", "role": "B",
+                    "rejections": children(nested)}],
+                   "feedback": children(top)})
+        };
+        assert!(matches!(
+            read_json(&me, original(half, half), now),
+            Err(ImportError::Invalid(_))
+        ));
+        assert_eq!(
+            read_json(&me, original(half + 1, half), now),
+            Err(ImportError::TooManyChildren(MAX_IMPORT_CHILDREN + 1))
+        );
     }
 
     #[test]
