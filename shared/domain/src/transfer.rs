@@ -28,6 +28,17 @@ pub const MAX_IMPORT_ROWS: usize = 1_000;
 /// The most children (feedback and rejections together) one import request may hold: an export
 /// page never holds more, and a request of this size is written well within the function's time.
 pub const MAX_IMPORT_CHILDREN: usize = 10_000;
+/// The most entries one row's `errors` lists in an import's report.
+pub const MAX_ROW_ERRORS: usize = 20;
+/// The most entries the `errors` of an import refused whole (422) lists.
+pub const MAX_DOCUMENT_ERRORS: usize = 100;
+/// The most bytes a name taken from the file (an unknown field, a CSV column, an original
+/// `application_id`) takes in a response, as the Lambda response carries it; a longer one is
+/// cut and ends in `…`.
+pub const MAX_NAME_BYTES: usize = 64;
+/// The `field` of the last entry of a list of errors that was cut: its `message` says how many
+/// more there were.
+pub const MORE_ERRORS_FIELD: &str = "...";
 /// The most status changes a restored application may carry (keeps its item far below
 /// DynamoDB's 400 KB).
 pub const MAX_HISTORY: usize = 200;
@@ -130,6 +141,53 @@ impl From<Invalid> for ImportError {
     fn from(invalid: Invalid) -> Self {
         Self::Invalid(invalid)
     }
+}
+
+/// The bytes `c` takes in a Lambda response: JSON-escaped in the body, which travels escaped once
+/// more inside a JSON string (as the store's `escaped_size` counts them).
+fn carried_size(c: char) -> usize {
+    match c {
+        '"' | '\\' => 4,
+        '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 3,
+        '\0'..='\u{1f}' => 7,
+        _ => c.len_utf8(),
+    }
+}
+
+/// A name taken from the file as a response shows it: whole when it takes at most
+/// [`MAX_NAME_BYTES`] as the Lambda response carries it, else its longest start that does,
+/// followed by `…`. A name can be as long as the body, and its quotes and control characters take
+/// up to seven times their size once escaped.
+pub fn shown(name: &str) -> String {
+    let mut bytes = 0;
+    for (at, c) in name.char_indices() {
+        bytes += carried_size(c);
+        if bytes > MAX_NAME_BYTES {
+            return format!("{}…", &name[..at]);
+        }
+    }
+    name.to_owned()
+}
+
+/// `errors` as a response lists them: at most `max` entries — past that, the first `max - 1`
+/// and a last `{"field": "...", "message": "and N more not listed"}` — each field name
+/// [`shown`].
+pub fn listed(mut errors: Vec<FieldError>, max: usize) -> Vec<FieldError> {
+    let total = errors.len();
+    if total > max {
+        errors.truncate(max - 1);
+    }
+    let mut listed: Vec<FieldError> = errors
+        .into_iter()
+        .map(|e| FieldError::new(shown(&e.field), e.message))
+        .collect();
+    if total > max {
+        listed.push(FieldError::new(
+            MORE_ERRORS_FIELD,
+            format!("and {} more not listed", total - listed.len()),
+        ));
+    }
+    listed
 }
 
 /// A deterministic id: the time part from `at_ms`, the rest from the fingerprint.
@@ -531,7 +589,7 @@ fn read_original(
         if !keys.iter().any(|k| k.as_deref() == Some(key)) {
             orphans.push(FieldError::new(
                 "application_id",
-                format!("{key} names no application of this file"),
+                format!("{} names no application of this file", shown(key)),
             ));
         }
     }
@@ -1328,6 +1386,50 @@ mod tests {
             read_json(&me, original(half + 1, half), now),
             Err(ImportError::TooManyChildren(MAX_IMPORT_CHILDREN + 1))
         );
+    }
+
+    #[test]
+    fn errors_are_listed_up_to_a_bound_with_a_last_entry_counting_the_rest() {
+        let errors = |n: usize| {
+            (0..n)
+                .map(|i| FieldError::new(format!("f{i}"), "must be x"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            listed(errors(20), 20),
+            errors(20),
+            "at the bound: all of them"
+        );
+        let cut = listed(errors(41), 20);
+        assert_eq!(cut.len(), 20);
+        assert_eq!(cut[..19], errors(19)[..]);
+        assert_eq!(
+            cut[19],
+            FieldError::new(MORE_ERRORS_FIELD, "and 22 more not listed")
+        );
+        assert_eq!(listed(errors(101), MAX_DOCUMENT_ERRORS).len(), 100);
+    }
+
+    #[test]
+    fn a_name_from_the_file_is_shown_within_its_bytes_as_the_response_carries_them() {
+        let fits = "a".repeat(MAX_NAME_BYTES);
+        assert_eq!(shown(&fits), fits);
+        assert_eq!(shown(&format!("{fits}b")), format!("{fits}…"));
+        // A quote is `\"` in the body and `\\\"` in the response; a control character `\\u0001`.
+        assert_eq!(shown(&"\"".repeat(1_000)), format!("{}…", "\"".repeat(16)));
+        assert_eq!(
+            shown(&"\u{1}".repeat(1_000)),
+            format!("{}…", "\u{1}".repeat(9))
+        );
+        // Never inside a character.
+        assert_eq!(shown(&"é".repeat(40)), format!("{}…", "é".repeat(32)));
+        // Every listed field is shown so.
+        let long = format!("feedback[0].{}", "x".repeat(100));
+        let cut = listed(
+            vec![FieldError::new(long.as_str(), "is not a known field")],
+            20,
+        );
+        assert_eq!(cut[0].field, format!("{}…", &long[..MAX_NAME_BYTES]));
     }
 
     #[test]
