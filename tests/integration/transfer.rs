@@ -602,6 +602,45 @@ async fn a_refused_file_lists_at_most_100_errors_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_csv_header_of_more_than_200_columns_is_refused_and_ignored_names_are_listed_once() {
+    use domain::transfer::MAX_CSV_COLUMNS;
+    let api = TestApi::new().await;
+    let bob = api.signed_in();
+    let file = |columns: usize| {
+        let unmapped = (2..columns).map(|n| if n % 2 == 0 { "x" } else { "Colour" });
+        let header: Vec<&str> = ["Company", "Role"].into_iter().chain(unmapped).collect();
+        format!("{}\nAcme,Dev\n", header.join(","))
+    };
+    // About two million columns: `ignored_columns` alone made an 8 MB answer.
+    let huge = format!("Company,Role{}\nAcme,Dev\n", ",x".repeat(2_000_000));
+    for body in [file(MAX_CSV_COLUMNS + 1), huge] {
+        for path in ["/import?dry_run=true", "/import"] {
+            let refused = bob
+                .post(path)
+                .typed_body("text/csv", body.clone())
+                .await
+                .expect_problem(422);
+            assert_eq!(refused.body["errors"][0]["field"], "body");
+            let message = refused.body["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains("at most 200 columns"), "{message}");
+            assert!(carried(&refused.raw) < 1_000);
+        }
+    }
+    assert!(export_all(&bob, 100).await.is_empty(), "nothing is written");
+
+    let report = import(&bob, "text/csv", file(MAX_CSV_COLUMNS)).await;
+    assert_eq!(outcomes(&report), ["created"]);
+    assert_eq!(report["ignored_columns"], json!(["x", "Colour"]));
+    // A long name is listed cut, as every name from the file.
+    let long = format!("Company,Role,{}\nAcme,Dev\n", "\u{1}".repeat(1_000));
+    let report = import(&bob, "text/csv", long).await;
+    assert_eq!(
+        report["ignored_columns"],
+        json!([format!("{}…", "\u{1}".repeat(9))])
+    );
+}
+
+#[tokio::test]
 async fn a_csv_value_that_starts_with_an_apostrophe_reads_back_as_it_was() {
     let api = TestApi::new().await;
     let alice = api.signed_in();

@@ -330,7 +330,8 @@ pub struct ImportReport {
     pub created: usize,
     pub duplicates: usize,
     pub rejected: usize,
-    /// CSV columns that map to no field (left out).
+    /// CSV columns that map to no field (left out), each name once; a name longer than 64 bytes
+    /// as the response carries it is cut and ends in `…`.
     pub ignored_columns: Vec<String>,
     pub rows: Vec<RowReport>,
 }
@@ -354,7 +355,7 @@ pub struct ImportReport {
         (status = 401, description = "Missing, expired or invalid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 4 MiB, more than 1,000 rows, or more than 10,000 feedback and rejections together (`/problems/too-many-rows`); nothing is written, in a dry run too", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither CSV nor JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a document this API imports: its bad fields listed, at most 100 entries (with more, the first 99 and a last `{\"field\": \"...\", \"message\": \"and N more not listed\"}`; `detail` counts them all)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a document this API imports (a CSV header row without a company or role column, or of more than 200 columns; JSON of another format): its bad fields listed, at most 100 entries (with more, the first 99 and a last `{\"field\": \"...\", \"message\": \"and N more not listed\"}`; `detail` counts them all)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable; retry: what was written is skipped", body = Problem, content_type = "application/problem+json"),
     )
 )]

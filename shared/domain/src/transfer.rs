@@ -28,6 +28,8 @@ pub const MAX_IMPORT_ROWS: usize = 1_000;
 /// The most children (feedback and rejections together) one import request may hold: an export
 /// page never holds more, and a request of this size is written well within the function's time.
 pub const MAX_IMPORT_CHILDREN: usize = 10_000;
+/// The most columns a CSV import's header row may have: trackers' exports have a few dozen.
+pub const MAX_CSV_COLUMNS: usize = 200;
 /// The most entries one row's `errors` lists in an import's report.
 pub const MAX_ROW_ERRORS: usize = 20;
 /// The most entries the `errors` of an import refused whole (422) lists.
@@ -120,7 +122,7 @@ pub struct ImportRow {
 pub struct ImportPlan {
     pub source: ImportSource,
     pub rows: Vec<ImportRow>,
-    /// CSV columns that map to no field.
+    /// CSV columns that map to no field, each name once, [`shown`].
     pub ignored_columns: Vec<String>,
 }
 
@@ -937,6 +939,16 @@ pub fn read_csv(user: &UserId, bytes: &[u8], now: Timestamp) -> Result<ImportPla
         .headers()
         .map_err(|e| ImportError::Malformed(format!("malformed CSV: {e}")))?
         .clone();
+    if headers.len() > MAX_CSV_COLUMNS {
+        return Err(Invalid::field(
+            "body",
+            format!(
+                "the CSV's header row must have at most {MAX_CSV_COLUMNS} columns (it has {})",
+                headers.len()
+            ),
+        )
+        .into());
+    }
     let normalized: Vec<String> = headers.iter().map(normalize_header).collect();
     let linkedin = LINKEDIN_COLUMNS
         .iter()
@@ -950,12 +962,11 @@ pub fn read_csv(user: &UserId, bytes: &[u8], now: Timestamp) -> Result<ImportPla
             .map(|(name, _)| *name)
             .filter(|name| !fields.contains(&Some(*name)));
         if field.is_none() && !header.is_empty() {
-            ignored_columns.push(
-                headers[index]
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_owned(),
-            );
+            let name = shown(headers[index].trim().trim_start_matches('\u{feff}'));
+            // Each name once, however often the header repeats it.
+            if !ignored_columns.contains(&name) {
+                ignored_columns.push(name);
+            }
         }
         fields.push(field);
     }
@@ -1430,6 +1441,35 @@ mod tests {
             20,
         );
         assert_eq!(cut[0].field, format!("{}…", &long[..MAX_NAME_BYTES]));
+    }
+
+    #[test]
+    fn a_csv_header_has_at_most_200_columns_and_each_ignored_name_is_listed_once() {
+        let me = user("alice");
+        let now = Timestamp::now();
+        let header = |columns: usize| {
+            let mut names = vec![
+                "Company".to_owned(),
+                "Role".to_owned(),
+                "Company".to_owned(),
+            ];
+            names.extend((names.len()..columns).map(|n| ["x", "y"][n % 2].to_owned()));
+            format!("{}\nAcme,Dev\n", names.join(","))
+        };
+        let at_limit = read_csv(&me, header(MAX_CSV_COLUMNS).as_bytes(), now).unwrap();
+        assert_eq!(at_limit.rows.len(), 1);
+        assert_eq!(at_limit.ignored_columns, ["Company", "y", "x"]);
+        let Err(ImportError::Invalid(Invalid(errors))) =
+            read_csv(&me, header(MAX_CSV_COLUMNS + 1).as_bytes(), now)
+        else {
+            panic!("201 columns are refused");
+        };
+        assert_eq!(errors[0].field, "body");
+        assert!(
+            errors[0]
+                .message
+                .contains("at most 200 columns (it has 201)")
+        );
     }
 
     #[test]
