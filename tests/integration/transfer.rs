@@ -427,6 +427,297 @@ async fn an_application_with_more_children_than_one_transaction_is_restored_whol
 }
 
 #[tokio::test]
+async fn an_import_takes_at_most_10000_children_and_a_larger_one_writes_nothing() {
+    use domain::transfer::MAX_IMPORT_CHILDREN;
+    let api = TestApi::new().await;
+    let alice = api.signed_in();
+    let first = alice.new_application().await;
+    let second = alice.new_application().await;
+    let mut document = alice.get("/export").await.expect(200).body;
+    let at = document["applications"][0]["created_at"].clone();
+    let child = |app: &str| {
+        json!({"id": domain::Id::generate().to_string(), "application_id": app,
+            "created_at": at, "updated_at": at, "version": 1})
+    };
+    // Feedback of one application and rejections of the other, together one over the limit.
+    let half = MAX_IMPORT_CHILDREN / 2;
+    let rejections: Vec<Value> = (0..half).map(|_| child(&second)).collect();
+    let feedback: Vec<Value> = (0..=half)
+        .map(|n| json!({"rating": n % 5 + 1}))
+        .map(|mut f| {
+            f.as_object_mut()
+                .unwrap()
+                .extend(child(&first).as_object().unwrap().clone());
+            f
+        })
+        .collect();
+    let (one, two) = if document["applications"][0]["id"] == first {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    document["applications"][one]["feedback"] = json!(feedback);
+    document["applications"][two]["rejections"] = json!(rejections);
+    let bob = api.signed_in();
+    for path in ["/import?dry_run=true", "/import"] {
+        let refused = bob
+            .post(path)
+            .json(document.clone())
+            .await
+            .expect_problem(413);
+        assert_eq!(refused.body["type"], "/problems/too-many-rows", "{path}");
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.contains("10000 feedback and rejections"), "{detail}");
+    }
+    // The original API's shape: its top-level children count too (not 10,001 orphans' 422).
+    let orphans = json!({"applications": [], "feedback": vec![json!({}); MAX_IMPORT_CHILDREN + 1]});
+    bob.post("/import").json(orphans).await.expect_problem(413);
+    assert!(export_all(&bob, 100).await.is_empty(), "nothing is written");
+
+    // At the limit it is read and written whole.
+    document["applications"][one]["feedback"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    let report = import(&bob, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&report), ["created", "created"]);
+    let applications = export_all(&bob, 100).await;
+    let children: usize = applications
+        .iter()
+        .map(|a| {
+            a["feedback"].as_array().unwrap().len() + a["rejections"].as_array().unwrap().len()
+        })
+        .sum();
+    assert_eq!(children, MAX_IMPORT_CHILDREN);
+}
+
+/// The bytes a reply takes as the Lambda response carries it, as the export measures its pages.
+fn carried(reply: &[u8]) -> usize {
+    store::escaped_size(reply)
+}
+
+/// Every field of an application wrong, and `unknown` fields named with 40 quotes (each takes
+/// four bytes in the response, so echoing such names whole made a report twice the file).
+fn every_field_wrong(unknown: usize) -> serde_json::Map<String, Value> {
+    let mut application = serde_json::Map::new();
+    for name in [
+        "id",
+        "created_at",
+        "updated_at",
+        "version",
+        "company",
+        "role",
+        "status",
+        "applied_date",
+        "job_url",
+        "location",
+        "work_mode",
+        "source",
+        "salary_min",
+        "salary_max",
+        "salary_currency",
+        "tags",
+        "notes",
+        "follow_up_on",
+        "status_history",
+    ] {
+        application.insert(name.to_owned(), json!({"wrong": true}));
+    }
+    for n in 0..unknown {
+        application.insert(format!("{}{n}", "\"".repeat(40)), json!(1));
+    }
+    application
+}
+
+#[tokio::test]
+async fn an_import_report_lists_at_most_20_errors_a_row_and_stays_far_below_6_mb() {
+    use domain::transfer::{FORMAT, MAX_IMPORT_CHILDREN, MAX_IMPORT_ROWS, MAX_ROW_ERRORS};
+    let api = TestApi::new().await;
+    let bob = api.signed_in();
+    let at = "2026-01-01T00:00:00.000Z";
+    // A live application whose children (`{}`: four errors each) are all wrong.
+    let with_children = |children: usize| {
+        json!({"id": domain::Id::generate().to_string(), "created_at": at, "updated_at": at,
+            "version": 1, "company": "Acme", "role": "Dev",
+            "feedback": vec![json!({}); children / 2],
+            "rejections": vec![json!({}); children - children / 2]})
+    };
+    let document = json!({"format": FORMAT, "applications": [with_children(5), with_children(6)]});
+    let report = import(&bob, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&report), ["rejected", "rejected"]);
+    let at_bound = &report["rows"][0]["errors"];
+    assert_eq!(at_bound.as_array().unwrap().len(), MAX_ROW_ERRORS);
+    assert!(!field_of_each(at_bound, "field").contains(&"..."));
+    let past = report["rows"][1]["errors"].as_array().unwrap();
+    assert_eq!(past.len(), MAX_ROW_ERRORS);
+    assert_eq!(
+        past[19],
+        json!({"field": "...", "message": "and 5 more not listed"})
+    );
+
+    // The worst the limits allow: 1,000 rows, every field wrong, and 10,000 children, either
+    // on rows that are themselves wrong or all wrong under rows that are right.
+    let children = MAX_IMPORT_CHILDREN / MAX_IMPORT_ROWS;
+    let wrong_rows: Vec<Value> = (0..MAX_IMPORT_ROWS)
+        .map(|_| {
+            let mut application = every_field_wrong(30);
+            application.insert("feedback".to_owned(), json!(vec![json!({}); children]));
+            Value::Object(application)
+        })
+        .collect();
+    let empty_children: Vec<Value> = (0..MAX_IMPORT_ROWS)
+        .map(|_| with_children(children))
+        .collect();
+    // Children whose every field is wrong, the enums with their long "must be one of" messages
+    // (an application's children are read only when it is right).
+    let child = |fields: Value| {
+        let mut child = json!({"id": domain::Id::generate().to_string(), "created_at": at,
+            "updated_at": at, "version": 1});
+        child
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        child
+    };
+    let wrong_children: Vec<Value> = (0..MAX_IMPORT_ROWS)
+        .map(|_| {
+            let mut application = with_children(0);
+            application["feedback"] = (0..children / 2)
+                .map(|_| {
+                    child(json!({"feedback_date": "x", "stage": "x", "interviewer": 1,
+                        "rating": "x", "comments": 1, "strengths": 1, "improvements": 1}))
+                })
+                .collect();
+            application["rejections"] = (0..children / 2)
+                .map(|_| {
+                    child(json!({"rejected_date": "x", "stage": "x", "category": "x",
+                        "reasons": 1, "notes": 1}))
+                })
+                .collect();
+            application
+        })
+        .collect();
+    // Unknown fields of a right application, named with 40 quotes each: cut to 64 bytes.
+    let long_names: Vec<Value> = (0..MAX_IMPORT_ROWS)
+        .map(|_| {
+            let mut application = with_children(children);
+            for n in 0..30 {
+                application[format!("{}{n}", "\"".repeat(40))] = json!(1);
+            }
+            application
+        })
+        .collect();
+    for applications in [wrong_rows, empty_children, wrong_children, long_names] {
+        let document = json!({"format": FORMAT, "applications": applications}).to_string();
+        assert!(document.len() < 4 * 1024 * 1024);
+        let reply = bob
+            .post("/import")
+            .typed_body("application/json", document)
+            .await
+            .expect(200);
+        assert_eq!(reply.body["rejected"], MAX_IMPORT_ROWS);
+        for row in reply.body["rows"].as_array().unwrap() {
+            let errors = row["errors"].as_array().unwrap();
+            assert_eq!(errors.len(), MAX_ROW_ERRORS);
+            assert_eq!(errors[19]["field"], "...");
+        }
+        let size = carried(&reply.raw);
+        println!("worst-case report: {size} bytes as carried");
+        assert!(size < 3_000_000, "{size} bytes");
+    }
+    assert!(export_all(&bob, 100).await.is_empty(), "nothing is written");
+}
+
+#[tokio::test]
+async fn a_refused_file_lists_at_most_100_errors_and_writes_nothing() {
+    use domain::transfer::{MAX_DOCUMENT_ERRORS, MAX_IMPORT_CHILDREN};
+    let api = TestApi::new().await;
+    let bob = api.signed_in();
+    // The original API's children naming applications the file does not hold: one error each.
+    let orphans = |n: usize| {
+        let feedback: Vec<Value> = (0..n)
+            .map(|i| json!({"application_id": format!("{}{i}", "\"".repeat(150))}))
+            .collect();
+        json!({"applications": [], "feedback": feedback})
+    };
+    let at_bound = bob
+        .post("/import")
+        .json(orphans(MAX_DOCUMENT_ERRORS))
+        .await
+        .expect_problem(422);
+    assert_eq!(at_bound.body["detail"], "100 fields are invalid");
+    let errors = at_bound.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), MAX_DOCUMENT_ERRORS);
+    assert!(!field_of_each(&at_bound.body["errors"], "field").contains(&"..."));
+    // A name the file gave is cut where it would take more than 64 bytes.
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("{}…", "\"".repeat(16))),
+        "{message}"
+    );
+
+    for path in ["/import?dry_run=true", "/import"] {
+        let refused = bob
+            .post(path)
+            .json(orphans(MAX_IMPORT_CHILDREN))
+            .await
+            .expect_problem(422);
+        assert_eq!(
+            refused.body["detail"],
+            "10000 fields are invalid; the first 99 are listed"
+        );
+        let errors = refused.body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), MAX_DOCUMENT_ERRORS);
+        assert_eq!(
+            errors[99],
+            json!({"field": "...", "message": "and 9901 more not listed"})
+        );
+        let size = carried(&refused.raw);
+        assert!(size < 30_000, "{size} bytes");
+    }
+    assert!(export_all(&bob, 100).await.is_empty(), "nothing is written");
+}
+
+#[tokio::test]
+async fn a_csv_header_of_more_than_200_columns_is_refused_and_ignored_names_are_listed_once() {
+    use domain::transfer::MAX_CSV_COLUMNS;
+    let api = TestApi::new().await;
+    let bob = api.signed_in();
+    let file = |columns: usize| {
+        let unmapped = (2..columns).map(|n| if n % 2 == 0 { "x" } else { "Colour" });
+        let header: Vec<&str> = ["Company", "Role"].into_iter().chain(unmapped).collect();
+        format!("{}\nAcme,Dev\n", header.join(","))
+    };
+    // About two million columns: `ignored_columns` alone made an 8 MB answer.
+    let huge = format!("Company,Role{}\nAcme,Dev\n", ",x".repeat(2_000_000));
+    for body in [file(MAX_CSV_COLUMNS + 1), huge] {
+        for path in ["/import?dry_run=true", "/import"] {
+            let refused = bob
+                .post(path)
+                .typed_body("text/csv", body.clone())
+                .await
+                .expect_problem(422);
+            assert_eq!(refused.body["errors"][0]["field"], "body");
+            let message = refused.body["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains("at most 200 columns"), "{message}");
+            assert!(carried(&refused.raw) < 1_000);
+        }
+    }
+    assert!(export_all(&bob, 100).await.is_empty(), "nothing is written");
+
+    let report = import(&bob, "text/csv", file(MAX_CSV_COLUMNS)).await;
+    assert_eq!(outcomes(&report), ["created"]);
+    assert_eq!(report["ignored_columns"], json!(["x", "Colour"]));
+    // A long name is listed cut, as every name from the file.
+    let long = format!("Company,Role,{}\nAcme,Dev\n", "\u{1}".repeat(1_000));
+    let report = import(&bob, "text/csv", long).await;
+    assert_eq!(
+        report["ignored_columns"],
+        json!([format!("{}…", "\u{1}".repeat(9))])
+    );
+}
+
+#[tokio::test]
 async fn a_csv_value_that_starts_with_an_apostrophe_reads_back_as_it_was() {
     let api = TestApi::new().await;
     let alice = api.signed_in();

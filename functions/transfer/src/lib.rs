@@ -12,10 +12,11 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::transfer::{
-    ExportDocument, ExportedApplication, ImportError, ImportPlan, ImportSource, MAX_IMPORT_ROWS,
-    read_csv, read_json, write_csv,
+    ExportDocument, ExportedApplication, ImportError, ImportPlan, ImportSource,
+    MAX_DOCUMENT_ERRORS, MAX_IMPORT_CHILDREN, MAX_IMPORT_ROWS, MAX_ROW_ERRORS, listed, read_csv,
+    read_json, write_csv,
 };
-use domain::{Id, Timestamp, UserId};
+use domain::{Id, Invalid, Timestamp, UserId};
 use serde::{Deserialize, Deserializer, Serialize};
 use store::{ImportOutcome, Presence, Store};
 use tracing::instrument;
@@ -49,14 +50,18 @@ pub fn api() -> OpenApiRouter<ApiState> {
 
 /// A problem+json answer that `ApiError` has no variant for.
 fn problem(status: StatusCode, kind: &str, title: &str, detail: String) -> Response {
-    let body = Problem {
+    problem_response(&Problem {
         kind: format!("/problems/{kind}"),
         title: title.to_owned(),
         status: status.as_u16(),
         detail,
         errors: Vec::new(),
-    };
-    let mut response = json_response(status, &body);
+    })
+}
+
+fn problem_response(body: &Problem) -> Response {
+    let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = json_response(status, body);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
@@ -312,7 +317,10 @@ pub struct RowReport {
     /// Feedback and rejections written with it (JSON imports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children_created: Option<usize>,
-    /// Why a `rejected` row was (absent otherwise).
+    /// Why a `rejected` row was (absent otherwise): at most 20 entries; a row with more lists
+    /// its first 19 and a last `{"field": "...", "message": "and N more not listed"}`. A field
+    /// name taken from the file (an unknown field) longer than 64 bytes as the response carries
+    /// it is cut and ends in `…`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -326,7 +334,8 @@ pub struct ImportReport {
     pub created: usize,
     pub duplicates: usize,
     pub rejected: usize,
-    /// CSV columns that map to no field (left out).
+    /// CSV columns that map to no field (left out), each name once; a name longer than 64 bytes
+    /// as the response carries it is cut and ends in `…`.
     pub ignored_columns: Vec<String>,
     pub rows: Vec<RowReport>,
 }
@@ -336,7 +345,7 @@ pub struct ImportReport {
     path = "/import",
     operation_id = "import",
     summary = "Import: our JSON export (lossless), a CSV from another tracker or LinkedIn, or the original API's responses",
-    description = "Every row is checked with the API's own rules; the report says per row `created`, `duplicate` or `rejected` (with the field errors). Idempotent: rows are identified by a fingerprint, so importing the same file again (or retrying after a 503) creates nothing twice. At most 1,000 rows and 4 MiB per request: import a larger file in parts (see docs/api.md).",
+    description = "Every row is checked with the API's own rules; the report says per row `created`, `duplicate` or `rejected` (with the field errors, at most 20 per row). Idempotent: rows are identified by a fingerprint, so importing the same file again (or retrying after a 503) creates nothing twice. At most 1,000 rows, 10,000 feedback and rejections together, and 4 MiB per request: import a larger file in parts (see docs/api.md).",
     tag = "transfer",
     security(("bearer" = [])),
     params(ImportQuery),
@@ -348,9 +357,9 @@ pub struct ImportReport {
         (status = 200, description = "The report (nothing written when `dry_run` is true)", body = ImportReport),
         (status = 400, description = "Malformed CSV or JSON, not UTF-8, or a bad query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, expired or invalid bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than 4 MiB, or more than 1,000 rows", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than 4 MiB, more than 1,000 rows, or more than 10,000 feedback and rejections together (`/problems/too-many-rows`); nothing is written, in a dry run too", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither CSV nor JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a document this API imports (every bad field listed)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a document this API imports (a CSV header row without a company or role column, or of more than 200 columns; JSON of another format): its bad fields listed, at most 100 entries (with more, the first 99 and a last `{\"field\": \"...\", \"message\": \"and N more not listed\"}`; `detail` counts them all)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable; retry: what was written is skipped", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -378,7 +387,20 @@ async fn import(
     let plan = match plan {
         Ok(plan) => plan,
         Err(ImportError::Malformed(detail)) => return Err(ApiError::BadRequest(detail)),
-        Err(ImportError::Invalid(invalid)) => return Err(invalid.into()),
+        Err(ImportError::Invalid(Invalid(errors))) => {
+            // Listed up to a bound: 10,000 orphaned children were a 9 MB answer.
+            let total = errors.len();
+            let refused = ApiError::Validation(listed(errors, MAX_DOCUMENT_ERRORS));
+            if total <= MAX_DOCUMENT_ERRORS {
+                return Err(refused);
+            }
+            let mut body = refused.problem();
+            body.detail = format!(
+                "{total} fields are invalid; the first {} are listed",
+                MAX_DOCUMENT_ERRORS - 1
+            );
+            return Ok(problem_response(&body));
+        }
         Err(ImportError::TooManyRows(_)) => {
             return Ok(problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -386,6 +408,16 @@ async fn import(
                 "Too many rows",
                 format!(
                     "an import takes at most {MAX_IMPORT_ROWS} rows: split the file and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
+                ),
+            ));
+        }
+        Err(ImportError::TooManyChildren(children)) => {
+            return Ok(problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-many-rows",
+                "Too many rows",
+                format!(
+                    "an import takes at most {MAX_IMPORT_CHILDREN} feedback and rejections together, and this one holds {children}: split the file so that each part's applications hold at most that many, and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
                 ),
             ));
         }
@@ -446,14 +478,15 @@ async fn run_import(
     };
     let mut unit = 0;
     for row in plan.rows {
-        let entry = match (&row.parsed, row.same_as) {
+        let entry = match (row.parsed, row.same_as) {
             (Err(errors), _) => RowReport {
                 row: row.row,
                 outcome: Outcome::Rejected,
                 id: None,
                 same_as_row: None,
                 children_created: None,
-                errors: errors.clone(),
+                // Listed up to a bound: a row's children can each add four.
+                errors: listed(errors, MAX_ROW_ERRORS),
             },
             (Ok(imported), Some(first)) => RowReport {
                 row: row.row,

@@ -28,6 +28,19 @@ pub const MAX_IMPORT_ROWS: usize = 1_000;
 /// The most children (feedback and rejections together) one import request may hold: an export
 /// page never holds more, and a request of this size is written well within the function's time.
 pub const MAX_IMPORT_CHILDREN: usize = 10_000;
+/// The most columns a CSV import's header row may have: trackers' exports have a few dozen.
+pub const MAX_CSV_COLUMNS: usize = 200;
+/// The most entries one row's `errors` lists in an import's report.
+pub const MAX_ROW_ERRORS: usize = 20;
+/// The most entries the `errors` of an import refused whole (422) lists.
+pub const MAX_DOCUMENT_ERRORS: usize = 100;
+/// The most bytes a name taken from the file (an unknown field, a CSV column, an original
+/// `application_id`) takes in a response, as the Lambda response carries it; a longer one is
+/// cut and ends in `…`.
+pub const MAX_NAME_BYTES: usize = 64;
+/// The `field` of the last entry of a list of errors that was cut: its `message` says how many
+/// more there were.
+pub const MORE_ERRORS_FIELD: &str = "...";
 /// The most status changes a restored application may carry (keeps its item far below
 /// DynamoDB's 400 KB).
 pub const MAX_HISTORY: usize = 200;
@@ -109,7 +122,7 @@ pub struct ImportRow {
 pub struct ImportPlan {
     pub source: ImportSource,
     pub rows: Vec<ImportRow>,
-    /// CSV columns that map to no field.
+    /// CSV columns that map to no field, each name once, [`shown`].
     pub ignored_columns: Vec<String>,
 }
 
@@ -120,6 +133,8 @@ pub enum ImportError {
     Malformed(String),
     /// More rows than one request may hold (413).
     TooManyRows(usize),
+    /// More children (feedback and rejections together) than one request may hold (413).
+    TooManyChildren(usize),
     /// Readable, but not a document this API imports (422).
     Invalid(Invalid),
 }
@@ -128,6 +143,53 @@ impl From<Invalid> for ImportError {
     fn from(invalid: Invalid) -> Self {
         Self::Invalid(invalid)
     }
+}
+
+/// The bytes `c` takes in a Lambda response: JSON-escaped in the body, which travels escaped once
+/// more inside a JSON string (as the store's `escaped_size` counts them).
+fn carried_size(c: char) -> usize {
+    match c {
+        '"' | '\\' => 4,
+        '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 3,
+        '\0'..='\u{1f}' => 7,
+        _ => c.len_utf8(),
+    }
+}
+
+/// A name taken from the file as a response shows it: whole when it takes at most
+/// [`MAX_NAME_BYTES`] as the Lambda response carries it, else its longest start that does,
+/// followed by `…`. A name can be as long as the body, and its quotes and control characters take
+/// up to seven times their size once escaped.
+pub fn shown(name: &str) -> String {
+    let mut bytes = 0;
+    for (at, c) in name.char_indices() {
+        bytes += carried_size(c);
+        if bytes > MAX_NAME_BYTES {
+            return format!("{}…", &name[..at]);
+        }
+    }
+    name.to_owned()
+}
+
+/// `errors` as a response lists them: at most `max` entries — past that, the first `max - 1`
+/// and a last `{"field": "...", "message": "and N more not listed"}` — each field name
+/// [`shown`].
+pub fn listed(mut errors: Vec<FieldError>, max: usize) -> Vec<FieldError> {
+    let total = errors.len();
+    if total > max {
+        errors.truncate(max - 1);
+    }
+    let mut listed: Vec<FieldError> = errors
+        .into_iter()
+        .map(|e| FieldError::new(shown(&e.field), e.message))
+        .collect();
+    if total > max {
+        listed.push(FieldError::new(
+            MORE_ERRORS_FIELD,
+            format!("and {} more not listed", total - listed.len()),
+        ));
+    }
+    listed
 }
 
 /// A deterministic id: the time part from `at_ms`, the rest from the fingerprint.
@@ -204,6 +266,11 @@ pub fn read_json(
     if applications.len() > MAX_IMPORT_ROWS {
         return Err(ImportError::TooManyRows(applications.len()));
     }
+    // Counted as sent, before any is read: each would be checked and written.
+    let children = children_in(&applications, format.is_none().then_some(&document));
+    if children > MAX_IMPORT_CHILDREN {
+        return Err(ImportError::TooManyChildren(children));
+    }
     let (source, mut rows) = match format {
         Some(Value::String(format)) if format == FORMAT => {
             // Informational fields of the document itself.
@@ -238,6 +305,24 @@ pub fn read_json(
         rows,
         ignored_columns: Vec::new(),
     })
+}
+
+/// The feedback and rejections a JSON import holds: in its applications' own arrays, and in the
+/// original API's top-level arrays (`top_level`).
+fn children_in(applications: &[Value], top_level: Option<&Map<String, Value>>) -> usize {
+    let count = |map: &Map<String, Value>| {
+        ["feedback", "rejections"]
+            .iter()
+            .filter_map(|name| map.get(*name).and_then(Value::as_array))
+            .map(Vec::len)
+            .sum::<usize>()
+    };
+    applications
+        .iter()
+        .filter_map(Value::as_object)
+        .map(count)
+        .sum::<usize>()
+        + top_level.map_or(0, count)
 }
 
 fn take_object(value: Value, field: &str) -> Result<Map<String, Value>, Vec<FieldError>> {
@@ -506,7 +591,7 @@ fn read_original(
         if !keys.iter().any(|k| k.as_deref() == Some(key)) {
             orphans.push(FieldError::new(
                 "application_id",
-                format!("{key} names no application of this file"),
+                format!("{} names no application of this file", shown(key)),
             ));
         }
     }
@@ -854,6 +939,16 @@ pub fn read_csv(user: &UserId, bytes: &[u8], now: Timestamp) -> Result<ImportPla
         .headers()
         .map_err(|e| ImportError::Malformed(format!("malformed CSV: {e}")))?
         .clone();
+    if headers.len() > MAX_CSV_COLUMNS {
+        return Err(Invalid::field(
+            "body",
+            format!(
+                "the CSV's header row must have at most {MAX_CSV_COLUMNS} columns (it has {})",
+                headers.len()
+            ),
+        )
+        .into());
+    }
     let normalized: Vec<String> = headers.iter().map(normalize_header).collect();
     let linkedin = LINKEDIN_COLUMNS
         .iter()
@@ -867,12 +962,11 @@ pub fn read_csv(user: &UserId, bytes: &[u8], now: Timestamp) -> Result<ImportPla
             .map(|(name, _)| *name)
             .filter(|name| !fields.contains(&Some(*name)));
         if field.is_none() && !header.is_empty() {
-            ignored_columns.push(
-                headers[index]
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_owned(),
-            );
+            let name = shown(headers[index].trim().trim_start_matches('\u{feff}'));
+            // Each name once, however often the header repeats it.
+            if !ignored_columns.contains(&name) {
+                ignored_columns.push(name);
+            }
         }
         fields.push(field);
     }
@@ -1268,6 +1362,114 @@ mod tests {
             read_csv(&me, many.as_bytes(), now),
             Err(ImportError::TooManyRows(_))
         ));
+    }
+
+    #[test]
+    fn a_json_import_holds_at_most_the_children_limit_counted_as_listed() {
+        let me = user("alice");
+        let now = Timestamp::now();
+        let children = |n: usize| vec![json!({}); n];
+        // Our export: the applications' own arrays, feedback and rejections together.
+        let export = |feedback: usize, rejections: usize| {
+            json!({"format": FORMAT, "applications": [
+                {"feedback": children(feedback)},
+                {"feedback": [], "rejections": children(rejections)},
+            ]})
+        };
+        let half = MAX_IMPORT_CHILDREN / 2;
+        let at_limit = read_json(&me, export(half, half), now).unwrap();
+        assert_eq!(at_limit.rows.len(), 2, "at the limit every row is read");
+        assert_eq!(
+            read_json(&me, export(half, half + 1), now),
+            Err(ImportError::TooManyChildren(MAX_IMPORT_CHILDREN + 1))
+        );
+        // The original API's: top-level arrays and an application's own, together.
+        let original = |top: usize, nested: usize| {
+            json!({"applications": [{"id": 1, "company": "A", "role": "B",
+                    "rejections": children(nested)}],
+                   "feedback": children(top)})
+        };
+        assert!(matches!(
+            read_json(&me, original(half, half), now),
+            Err(ImportError::Invalid(_))
+        ));
+        assert_eq!(
+            read_json(&me, original(half + 1, half), now),
+            Err(ImportError::TooManyChildren(MAX_IMPORT_CHILDREN + 1))
+        );
+    }
+
+    #[test]
+    fn errors_are_listed_up_to_a_bound_with_a_last_entry_counting_the_rest() {
+        let errors = |n: usize| {
+            (0..n)
+                .map(|i| FieldError::new(format!("f{i}"), "must be x"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            listed(errors(20), 20),
+            errors(20),
+            "at the bound: all of them"
+        );
+        let cut = listed(errors(41), 20);
+        assert_eq!(cut.len(), 20);
+        assert_eq!(cut[..19], errors(19)[..]);
+        assert_eq!(
+            cut[19],
+            FieldError::new(MORE_ERRORS_FIELD, "and 22 more not listed")
+        );
+        assert_eq!(listed(errors(101), MAX_DOCUMENT_ERRORS).len(), 100);
+    }
+
+    #[test]
+    fn a_name_from_the_file_is_shown_within_its_bytes_as_the_response_carries_them() {
+        let fits = "a".repeat(MAX_NAME_BYTES);
+        assert_eq!(shown(&fits), fits);
+        assert_eq!(shown(&format!("{fits}b")), format!("{fits}…"));
+        // A quote is `\"` in the body and `\\\"` in the response; a control character `\\u0001`.
+        assert_eq!(shown(&"\"".repeat(1_000)), format!("{}…", "\"".repeat(16)));
+        assert_eq!(
+            shown(&"\u{1}".repeat(1_000)),
+            format!("{}…", "\u{1}".repeat(9))
+        );
+        // Never inside a character.
+        assert_eq!(shown(&"é".repeat(40)), format!("{}…", "é".repeat(32)));
+        // Every listed field is shown so.
+        let long = format!("feedback[0].{}", "x".repeat(100));
+        let cut = listed(
+            vec![FieldError::new(long.as_str(), "is not a known field")],
+            20,
+        );
+        assert_eq!(cut[0].field, format!("{}…", &long[..MAX_NAME_BYTES]));
+    }
+
+    #[test]
+    fn a_csv_header_has_at_most_200_columns_and_each_ignored_name_is_listed_once() {
+        let me = user("alice");
+        let now = Timestamp::now();
+        let header = |columns: usize| {
+            let mut names = vec![
+                "Company".to_owned(),
+                "Role".to_owned(),
+                "Company".to_owned(),
+            ];
+            names.extend((names.len()..columns).map(|n| ["x", "y"][n % 2].to_owned()));
+            format!("{}\nAcme,Dev\n", names.join(","))
+        };
+        let at_limit = read_csv(&me, header(MAX_CSV_COLUMNS).as_bytes(), now).unwrap();
+        assert_eq!(at_limit.rows.len(), 1);
+        assert_eq!(at_limit.ignored_columns, ["Company", "y", "x"]);
+        let Err(ImportError::Invalid(Invalid(errors))) =
+            read_csv(&me, header(MAX_CSV_COLUMNS + 1).as_bytes(), now)
+        else {
+            panic!("201 columns are refused");
+        };
+        assert_eq!(errors[0].field, "body");
+        assert!(
+            errors[0]
+                .message
+                .contains("at most 200 columns (it has 201)")
+        );
     }
 
     #[test]
