@@ -12,6 +12,8 @@
 // and changes nothing; text typed while a save is on its way survives the save's answer. Also a
 // page without URLSearchParams.size (Safari before 17) still sends filters, limit and cursor, and
 // a card moved off a column leaves the next card its own node and status menu (keyed by id).
+// An import file is cut into parts within the API's limits (10,000 children, 4 MiB), checked
+// with /import answered by the test.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -167,6 +169,44 @@ try {
     await page.reload();
     await column('applied').locator('.card', { hasText: 'Acme' }).waitFor();
     log(`an import with a bad row: "${text}", and the new card appeared without a reload`);
+  }
+
+  step = 'a large file is sent in parts within the API\'s limits: 10,000 children, 4 MiB';
+  {
+    // Answered here, not by the API: this checks only how the file is cut and the rows numbered.
+    const parts = [];
+    const answer = async (route) => {
+      const body = route.request().postDataJSON();
+      const bytes = Buffer.byteLength(route.request().postData());
+      const children = body.applications
+        .reduce((n, a) => n + (a.feedback?.length ?? 0) + (a.rejections?.length ?? 0), 0);
+      parts.push({ rows: body.applications.length, children, bytes, first: body.applications[0]?.company });
+      const rows = body.applications.map((a, i) => ({ row: i + 1, outcome: 'duplicate', id: a.id }));
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+        dry_run: false, source: 'export', created: 0, duplicates: rows.length, rejected: 0,
+        ignored_columns: [], rows }) });
+    };
+    await page.route('**/import', answer);
+    const exported = (await call('GET', '/export')).body;
+    const template = { ...exported.applications[0], feedback: [], rejections: [] };
+    const child = { rating: 3 };
+    const applications = [
+      // 4,000 + 4,000 children fit one part; the third application's 4,000 start the next.
+      ...[1, 2, 3].map((n) => ({ ...template, company: `Many ${n}`, feedback: Array(4000).fill(child) })),
+      // 1.5 MB each: two join the third part, the third would take it past 4 MiB.
+      ...[4, 5, 6].map((n) => ({ ...template, company: `Big ${n}`, notes: 'x'.repeat(1_500_000) })),
+    ];
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'large.json', mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ ...exported, applications })),
+    });
+    const said = page.locator('.message', { hasText: '6 already here' });
+    await said.waitFor();
+    await page.unroute('**/import', answer);
+    const shape = parts.map((p) => `${p.rows}:${p.first}`).join(' ');
+    check(shape === '2:Many 1 3:Many 3 1:Big 6', `the parts: ${shape}`);
+    check(parts.every((p) => p.children <= 10000 && p.bytes <= 4 * 1024 * 1024), 'each part within the limits');
+    log(`a file of 12,000 children and 4.5 MB went in ${parts.length} parts (${shape})`);
   }
 
   step = 'drag to a new status';

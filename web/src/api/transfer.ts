@@ -37,9 +37,48 @@ export async function downloadExport(): Promise<void> {
   URL.revokeObjectURL(link.href);
 }
 
-/** Applications per import request: an export page's size, so each part stays under the API's
- * 4 MiB body limit as the page it came from did (the API takes up to 1,000 rows). */
-const IMPORT_PART = 500;
+/** What one POST /import takes (docs/api.md): up to 1,000 rows (500 keeps a part like the
+ * export page it came from), 10,000 feedback and rejections together, and a 4 MiB body (less
+ * room for the document's other fields). A file is sent in parts within all three. */
+const IMPORT_ROWS = 500;
+const IMPORT_CHILDREN = 10_000;
+const IMPORT_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+
+const utf8 = new TextEncoder();
+
+/** The feedback and rejections an exported application carries. */
+function childCount(application: unknown): number {
+  const { feedback, rejections } = (application ?? {}) as { feedback?: unknown; rejections?: unknown };
+  return (Array.isArray(feedback) ? feedback.length : 0) + (Array.isArray(rejections) ? rejections.length : 0);
+}
+
+/** `all` cut into consecutive parts within the request's limits; an application that alone
+ * passes one is a part by itself (the API then says why it refuses it). */
+export function importParts(all: unknown[]): { start: number; applications: unknown[] }[] {
+  const parts: { start: number; applications: unknown[] }[] = [];
+  let current = { start: 0, applications: [] as unknown[] };
+  let children = 0;
+  let bytes = 0;
+  all.forEach((application, index) => {
+    const more = childCount(application);
+    const size = utf8.encode(JSON.stringify(application)).length + 1;
+    const full =
+      current.applications.length === IMPORT_ROWS ||
+      children + more > IMPORT_CHILDREN ||
+      bytes + size > IMPORT_BYTES;
+    if (current.applications.length > 0 && full) {
+      parts.push(current);
+      current = { start: index, applications: [] };
+      children = 0;
+      bytes = 0;
+    }
+    current.applications.push(application);
+    children += more;
+    bytes += size;
+  });
+  parts.push(current);
+  return parts;
+}
 
 /** POST /import with the JSON of a previous export, in parts; each report's rows are numbered
  * in the whole file. */
@@ -47,8 +86,8 @@ export async function importFile(file: File): Promise<ImportReport[]> {
   const document = JSON.parse(await file.text()) as ExportPage;
   const all = Array.isArray(document.applications) ? document.applications : [];
   const reports: ImportReport[] = [];
-  for (let start = 0; start === 0 || start < all.length; start += IMPORT_PART) {
-    const part = { ...document, applications: all.slice(start, start + IMPORT_PART) };
+  for (const { start, applications } of importParts(all)) {
+    const part = { ...document, applications };
     const report = await request<ImportReport>('/import', { method: 'POST', body: part });
     for (const row of report.rows) {
       row.row += start;
