@@ -1,9 +1,10 @@
 //! `transfer-bench` — import and export against DynamoDB Local (the test harness's, in memory):
 //! 1,000 CSV rows through `POST /import`, a 1,000-application JSON backup (with feedback and
 //! rejections) restored through `POST /import`, and the export of those 1,000 applications
-//! (`GET /export`, pages of 500). Prints a Markdown table: wall time per request and the write
-//! capacity units the store reports (`ReturnConsumedCapacity=TOTAL`, the same import repeated
-//! for a fresh user through the store). `make bench` runs it; `--rows N` changes the count.
+//! (`GET /export`, pages of 500), then one request at the import's children limit (ten per
+//! row: 10,000). Prints a Markdown table: wall time per request and the write capacity units
+//! the store reports (`ReturnConsumedCapacity=TOTAL`, the same import repeated for a fresh user
+//! through the store). `make bench` runs it; `--rows N` changes the count.
 
 use std::time::Instant;
 
@@ -167,6 +168,41 @@ async fn main() {
         format!("restore a {rows}-application backup ({children} children)"),
         seconds,
         Some(capacity),
+        body.len(),
+    ));
+
+    // 3. One request at the import's children limit (10,000 with 1,000 rows): 100 applications
+    // of 100 feedback each, restored for a fresh user.
+    let heavy_apps = rows.min(100);
+    let per_app = rows * 10 / heavy_apps;
+    let heavy: Vec<Value> = applications[..heavy_apps]
+        .iter()
+        .map(|application| {
+            let mut application = application.clone();
+            let (id, at) = (application["id"].clone(), application["created_at"].clone());
+            let feedback: Vec<Value> = (0..per_app)
+                .map(|_| {
+                    json!({"id": domain::Id::generate().to_string(), "application_id": id,
+                        "created_at": at, "updated_at": at, "version": 1, "rating": 3})
+                })
+                .collect();
+            application["feedback"] = json!(feedback);
+            application["rejections"] = json!([]);
+            application
+        })
+        .collect();
+    let body = serde_json::to_vec(&json!({"format": "feedback-tracker/v1", "applications": heavy}))
+        .unwrap();
+    let erin = api.user();
+    let (report, seconds) = post(&api, &erin, "application/json", body.clone()).await;
+    assert_eq!(report["created"], heavy_apps, "{report}");
+    table.push((
+        format!(
+            "restore one request of {heavy_apps} applications with {} feedback",
+            heavy_apps * per_app
+        ),
+        seconds,
+        None,
         body.len(),
     ));
 
