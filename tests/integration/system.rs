@@ -156,18 +156,28 @@ async fn swagger_ui_is_served_with_its_assets_and_our_document() {
     let page = api.get("/docs").await.expect(200);
     let html = String::from_utf8_lossy(&page.raw);
     assert!(html.contains("swagger-ui") && html.contains("<base href=\"/docs/\">"));
-    // Only its own origin, and never framed (the web app shares the origin behind CloudFront);
-    // the browser check (make test-browser) shows the page works under this policy.
-    let policy = page.header("content-security-policy").expect("a CSP");
-    for directive in [
-        "default-src 'self'",
-        "script-src 'self'",
-        "frame-ancestors 'none'",
-    ] {
-        assert!(policy.contains(directive), "{policy}");
+    // Only its own origin, and never framed (the web app shares the origin behind CloudFront),
+    // under each path that serves a page; the browser check (make test-browser) shows the page
+    // works under this policy.
+    for path in ["/docs", "/docs/index.html", "/docs/oauth2-redirect.html"] {
+        let page = api.get(path).await.expect(200);
+        assert!(
+            page.header("content-type")
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        let policy = page.header("content-security-policy").expect("a CSP");
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+        assert!(!policy.contains("unsafe-eval"), "{path}: {policy}");
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
     }
-    assert!(!policy.contains("unsafe-eval"), "{policy}");
-    assert_eq!(page.header("x-frame-options"), Some("DENY"));
     for asset in [
         "swagger-ui.css",
         "swagger-ui-bundle.js",

@@ -10,7 +10,7 @@ use api::openapi::DatabaseProblems;
 use api::respond::json_response;
 use api::{ApiState, Function};
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use store::Store;
@@ -153,10 +153,11 @@ fn swagger_file(name: &str) -> Result<(String, Vec<u8>), ApiError> {
     }
 }
 
-/// What the Swagger UI page may load and who may frame it: only this origin (its scripts, its
+/// What a Swagger UI page may load and who may frame it: only this origin (its scripts, its
 /// styles and their inline `style` attributes, `data:` icons, the document and "Try it out"),
 /// and nobody. The web app shares this origin behind CloudFront, so a framed `/docs` would be
-/// a framed page of the app's origin.
+/// a framed page of the app's origin. Every HTML file of `/docs` is sent with it
+/// (`/docs/index.html` is the same page).
 const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
     form-action 'self'; frame-ancestors 'none'";
@@ -176,12 +177,21 @@ async fn docs_page() -> ApiResult<Response> {
     let (content_type, bytes) = swagger_file("index.html")?;
     let page =
         String::from_utf8_lossy(&bytes).replacen("<head>", "<head>\n    <base href=\"/docs/\">", 1);
-    let headers = [
-        (header::CONTENT_TYPE, content_type),
-        (header::CONTENT_SECURITY_POLICY, DOCS_CSP.to_owned()),
-        (header::X_FRAME_OPTIONS, "DENY".to_owned()),
-    ];
-    Ok((headers, page).into_response())
+    Ok(docs_file(content_type, page.into_bytes()))
+}
+
+/// A `/docs` file as its type; an HTML page with [`DOCS_CSP`] and no framing.
+fn docs_file(content_type: String, bytes: Vec<u8>) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, content_type.clone())], bytes).into_response();
+    if content_type.starts_with("text/html") {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    response
 }
 
 /// `GET /docs/{asset}`: Swagger UI's scripts, styles and its initializer (pointing at our
@@ -201,5 +211,5 @@ async fn docs_page() -> ApiResult<Response> {
 #[instrument(skip_all)]
 async fn docs_asset(PathText(asset): PathText) -> ApiResult<Response> {
     let (content_type, bytes) = swagger_file(&asset)?;
-    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+    Ok(docs_file(content_type, bytes))
 }
