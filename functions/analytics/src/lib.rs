@@ -67,12 +67,6 @@ impl WindowQuery {
     }
 }
 
-/// `GET /follow-ups` takes no parameters (an unknown one is a 400).
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct NoQuery {}
-
 /// A route of figures over a date window: `$figure` of the caller's whole search.
 macro_rules! windowed_route {
     ($handler:ident, $path:literal, $operation:literal, $summary:literal, $what:literal,
@@ -140,15 +134,10 @@ windowed_route!(
     summary = "The agenda: follow-ups due today or earlier, set or suggested",
     tag = "analytics",
     security(("bearer" = [])),
-    params(NoQuery),
     responses((status = 200, description = "The agenda", body = Agenda), ListProblems)
 )]
 #[instrument(skip_all)]
-async fn follow_ups(
-    State(store): State<Store>,
-    caller: Caller,
-    Query(NoQuery {}): Query<NoQuery>,
-) -> ApiResult<Response> {
+async fn follow_ups(State(store): State<Store>, caller: Caller) -> ApiResult<Response> {
     let loaded = load(&store, &caller).await?;
     Ok(json_response(
         StatusCode::OK,

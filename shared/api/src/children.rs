@@ -196,7 +196,12 @@ macro_rules! child_function {
             summary = concat!("Record ", $name),
             tag = $name,
             security(("bearer" = [])),
-            params(Parent, IdempotencyKey),
+            params(
+                Parent,
+                IdempotencyKey,
+                ("If-Match" = Option<String>, Header,
+                    description = "Create only while the application's version matches this ETag (e.g. `\"3\"`), else 412; nothing is written")
+            ),
             request_body = $create,
             responses(
                 (status = 201, description = "Created", body = $child, headers(

@@ -32,10 +32,10 @@ problems! {
     ListProblems: 400, 401, 503;
     /// Listing one application's children.
     ChildListProblems: 400, 401, 404, 503;
-    /// Creating an application.
-    CreateProblems: 400, 401, 413, 415, 422, 503;
-    /// Creating a child of an application.
-    ChildCreateProblems: 400, 401, 404, 413, 415, 422, 503;
+    /// Creating an application (412: `If-Match` naming a version; a collection has none).
+    CreateProblems: 400, 401, 412, 413, 415, 422, 503;
+    /// Creating a child of an application (412: `If-Match` not its application's version).
+    ChildCreateProblems: 400, 401, 404, 412, 413, 415, 422, 503;
     /// Updating one resource.
     UpdateProblems: 400, 401, 404, 412, 413, 415, 422, 503;
     /// Deleting one resource.
@@ -94,6 +94,22 @@ pub fn document(functions: &[Function]) -> OpenApi {
                     .as_deref()
                     .map(|id| id.replacen("update_", &format!("{method}_"), 1));
             }
+        }
+        // Every route answers a query parameter it does not take with 400 (`Function::router`).
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let (status, response) = problem(400);
+            operation
+                .responses
+                .responses
+                .entry(status)
+                .or_insert(response);
         }
     }
     let components = doc.components.get_or_insert_with(Default::default);
