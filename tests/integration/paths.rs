@@ -45,21 +45,12 @@ enum Form {
     DecodedCutAtQuery,
 }
 
-/// Percent-decodes `text` (the test's own inputs are ASCII).
+/// Percent-decodes `text` (the test's own inputs decode to UTF-8).
 fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .unwrap()
+        .into_owned()
 }
 
 /// The HTTP API event for `method` on `template` with `params`, as `form` delivers it, with

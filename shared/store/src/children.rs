@@ -33,7 +33,8 @@ fn activity_key<T: ChildResource>(user: &UserId, application: Id, id: Id) -> Ite
     .into()
 }
 
-/// How often a create that moves the application's status re-reads it after a concurrent change.
+/// How often a create re-reads the application after its condition failed on a concurrent
+/// change (one that moves the application's status, or one sent with `If-Match`).
 const STATUS_WRITE_ATTEMPTS: usize = 3;
 
 impl Store {
