@@ -15,7 +15,6 @@ use lambda_http::request::RequestContext;
 use serde_json::{Value, json};
 use store::WriteOutcome;
 use testkit::TestApi;
-use tower::ServiceExt;
 
 /// The application, feedback and rejection the events address, owned by the events' `sub`.
 const USER: &str = "demo-user";
@@ -252,13 +251,7 @@ async fn every_event_file_gets_its_status_from_its_function() {
             assert_eq!(claims, Some(USER), "{name}: the caller is {USER}");
         }
 
-        let (parts, body) = request.into_parts();
-        let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
-        let response = function
-            .router(api.state.clone())
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        let response = testkit::invoke(function, &api.state, request).await;
         let got = response.status().as_u16();
         let body = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(

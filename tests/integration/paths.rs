@@ -8,7 +8,6 @@
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use testkit::{Session, TestApi};
-use tower::ServiceExt;
 
 use dev_server::FUNCTIONS;
 
@@ -137,13 +136,7 @@ async fn invoke(api: &TestApi, template: &str, event: &Value) -> (u16, String, S
         .unwrap_or_else(|| panic!("no function serves {template}"));
     let request = lambda_http::request::from_str(&event.to_string())
         .unwrap_or_else(|error| panic!("{event}: {error}"));
-    let (parts, body) = request.into_parts();
-    let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
-    let response = function
-        .router(api.state.clone())
-        .oneshot(request)
-        .await
-        .expect("infallible");
+    let response = testkit::invoke(function, &api.state, request).await;
     let status = response.status().as_u16();
     let content_type = response
         .headers()

@@ -183,6 +183,22 @@ pub async fn fresh_table(prefix: &str) -> ApiState {
     state_with(client, &table)
 }
 
+/// `request`, as lambda_http parsed it from an event, through `function`'s router as its Lambda
+/// runs it.
+pub async fn invoke(
+    function: &api::Function,
+    state: &ApiState,
+    request: lambda_http::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let request = Request::from_parts(parts, Body::from(body.to_vec()));
+    function
+        .router(state.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible")
+}
+
 /// A token for `sub`, as the dev server (with `LOCAL_JWT_SECRET` = [`TEST_JWT_SECRET`]) accepts.
 pub fn token(sub: &str) -> String {
     dev_server::mint_token(TEST_JWT_SECRET, sub, 3600)
