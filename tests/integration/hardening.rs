@@ -1,126 +1,19 @@
 //! Hardening (issue 10): what DynamoDB does in AWS and DynamoDB Local does not (transaction
 //! conflicts, throttled transactions), bounded items and pages, and safe defaults.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::config::interceptors::{
-    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
-};
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use serde_json::json;
 use store::keys::{APPLICATION_SK, PK, SK, application_pk};
 use testkit::{Session, TestApi};
 
-/// What a transaction whose request was replaced sends instead: DynamoDB Local refuses it
-/// (an empty transaction is invalid), so nothing is written.
-const REPLACED: &[u8] = br#"{"TransactItems":[]}"#;
+use crate::outages::{Answer, Outage};
 
-/// Makes the first `remaining` `TransactWriteItems` calls fail as DynamoDB fails them under
-/// contention: the request never writes (its body is swapped for an invalid one before it is
-/// signed) and its answer is replaced by a `TransactionCanceledException` with `reasons`.
-#[derive(Debug, Clone)]
-struct CancelTransactions {
-    /// The `CancellationReasons` codes, one per write of the transaction.
-    reasons: Vec<&'static str>,
-    remaining: Arc<AtomicUsize>,
-    /// Every `TransactWriteItems` call, cancelled or not.
-    calls: Arc<AtomicUsize>,
-}
-
-impl CancelTransactions {
-    fn new(reasons: &[&'static str], times: usize) -> Self {
-        Self {
-            reasons: reasons.to_vec(),
-            remaining: Arc::new(AtomicUsize::new(times)),
-            calls: Arc::new(AtomicUsize::new(0)),
-        }
-    }
-
-    fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
-    }
-
-    fn cancel_next(&self, times: usize) {
-        self.remaining.store(times, Ordering::SeqCst);
-    }
-}
-
-impl Intercept for CancelTransactions {
-    fn name(&self) -> &'static str {
-        "CancelTransactions"
-    }
-
-    fn modify_before_signing(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request_mut();
-        let transaction = request
-            .headers()
-            .get("x-amz-target")
-            .is_some_and(|target| target.ends_with(".TransactWriteItems"));
-        if !transaction {
-            return Ok(());
-        }
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        let cancel = self
-            .remaining
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if cancel {
-            *request.body_mut() = SdkBody::from(REPLACED);
-            request
-                .headers_mut()
-                .insert("content-length", REPLACED.len().to_string());
-            cfg.interceptor_state().store_put(Replaced);
-        } else {
-            cfg.interceptor_state().unset::<Replaced>();
-        }
-        Ok(())
-    }
-
-    fn modify_before_deserialization(
-        &self,
-        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
-        _: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        if cfg.load::<Replaced>().is_none() {
-            return Ok(());
-        }
-        let reasons: Vec<_> = self
-            .reasons
-            .iter()
-            .map(|code| json!({"Code": code}))
-            .collect();
-        let body = json!({
-            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-            "message": "Transaction cancelled",
-            "CancellationReasons": reasons,
-        });
-        let mut response = HttpResponse::new(400.try_into()?, SdkBody::from(body.to_string()));
-        response
-            .headers_mut()
-            .insert("content-type", "application/x-amz-json-1.0");
-        *context.response_mut() = response;
-        Ok(())
-    }
-}
-
-/// Marks an attempt whose request was replaced (in the operation's config bag).
-#[derive(Debug, Clone)]
-struct Replaced;
-
-impl Storable for Replaced {
-    type Storer = StoreReplace<Self>;
+/// `TransactWriteItems` cancelled for `reasons` (one code per write) the next `times` calls, as
+/// DynamoDB cancels them under contention; a cancelled call writes nothing.
+fn cancelling(reasons: &'static [&'static str], times: usize) -> Outage {
+    let outage = Outage::new(Some("TransactWriteItems"), Answer::Cancelled(reasons));
+    outage.start(0, times);
+    outage
 }
 
 /// The table's items whose `type` is `kind`.
@@ -135,7 +28,7 @@ async fn count(api: &TestApi, kind: &str) -> usize {
 #[tokio::test]
 async fn a_child_create_that_meets_a_transaction_conflict_is_retried() {
     // The parent's condition check conflicts with a concurrent write of the application.
-    let conflicts = CancelTransactions::new(&["TransactionConflict", "None"], 1);
+    let conflicts = cancelling(&["TransactionConflict", "None"], 1);
     let api = TestApi::with_interceptor(conflicts.clone()).await;
     let user = api.signed_in();
     let app = user.new_application().await;
@@ -144,7 +37,7 @@ async fn a_child_create_that_meets_a_transaction_conflict_is_retried() {
         .json(json!({"rating": 4}))
         .await
         .expect(201);
-    assert_eq!(conflicts.calls(), 2, "one conflict, then the write");
+    assert_eq!(conflicts.attempts(), 2, "one conflict, then the write");
     assert_eq!(count(&api, "feedback").await, 1);
     user.get(&format!("/applications/{app}/feedback/{}", created.id()))
         .await
@@ -153,7 +46,7 @@ async fn a_child_create_that_meets_a_transaction_conflict_is_retried() {
 
 #[tokio::test]
 async fn a_transaction_that_keeps_conflicting_is_503_with_retry_after_and_writes_nothing() {
-    let conflicts = CancelTransactions::new(&["None", "TransactionConflict"], usize::MAX);
+    let conflicts = cancelling(&["None", "TransactionConflict"], usize::MAX);
     let api = TestApi::with_interceptor(conflicts.clone()).await;
     let user = api.signed_in();
     let app = user.new_application().await;
@@ -163,7 +56,7 @@ async fn a_transaction_that_keeps_conflicting_is_503_with_retry_after_and_writes
         .await
         .expect_problem(503);
     assert_eq!(reply.header("retry-after"), Some("1"));
-    let attempts = conflicts.calls();
+    let attempts = conflicts.attempts();
     assert!((2..=5).contains(&attempts), "bounded retries: {attempts}");
     assert_eq!(count(&api, "feedback").await, 0);
     assert_eq!(count(&api, "application").await, 1);
@@ -171,8 +64,12 @@ async fn a_transaction_that_keeps_conflicting_is_503_with_retry_after_and_writes
 
 #[tokio::test]
 async fn a_throttled_transaction_is_503_at_once() {
-    for code in ["ThrottlingError", "ProvisionedThroughputExceeded"] {
-        let throttled = CancelTransactions::new(&["None", code], usize::MAX);
+    for reasons in [
+        &["None", "ThrottlingError"],
+        &["None", "ProvisionedThroughputExceeded"],
+    ] {
+        let code = reasons[1];
+        let throttled = cancelling(reasons, usize::MAX);
         let api = TestApi::with_interceptor(throttled.clone()).await;
         let user = api.signed_in();
         let app = user.new_application().await;
@@ -182,7 +79,11 @@ async fn a_throttled_transaction_is_503_at_once() {
             .await
             .expect_problem(503);
         assert_eq!(reply.header("retry-after"), Some("1"));
-        assert_eq!(throttled.calls(), 1, "{code}: no retry against throttling");
+        assert_eq!(
+            throttled.attempts(),
+            1,
+            "{code}: no retry against throttling"
+        );
         assert_eq!(count(&api, "rejections").await, 0);
     }
 }
@@ -191,7 +92,7 @@ async fn a_throttled_transaction_is_503_at_once() {
 async fn racing_retries_of_one_idempotency_key_create_one_application() {
     // The idempotency record (the transaction's second write) conflicts with a concurrent
     // request carrying the same key.
-    let conflicts = CancelTransactions::new(&["None", "TransactionConflict"], 1);
+    let conflicts = cancelling(&["None", "TransactionConflict"], 1);
     let api = TestApi::with_interceptor(conflicts.clone()).await;
     let user = api.signed_in();
     let create = || {
@@ -201,13 +102,13 @@ async fn racing_retries_of_one_idempotency_key_create_one_application() {
     };
     // No record yet: the retry writes both.
     let first = create().await.expect(201);
-    assert_eq!(conflicts.calls(), 2);
+    assert_eq!(conflicts.attempts(), 2);
     // The record exists when the conflict is seen: the first response is replayed.
-    conflicts.cancel_next(1);
+    conflicts.start(0, 1);
     let second = create().await.expect(201);
     assert_eq!(
-        conflicts.calls(),
-        3,
+        conflicts.attempts(),
+        1,
         "the record was read, not the write retried"
     );
     assert_eq!(second.id(), first.id());

@@ -23,7 +23,7 @@ use testkit::{Call, Reply, TestApi};
 /// signed, so DynamoDB does nothing (except for [`Answer::Lost`]), and its answer is replaced
 /// by `answer`.
 #[derive(Debug, Clone)]
-struct Outage {
+pub(crate) struct Outage {
     /// The operation (`Query`, `TransactWriteItems`, …); `None`: every operation.
     only: Option<&'static str>,
     pass: Arc<AtomicUsize>,
@@ -35,7 +35,7 @@ struct Outage {
 
 /// What a refused call answers.
 #[derive(Debug, Clone)]
-enum Answer {
+pub(crate) enum Answer {
     /// An error of this `__type` with this HTTP status.
     Error(u16, &'static str),
     /// A `BatchGetItem` or `BatchWriteItem` that did nothing: every key or write of the request
@@ -57,7 +57,7 @@ impl Storable for Refused {
 }
 
 impl Outage {
-    fn new(only: Option<&'static str>, answer: Answer) -> Self {
+    pub(crate) fn new(only: Option<&'static str>, answer: Answer) -> Self {
         Self {
             only,
             pass: Arc::new(AtomicUsize::new(0)),
@@ -73,7 +73,7 @@ impl Outage {
     }
 
     /// From now on: let `pass` matching attempts through, then refuse `fail`.
-    fn start(&self, pass: usize, fail: usize) {
+    pub(crate) fn start(&self, pass: usize, fail: usize) {
         self.attempts.store(0, Ordering::SeqCst);
         self.pass.store(pass, Ordering::SeqCst);
         self.fail.store(fail, Ordering::SeqCst);
@@ -83,7 +83,7 @@ impl Outage {
         self.fail.store(0, Ordering::SeqCst);
     }
 
-    fn attempts(&self) -> usize {
+    pub(crate) fn attempts(&self) -> usize {
         self.attempts.load(Ordering::SeqCst)
     }
 }
