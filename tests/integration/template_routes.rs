@@ -340,3 +340,72 @@ fn references_read_in_both_spellings() {
     assert_eq!(reference(&value["a"]), Some("HttpApi"));
     assert_eq!(reference(&value["b"]), Some("Other"));
 }
+
+/// The DynamoDB resources a function's policy grants `action` on (`!GetAtt Table.Arn` as
+/// `table`, the index as written in its `!Sub`).
+fn granted(function: &Value, action: &str) -> BTreeSet<String> {
+    let mut resources = BTreeSet::new();
+    for policy in function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            let actions: Vec<&str> = match &statement["Action"] {
+                Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
+                single => single.as_str().into_iter().collect(),
+            };
+            if !actions.contains(&action) {
+                continue;
+            }
+            let listed = match &statement["Resource"] {
+                Value::Sequence(list) => list.iter().collect(),
+                single => vec![single],
+            };
+            for resource in listed {
+                let Value::Tagged(tagged) = resource else {
+                    panic!("a resource is !GetAtt or !Sub: {resource:?}");
+                };
+                resources.insert(if tagged.tag == "GetAtt" {
+                    assert_eq!(tagged.value.as_str(), Some("Table.Arn"));
+                    "table".to_owned()
+                } else {
+                    assert!(tagged.tag == "Sub", "{tagged:?}");
+                    tagged.value.as_str().unwrap_or_default().to_owned()
+                });
+            }
+        }
+    }
+    resources
+}
+
+#[test]
+fn the_functions_that_read_only_through_the_index_cannot_query_the_table() {
+    // Analytics and the calendar feed read a user's items from the index alone; their point
+    // reads and writes are of the calendar items, by key.
+    let template = template();
+    let functions = functions(&template);
+    for name in ["AnalyticsFunction", "CalendarFunction"] {
+        let function = functions[name];
+        assert_eq!(
+            granted(function, "dynamodb:Query"),
+            BTreeSet::from(["${Table.Arn}/index/GSI1".to_owned()]),
+            "{name}"
+        );
+        assert_eq!(
+            granted(function, "dynamodb:GetItem"),
+            BTreeSet::from(["table".to_owned()]),
+            "{name}"
+        );
+    }
+    // The public feed only reads.
+    let calendar = functions["CalendarFunction"];
+    for write in ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"] {
+        assert!(
+            granted(calendar, &format!("dynamodb:{write}")).is_empty(),
+            "{write}"
+        );
+    }
+    // A policy this test cannot read would pass it: the applications function's grants read.
+    assert!(granted(functions["ApplicationsFunction"], "dynamodb:Query").contains("table"));
+}
