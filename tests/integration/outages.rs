@@ -573,7 +573,7 @@ async fn an_import_that_fails_part_way_is_completed_by_its_retry() {
                 .map(|a| a["feedback"].as_array().unwrap().len())
                 .sum()
         };
-        assert_eq!(children(&got), children(&expected), "{answer:?}");
+        assert_eq!(children(&got), children(expected), "{answer:?}");
         let restored = |apps: &[Value]| -> Value {
             apps.iter()
                 .find(|a| a["feedback"].as_array().unwrap().len() == 250)
@@ -582,7 +582,7 @@ async fn an_import_that_fails_part_way_is_completed_by_its_retry() {
         };
         assert_eq!(
             restored(&got),
-            restored(&expected),
+            restored(expected),
             "{answer:?}: the restore is lossless"
         );
         // And a further run writes nothing.
