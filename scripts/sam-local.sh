@@ -110,7 +110,7 @@ if missing:
   for function in "${functions[@]}"; do builds+=("$code_dir/$function/bootstrap"); done
   scripts/check-no-local-claims.sh --expect-present "${builds[@]}"
 fi
-# The table is created by the code's own definition (shared::table), through the dev server.
+# The table is created by the code's own definition (store::table), through the dev server.
 nice -n 15 cargo build --quiet --locked --workspace --bins
 step "built"
 

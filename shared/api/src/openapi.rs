@@ -70,7 +70,8 @@ fn problem(status: u16) -> (String, RefOr<Response>) {
     info(
         title = "Feedback Tracker API",
         description = "Run your job search: applications and their status, interview feedback, rejection reasons. \
-            Every route except /health, /db-check, /docs and /openapi.json needs `Authorization: Bearer <JWT>`; \
+            Every route except /health, /db-check, /docs, /openapi.json and the calendar feed /calendar/{token} \
+            (its secret token is the credential) needs `Authorization: Bearer <JWT>`; \
             errors are RFC 9457 problem+json.",
         license(name = "MIT")
     ),
