@@ -594,8 +594,8 @@ async fn an_import_that_fails_part_way_is_completed_by_its_retry() {
         assert_eq!(again.body["created"], 0);
     });
     // Two cases at a time: most of a case is the store's own waiting between retries, but all
-    // five cases' imports at once, beside another test, kept a transaction of DynamoDB Local's
-    // past the store's 5 s attempt timeout (an undisturbed import answered 503 in CI).
+    // five cases' imports at once kept DynamoDB Local busy for seconds, past the timeouts of
+    // the test beside this one (and of an undisturbed import here: a 503 in CI).
     futures::stream::iter(cases)
         .buffer_unordered(2)
         .collect::<Vec<()>>()

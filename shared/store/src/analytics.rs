@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnConsumedCapacity, TransactWriteItem};
 
 use super::{Expr, Item, Store, classify, from_item, string, table_key};
@@ -94,7 +93,7 @@ impl Store {
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .set_exclusive_start_key(start.take())
                 .customize()
-                .config_override(page_timeouts())
+                .config_override(self.timeouts_of_at_least(PAGE_ATTEMPT, PAGE_OPERATION))
                 .send()
                 .await
                 .map_err(classify)?;
@@ -261,14 +260,8 @@ impl Store {
 
 /// A page of up to 1 MB takes longer than the point reads and writes the client's timeouts are
 /// made for (800 ms an attempt): DynamoDB Local needed more for 5,000 applications under load.
-fn page_timeouts() -> aws_sdk_dynamodb::config::Builder {
-    aws_sdk_dynamodb::config::Builder::default().timeout_config(
-        TimeoutConfig::builder()
-            .operation_attempt_timeout(Duration::from_secs(3))
-            .operation_timeout(Duration::from_secs(6))
-            .build(),
-    )
-}
+const PAGE_ATTEMPT: Duration = Duration::from_secs(3);
+const PAGE_OPERATION: Duration = Duration::from_secs(6);
 
 /// A calendar item's key.
 fn key(pk: String) -> Item {

@@ -27,9 +27,11 @@ mod transfer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -205,6 +207,34 @@ impl Store {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// A call's override for timeouts of at least `attempt` and `operation`: for the calls that
+    /// move more than one item (a page of 1 MB, a transaction of 100 items), which take longer
+    /// than the point reads the client's own timeouts are made for. Never shorter than the
+    /// client's: a client made more patient (the tests', on a loaded machine) stays so.
+    pub(crate) fn timeouts_of_at_least(
+        &self,
+        attempt: Duration,
+        operation: Duration,
+    ) -> aws_sdk_dynamodb::config::Builder {
+        let own = self.client.config().timeout_config();
+        let longer =
+            |own: Option<Duration>, least: Duration| own.map_or(least, |own| own.max(least));
+        // The client's other timeouts (connecting) stay as they are.
+        let timeouts = own.map_or_else(TimeoutConfig::builder, TimeoutConfig::to_builder);
+        aws_sdk_dynamodb::config::Builder::default().timeout_config(
+            timeouts
+                .operation_attempt_timeout(longer(
+                    own.and_then(TimeoutConfig::operation_attempt_timeout),
+                    attempt,
+                ))
+                .operation_timeout(longer(
+                    own.and_then(TimeoutConfig::operation_timeout),
+                    operation,
+                ))
+                .build(),
+        )
     }
 
     /// A consistent `GetItem` of `key`, of only the `projection` attributes when some are named.
@@ -511,6 +541,47 @@ mod tests {
         aws_sdk_dynamodb::error::ErrorMetadata::builder()
             .code(code)
             .build()
+    }
+
+    /// The timeouts a call of several items runs under, for a client with these.
+    fn bulk_call_timeouts(attempt: Duration, operation: Duration) -> (Duration, Duration) {
+        let client = Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_millis(500))
+                        .operation_attempt_timeout(attempt)
+                        .operation_timeout(operation)
+                        .build(),
+                )
+                .build(),
+        );
+        let config = Store::new(client, "t".to_owned())
+            .timeouts_of_at_least(Duration::from_secs(5), Duration::from_secs(12))
+            .build();
+        let timeouts = config.timeout_config().unwrap();
+        assert_eq!(timeouts.connect_timeout(), Some(Duration::from_millis(500)));
+        (
+            timeouts.operation_attempt_timeout().unwrap(),
+            timeouts.operation_timeout().unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_call_of_several_items_waits_longer_than_a_point_read_never_shorter_than_the_client() {
+        let ms = Duration::from_millis;
+        // The functions' client (0.8 s / 1.8 s): the call's own, longer bounds.
+        assert_eq!(bulk_call_timeouts(ms(800), ms(1800)), (ms(5000), ms(12000)));
+        // A more patient client (the tests' on a loaded machine) keeps its own.
+        assert_eq!(
+            bulk_call_timeouts(ms(10_000), ms(30_000)),
+            (ms(10_000), ms(30_000))
+        );
+        assert_eq!(
+            bulk_call_timeouts(ms(800), ms(30_000)),
+            (ms(5000), ms(30_000))
+        );
     }
 
     #[test]

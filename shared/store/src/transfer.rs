@@ -455,7 +455,7 @@ impl Store {
                 .set_transact_items(Some(transaction.iter().map(|p| p.write.clone()).collect()))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .customize()
-                .config_override(bulk_timeouts())
+                .config_override(self.timeouts_of_at_least(BULK_ATTEMPT, BULK_OPERATION))
                 .send()
                 .await;
             let error = match result {
@@ -520,14 +520,8 @@ impl Store {
 
 /// A transaction of up to 100 items may take longer than the client's timeouts for single
 /// items allow (DynamoDB Local needs about a second for one): its own, still bounded.
-fn bulk_timeouts() -> aws_sdk_dynamodb::config::Builder {
-    aws_sdk_dynamodb::config::Builder::default().timeout_config(
-        aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-            .operation_attempt_timeout(std::time::Duration::from_secs(5))
-            .operation_timeout(std::time::Duration::from_secs(12))
-            .build(),
-    )
-}
+const BULK_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(5);
+const BULK_OPERATION: std::time::Duration = std::time::Duration::from_secs(12);
 
 fn approximate_size<T: serde::Serialize>(value: &T) -> usize {
     // Attribute names and values, plus the keys and a margin.
