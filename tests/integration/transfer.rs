@@ -427,6 +427,68 @@ async fn an_application_with_more_children_than_one_transaction_is_restored_whol
 }
 
 #[tokio::test]
+async fn a_dry_run_counts_the_children_an_existing_application_still_lacks() {
+    let api = TestApi::new().await;
+    let alice = api.signed_in();
+    let app = alice.new_application().await;
+    let mut document = alice.get("/export").await.expect(200).body;
+    let at = document["applications"][0]["created_at"].clone();
+    // 150 feedback and a rejection: more keys than one look-up call takes.
+    document["applications"][0]["feedback"] = (0..150)
+        .map(|n| {
+            json!({"id": domain::Id::generate().to_string(), "application_id": app,
+                "rating": n % 5 + 1, "created_at": at, "updated_at": at, "version": 1})
+        })
+        .collect();
+    document["applications"][0]["rejections"] = json!([{
+        "id": domain::Id::generate().to_string(), "application_id": app,
+        "reasons": ["budget"], "created_at": at, "updated_at": at, "version": 1}]);
+    // A restore cut short: the application and its first 40 feedback made it.
+    let bob = api.signed_in();
+    let mut cut_short = document.clone();
+    cut_short["applications"][0]["feedback"] =
+        json!(document["applications"][0]["feedback"].as_array().unwrap()[..40]);
+    cut_short["applications"][0]["rejections"] = json!([]);
+    let first = import(&bob, "application/json", cut_short.to_string()).await;
+    assert_eq!(first["rows"][0]["children_created"], 40);
+    async fn dry_run(user: &Session<'_>, document: &Value) -> Value {
+        user.post("/import?dry_run=true")
+            .typed_body("application/json", document.to_string())
+            .await
+            .expect(200)
+            .body
+    }
+    let before = dry_run(&bob, &document).await;
+    assert_eq!(outcomes(&before), ["duplicate"]);
+    assert_eq!(before["rows"][0]["children_created"], 111, "{before}");
+    assert_eq!(
+        partition_of(&api, &bob, &app).await.len(),
+        41,
+        "a dry run writes nothing"
+    );
+    // The import writes what the dry run said.
+    let retry = import(&bob, "application/json", document.to_string()).await;
+    assert_eq!(outcomes(&retry), ["duplicate"]);
+    assert_eq!(retry["rows"][0]["children_created"], 111);
+    assert_eq!(partition_of(&api, &bob, &app).await.len(), 152);
+    assert_eq!(
+        dry_run(&bob, &document).await["rows"][0]["children_created"],
+        0
+    );
+    // A feedback deleted since the export comes back with the restore; the dry run says so.
+    let feedback = document["applications"][0]["feedback"][7]["id"]
+        .as_str()
+        .unwrap();
+    bob.delete(&format!("/applications/{app}/feedback/{feedback}"))
+        .await
+        .expect(204);
+    assert_eq!(
+        dry_run(&bob, &document).await["rows"][0]["children_created"],
+        1
+    );
+}
+
+#[tokio::test]
 async fn an_import_takes_at_most_10000_children_and_a_larger_one_writes_nothing() {
     use domain::transfer::MAX_IMPORT_CHILDREN;
     let api = TestApi::new().await;

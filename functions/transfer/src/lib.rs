@@ -314,7 +314,8 @@ pub struct RowReport {
     /// A duplicate of an earlier row of the same file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub same_as_row: Option<usize>,
-    /// Feedback and rejections written with it (JSON imports).
+    /// Feedback and rejections written with it, or in a dry run that would be (JSON imports):
+    /// for an application the caller has already, the ones it lacked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children_created: Option<usize>,
     /// Why a `rejected` row was (absent otherwise): at most 20 entries; a row with more lists
@@ -442,19 +443,39 @@ async fn run_import(
     let written: Vec<ImportOutcome> = if dry_run {
         let ids: Vec<Id> = units.iter().map(|u| u.application.id).collect();
         let existing = store.existing_applications(user, &ids).await?;
+        // An application that exists still takes the children it lacks, as the import would
+        // write them: those are looked up only for the live ones that bring children.
+        let live: Vec<_> = units
+            .iter()
+            .copied()
+            .filter(|unit| existing.get(&unit.application.id) == Some(&Presence::Live))
+            .filter(|unit| !unit.feedback.is_empty() || !unit.rejections.is_empty())
+            .collect();
+        let existing_children = store.existing_children(user, &live).await?;
         units
             .iter()
-            .map(|unit| match existing.get(&unit.application.id) {
-                None => ImportOutcome {
-                    created: true,
-                    children_created: unit.feedback.len() + unit.rejections.len(),
-                    being_deleted: false,
-                },
-                Some(Presence::Live) => ImportOutcome::default(),
-                Some(Presence::BeingDeleted) => ImportOutcome {
-                    being_deleted: true,
-                    ..ImportOutcome::default()
-                },
+            .map(|unit| {
+                let children = unit.feedback.len() + unit.rejections.len();
+                match existing.get(&unit.application.id) {
+                    None => ImportOutcome {
+                        created: true,
+                        children_created: children,
+                        being_deleted: false,
+                    },
+                    Some(Presence::Live) => ImportOutcome {
+                        children_created: children.saturating_sub(
+                            existing_children
+                                .get(&unit.application.id)
+                                .copied()
+                                .unwrap_or(0),
+                        ),
+                        ..ImportOutcome::default()
+                    },
+                    Some(Presence::BeingDeleted) => ImportOutcome {
+                        being_deleted: true,
+                        ..ImportOutcome::default()
+                    },
+                }
             })
             .collect()
     } else {

@@ -38,7 +38,12 @@ fn activity_key<T: ChildResource>(user: &UserId, application: Id, id: Id) -> Ite
 const STATUS_WRITE_ATTEMPTS: usize = 3;
 
 impl Store {
-    fn child_key<T: ChildResource>(&self, user: &UserId, application: Id, id: Id) -> Item {
+    pub(crate) fn child_key<T: ChildResource>(
+        &self,
+        user: &UserId,
+        application: Id,
+        id: Id,
+    ) -> Item {
         table_key(application_pk(user, application), &child_sk(T::KIND, id))
     }
 

@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    KeysAndAttributes, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+    AttributeValue, KeysAndAttributes, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem,
 };
 use futures::{StreamExt, TryStreamExt};
@@ -214,77 +214,134 @@ impl Store {
         Ok((feedback, rejections))
     }
 
-    /// Which of these applications the caller has already, and whether each is being deleted
-    /// (`BatchGetItem` of two attributes): what a dry run reports. Keys DynamoDB leaves
-    /// unprocessed (throttling) are asked again after a short wait; any still unread make it
-    /// `Unavailable`.
+    /// Which of these applications the caller has already, and whether each is being deleted:
+    /// what a dry run reports.
     pub async fn existing_applications(
         &self,
         user: &UserId,
         ids: &[Id],
     ) -> StoreResult<HashMap<Id, Presence>> {
+        let by_pk: HashMap<String, Id> = ids
+            .iter()
+            .map(|id| (application_pk(user, *id), *id))
+            .collect();
+        let keys = by_pk
+            .keys()
+            .map(|pk| table_key(pk.clone(), APPLICATION_SK))
+            .collect();
         let mut found = HashMap::new();
-        for chunk in ids.chunks(100) {
-            let mut keys: Vec<Item> = chunk
-                .iter()
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .map(|id| table_key(application_pk(user, *id), APPLICATION_SK))
-                .collect();
-            for round in 0..TRANSACTION_ROUNDS {
-                if keys.is_empty() {
-                    break;
-                }
-                if round > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(25 << round)).await;
-                }
-                let mut expr = Expr::default();
-                let request = KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut keys)))
-                    .projection_expression(format!("{}, {}", expr.name(PK), expr.name(DELETING)))
-                    .set_expression_attribute_names(expr.names())
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|_| StoreError::Internal)?;
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(self.table(), request)
-                    .send()
-                    .await
-                    .map_err(classify)?;
-                for item in output
-                    .responses
-                    .and_then(|mut r| r.remove(self.table()))
-                    .unwrap_or_default()
-                {
-                    if let Some(aws_sdk_dynamodb::types::AttributeValue::S(pk)) = item.get(PK)
-                        && let Some(id) = chunk.iter().find(|id| application_pk(user, **id) == *pk)
-                    {
-                        let presence = if item.contains_key(DELETING) {
-                            Presence::BeingDeleted
-                        } else {
-                            Presence::Live
-                        };
-                        found.insert(*id, presence);
-                    }
-                }
-                keys = output
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(self.table()))
-                    .map(|k| k.keys)
-                    .unwrap_or_default();
-            }
-            if !keys.is_empty() {
-                // Unread is not absent: the report would call existing rows new.
-                tracing::warn!(
-                    unprocessed = keys.len(),
-                    "dry-run look-ups left unprocessed"
-                );
-                return Err(StoreError::Unavailable);
+        for item in self.items_found(keys, &[PK, DELETING]).await? {
+            if let Some(AttributeValue::S(pk)) = item.get(PK)
+                && let Some(id) = by_pk.get(pk)
+            {
+                let presence = if item.contains_key(DELETING) {
+                    Presence::BeingDeleted
+                } else {
+                    Presence::Live
+                };
+                found.insert(*id, presence);
             }
         }
         Ok(found)
+    }
+
+    /// How many of each application's feedback and rejections in `units` the caller has
+    /// already, by key, as the import's conditions find them: what a dry run leaves out of an
+    /// existing application's `children_created` (a restore cut short, or children deleted
+    /// since the export).
+    pub async fn existing_children(
+        &self,
+        user: &UserId,
+        units: &[&ImportedApplication],
+    ) -> StoreResult<HashMap<Id, usize>> {
+        let mut application_of: HashMap<(String, String), Id> = HashMap::new();
+        for imported in units {
+            let application = imported.application.id;
+            let feedback = imported
+                .feedback
+                .iter()
+                .map(|f| self.child_key::<Feedback>(user, application, f.id));
+            let rejections = imported
+                .rejections
+                .iter()
+                .map(|r| self.child_key::<Rejection>(user, application, r.id));
+            for key in feedback.chain(rejections) {
+                application_of.insert(key_strings(&key), application);
+            }
+        }
+        let keys = application_of
+            .keys()
+            .map(|(pk, sk)| table_key(pk.clone(), sk))
+            .collect();
+        let mut existing = HashMap::new();
+        for item in self.items_found(keys, &[PK, SK]).await? {
+            if let Some(application) = application_of.get(&key_strings(&item)) {
+                *existing.entry(*application).or_default() += 1;
+            }
+        }
+        Ok(existing)
+    }
+
+    /// The items of `keys` that exist, with only `attributes` (`BatchGetItem`, 100 keys a call,
+    /// a few calls at a time). Keys DynamoDB leaves unprocessed (throttling) are asked again
+    /// after a short wait; any still unread make it `Unavailable`: unread is not absent, and a
+    /// dry run would call existing rows new.
+    async fn items_found(&self, keys: Vec<Item>, attributes: &[&str]) -> StoreResult<Vec<Item>> {
+        let chunks: Vec<Vec<Item>> = keys.chunks(100).map(<[Item]>::to_vec).collect();
+        let found: Vec<Vec<Item>> = futures::stream::iter(chunks)
+            .map(|chunk| self.chunk_found(chunk, attributes))
+            .buffered(IN_FLIGHT)
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    async fn chunk_found(
+        &self,
+        mut keys: Vec<Item>,
+        attributes: &[&str],
+    ) -> StoreResult<Vec<Item>> {
+        let mut found = Vec::new();
+        for round in 0..TRANSACTION_ROUNDS {
+            if keys.is_empty() {
+                return Ok(found);
+            }
+            if round > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(25 << round)).await;
+            }
+            let mut expr = Expr::default();
+            expr.project(attributes);
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut keys)))
+                .set_projection_expression(expr.projection_expression())
+                .set_expression_attribute_names(expr.names())
+                .consistent_read(true)
+                .build()
+                .map_err(|_| StoreError::Internal)?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(self.table(), request)
+                .send()
+                .await
+                .map_err(classify)?;
+            found.extend(
+                output
+                    .responses
+                    .and_then(|mut r| r.remove(self.table()))
+                    .unwrap_or_default(),
+            );
+            keys = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(self.table()))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+        }
+        if keys.is_empty() {
+            return Ok(found);
+        }
+        tracing::warn!(unprocessed = keys.len(), "look-ups left unprocessed");
+        Err(StoreError::Unavailable)
     }
 
     /// Writes `units` (applications with their children) under the caller's keys, each item
@@ -522,6 +579,15 @@ impl Store {
 /// items allow (DynamoDB Local needs about a second for one): its own, still bounded.
 const BULK_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(5);
 const BULK_OPERATION: std::time::Duration = std::time::Duration::from_secs(12);
+
+/// An item's table key as plain strings.
+fn key_strings(item: &Item) -> (String, String) {
+    let text = |name| match item.get(name) {
+        Some(AttributeValue::S(text)) => text.clone(),
+        _ => String::new(),
+    };
+    (text(PK), text(SK))
+}
 
 fn approximate_size<T: serde::Serialize>(value: &T) -> usize {
     // Attribute names and values, plus the keys and a margin.
