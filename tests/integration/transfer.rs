@@ -389,20 +389,26 @@ async fn an_application_being_deleted_takes_no_child_from_an_import() {
         .expect(200);
 }
 
-#[tokio::test]
-async fn an_application_with_more_children_than_one_transaction_is_restored_whole() {
-    let api = TestApi::new().await;
-    let alice = api.signed_in();
-    let app = alice.new_application().await;
-    let mut document = alice.get("/export").await.expect(200).body;
+/// The export of one new application of `user`'s, given `feedback` feedback items (the file
+/// a restore of it would send): its id and the document.
+async fn exported_with_feedback(user: &Session<'_>, feedback: usize) -> (String, Value) {
+    let app = user.new_application().await;
+    let mut document = user.get("/export").await.expect(200).body;
     let at = document["applications"][0]["created_at"].clone();
-    // 150 feedback items: the application's transaction and a second one beside a check.
-    document["applications"][0]["feedback"] = (0..150)
+    document["applications"][0]["feedback"] = (0..feedback)
         .map(|n| {
             json!({"id": domain::Id::generate().to_string(), "application_id": app,
                 "rating": n % 5 + 1, "created_at": at, "updated_at": at, "version": 1})
         })
         .collect();
+    (app, document)
+}
+
+#[tokio::test]
+async fn an_application_with_more_children_than_one_transaction_is_restored_whole() {
+    let api = TestApi::new().await;
+    // 150 feedback items: the application's transaction and a second one beside a check.
+    let (app, document) = exported_with_feedback(&api.signed_in(), 150).await;
     let bob = api.signed_in();
     let report = import(&bob, "application/json", document.to_string()).await;
     assert_eq!(outcomes(&report), ["created"]);
@@ -429,17 +435,9 @@ async fn an_application_with_more_children_than_one_transaction_is_restored_whol
 #[tokio::test]
 async fn a_dry_run_counts_the_children_an_existing_application_still_lacks() {
     let api = TestApi::new().await;
-    let alice = api.signed_in();
-    let app = alice.new_application().await;
-    let mut document = alice.get("/export").await.expect(200).body;
-    let at = document["applications"][0]["created_at"].clone();
     // 150 feedback and a rejection: more keys than one look-up call takes.
-    document["applications"][0]["feedback"] = (0..150)
-        .map(|n| {
-            json!({"id": domain::Id::generate().to_string(), "application_id": app,
-                "rating": n % 5 + 1, "created_at": at, "updated_at": at, "version": 1})
-        })
-        .collect();
+    let (app, mut document) = exported_with_feedback(&api.signed_in(), 150).await;
+    let at = document["applications"][0]["created_at"].clone();
     document["applications"][0]["rejections"] = json!([{
         "id": domain::Id::generate().to_string(), "application_id": app,
         "reasons": ["budget"], "created_at": at, "updated_at": at, "version": 1}]);
