@@ -9,7 +9,7 @@ use domain::{Application, ChildKind, Id, Timestamp, UserId};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use store::keys;
-use testkit::TestApi;
+use testkit::{Session, TestApi};
 
 /// Writes `count` feedback items under the application straight into the table (25 a batch):
 /// as the API would, only faster than `count` transactions.
@@ -63,6 +63,17 @@ async fn seed_children(api: &TestApi, user: &UserId, application: Id, count: usi
         .await;
 }
 
+/// A new application of `user`'s (through the API) with `children` feedback items seeded
+/// under it: its id and partition.
+async fn seeded_application(api: &TestApi, user: &Session<'_>, children: usize) -> (Id, String) {
+    let reply = user
+        .create_application(json!({"company": "Initech", "role": "Engineer"}))
+        .await;
+    let id: Id = reply.id().parse().unwrap();
+    seed_children(api, &user.id(), id, children).await;
+    (id, keys::application_pk(&user.id(), id))
+}
+
 async fn items_in(api: &TestApi, partition: &str) -> usize {
     api.all_items()
         .await
@@ -76,13 +87,7 @@ async fn delete_sweeps_5000_children_in_one_request() {
     // Against the request's 5 s budget: alone, not against the other tests' load.
     let api = TestApi::alone().await;
     let user = api.signed_in();
-    let reply = user
-        .create_application(json!({"company": "Initech", "role": "Engineer"}))
-        .await;
-    let id: Id = reply.id().parse().unwrap();
-    let uid = user.id();
-    seed_children(&api, &uid, id, 5_000).await;
-    let partition = keys::application_pk(&uid, id);
+    let (id, partition) = seeded_application(&api, &user, 5_000).await;
     assert_eq!(items_in(&api, &partition).await, 5_001);
 
     user.delete(&format!("/applications/{id}"))
@@ -98,14 +103,8 @@ async fn delete_sweeps_5000_children_in_one_request() {
 async fn a_retried_delete_resumes_one_the_sweeper_gave_up_on() {
     let api = TestApi::new().await;
     let user = api.signed_in();
-    let reply = user
-        .create_application(json!({"company": "Initech", "role": "Engineer"}))
-        .await;
-    let id: Id = reply.id().parse().unwrap();
-    let uid = user.id();
-    seed_children(&api, &uid, id, 300).await;
-    let partition = keys::application_pk(&uid, id);
-    api.mark_deleting(&uid, id).await;
+    let (id, partition) = seeded_application(&api, &user, 300).await;
+    api.mark_deleting(&user.id(), id).await;
     assert_eq!(items_in(&api, &partition).await, 301);
     let path = format!("/applications/{id}");
     user.get(&path).await.expect(404);
