@@ -379,6 +379,44 @@ fn granted(function: &Value, action: &str) -> BTreeSet<String> {
     resources
 }
 
+/// Every grant of `function` is an inline `Allow` of named actions on named resources: no
+/// policy template (`DynamoDBCrudPolicy`, …), wildcard or `Not…` that [`granted`] cannot read.
+fn grants_are_plain_statements(name: &str, function: &Value) {
+    for policy in function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        let statements = policy["Statement"].as_sequence();
+        assert!(
+            statements.is_some(),
+            "{name}: a policy that is not inline statements"
+        );
+        for statement in statements.into_iter().flatten() {
+            let keys: BTreeSet<&str> = statement
+                .as_mapping()
+                .expect("a statement is a mapping")
+                .keys()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(
+                keys,
+                BTreeSet::from(["Action", "Effect", "Resource"]),
+                "{name}"
+            );
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{name}");
+            let actions = match &statement["Action"] {
+                Value::Sequence(list) => list.clone(),
+                single => vec![single.clone()],
+            };
+            for action in actions {
+                let action = action.as_str().expect("an action is a string");
+                assert!(!action.contains('*'), "{name}: {action}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_functions_that_read_only_through_the_index_cannot_query_the_table() {
     // Analytics and the calendar feed read a user's items from the index alone; their point
@@ -387,6 +425,7 @@ fn the_functions_that_read_only_through_the_index_cannot_query_the_table() {
     let functions = functions(&template);
     for name in ["AnalyticsFunction", "CalendarFunction"] {
         let function = functions[name];
+        grants_are_plain_statements(name, function);
         assert_eq!(
             granted(function, "dynamodb:Query"),
             BTreeSet::from(["${Table.Arn}/index/GSI1".to_owned()]),
@@ -406,6 +445,6 @@ fn the_functions_that_read_only_through_the_index_cannot_query_the_table() {
             "{write}"
         );
     }
-    // A policy this test cannot read would pass it: the applications function's grants read.
+    // The reading of the grants finds a table-wide Query where there is one.
     assert!(granted(functions["ApplicationsFunction"], "dynamodb:Query").contains("table"));
 }
