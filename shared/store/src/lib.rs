@@ -210,31 +210,35 @@ impl Store {
     }
 
     /// A call's override for timeouts of at least `attempt` and `operation`: for the calls that
-    /// move more than one item (a page of 1 MB, a transaction of 100 items), which take longer
-    /// than the point reads the client's own timeouts are made for. Never shorter than the
-    /// client's: a client made more patient (the tests', on a loaded machine) stays so.
+    /// move more than one item (a page of 1 MB, a transaction of 100 items, a look-up of 100
+    /// keys), which take longer than the point reads the client's own timeouts are made for.
+    /// Never shorter than the client's: a client made more patient (the tests', on a loaded
+    /// machine) stays so, and a bound the client does not set stays unset. The SDK merges the
+    /// override with the client's timeouts field by field.
     pub(crate) fn timeouts_of_at_least(
         &self,
         attempt: Duration,
         operation: Duration,
     ) -> aws_sdk_dynamodb::config::Builder {
         let own = self.client.config().timeout_config();
-        let longer =
-            |own: Option<Duration>, least: Duration| own.map_or(least, |own| own.max(least));
-        // The client's other timeouts (connecting) stay as they are.
-        let timeouts = own.map_or_else(TimeoutConfig::builder, TimeoutConfig::to_builder);
-        aws_sdk_dynamodb::config::Builder::default().timeout_config(
-            timeouts
-                .operation_attempt_timeout(longer(
-                    own.and_then(TimeoutConfig::operation_attempt_timeout),
-                    attempt,
-                ))
-                .operation_timeout(longer(
-                    own.and_then(TimeoutConfig::operation_timeout),
-                    operation,
-                ))
-                .build(),
-        )
+        let longer = |own: Option<Duration>, least: Duration| own.map(|own| own.max(least));
+        let mut timeouts = TimeoutConfig::builder();
+        timeouts
+            .set_operation_attempt_timeout(longer(
+                own.and_then(TimeoutConfig::operation_attempt_timeout),
+                attempt,
+            ))
+            .set_operation_timeout(longer(
+                own.and_then(TimeoutConfig::operation_timeout),
+                operation,
+            ));
+        let timeouts = timeouts.build();
+        let mut config = aws_sdk_dynamodb::config::Builder::default();
+        // An empty timeout config would read as "no timeouts at all".
+        if timeouts.has_timeouts() {
+            config.set_timeout_config(Some(timeouts));
+        }
+        config
     }
 
     /// A consistent `GetItem` of `key`, of only the `projection` attributes when some are named.
@@ -544,44 +548,49 @@ mod tests {
     }
 
     /// The timeouts a call of several items runs under, for a client with these.
-    fn bulk_call_timeouts(attempt: Duration, operation: Duration) -> (Duration, Duration) {
+    fn bulk_call_timeouts(client: TimeoutConfig) -> (Option<Duration>, Option<Duration>) {
         let client = Client::from_conf(
             aws_sdk_dynamodb::Config::builder()
                 .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_millis(500))
-                        .operation_attempt_timeout(attempt)
-                        .operation_timeout(operation)
-                        .build(),
-                )
+                .timeout_config(client)
                 .build(),
         );
         let config = Store::new(client, "t".to_owned())
             .timeouts_of_at_least(Duration::from_secs(5), Duration::from_secs(12))
             .build();
-        let timeouts = config.timeout_config().unwrap();
-        assert_eq!(timeouts.connect_timeout(), Some(Duration::from_millis(500)));
+        let timeouts = config.timeout_config();
         (
-            timeouts.operation_attempt_timeout().unwrap(),
-            timeouts.operation_timeout().unwrap(),
+            timeouts.and_then(TimeoutConfig::operation_attempt_timeout),
+            timeouts.and_then(TimeoutConfig::operation_timeout),
         )
+    }
+
+    fn client_timeouts(attempt: u64, operation: u64) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .operation_attempt_timeout(Duration::from_millis(attempt))
+            .operation_timeout(Duration::from_millis(operation))
+            .build()
     }
 
     #[test]
     fn a_call_of_several_items_waits_longer_than_a_point_read_never_shorter_than_the_client() {
-        let ms = Duration::from_millis;
+        let ms = |ms| Some(Duration::from_millis(ms));
         // The functions' client (0.8 s / 1.8 s): the call's own, longer bounds.
-        assert_eq!(bulk_call_timeouts(ms(800), ms(1800)), (ms(5000), ms(12000)));
+        assert_eq!(
+            bulk_call_timeouts(client_timeouts(800, 1800)),
+            (ms(5000), ms(12000))
+        );
         // A more patient client (the tests' on a loaded machine) keeps its own.
         assert_eq!(
-            bulk_call_timeouts(ms(10_000), ms(30_000)),
+            bulk_call_timeouts(client_timeouts(10_000, 30_000)),
             (ms(10_000), ms(30_000))
         );
         assert_eq!(
-            bulk_call_timeouts(ms(800), ms(30_000)),
+            bulk_call_timeouts(client_timeouts(800, 30_000)),
             (ms(5000), ms(30_000))
         );
+        // No bound of the client's is made one.
+        assert_eq!(bulk_call_timeouts(TimeoutConfig::disabled()), (None, None));
     }
 
     #[test]

@@ -322,6 +322,8 @@ impl Store {
                 .client
                 .batch_get_item()
                 .request_items(self.table(), request)
+                .customize()
+                .config_override(self.timeouts_of_at_least(BULK_ATTEMPT, BULK_OPERATION))
                 .send()
                 .await
                 .map_err(classify)?;
@@ -575,8 +577,9 @@ impl Store {
     }
 }
 
-/// A transaction of up to 100 items may take longer than the client's timeouts for single
-/// items allow (DynamoDB Local needs about a second for one): its own, still bounded.
+/// A transaction of up to 100 items, or a look-up of 100 keys, may take longer than the
+/// client's timeouts for single items allow (DynamoDB Local needs about a second for such a
+/// transaction): its own, still bounded.
 const BULK_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(5);
 const BULK_OPERATION: std::time::Duration = std::time::Duration::from_secs(12);
 
