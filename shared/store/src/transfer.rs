@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::types::{
 };
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Expr, Item, ListPage, Store, classify, from_item, table_key};
+use super::{Expr, Item, ListPage, Store, classify, from_item, key_of, table_key};
 use crate::ResumeKey;
 use crate::keys::{APPLICATION_SK, DELETING, PK, SK, application_pk, child_sk_prefix};
 use crate::{StoreError, StoreResult};
@@ -254,7 +254,8 @@ impl Store {
         user: &UserId,
         units: &[&ImportedApplication],
     ) -> StoreResult<HashMap<Id, usize>> {
-        let mut application_of: HashMap<(String, String), Id> = HashMap::new();
+        let mut application_of: HashMap<ResumeKey, Id> = HashMap::new();
+        let mut keys = Vec::new();
         for imported in units {
             let application = imported.application.id;
             let feedback = imported
@@ -266,16 +267,17 @@ impl Store {
                 .iter()
                 .map(|r| self.child_key::<Rejection>(user, application, r.id));
             for key in feedback.chain(rejections) {
-                application_of.insert(key_strings(&key), application);
+                if application_of
+                    .insert(key_of(&key, &[PK, SK]), application)
+                    .is_none()
+                {
+                    keys.push(key);
+                }
             }
         }
-        let keys = application_of
-            .keys()
-            .map(|(pk, sk)| table_key(pk.clone(), sk))
-            .collect();
         let mut existing = HashMap::new();
         for item in self.items_found(keys, &[PK, SK]).await? {
-            if let Some(application) = application_of.get(&key_strings(&item)) {
+            if let Some(application) = application_of.get(&key_of(&item, &[PK, SK])) {
                 *existing.entry(*application).or_default() += 1;
             }
         }
@@ -582,15 +584,6 @@ impl Store {
 /// transaction): its own, still bounded.
 const BULK_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(5);
 const BULK_OPERATION: std::time::Duration = std::time::Duration::from_secs(12);
-
-/// An item's table key as plain strings.
-fn key_strings(item: &Item) -> (String, String) {
-    let text = |name| match item.get(name) {
-        Some(AttributeValue::S(text)) => text.clone(),
-        _ => String::new(),
-    };
-    (text(PK), text(SK))
-}
 
 fn approximate_size<T: serde::Serialize>(value: &T) -> usize {
     // Attribute names and values, plus the keys and a margin.
