@@ -1125,15 +1125,38 @@ async fn an_export_page_whose_reading_time_is_spent_ends_early_with_a_cursor_to_
     assert_eq!(export_all(&other, 500).await.len(), 5);
 }
 
+/// The applications of JSON export pages, as one list: an application a page ends inside of
+/// continues at the start of the next page, and is merged back into one (as the web app
+/// does); none appears twice otherwise.
+fn merged(pages: &[Value]) -> Vec<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    for page in pages {
+        for application in page["applications"].as_array().unwrap() {
+            match all.last_mut() {
+                Some(last) if last["id"] == application["id"] => {
+                    for kind in ["feedback", "rejections"] {
+                        let more = application[kind].as_array().unwrap().clone();
+                        last[kind].as_array_mut().unwrap().extend(more);
+                    }
+                }
+                _ => all.push(application.clone()),
+            }
+        }
+    }
+    let ids: BTreeSet<_> = all.iter().map(|a| a["id"].to_string()).collect();
+    assert_eq!(ids.len(), all.len(), "exported twice");
+    all
+}
+
 #[tokio::test]
-async fn an_export_page_ends_before_the_application_that_would_pass_the_imports_children_limit() {
+async fn an_export_page_holds_at_most_the_imports_children_limit_and_cuts_a_larger_application() {
     // At most 3 children a page, in place of MAX_IMPORT_CHILDREN (10,000): the same code.
     const LIMIT: usize = 3;
     let api = TestApi::with_store(|store| store.with_export_children(LIMIT)).await;
     let user = api.signed_in();
     let mut children = BTreeMap::new();
-    // 4 is more than a page may hold: that application is a page alone.
-    for (i, count) in [2, 1, 4, 0, 3, 1].into_iter().enumerate() {
+    // 7 is more than two pages hold: that application is cut twice.
+    for (i, count) in [2, 1, 7, 0, 3, 1].into_iter().enumerate() {
         let id = user
             .create_application(json!({"company": format!("C{i}"), "role": "R"}))
             .await
@@ -1150,20 +1173,105 @@ async fn an_export_page_ends_before_the_application_that_would_pass_the_imports_
             applications.iter().map(children_of).collect()
         })
         .collect();
-    assert!(counts.len() > 1, "{counts:?}");
-    for (i, page) in counts.iter().enumerate() {
-        let total: usize = page.iter().sum();
-        assert!(total <= LIMIT || page.len() == 1, "{counts:?}");
-        // The page ended because the next application would have taken it past the limit.
-        if let Some(next) = counts.get(i + 1) {
-            assert!(total + next[0] > LIMIT, "{counts:?}");
-        }
-    }
-    assert_eq!(children_by_id(&pages), children);
+    // Newest first: 1 | 3 0 (the next 3 would pass) | 3 of 7 | 3 more | the last 1, 1 | 2.
+    assert_eq!(
+        counts,
+        [vec![1], vec![3, 0], vec![3], vec![3], vec![1, 1], vec![2]]
+    );
+    let all = merged(&pages);
+    let exported: BTreeMap<String, usize> = all
+        .iter()
+        .map(|a| (a["id"].as_str().unwrap().to_owned(), children_of(a)))
+        .collect();
+    assert_eq!(exported, children);
 
-    // CSV pages end at the same places.
-    let json: Vec<Vec<String>> = pages.iter().map(ids_of).collect();
-    assert_eq!(csv_pages(&user, 500).await, json);
+    // Each page is imported on its own, one after another: the cut application is written
+    // by the first of its pages, its other children by the next ones.
+    let bob = api.signed_in();
+    for page in &pages {
+        let report = import(&bob, "application/json", page.to_string()).await;
+        assert_eq!(report["rejected"], 0, "{report}");
+    }
+    assert_eq!(merged(&json_pages(&bob, 500).await), all);
+
+    // A CSV row counts all of an application's children: CSV pages never cut one, and end
+    // before the application that would pass the limit.
+    let csv: Vec<Vec<String>> = csv_pages(&user, 500).await;
+    let ids: Vec<String> = csv.iter().flatten().cloned().collect();
+    assert_eq!(ids.len(), children.len());
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len());
+    for page in &csv {
+        let total: usize = page.iter().map(|id| children[id]).sum();
+        assert!(total <= LIMIT || page.len() == 1, "{csv:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_export_page_ends_at_its_byte_budget_and_cuts_an_application_that_alone_passes_it() {
+    // 6,000 bytes a page in place of 4 MB: the same code.
+    const BUDGET: usize = 6_000;
+    let api = TestApi::with_store(|store| store.with_export_page_bytes(BUDGET)).await;
+    let user = api.signed_in();
+    let small = user.new_application().await;
+    add_children(&user, &small, 2).await;
+    // About 1,000 bytes a feedback: this application's 12 take three pages or more.
+    let large = user.new_application().await;
+    for n in 0..12 {
+        let comments = format!("{n} {}", "\"\\".repeat(240));
+        user.post(&format!("/applications/{large}/feedback"))
+            .json(json!({"rating": 3, "comments": comments}))
+            .await
+            .expect(201);
+    }
+    let newest = user.new_application().await;
+
+    let pages = json_pages(&user, 500).await;
+    let ids: Vec<Vec<String>> = pages.iter().map(ids_of).collect();
+    assert!(ids.len() >= 4, "{ids:?}");
+    // The application that does not fit after the first starts the next page, and is cut
+    // there, each page of it within the budget.
+    assert_eq!(ids[0], [newest]);
+    let carrying_large: Vec<&Value> = pages
+        .iter()
+        .filter(|page| ids_of(page).contains(&large))
+        .collect();
+    assert!(carrying_large.len() >= 3, "{ids:?}");
+    for page in &carrying_large {
+        let sizes: usize = page["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(store::json_size)
+            .sum();
+        assert!(sizes <= BUDGET, "{sizes} bytes");
+        assert!(children_of(&page["applications"][0]) >= 1);
+    }
+    let all = merged(&pages);
+    let large_feedback = all.iter().find(|a| a["id"] == large.as_str()).unwrap();
+    let comments: Vec<&str> = large_feedback["feedback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["comments"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..12)
+        .map(|n| format!("{n} {}", "\"\\".repeat(240)))
+        .collect();
+    assert_eq!(comments, expected, "every feedback once, in order");
+    assert_eq!(ids.iter().flatten().filter(|id| **id == small).count(), 1);
+
+    // Imported page by page, they restore it whole.
+    let bob = api.signed_in();
+    for page in &pages {
+        import(&bob, "application/json", page.to_string()).await;
+    }
+    let restored = merged(&json_pages(&bob, 500).await);
+    assert_eq!(restored.len(), 3);
+    let feedback = |all: &[Value]| {
+        let application = all.iter().find(|a| a["id"] == large.as_str()).unwrap();
+        application["feedback"].clone()
+    };
+    assert_eq!(feedback(&restored), feedback(&all));
 }
 
 /// DynamoDB Local behind a proxy that holds every chunk of a request for the milliseconds

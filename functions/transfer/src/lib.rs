@@ -18,7 +18,7 @@ use domain::transfer::{
 };
 use domain::{Id, Invalid, Timestamp, UserId};
 use serde::{Deserialize, Deserializer, Serialize};
-use store::{ImportOutcome, Presence, Store};
+use store::{ExportSizing, ImportOutcome, Presence, Store};
 use tracing::instrument;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -30,10 +30,6 @@ pub const IMPORT_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 /// Applications per export page by default, and at most.
 pub const EXPORT_DEFAULT_LIMIT: usize = 100;
 pub const EXPORT_MAX_LIMIT: usize = 500;
-/// An export page (JSON or CSV) stops adding applications past this many bytes (a Lambda
-/// response holds 6 MB); the rest follows through the cursor.
-pub const EXPORT_PAGE_BYTES: usize = 4 * 1024 * 1024;
-
 /// This function, as the dev server, the document and the Lambda see it.
 pub const FUNCTION: Function = Function {
     name: "transfer",
@@ -85,6 +81,14 @@ impl Format {
             Self::Csv => |item| store::escaped_size(&write_csv(std::slice::from_ref(item), false)),
         }
     }
+    /// How a page of this format is measured: a JSON page carries the children, and may end
+    /// inside an application.
+    fn sizing(self) -> ExportSizing {
+        ExportSizing {
+            size: self.response_size(),
+            split: self == Self::Json,
+        }
+    }
 }
 
 fn export_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
@@ -120,7 +124,9 @@ struct ExportQuery {
     /// Applications per page at most, 1–500 (default 100). A page holds fewer, with a cursor
     /// to the rest, when it reaches 4 MB, when it has read for 20 s, or before the application
     /// that would take its feedback and rejections together past 10,000 (the most one import
-    /// takes); it always holds at least one application.
+    /// takes); it always holds at least one application. In JSON, an application too big for
+    /// a page alone is cut: the page ends with it and the first of its children, and the next
+    /// page starts with it again and the rest of them.
     #[serde(default = "default_export_limit", deserialize_with = "export_limit")]
     #[param(minimum = 1, maximum = 500, default = 100)]
     limit: usize,
@@ -179,15 +185,11 @@ async fn export(
         .map(|cursor| cursors.decode(&context, cursor))
         .transpose()?;
     let first_page = start.is_none();
-    let page = store.export_page(caller.user(), query.limit, start).await?;
-    let (applications, resume) = within_budget(
-        &store,
-        caller.user(),
-        page.items,
-        page.resume,
-        format.response_size(),
-    );
-    let next_cursor = resume.map(|key| cursors.encode(&context, &key));
+    let page = store
+        .export_page(caller.user(), query.limit, start, format.sizing())
+        .await?;
+    let applications = page.items;
+    let next_cursor = page.resume.map(|key| cursors.encode(&context, &key));
     Ok(match format {
         Format::Json => json_response(
             StatusCode::OK,
@@ -214,42 +216,6 @@ async fn export(
             response
         }
     })
-}
-
-/// The applications that fit in one response (JSON or CSV, `size` says): past
-/// [`EXPORT_PAGE_BYTES`] the page ends after the last one that fit (at least one is always
-/// sent), and the cursor resumes behind it.
-fn within_budget(
-    store: &Store,
-    user: &UserId,
-    mut items: Vec<ExportedApplication>,
-    resume: Option<store::ResumeKey>,
-    size: fn(&ExportedApplication) -> usize,
-) -> (Vec<ExportedApplication>, Option<store::ResumeKey>) {
-    match fitting(&items, EXPORT_PAGE_BYTES, size) {
-        Some(kept) => {
-            items.truncate(kept);
-            let last = items[kept - 1].application.id;
-            (items, Some(store.application_resume_key(user, last)))
-        }
-        None => (items, resume),
-    }
-}
-
-/// How many of `items` fit in `budget` bytes, when not all do (at least one).
-fn fitting(
-    items: &[ExportedApplication],
-    budget: usize,
-    size: fn(&ExportedApplication) -> usize,
-) -> Option<usize> {
-    let mut bytes = 0;
-    for (index, item) in items.iter().enumerate() {
-        bytes += size(item);
-        if bytes > budget && index > 0 {
-            return Some(index);
-        }
-    }
-    None
 }
 
 /// The body of `POST /import`: CSV (`text/csv`, also `text/plain` or `application/csv`) or
@@ -587,16 +553,5 @@ mod tests {
         let csv = write_csv(std::slice::from_ref(&item), false);
         assert_eq!(Format::Csv.response_size()(&item), carried(&csv));
         assert!(carried(&csv) > csv.len() + 1_000);
-    }
-
-    #[test]
-    fn a_page_ends_before_the_byte_budget_but_holds_at_least_one() {
-        let items: Vec<_> = (0..10).map(|_| exported(1_000)).collect();
-        for size in [Format::Json.response_size(), Format::Csv.response_size()] {
-            let one = size(&items[0]);
-            assert_eq!(fitting(&items, one * 10, size), None, "all fit");
-            assert_eq!(fitting(&items, one * 3 + 1, size), Some(3));
-            assert_eq!(fitting(&items, 1, size), Some(1), "one is always sent");
-        }
     }
 }

@@ -48,7 +48,9 @@ pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
 pub use sweep::Sweep;
-pub use transfer::{EXPORT_READ_TIME, ImportOutcome, ImportWrite, Presence};
+pub use transfer::{
+    EXPORT_PAGE_BYTES, EXPORT_READ_TIME, ExportSizing, ImportOutcome, ImportWrite, Presence,
+};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -149,6 +151,8 @@ pub struct Store {
     export_read_time: std::time::Duration,
     /// The most children an export page holds ([`domain::transfer::MAX_IMPORT_CHILDREN`]).
     export_children: usize,
+    /// The most bytes an export page holds ([`EXPORT_PAGE_BYTES`]).
+    export_page_bytes: usize,
 }
 
 impl Store {
@@ -159,6 +163,7 @@ impl Store {
             page_bytes: PAGE_BYTES,
             export_read_time: EXPORT_READ_TIME,
             export_children: domain::transfer::MAX_IMPORT_CHILDREN,
+            export_page_bytes: EXPORT_PAGE_BYTES,
         }
     }
 
@@ -181,6 +186,15 @@ impl Store {
     pub fn with_export_children(self, export_children: usize) -> Self {
         Self {
             export_children,
+            ..self
+        }
+    }
+
+    /// The same store with another most bytes per export page (default
+    /// [`EXPORT_PAGE_BYTES`]): a test sets a few thousand.
+    pub fn with_export_page_bytes(self, export_page_bytes: usize) -> Self {
+        Self {
+            export_page_bytes,
             ..self
         }
     }

@@ -20,12 +20,12 @@ use aws_sdk_dynamodb::types::{
 };
 use futures::{StreamExt, TryStreamExt};
 
-use super::{Expr, Item, ListPage, Store, classify, from_item, key_of, table_key};
+use super::{Expr, Item, ListPage, Store, classify, from_item, json_size, key_of, table_key};
 use crate::ResumeKey;
-use crate::keys::{APPLICATION_SK, DELETING, PK, SK, application_pk, child_sk_prefix};
+use crate::keys::{APPLICATION_SK, DELETING, PK, SK, application_pk, child_sk, child_sk_prefix};
 use crate::{StoreError, StoreResult};
 use domain::transfer::{ExportedApplication, ImportedApplication};
-use domain::{ApplicationFilter, ChildKind, Feedback, Id, Rejection, UserId};
+use domain::{Application, ApplicationFilter, ChildKind, Feedback, Id, Rejection, UserId};
 
 /// Items per transaction (DynamoDB's limit).
 const TRANSACTION_ITEMS: usize = 100;
@@ -43,6 +43,19 @@ const TRANSACTION_ROUNDS: usize = 6;
 /// page (at most 4 MB) is built and sent in well under a second; the margin covers a cold
 /// start and a slow moment.
 pub const EXPORT_READ_TIME: std::time::Duration = std::time::Duration::from_secs(20);
+/// The most bytes of applications an export page holds, as the Lambda response carries them
+/// (Lambda's limit is 6 MB; the rest of the document, or the CSV header, is small).
+pub const EXPORT_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// How an export page measures what it holds; its format decides.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportSizing {
+    /// The bytes one application adds to the page.
+    pub size: fn(&ExportedApplication) -> usize,
+    /// Whether the page carries the children themselves (JSON), so it may end inside an
+    /// application that alone passes a limit. A CSV row only counts them: it reads them all.
+    pub split: bool,
+}
 
 /// What an import wrote for one application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,32 +122,52 @@ impl Store {
     /// rejections (one `Query` of its partition, a few in flight).
     ///
     /// The page ends early, resuming behind its last application, once reading has taken
-    /// [`EXPORT_READ_TIME`], or before the application that would take its children past
+    /// [`EXPORT_READ_TIME`], before the application that would take its children past
     /// [`MAX_IMPORT_CHILDREN`](domain::transfer::MAX_IMPORT_CHILDREN) (so `POST /import`
-    /// takes every page as it is). It always holds its first application, whatever it takes.
+    /// takes every page as it is), or before the one that would take it past
+    /// [`EXPORT_PAGE_BYTES`] as `sizing` measures it. It always holds its first application.
+    /// When `sizing` carries the children themselves (JSON), an application that alone passes
+    /// either limit is cut: the page holds it with the first of its children that fit, and
+    /// the next page starts with it again, with the rest of them.
     pub async fn export_page(
         &self,
         user: &UserId,
         limit: usize,
         start: Option<ResumeKey>,
+        sizing: ExportSizing,
     ) -> StoreResult<ListPage<ExportedApplication>> {
         let deadline = tokio::time::Instant::now() + self.export_read_time;
+        let (list_start, inside) = export_start(start)?;
         let page = self
-            .list_applications(user, &ApplicationFilter::default(), limit, start)
+            .list_applications(
+                user,
+                &ApplicationFilter::default(),
+                limit,
+                list_start.clone(),
+            )
             .await?;
         let listed = page.items.len();
-        let mut reads = futures::stream::iter(page.items)
-            .map(|application| async move {
-                let (feedback, rejections) = self.children_of(user, application.id).await?;
-                Ok::<_, StoreError>(ExportedApplication {
-                    application,
-                    feedback,
-                    rejections,
-                })
+        // A CSV row counts all of an application's children: it is never cut.
+        let most = if sizing.split {
+            self.export_children
+        } else {
+            usize::MAX
+        };
+        let inside = &inside;
+        let mut reads = futures::stream::iter(page.items.into_iter().enumerate())
+            .map(|(index, application)| async move {
+                // The page before ended inside this application: the rest of its children.
+                let after = inside
+                    .as_ref()
+                    .filter(|(id, _)| index == 0 && *id == application.id)
+                    .map(|(_, after)| after.as_str());
+                self.children_of(user, application, after, most).await
             })
             .buffered(IN_FLIGHT);
         let mut items: Vec<ExportedApplication> = Vec::with_capacity(listed);
-        let mut children = 0;
+        let (mut children, mut bytes) = (0, 0);
+        // Set when the page ends inside its last application: behind this child of it.
+        let mut cut_after = None;
         while items.len() < listed {
             let next = if items.is_empty() {
                 reads.next().await
@@ -149,26 +182,52 @@ impl Store {
                     Err(_) => break,
                 }
             };
-            let Some(exported) = next.transpose()? else {
+            let Some((mut exported, mut more)) = next.transpose()? else {
                 break;
             };
-            let more = exported.feedback.len() + exported.rejections.len();
-            if !items.is_empty() && children + more > self.export_children {
+            let count = exported.feedback.len() + exported.rejections.len();
+            let size = (sizing.size)(&exported);
+            if !items.is_empty()
+                && (children + count > self.export_children
+                    || bytes + size > self.export_page_bytes)
+            {
                 break;
             }
-            children += more;
+            if sizing.split && size > self.export_page_bytes {
+                more |= keep_children_within(&mut exported, self.export_page_bytes);
+            }
+            children += count;
+            bytes += size;
+            if more {
+                cut_after = last_child_sk(&exported);
+            }
             items.push(exported);
+            if cut_after.is_some() {
+                break;
+            }
         }
-        if items.len() == listed {
+        if items.len() == listed && cut_after.is_none() {
             return Ok(ListPage {
                 items,
                 resume: page.resume,
             });
         }
-        // Cut short: the next page starts with the first application this one left out.
-        let resume = items
-            .last()
-            .map(|last| self.application_resume_key(user, last.application.id));
+        // Cut short: the next page starts with the first application this one left out, or
+        // with the rest of the one it cut.
+        let behind = |index: usize| match index.checked_sub(1) {
+            Some(before) => Some(self.application_resume_key(user, items[before].application.id)),
+            None => list_start.clone(),
+        };
+        let resume = match cut_after {
+            Some(after) => {
+                let last = items.len() - 1;
+                let mut key = behind(last).unwrap_or_default();
+                key.insert(INSIDE.to_owned(), items[last].application.id.to_string());
+                key.insert(AFTER_CHILD.to_owned(), after);
+                Some(key)
+            }
+            None => behind(items.len()),
+        };
         Ok(ListPage { items, resume })
     }
 
@@ -184,34 +243,50 @@ impl Store {
         .into()
     }
 
-    /// Every feedback and rejection of one application, oldest first (its whole partition).
+    /// `application` with its feedback and rejections, oldest first: those behind the child
+    /// `after` (all of them without it), at most `most`; and whether more remain.
     async fn children_of(
         &self,
         user: &UserId,
-        application: Id,
-    ) -> StoreResult<(Vec<Feedback>, Vec<Rejection>)> {
-        let (mut feedback, mut rejections) = (Vec::new(), Vec::new());
+        application: Application,
+        after: Option<&str>,
+        most: usize,
+    ) -> StoreResult<(ExportedApplication, bool)> {
+        let pk = application_pk(user, application.id);
+        let mut exported = ExportedApplication {
+            application,
+            feedback: Vec::new(),
+            rejections: Vec::new(),
+        };
         let mut expr = Expr::default();
-        expr.key_equals(PK, &application_pk(user, application));
+        expr.key_equals(PK, &pk);
         let mut pages = self
             .query(None, &expr)
             .consistent_read(true)
+            .set_exclusive_start_key(after.map(|sk| table_key(pk.clone(), sk)))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
             for item in page.map_err(classify)?.items.unwrap_or_default() {
                 let sk = match item.get(SK) {
-                    Some(aws_sdk_dynamodb::types::AttributeValue::S(sk)) => sk.clone(),
+                    Some(AttributeValue::S(sk)) => sk.clone(),
                     _ => continue,
                 };
-                if sk.starts_with(child_sk_prefix(ChildKind::Feedback)) {
-                    feedback.push(from_item(item)?);
-                } else if sk.starts_with(child_sk_prefix(ChildKind::Rejection)) {
-                    rejections.push(from_item(item)?);
+                let feedback = sk.starts_with(child_sk_prefix(ChildKind::Feedback));
+                if !feedback && !sk.starts_with(child_sk_prefix(ChildKind::Rejection)) {
+                    continue;
+                }
+                if exported.feedback.len() + exported.rejections.len() == most {
+                    return Ok((exported, true));
+                }
+                if feedback {
+                    exported.feedback.push(from_item(item)?);
+                } else {
+                    exported.rejections.push(from_item(item)?);
                 }
             }
         }
-        Ok((feedback, rejections))
+        Ok((exported, false))
     }
 
     /// Which of these applications the caller has already, and whether each is being deleted:
@@ -588,4 +663,67 @@ const BULK_OPERATION: std::time::Duration = std::time::Duration::from_secs(12);
 fn approximate_size<T: serde::Serialize>(value: &T) -> usize {
     // Attribute names and values, plus the keys and a margin.
     serde_json::to_vec(value).map_or(4096, |v| v.len() + 256)
+}
+
+/// What a resume key of an export page adds when the page before ended inside an
+/// application: its id, and the sort key of the last of its children that page held.
+const INSIDE: &str = "export_inside";
+const AFTER_CHILD: &str = "export_after_child";
+
+/// The application an export page starts inside of, and the sort key of the child it
+/// resumes behind.
+type Inside = (Id, String);
+
+/// An export page's resume key, as the list's own key (absent: from the newest) and the
+/// application the page starts inside of.
+fn export_start(start: Option<ResumeKey>) -> StoreResult<(Option<ResumeKey>, Option<Inside>)> {
+    let Some(mut key) = start else {
+        return Ok((None, None));
+    };
+    let inside = match (key.remove(INSIDE), key.remove(AFTER_CHILD)) {
+        (None, None) => None,
+        (Some(id), Some(after)) => {
+            Some((id.parse().map_err(|_| StoreError::InvalidResumeKey)?, after))
+        }
+        _ => return Err(StoreError::InvalidResumeKey),
+    };
+    Ok(((!key.is_empty()).then_some(key), inside))
+}
+
+/// Cuts `exported`'s children (in the order its partition holds them: feedback, then
+/// rejections) to those that fit in `budget` bytes of JSON with it, keeping at least one.
+/// Whether any was cut.
+fn keep_children_within(exported: &mut ExportedApplication, budget: usize) -> bool {
+    let mut bytes = json_size(&ExportedApplication {
+        application: exported.application.clone(),
+        feedback: Vec::new(),
+        rejections: Vec::new(),
+    });
+    let sizes = exported
+        .feedback
+        .iter()
+        .map(json_size)
+        .chain(exported.rejections.iter().map(json_size));
+    let mut kept = 0;
+    for size in sizes {
+        if kept > 0 && bytes + size > budget {
+            break;
+        }
+        bytes += size;
+        kept += 1;
+    }
+    let feedback = kept.min(exported.feedback.len());
+    let cut = kept < exported.feedback.len() + exported.rejections.len();
+    exported.feedback.truncate(feedback);
+    exported.rejections.truncate(kept - feedback);
+    cut
+}
+
+/// The sort key of the last child an exported application holds.
+fn last_child_sk(exported: &ExportedApplication) -> Option<String> {
+    match (exported.rejections.last(), exported.feedback.last()) {
+        (Some(rejection), _) => Some(child_sk(ChildKind::Rejection, rejection.id)),
+        (None, Some(feedback)) => Some(child_sk(ChildKind::Feedback, feedback.id)),
+        (None, None) => None,
+    }
 }
