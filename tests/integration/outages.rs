@@ -327,6 +327,54 @@ async fn every_newer_route_is_503_when_dynamodb_throttles() {
     }
 }
 
+#[tokio::test]
+async fn a_transaction_still_in_progress_is_503_not_500() {
+    // DynamoDB's answer to a transaction sent again (same token) while the first attempt,
+    // which timed out on our side, is still running: the write may yet commit, so the client
+    // is told to retry (with its Idempotency-Key), not that the server failed.
+    let outage = Outage::new(
+        Some("TransactWriteItems"),
+        Answer::Error(400, "TransactionInProgressException"),
+    );
+    let api = api_with(&outage).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let creates = [
+        (
+            "POST /applications",
+            "/applications".to_owned(),
+            json!({"company": "A", "role": "B"}),
+        ),
+        (
+            "POST feedback",
+            format!("/applications/{app}/feedback"),
+            json!({"rating": 3}),
+        ),
+        (
+            "POST rejection",
+            format!("/applications/{app}/rejections"),
+            json!({"category": "other"}),
+        ),
+    ];
+    for (name, path, body) in creates {
+        outage.start(0, usize::MAX);
+        let reply = user
+            .post(&path)
+            .header("idempotency-key", "in-progress")
+            .json(body)
+            .await;
+        outage.stop();
+        assert_eq!(
+            reply.status,
+            503,
+            "{name}: {}",
+            String::from_utf8_lossy(&reply.raw)
+        );
+        assert!(outage.attempts() > 0, "{name}: the transaction was sent");
+        assert_eq!(reply.header("retry-after"), Some("1"), "{name}");
+    }
+}
+
 /// The API over a fresh table whose database fails as `outage` says, once started.
 async fn api_with(outage: &Outage) -> TestApi {
     TestApi::with_interceptor(outage.clone()).await

@@ -387,6 +387,8 @@ where
         "ServiceUnavailable",
         "ResourceNotFoundException",
         "TransactionConflictException",
+        // A transaction sent again while its first attempt still runs: it may yet commit.
+        "TransactionInProgressException",
     ];
     let unavailable = match &error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
