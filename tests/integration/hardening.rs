@@ -391,8 +391,17 @@ fn the_template_deploys_with_safe_defaults() {
     let settings = &resources["HttpApi"]["Properties"]["DefaultRouteSettings"];
     assert!(yaml(&settings["ThrottlingRateLimit"]).contains("ApiThrottlingRateLimit"));
     assert!(yaml(&settings["ThrottlingBurstLimit"]).contains("ApiThrottlingBurstLimit"));
-    // Reserved concurrency for every function, from a parameter.
+    // Reserved concurrency for every function, from a parameter (off by default: a
+    // reservation of its own would make the first deploy fail in a new account).
     assert!(yaml(&function["ReservedConcurrentExecutions"]).contains("ReservedConcurrency"));
+    assert_eq!(
+        parameters["ReservedConcurrency"]["Default"].as_u64(),
+        Some(0)
+    );
+    for (name, resource) in resources.as_mapping().unwrap() {
+        let own = resource["Properties"].get("ReservedConcurrentExecutions");
+        assert!(own.is_none(), "{name:?} reserves concurrency of its own");
+    }
     // Cognito self sign-up is off unless asked for.
     assert_eq!(parameters["SelfSignUp"]["Default"].as_str(), Some("false"));
     let admin_only = &resources["UserPool"]["Properties"]["AdminCreateUserConfig"];
