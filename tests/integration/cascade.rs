@@ -202,6 +202,32 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
 }
 
 #[tokio::test]
+async fn a_sweep_of_an_application_already_gone_leaves_its_partition_alone() {
+    let api = TestApi::new().await;
+    let (uid, id) = store_demo_application(&api, 3).await;
+    let partition = keys::application_pk(&uid, id);
+    // Its application item is deleted last, after everything else of it: what the partition
+    // holds without it was written since (here: as a stale stream record finds it).
+    api.client
+        .delete_item()
+        .table_name(&api.table)
+        .set_key(Some(store::table_key(
+            partition.clone(),
+            keys::APPLICATION_SK,
+        )))
+        .send()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let store = &api.state.store;
+    assert_eq!(
+        store.sweep_application(&partition, deadline).await.unwrap(),
+        store::Sweep::Done
+    );
+    assert_eq!(items_in(&api, &partition).await, 3);
+}
+
+#[tokio::test]
 async fn the_sweeper_leaves_live_applications_and_other_records_alone() {
     let api = TestApi::new().await;
     let (uid, id) = store_demo_application(&api, 3).await;

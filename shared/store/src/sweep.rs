@@ -28,18 +28,23 @@ pub enum Sweep {
 }
 
 impl Store {
-    /// Sweeps the partition of an application marked `deleting` (or already gone) until it is
-    /// empty or `deadline` passes. An application that is not marked is left alone.
+    /// Sweeps the partition of an application marked `deleting` until it is empty or
+    /// `deadline` passes. An application that is not marked is left alone, and so is the
+    /// partition of one already gone: its item is deleted last, once nothing else of it is
+    /// left, so what the partition holds now was written since (an import of it again).
     pub async fn sweep_application(
         &self,
         partition: &str,
         deadline: Instant,
     ) -> StoreResult<Sweep> {
         let key = table_key(partition, APPLICATION_SK);
-        let application = self.get_item(key.clone(), &[]).await?;
-        if application.is_some_and(|item| !item.contains_key(DELETING)) {
-            tracing::warn!("asked to sweep an application that is not being deleted");
-            return Ok(Sweep::Done);
+        match self.get_item(key.clone(), &[]).await? {
+            None => return Ok(Sweep::Done),
+            Some(item) if !item.contains_key(DELETING) => {
+                tracing::warn!("asked to sweep an application that is not being deleted");
+                return Ok(Sweep::Done);
+            }
+            Some(_) => {}
         }
         let mut expr = Expr::default();
         expr.key_equals(PK, partition);
@@ -75,14 +80,28 @@ impl Store {
                 .try_collect::<()>()
                 .await?;
         }
-        self.client
+        // Only while it is still the marked one: another sweep may have finished it, and an
+        // import may have written it again since.
+        let result = self
+            .client
             .delete_item()
             .table_name(self.table())
             .set_key(Some(key))
+            .condition_expression("attribute_exists(#deleting)")
+            .expression_attribute_names("#deleting", DELETING)
             .send()
-            .await
-            .map_err(classify)?;
-        Ok(Sweep::Done)
+            .await;
+        match result {
+            Ok(_) => Ok(Sweep::Done),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Sweep::Done)
+            }
+            Err(error) => Err(classify(error)),
+        }
     }
 
     /// One `BatchWriteItem` of deletes, retrying unprocessed items with a short backoff.
