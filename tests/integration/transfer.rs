@@ -1207,6 +1207,41 @@ async fn an_export_page_holds_at_most_the_imports_children_limit_and_cuts_a_larg
 }
 
 #[tokio::test]
+async fn an_application_cut_on_the_first_page_continues_next_even_after_a_newer_one_is_created() {
+    let api = TestApi::with_store(|store| store.with_export_children(3)).await;
+    let user = api.signed_in();
+    let older = user.new_application().await;
+    add_children(&user, &older, 1).await;
+    let newest = user.new_application().await;
+    add_children(&user, &newest, 5).await;
+
+    // One application a page: the newest, cut after 3 of its 5 children.
+    let first = user.get("/export?limit=1").await.expect(200).body;
+    assert_eq!(ids_of(&first), std::slice::from_ref(&newest));
+    assert_eq!(children_of(&first["applications"][0]), 3);
+    // Created after the export started: newer than the cursor, so not in this export.
+    let created_since = user.new_application().await;
+    let mut pages = vec![first];
+    while let Some(cursor) = pages.last().unwrap()["next_cursor"].as_str() {
+        let path = format!("/export?limit=1&cursor={cursor}");
+        pages.push(user.get(&path).await.expect(200).body);
+    }
+    let ids: Vec<Vec<String>> = pages.iter().map(ids_of).collect();
+    assert_eq!(
+        ids,
+        [
+            vec![newest.clone()],
+            vec![newest.clone()],
+            vec![older.clone()]
+        ]
+    );
+    let all = merged(&pages);
+    assert_eq!(children_of(&all[0]), 5);
+    assert_eq!(children_of(&all[1]), 1);
+    assert!(!ids.concat().contains(&created_since));
+}
+
+#[tokio::test]
 async fn an_export_page_ends_at_its_byte_budget_and_cuts_an_application_that_alone_passes_it() {
     // 6,000 bytes a page in place of 4 MB: the same code.
     const BUDGET: usize = 6_000;

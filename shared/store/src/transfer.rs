@@ -138,15 +138,41 @@ impl Store {
     ) -> StoreResult<ListPage<ExportedApplication>> {
         let deadline = tokio::time::Instant::now() + self.export_read_time;
         let (list_start, inside) = export_start(start)?;
+        // A page that continues an application the page before cut starts with it, read by
+        // its key (an application created since comes before it in the list), and the list
+        // resumes behind it.
+        let continued = match &inside {
+            Some((id, _)) => match self.get_application(user, *id).await {
+                Ok(application) => Some(application),
+                // Deleted since: the page goes on with the ones behind it.
+                Err(StoreError::NotFound) => None,
+                Err(error) => return Err(error),
+            },
+            None => None,
+        };
+        let list_start = match &inside {
+            Some((id, _)) => Some(self.application_resume_key(user, *id)),
+            None => list_start,
+        };
+        let room = limit - usize::from(continued.is_some());
         let page = self
             .list_applications(
                 user,
                 &ApplicationFilter::default(),
-                limit,
+                room.max(1),
                 list_start.clone(),
             )
             .await?;
-        let listed = page.items.len();
+        let (more_applications, list_resume) = if room == 0 {
+            // The continued application fills the page: the list only tells whether more follow.
+            let resume = list_start.filter(|_| !page.items.is_empty());
+            (Vec::new(), resume)
+        } else {
+            (page.items, page.resume)
+        };
+        let applications: Vec<Application> =
+            continued.into_iter().chain(more_applications).collect();
+        let listed = applications.len();
         // A CSV row counts all of an application's children: it is never cut.
         let most = if sizing.split {
             self.export_children
@@ -154,7 +180,7 @@ impl Store {
             usize::MAX
         };
         let inside = &inside;
-        let mut reads = futures::stream::iter(page.items.into_iter().enumerate())
+        let mut reads = futures::stream::iter(applications.into_iter().enumerate())
             .map(|(index, application)| async move {
                 // The page before ended inside this application: the rest of its children.
                 let after = inside
@@ -206,27 +232,15 @@ impl Store {
                 break;
             }
         }
-        if items.len() == listed && cut_after.is_none() {
-            return Ok(ListPage {
-                items,
-                resume: page.resume,
-            });
-        }
-        // Cut short: the next page starts with the first application this one left out, or
-        // with the rest of the one it cut.
-        let behind = |index: usize| match index.checked_sub(1) {
-            Some(before) => Some(self.application_resume_key(user, items[before].application.id)),
-            None => list_start.clone(),
-        };
-        let resume = match cut_after {
-            Some(after) => {
-                let last = items.len() - 1;
-                let mut key = behind(last).unwrap_or_default();
-                key.insert(INSIDE.to_owned(), items[last].application.id.to_string());
-                key.insert(AFTER_CHILD.to_owned(), after);
-                Some(key)
-            }
-            None => behind(items.len()),
+        let resume = match (cut_after, items.last()) {
+            // Cut inside its last application: the next page continues it.
+            (Some(after), Some(last)) => Some(ResumeKey::from([
+                (INSIDE.to_owned(), last.application.id.to_string()),
+                (AFTER_CHILD.to_owned(), after),
+            ])),
+            _ if items.len() == listed => list_resume,
+            // Cut short: the next page starts with the first application this one left out.
+            (_, last) => last.map(|last| self.application_resume_key(user, last.application.id)),
         };
         Ok(ListPage { items, resume })
     }
@@ -665,8 +679,8 @@ fn approximate_size<T: serde::Serialize>(value: &T) -> usize {
     serde_json::to_vec(value).map_or(4096, |v| v.len() + 256)
 }
 
-/// What a resume key of an export page adds when the page before ended inside an
-/// application: its id, and the sort key of the last of its children that page held.
+/// The resume key of an export page that ended inside an application: its id, and the sort
+/// key of the last of its children that page held.
 const INSIDE: &str = "export_inside";
 const AFTER_CHILD: &str = "export_after_child";
 
@@ -674,20 +688,20 @@ const AFTER_CHILD: &str = "export_after_child";
 /// resumes behind.
 type Inside = (Id, String);
 
-/// An export page's resume key, as the list's own key (absent: from the newest) and the
+/// An export page's resume key: the list's own key (absent: from the newest), or the
 /// application the page starts inside of.
 fn export_start(start: Option<ResumeKey>) -> StoreResult<(Option<ResumeKey>, Option<Inside>)> {
-    let Some(mut key) = start else {
+    let Some(key) = start else {
         return Ok((None, None));
     };
-    let inside = match (key.remove(INSIDE), key.remove(AFTER_CHILD)) {
-        (None, None) => None,
-        (Some(id), Some(after)) => {
-            Some((id.parse().map_err(|_| StoreError::InvalidResumeKey)?, after))
+    match (key.get(INSIDE), key.get(AFTER_CHILD)) {
+        (None, None) => Ok((Some(key), None)),
+        (Some(id), Some(after)) if key.len() == 2 => {
+            let id = id.parse().map_err(|_| StoreError::InvalidResumeKey)?;
+            Ok((None, Some((id, after.clone()))))
         }
-        _ => return Err(StoreError::InvalidResumeKey),
-    };
-    Ok(((!key.is_empty()).then_some(key), inside))
+        _ => Err(StoreError::InvalidResumeKey),
+    }
 }
 
 /// Cuts `exported`'s children (in the order its partition holds them: feedback, then
