@@ -1022,6 +1022,14 @@ async fn malformed_and_oversized_imports_are_clear_4xx_problems() {
             .await
             .expect_problem(status);
     }
+    // A dry run asked for without a value is refused, not taken for a real import.
+    for path in ["/import?dry_run", "/import?dry_run=", "/import?dry_run=yes"] {
+        user.post(path)
+            .typed_body("text/csv", b"Company,Role\nAcme,Dev\n".to_vec())
+            .await
+            .expect_problem(400);
+    }
+    assert!(items_of(&api, &user).await.is_empty(), "nothing written");
     let big = format!(
         "Company,Role\n{}",
         "Acme,Dev\n".repeat(10 * 1024 * 1024 / 9)
