@@ -264,10 +264,17 @@ pub struct RecurringImprovement {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SkillSummary {
     pub window: Window,
-    /// Most mentioned first.
+    /// The most mentioned first, at most [`MAX_SKILLS`].
     pub skills: Vec<Skill>,
+    /// How many distinct skills the window names (more than `skills` holds when it is full).
+    pub skills_total: usize,
     pub recurring_improvements: Vec<RecurringImprovement>,
 }
+
+/// The most skills `GET /analytics/skills` lists: each carries a count for every month of the
+/// window (up to 37), about 3 KB as Lambda's response carries it, so thousands of distinct
+/// names would pass its 6 MB; a hundred is more than a chart shows.
+pub const MAX_SKILLS: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -863,9 +870,12 @@ impl SearchData {
                 .then_with(|| b.1.mentions.cmp(&a.1.mentions))
                 .then_with(|| a.0.cmp(&b.0))
         });
+        let skills_total = skills.len();
+        skills.truncate(MAX_SKILLS);
         SkillSummary {
             window,
             skills,
+            skills_total,
             recurring_improvements: recurring.into_iter().map(|(_, r)| r).collect(),
         }
     }

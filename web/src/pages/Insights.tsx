@@ -163,6 +163,7 @@ export function Insights() {
             return (
               <>
                 <Figure id="skills" title="Skills named in feedback and rejections, per month" n={k.skills.reduce((a, s) => a + s.mentions, 0)}>
+                  {k.skills_total > k.skills.length && <p class="muted" data-skills-shown>The {k.skills.length} most named of {k.skills_total} skills.</p>}
                   {k.skills.length === 0 ? <p class="muted">No skills named in this period.</p> : (
                     <table class="skills">
                       <thead><tr><th>Skill</th><th title="Strengths">Str.</th><th title="To improve">Impr.</th><th title="Rejection reasons">Rej.</th><th>{months[0]} – {months[months.length - 1]}</th><th>Trend</th></tr></thead>

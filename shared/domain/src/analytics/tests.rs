@@ -419,6 +419,37 @@ fn skills_match_the_hand_computed_fixture() {
 }
 
 #[test]
+fn skills_lists_the_100_most_mentioned_and_counts_them_all() {
+    let acme = app("Acme", &[("applied", "2026-01-02")], json!({}));
+    // Skill n is named n + 1 times (once more than skill n - 1), 150 distinct skills.
+    let names: Vec<String> = (0..150).map(|n| format!("skill {n:03}")).collect();
+    let feedback = names
+        .iter()
+        .enumerate()
+        .flat_map(|(n, name)| {
+            let acme = &acme;
+            (0..=n).map(move |_| feedback(acme, "2026-01-10", &[name.as_str()], &[]))
+        })
+        .collect();
+    let data = SearchData {
+        applications: vec![acme],
+        feedback,
+        rejections: Vec::new(),
+    };
+    let out = data.skills(window("2026-01-01", "2026-01-31"));
+    assert_eq!(out.skills_total, 150);
+    assert_eq!(out.skills.len(), MAX_SKILLS);
+    let listed: Vec<&str> = out.skills.iter().map(|s| s.skill.as_str()).collect();
+    let most: Vec<&str> = names
+        .iter()
+        .rev()
+        .take(MAX_SKILLS)
+        .map(String::as_str)
+        .collect();
+    assert_eq!(listed, most);
+}
+
+#[test]
 fn trends_need_a_doubling_and_two_mentions() {
     assert_eq!(trend(0, 1), Trend::Steady);
     assert_eq!(trend(0, 2), Trend::Rising);
