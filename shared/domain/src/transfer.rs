@@ -876,12 +876,27 @@ pub fn parse_salary(raw: &str) -> Option<(u64, u64, Option<String>)> {
     .iter()
     .find(|(symbol, _)| upper.contains(symbol))
     .map(|(_, code)| (*code).to_owned());
-    for word in upper.split(|c: char| !c.is_ascii_alphabetic()) {
-        if word.len() == 3 && ISO_4217.binary_search(&word).is_ok() {
-            currency = Some(word.to_owned());
+    // An ISO code counts beside an amount (`EUR 90k`, `90k-120k gbp`), not as any three-letter
+    // word (`top of band`).
+    let words: Vec<&str> = upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let amount = |index: Option<usize>| {
+        index
+            .and_then(|index| words.get(index))
+            .is_some_and(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+    };
+    for (index, word) in words.iter().enumerate() {
+        if word.len() == 3
+            && ISO_4217.binary_search(word).is_ok()
+            && (amount(index.checked_sub(1)) || amount(Some(index + 1)))
+        {
+            currency = Some((*word).to_owned());
         }
     }
-    let mut numbers = Vec::new();
+    // Each amount and the multiplier its suffix (`k`, `M`) names.
+    let mut numbers: Vec<(f64, Option<f64>)> = Vec::new();
     let chars: Vec<char> = upper.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -895,18 +910,28 @@ pub fn parse_salary(raw: &str) -> Option<(u64, u64, Option<String>)> {
                 }
                 i += 1;
             }
-            let mut value: f64 = text.trim_end_matches('.').parse().ok()?;
-            match chars.get(i) {
-                Some('K') => value *= 1_000.0,
-                Some('M') => value *= 1_000_000.0,
-                _ => {}
-            }
-            numbers.push(value.round() as u64);
+            let value: f64 = text.trim_end_matches('.').parse().ok()?;
+            let multiplier = match chars.get(i) {
+                Some('K') => Some(1_000.0),
+                Some('M') => Some(1_000_000.0),
+                _ => None,
+            };
+            numbers.push((value, multiplier));
         } else {
             i += 1;
         }
     }
-    match numbers[..] {
+    // `80-100k`: a range's one suffix, on its upper bound, is meant for both.
+    if let [(low, None), (high, Some(multiplier))] = numbers[..]
+        && low <= high
+    {
+        numbers[0].1 = Some(multiplier);
+    }
+    let amounts: Vec<u64> = numbers
+        .iter()
+        .map(|(value, multiplier)| (value * multiplier.unwrap_or(1.0)).round() as u64)
+        .collect();
+    match amounts[..] {
         [one] => Some((one, one, currency)),
         [min, max] => Some((min, max, currency)),
         _ => None,
@@ -1527,6 +1552,22 @@ mod tests {
             Some((90_000, 120_000, Some("GBP".to_owned())))
         );
         assert_eq!(parse_salary("competitive"), None);
+        // One suffix on a range's upper bound is meant for both.
+        assert_eq!(parse_salary("80-100k"), Some((80_000, 100_000, None)));
+        assert_eq!(
+            parse_salary("$90-120K"),
+            Some((90_000, 120_000, Some("USD".to_owned())))
+        );
+        assert_eq!(parse_salary("50000-100k"), Some((50_000, 100_000, None)));
+        // An ISO code beside an amount sets the currency; another three-letter word does not.
+        assert_eq!(
+            parse_salary("EUR 90,000"),
+            Some((90_000, 90_000, Some("EUR".to_owned())))
+        );
+        assert_eq!(
+            parse_salary("top of band, 90k"),
+            Some((90_000, 90_000, None))
+        );
     }
 
     #[test]
