@@ -1202,6 +1202,19 @@ async fn an_export_page_holds_at_most_the_imports_children_limit_and_cuts_a_larg
     }
     assert_eq!(merged(&json_pages(&bob, 500).await), all);
 
+    // The pages joined into one file as they are, the cut application once per page: the
+    // import gives its first row the children the others add.
+    let carol = api.signed_in();
+    let mut joined = pages[0].clone();
+    joined["applications"] = pages
+        .iter()
+        .flat_map(|page| page["applications"].as_array().unwrap().clone())
+        .collect();
+    let report = import(&carol, "application/json", joined.to_string()).await;
+    assert_eq!(report["created"], 6);
+    assert_eq!(report["duplicates"], 2, "the cut application's later rows");
+    assert_eq!(merged(&json_pages(&carol, 500).await), all);
+
     // A CSV row counts all of an application's children: CSV pages never cut one, and end
     // before the application that would pass the limit.
     let csv: Vec<Vec<String>> = csv_pages(&user, 500).await;

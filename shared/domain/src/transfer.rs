@@ -220,19 +220,33 @@ fn prefixed(prefix: &str, Invalid(errors): Invalid) -> Vec<FieldError> {
         .collect()
 }
 
-/// Marks rows whose application id an earlier row already has.
+/// Marks rows whose application id an earlier row already has, and gives that earlier row the
+/// feedback and rejections such a row adds: an application our export cut between two pages
+/// is listed twice in the pages joined, each time with part of its children.
 fn mark_duplicates(rows: &mut [ImportRow]) {
+    // Application id → the index of its first row.
     let mut seen: HashMap<Id, usize> = HashMap::new();
-    for row in rows {
-        if let Ok(imported) = &row.parsed {
-            match seen.get(&imported.application.id) {
-                Some(first) => row.same_as = Some(*first),
-                None => {
-                    seen.insert(imported.application.id, row.row);
-                }
-            }
+    for index in 0..rows.len() {
+        let Ok(imported) = &rows[index].parsed else {
+            continue;
+        };
+        let Some(&first) = seen.get(&imported.application.id) else {
+            seen.insert(imported.application.id, index);
+            continue;
+        };
+        rows[index].same_as = Some(rows[first].row);
+        let (feedback, rejections) = (imported.feedback.clone(), imported.rejections.clone());
+        if let Ok(kept) = &mut rows[first].parsed {
+            add_missing(&mut kept.feedback, feedback, |f| f.id);
+            add_missing(&mut kept.rejections, rejections, |r| r.id);
         }
     }
+}
+
+/// Appends the `more` that `list` does not hold yet (by id).
+fn add_missing<T>(list: &mut Vec<T>, more: Vec<T>, id: fn(&T) -> Id) {
+    let held: HashSet<Id> = list.iter().map(id).collect();
+    list.extend(more.into_iter().filter(|item| !held.contains(&id(item))));
 }
 
 // ---------------------------------------------------------------------------------------------
