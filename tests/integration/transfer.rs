@@ -561,7 +561,7 @@ fn carried(reply: &[u8]) -> usize {
     store::escaped_size(reply)
 }
 
-/// Every field of an application wrong, and `unknown` fields named with 40 quotes (each takes
+/// Every field of an application wrong, and `unknown` fields named with 20 quotes (each takes
 /// four bytes in the response, so echoing such names whole made a report twice the file).
 fn every_field_wrong(unknown: usize) -> serde_json::Map<String, Value> {
     let mut application = serde_json::Map::new();
@@ -589,7 +589,7 @@ fn every_field_wrong(unknown: usize) -> serde_json::Map<String, Value> {
         application.insert(name.to_owned(), json!({"wrong": true}));
     }
     for n in 0..unknown {
-        application.insert(format!("{}{n}", "\"".repeat(40)), json!(1));
+        application.insert(format!("{}{n}", "\"".repeat(20)), json!(1));
     }
     application
 }
@@ -662,19 +662,21 @@ async fn an_import_report_lists_at_most_20_errors_a_row_and_stays_far_below_6_mb
             application
         })
         .collect();
-    // Unknown fields of a right application, named with 40 quotes each: cut to 64 bytes.
+    // Unknown fields of a right application, named with 20 quotes each: cut to 64 bytes.
     let long_names: Vec<Value> = (0..MAX_IMPORT_ROWS)
         .map(|_| {
             let mut application = with_children(children);
             for n in 0..30 {
-                application[format!("{}{n}", "\"".repeat(40))] = json!(1);
+                application[format!("{}{n}", "\"".repeat(20))] = json!(1);
             }
             application
         })
         .collect();
     for applications in [wrong_rows, empty_children, wrong_children, long_names] {
         let document = json!({"format": FORMAT, "applications": applications}).to_string();
+        // Within both body limits: 4 MiB, and 5 MiB as the Lambda event carries it.
         assert!(document.len() < 4 * 1024 * 1024);
+        assert!(carried(document.as_bytes()) < 5 * 1024 * 1024);
         let reply = bob
             .post("/import")
             .typed_body("application/json", document)
@@ -698,16 +700,17 @@ async fn a_refused_file_lists_at_most_100_errors_and_writes_nothing() {
     use domain::transfer::{MAX_DOCUMENT_ERRORS, MAX_IMPORT_CHILDREN};
     let api = TestApi::new().await;
     let bob = api.signed_in();
-    // The original API's children naming applications the file does not hold: one error each.
-    let orphans = |n: usize| {
+    // The original API's children naming applications the file does not hold (by a name of
+    // `quotes` quotes, 80 bytes or more as a response carries it): one error each.
+    let orphans = |n: usize, quotes: usize| {
         let feedback: Vec<Value> = (0..n)
-            .map(|i| json!({"application_id": format!("{}{i}", "\"".repeat(150))}))
+            .map(|i| json!({"application_id": format!("{}{i}", "\"".repeat(quotes))}))
             .collect();
         json!({"applications": [], "feedback": feedback})
     };
     let at_bound = bob
         .post("/import")
-        .json(orphans(MAX_DOCUMENT_ERRORS))
+        .json(orphans(MAX_DOCUMENT_ERRORS, 150))
         .await
         .expect_problem(422);
     assert_eq!(at_bound.body["detail"], "100 fields are invalid");
@@ -724,7 +727,7 @@ async fn a_refused_file_lists_at_most_100_errors_and_writes_nothing() {
     for path in ["/import?dry_run=true", "/import"] {
         let refused = bob
             .post(path)
-            .json(orphans(MAX_IMPORT_CHILDREN))
+            .json(orphans(MAX_IMPORT_CHILDREN, 20))
             .await
             .expect_problem(422);
         assert_eq!(
@@ -1035,6 +1038,23 @@ async fn malformed_and_oversized_imports_are_clear_4xx_problems() {
         "Acme,Dev\n".repeat(10 * 1024 * 1024 / 9)
     );
     send("text/csv", big.into_bytes()).await.expect_problem(413);
+    // Under 4 MiB, but past 5 MiB as the Lambda event carries it (each quote twice): refused
+    // before anything is read, as Lambda would refuse it in AWS.
+    let quoted = format!(
+        "Company,Role,Notes\nAcme,Dev,\"{}\"\n",
+        "\"\"".repeat(1_400_000)
+    );
+    assert!(quoted.len() < 4 * 1024 * 1024);
+    let carried = send("text/csv", quoted.into_bytes())
+        .await
+        .expect_problem(413);
+    assert_eq!(carried.body["type"], "/problems/payload-too-large");
+    assert!(
+        carried.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("as the request carries it")
+    );
     let many = format!(
         "Company,Role\n{}",
         (0..1001).map(|i| format!("C{i},R\n")).collect::<String>()
