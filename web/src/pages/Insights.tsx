@@ -67,10 +67,14 @@ export function Insights() {
   const [skills, setSkills] = useState<Maybe<SkillSummary> | null>(null);
   const [followUps, setFollowUps] = useState<Maybe<Agenda> | null>(null);
   useEffect(() => {
+    // A slow answer for an earlier period must not overwrite the figures of the one applied since.
+    let live = true;
+    const keep = <T,>(set: (value: T) => void) => (value: T) => { if (live) set(value); };
     setSummary(null); setRejections(null); setSkills(null);
-    void getSummary(period).then(setSummary);
-    void getRejections(period).then(setRejections);
-    void getSkills(period).then(setSkills);
+    void getSummary(period).then(keep(setSummary));
+    void getRejections(period).then(keep(setRejections));
+    void getSkills(period).then(keep(setSkills));
+    return () => { live = false; };
   }, [period.from, period.to]);
   useEffect(() => { void getFollowUps().then(setFollowUps); }, []);
 
