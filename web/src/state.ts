@@ -43,7 +43,6 @@ export interface Message {
 export const message = store<Message | null>(null);
 export const say = (text: string, kind: Message['kind'] = 'info') => message.set({ text, kind, at: Date.now() });
 
-export const today = (): string => {
-  const now = new Date();
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-};
+/** Today's date as the API counts days: in UTC (its follow-up filter, agenda and analytics
+ * windows do), so a card marked due is one the "Follow-up due" filter lists. */
+export const today = (): string => new Date().toISOString().slice(0, 10);
