@@ -1010,6 +1010,23 @@ pub fn calendar(items: &[FollowUp], stamp: &str) -> String {
             "END:VEVENT".to_owned(),
         ]);
     }
+    // A calendar holds at least one component (RFC 5545 §3.6), and strict readers refuse one
+    // without: with no event, a time zone (UTC, which the feed's dates are in) stands in.
+    if !lines.iter().any(|line| line == "BEGIN:VEVENT") {
+        lines.extend(
+            [
+                "BEGIN:VTIMEZONE",
+                "TZID:UTC",
+                "BEGIN:STANDARD",
+                "DTSTART:19700101T000000",
+                "TZOFFSETFROM:+0000",
+                "TZOFFSETTO:+0000",
+                "END:STANDARD",
+                "END:VTIMEZONE",
+            ]
+            .map(str::to_owned),
+        );
+    }
     lines.push("END:VCALENDAR".to_owned());
     lines.iter().map(|line| fold(line)).collect()
 }

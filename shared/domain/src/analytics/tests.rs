@@ -540,6 +540,12 @@ fn the_calendar_is_rfc_5545() {
     // Unfolded, the summary is whole again.
     let unfolded = ics.replace("\r\n ", "");
     assert!(unfolded.contains("needs folding – Engineer"));
+    assert!(!ics.contains("VTIMEZONE"));
+
+    // Without a follow-up, it still holds a component, as RFC 5545 asks.
+    let empty = calendar(&[], "20260320T080000Z");
+    assert!(empty.contains("\r\nBEGIN:VTIMEZONE\r\nTZID:UTC\r\n"));
+    assert!(empty.ends_with("END:VTIMEZONE\r\nEND:VCALENDAR\r\n"));
 }
 
 // ---------------------------------------------------------------- property test
