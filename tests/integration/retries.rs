@@ -213,3 +213,55 @@ async fn a_child_update_whose_answer_was_lost_is_applied_once() {
     assert_eq!(updated.version, 2);
     assert_eq!(updated.rating, Some(5));
 }
+
+#[tokio::test]
+async fn a_child_delete_whose_answer_was_lost_is_done_not_a_404() {
+    let api = TestApi::new().await;
+    let store = &api.state.store;
+    let user = UserId::parse("retried-user").unwrap();
+    let application = new_application();
+    store
+        .create_application(&user, &application, None)
+        .await
+        .unwrap();
+    let feedback = Feedback::parse_new(
+        json!({"rating": 3}),
+        Id::generate(),
+        application.id,
+        Timestamp::now(),
+    )
+    .unwrap();
+    store
+        .create_child(&user, application.id, &feedback, &Precondition::None, None)
+        .await
+        .unwrap();
+    let lose = LoseFirstAnswer(Arc::default(), Some(".DeleteItem"));
+    let losing = losing_store(&api, &lose);
+    for precondition in [Precondition::Versions(vec![1]), Precondition::None] {
+        // The second attempt finds nothing: its own first attempt deleted it.
+        let deleted = losing
+            .delete_child::<Feedback>(&user, application.id, feedback.id, &precondition)
+            .await;
+        assert!(deleted.is_ok(), "{deleted:?}");
+        assert_eq!(
+            lose.0.load(Ordering::SeqCst),
+            2,
+            "the SDK sent the delete twice"
+        );
+        let gone = store
+            .get_child::<Feedback>(&user, application.id, feedback.id)
+            .await;
+        assert!(gone.is_err(), "{gone:?}");
+        // Written again for the next case, whose first answer is lost again.
+        lose.0.store(0, Ordering::SeqCst);
+        store
+            .create_child(&user, application.id, &feedback, &Precondition::None, None)
+            .await
+            .unwrap();
+    }
+    // A child that is not there is still a 404 when nothing was retried.
+    let never = store
+        .delete_child::<Feedback>(&user, application.id, Id::generate(), &Precondition::None)
+        .await;
+    assert_eq!(never, Err(store::StoreError::NotFound));
+}

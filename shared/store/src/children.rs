@@ -5,8 +5,9 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{
-    Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome, classify,
-    failed_condition, failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
+    Attempts, Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome,
+    classify, failed_condition, failed_write, from_item, key_of, key_to_item, string, table_key,
+    to_item,
 };
 use crate::ResumeKey;
 use crate::expr::written_by;
@@ -231,13 +232,23 @@ impl Store {
             .delete_item()
             .table_name(self.table())
             .set_key(Some(self.child_key::<T>(user, application, id)));
+        let attempts = Attempts::default();
         let delete = with_expr!(delete, expr)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .customize()
+            .interceptor(attempts.clone())
             .send();
         let (exists, result) = tokio::join!(self.application_exists(user, application), delete);
         if !exists? {
             return Err(StoreError::NotFound);
         }
-        result.map(|_| ()).map_err(failed_write)
+        match result {
+            Ok(_) => Ok(()),
+            // Sent again after its answer was lost: the first attempt deleted it.
+            Err(error) if matches!(failed_condition(&error), Some(None)) && attempts.retried() => {
+                Ok(())
+            }
+            Err(error) => Err(failed_write(error)),
+        }
     }
 }

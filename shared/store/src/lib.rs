@@ -434,6 +434,33 @@ pub(crate) fn failed_condition<E: ConditionFailure>(
     error.as_service_error()?.failed_condition()
 }
 
+/// Counts the attempts of one call (the SDK sends it again when an answer was lost): a delete
+/// whose condition finds nothing on a later attempt may have been done by an earlier one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Attempts(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Attempts {
+    pub(crate) fn retried(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst) > 1
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for Attempts {
+    fn name(&self) -> &'static str {
+        "Attempts"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 /// The SDK's single-item write errors, whose conditional-check failure carries the old item.
 pub(crate) trait ConditionFailure {
     fn failed_condition(&self) -> Option<Option<&Item>>;
