@@ -265,3 +265,54 @@ async fn a_child_delete_whose_answer_was_lost_is_done_not_a_404() {
         .await;
     assert_eq!(never, Err(store::StoreError::NotFound));
 }
+
+#[tokio::test]
+async fn a_history_trim_whose_answer_was_lost_still_answers_the_trimmed_application() {
+    let api = TestApi::new().await;
+    let store = &api.state.store;
+    let user = UserId::parse("retried-user").unwrap();
+    let application = new_application();
+    store
+        .create_application(&user, &application, None)
+        .await
+        .unwrap();
+    let statuses = ["screening", "interviewing"];
+    let change = |n: usize| {
+        ApplicationPatch::parse(json!({"status": statuses[n % statuses.len()]})).unwrap()
+    };
+    // 100 changes after the first entry: the history is full, the next change trims it.
+    for n in 0..100 {
+        store
+            .update_application(
+                &user,
+                application.id,
+                &change(n),
+                &Precondition::None,
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+    }
+    // The counter wraps to 0 on the change's own UpdateItem: the trim's answer is the one lost.
+    let lose = LoseFirstAnswer(Arc::new(AtomicUsize::new(usize::MAX)), Some(".UpdateItem"));
+    let updated = losing_store(&api, &lose)
+        .update_application(
+            &user,
+            application.id,
+            &change(100),
+            &Precondition::None,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        lose.0.load(Ordering::SeqCst),
+        2,
+        "the SDK sent the trim twice"
+    );
+    assert_eq!(updated.status_history.len(), 101);
+    assert_eq!(
+        store.get_application(&user, application.id).await.unwrap(),
+        updated
+    );
+}

@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, Sweep, WriteOutcome, classify,
@@ -264,7 +266,9 @@ impl Store {
     /// that left it longer is followed by a second `UpdateItem` that removes the oldest entries
     /// but the first, on condition that nothing changed since (same `version` and history
     /// length; the trim itself changes neither `version` nor `updated_at`). If that write fails,
-    /// the application is answered as updated and the next update trims.
+    /// the application is answered as updated and the next update trims; if it fails because
+    /// the SDK sent it again after its answer was lost (the item as the first attempt left it:
+    /// same version, trimmed history), it is answered trimmed.
     async fn trim_history(
         &self,
         user: &UserId,
@@ -299,9 +303,22 @@ impl Store {
             .table_name(self.table())
             .set_key(Some(self.application_key(user, id)))
             .set_update_expression(expr.update_expression());
-        let result = with_expr!(update, expr).send().await;
+        let result = with_expr!(update, expr)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let trimmed = application.status_history.len() - excess;
         match result {
             Ok(_) => {
+                application.status_history.drain(1..=excess);
+            }
+            // Sent again after its answer was lost: the first attempt trimmed it.
+            Err(error)
+                if failed_condition(&error).flatten().is_some_and(|old| {
+                    old.get("version") == Some(&number(application.version))
+                        && matches!(old.get("status_history"), Some(AttributeValue::L(h)) if h.len() == trimmed)
+                }) =>
+            {
                 application.status_history.drain(1..=excess);
             }
             Err(error) => {
