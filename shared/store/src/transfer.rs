@@ -174,10 +174,10 @@ impl Store {
             continued.into_iter().chain(more_applications).collect();
         let listed = applications.len();
         // A CSV row counts all of an application's children: it is never cut.
-        let most = if sizing.split {
-            self.export_children
+        let (most, most_bytes) = if sizing.split {
+            (self.export_children, self.export_page_bytes)
         } else {
-            usize::MAX
+            (usize::MAX, usize::MAX)
         };
         let inside = &inside;
         let mut reads = futures::stream::iter(applications.into_iter().enumerate())
@@ -187,7 +187,8 @@ impl Store {
                     .as_ref()
                     .filter(|(id, _)| index == 0 && *id == application.id)
                     .map(|(_, after)| after.as_str());
-                self.children_of(user, application, after, most).await
+                self.children_of(user, application, after, most, most_bytes)
+                    .await
             })
             .buffered(IN_FLIGHT);
         let mut items: Vec<ExportedApplication> = Vec::with_capacity(listed);
@@ -258,13 +259,16 @@ impl Store {
     }
 
     /// `application` with its feedback and rejections, oldest first: those behind the child
-    /// `after` (all of them without it), at most `most`; and whether more remain.
+    /// `after` (all of them without it), at most `most`, and no more once they pass
+    /// `most_bytes` of JSON (so a page never holds more than it sends in memory); and whether
+    /// more remain.
     async fn children_of(
         &self,
         user: &UserId,
         application: Application,
         after: Option<&str>,
         most: usize,
+        most_bytes: usize,
     ) -> StoreResult<(ExportedApplication, bool)> {
         let pk = application_pk(user, application.id);
         let mut exported = ExportedApplication {
@@ -272,6 +276,7 @@ impl Store {
             feedback: Vec::new(),
             rejections: Vec::new(),
         };
+        let mut bytes = 0;
         let mut expr = Expr::default();
         expr.key_equals(PK, &pk);
         let mut pages = self
@@ -290,13 +295,18 @@ impl Store {
                 if !feedback && !sk.starts_with(child_sk_prefix(ChildKind::Rejection)) {
                     continue;
                 }
-                if exported.feedback.len() + exported.rejections.len() == most {
+                if exported.feedback.len() + exported.rejections.len() == most || bytes > most_bytes
+                {
                     return Ok((exported, true));
                 }
                 if feedback {
-                    exported.feedback.push(from_item(item)?);
+                    let child: Feedback = from_item(item)?;
+                    bytes += json_size(&child);
+                    exported.feedback.push(child);
                 } else {
-                    exported.rejections.push(from_item(item)?);
+                    let child: Rejection = from_item(item)?;
+                    bytes += json_size(&child);
+                    exported.rejections.push(child);
                 }
             }
         }
