@@ -14,6 +14,8 @@
 // a card moved off a column leaves the next card its own node and status menu (keyed by id).
 // An import file is cut into parts within the API's limits (10,000 children, 4 MiB), checked
 // with /import answered by the test.
+// An export whose application continues on the next page is downloaded with that application
+// once; an application past the import limits alone is sent in slices and reported as one row.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -76,6 +78,11 @@ try {
   };
   const card = (company) => page.locator('.card', { hasText: company });
   const column = (status) => page.locator(`.column[data-status="${status}"]`);
+  // The message line cleared, so that waiting for a message finds the next one, not the last.
+  const dismiss = async () => {
+    const close = page.getByRole('button', { name: 'Dismiss message' });
+    if (await close.count()) await close.click();
+  };
   // The order of answers, chosen: the first request to `url` that `matches` accepts is held (not
   // sent on) until `release()`. `held` resolves with that request once the page has made it.
   const hold = async (url, matches = () => true) => {
@@ -207,6 +214,128 @@ try {
     check(shape === '2:Many 1 3:Many 3 1:Big 6', `the parts: ${shape}`);
     check(parts.every((p) => p.children <= 10000 && p.bytes <= 4 * 1024 * 1024), 'each part within the limits');
     log(`a file of 12,000 children and 4.5 MB went in ${parts.length} parts (${shape})`);
+  }
+
+  step = 'export: an application continued on the next page is downloaded once, its children joined';
+  {
+    // Answered here: the API may end a page inside an application too big for one (10,000
+    // children or 4 MB); the next page starts with it again, carrying the rest of its children.
+    const exported = (await call('GET', '/export')).body;
+    const template = { ...exported.applications[0], feedback: [], rejections: [] };
+    const fb = (id) => ({ id, application_id: 'BIG', rating: 3 });
+    const rj = (id) => ({ id, application_id: 'BIG', reasons: [] });
+    const big = { ...template, id: 'BIG', company: 'Big Co' };
+    const pages = [
+      { applications: [{ ...template, id: 'ONE', company: 'One', feedback: [fb('o1')] }, { ...big, feedback: [fb('f1'), fb('f2')] }], next_cursor: 'c2' },
+      { applications: [{ ...big, feedback: [fb('f3')], rejections: [rj('r1')] }], next_cursor: 'c3' },
+      { applications: [{ ...big, rejections: [rj('r2')] }, { ...template, id: 'TWO', company: 'Two' }], next_cursor: null },
+    ];
+    const served = [];
+    const answer = (route) => {
+      const cursor = new URL(route.request().url()).searchParams.get('cursor');
+      const index = cursor ? Number(cursor.slice(1)) - 1 : 0;
+      served.push(index);
+      return route.fulfill({ status: 200, contentType: 'application/json',
+        body: JSON.stringify({ ...exported, ...pages[index] }) });
+    };
+    await page.route(/\/export\?/, answer);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+    const { readFile } = await import('node:fs/promises');
+    const file = JSON.parse(await readFile(await download.path(), 'utf8'));
+    await page.unroute(/\/export\?/, answer);
+    check(served.join() === '0,1,2', `the pages asked for: ${served}`);
+    const ids = file.applications.map((a) => a.id).join();
+    check(ids === 'ONE,BIG,TWO', `each application once: ${ids}`);
+    const joined = file.applications[1];
+    check(joined.company === 'Big Co' && joined.feedback.map((f) => f.id).join() === 'f1,f2,f3'
+      && joined.rejections.map((r) => r.id).join() === 'r1,r2', `its children joined: ${JSON.stringify(joined)}`);
+    check(file.next_cursor === null && file.format === exported.format, 'one document, no cursor');
+    log('an export whose application continued over 3 pages downloaded it once with feedback f1–f3 and rejections r1–r2');
+  }
+
+  step = 'import: an application past the limits alone is sent in slices, reported as one row';
+  {
+    // Answered here like the API: an application whose id the caller has is a duplicate that
+    // writes the children it still lacks (children_created).
+    const seen = new Set();
+    const parts = [];
+    const answer = async (route) => {
+      const body = route.request().postDataJSON();
+      const bytes = Buffer.byteLength(route.request().postData());
+      parts.push({ body, bytes, children: body.applications.reduce((n, a) => n + (a.feedback?.length ?? 0) + (a.rejections?.length ?? 0), 0) });
+      const rows = body.applications.map((a, i) => {
+        const outcome = seen.has(a.id) ? 'duplicate' : 'created';
+        seen.add(a.id);
+        return { row: i + 1, outcome, id: a.id, children_created: (a.feedback?.length ?? 0) + (a.rejections?.length ?? 0) };
+      });
+      const count = (o) => rows.filter((r) => r.outcome === o).length;
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+        dry_run: false, source: 'export', created: count('created'), duplicates: count('duplicate'), rejected: 0,
+        ignored_columns: [], rows }) });
+    };
+    await page.route('**/import', answer);
+    const exported = (await call('GET', '/export')).body;
+    const template = { ...exported.applications[0], feedback: [], rejections: [] };
+    const many = Array.from({ length: 25000 }, (_, i) => ({ id: `f${i}`, rating: 3 }));
+    const fat = Array.from({ length: 4 }, (_, i) => ({ id: `fat${i}`, comments: 'y'.repeat(1_500_000) }));
+    const applications = [
+      { ...template, id: 'A', company: 'Small A', feedback: [{ id: 'a1' }] },
+      { ...template, id: 'HUGE', company: 'Huge', notes: 'kept in every part', feedback: many, rejections: [{ id: 'r1' }, { id: 'r2' }, { id: 'r3' }] },
+      { ...template, id: 'FAT', company: 'Fat', feedback: fat },
+      { ...template, id: 'C', company: 'Small C' },
+    ];
+    await dismiss();
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'huge.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, applications })),
+    });
+    const said = page.locator('.message', { hasText: /^Import:/ });
+    await said.waitFor();
+    const text = await said.textContent();
+    await page.unroute('**/import', answer);
+    const shape = parts.map((p) => `${p.body.applications.map((a) => a.id).join('+')}:${p.children}`).join(' ');
+    check(shape === 'A:1 HUGE:10000 HUGE:10000 HUGE:5003 FAT:2 FAT:2 C:0', `the parts: ${shape}`);
+    check(parts.every((p) => p.children <= 10000 && p.bytes <= 4 * 1024 * 1024), 'each part within the limits');
+    const huge = parts.filter((p) => p.body.applications[0].id === 'HUGE').map((p) => p.body.applications[0]);
+    check(huge.every((a) => a.company === 'Huge' && a.notes === 'kept in every part' && a.status_history?.length === template.status_history.length),
+      'every slice carries the whole application');
+    check(huge.flatMap((a) => a.feedback.map((f) => f.id)).join() === many.map((f) => f.id).join(), 'the feedback in order, each once');
+    check(huge.map((a) => a.rejections.length).join() === '0,0,3', 'the rejections after the feedback');
+    check(text.includes('4 created, 0 already here, 0 rejected'), `the continuations are not counted as duplicates: ${text}`);
+    check(text.includes('25,008 feedback and rejections'), `the children written: ${text}`);
+    log(`an application of 25,003 children and one of 6 MB went in slices (${shape}): "${text}"`);
+  }
+
+  step = 'import: a continuation that is refused reports the row rejected, its errors numbered in the file';
+  {
+    let call2 = 0;
+    const answer = async (route) => {
+      const body = route.request().postDataJSON();
+      call2 += 1;
+      const id = body.applications[0].id;
+      const rows = call2 === 2
+        ? [{ row: 1, outcome: 'rejected', id, errors: [{ field: 'feedback[2].rating', message: 'must be between 1 and 5' }] }]
+        : [{ row: 1, outcome: call2 === 1 ? 'created' : 'duplicate', id, children_created: body.applications[0].feedback.length }];
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+        dry_run: false, source: 'export', created: call2 === 1 ? 1 : 0, duplicates: call2 === 3 ? 1 : 0, rejected: call2 === 2 ? 1 : 0,
+        ignored_columns: [], rows }) });
+    };
+    await page.route('**/import', answer);
+    const exported = (await call('GET', '/export')).body;
+    const template = { ...exported.applications[0], feedback: [], rejections: [] };
+    const many = Array.from({ length: 20001 }, (_, i) => ({ id: `g${i}`, rating: 3 }));
+    await dismiss();
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'huge2.json', mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ ...exported, applications: [{ ...template, id: 'HUGE2', feedback: many }] })),
+    });
+    const said = page.locator('.message', { hasText: /^Import:/ });
+    await said.waitFor();
+    const text = await said.textContent();
+    await page.unroute('**/import', answer);
+    check(call2 === 3, `3 parts sent (${call2})`);
+    check(text.includes('0 created, 0 already here, 1 rejected') && text.includes('row 1: feedback[10002].rating must be between 1 and 5'),
+      `one rejected row, the child numbered in the file: ${text}`);
+    log(`a slice refused: "${text}"`);
   }
 
   step = 'drag to a new status';

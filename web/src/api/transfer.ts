@@ -20,15 +20,38 @@ interface ExportPage {
   [field: string]: unknown;
 }
 
-/** Every page of GET /export, merged into one document, as a file download (JSON). */
-export async function downloadExport(): Promise<void> {
+type Item = Record<string, unknown>;
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** Every page of GET /export merged into one document. A page may end inside an application
+ * too big for one page (its feedback and rejections past a page's limits): the next page then
+ * starts with that application again (same id, every field) carrying the rest of its children,
+ * which are added to the first, so the document lists each application once. */
+async function exportDocument(): Promise<ExportPage> {
   let page = await request<ExportPage>('/export?limit=500');
-  const applications = [...page.applications];
+  const applications: Item[] = [];
+  const add = (items: unknown[]) => {
+    for (const item of items as Item[]) {
+      const last = applications.at(-1);
+      if (last && item && item.id != null && last.id === item.id) {
+        (last.feedback as unknown[]).push(...list(item.feedback));
+        (last.rejections as unknown[]).push(...list(item.rejections));
+      } else {
+        applications.push({ ...item, feedback: [...list(item?.feedback)], rejections: [...list(item?.rejections)] });
+      }
+    }
+  };
+  add(page.applications);
   while (page.next_cursor) {
     page = await request<ExportPage>(`/export?limit=500&cursor=${encodeURIComponent(page.next_cursor)}`);
-    applications.push(...page.applications);
+    add(page.applications);
   }
-  const data = { ...page, applications, next_cursor: null };
+  return { ...page, applications, next_cursor: null };
+}
+
+/** Every page of GET /export, merged into one document, as a file download (JSON). */
+export async function downloadExport(): Promise<void> {
+  const data = await exportDocument();
   const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
@@ -45,53 +68,132 @@ const IMPORT_CHILDREN = 10_000;
 const IMPORT_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 
 const utf8 = new TextEncoder();
+const size = (value: unknown) => utf8.encode(JSON.stringify(value)).length + 1;
 
-/** The feedback and rejections an exported application carries. */
-function childCount(application: unknown): number {
-  const { feedback, rejections } = (application ?? {}) as { feedback?: unknown; rejections?: unknown };
-  return (Array.isArray(feedback) ? feedback.length : 0) + (Array.isArray(rejections) ? rejections.length : 0);
+/** One request's worth of a file: its applications (rows `start + 1`…). `continues` marks the
+ * second and later parts of one application too big for one request: the same application
+ * with the next slice of its children. */
+export interface ImportPart {
+  start: number;
+  applications: unknown[];
+  continues?: boolean;
+  /** In a continuation: how many of the application's own feedback come before this slice. */
+  feedbackOffset?: number;
+  rejectionsOffset?: number;
 }
 
-/** `all` cut into consecutive parts within the request's limits; an application that alone
- * passes one is a part by itself (the API then says why it refuses it). */
-export function importParts(all: unknown[]): { start: number; applications: unknown[] }[] {
-  const parts: { start: number; applications: unknown[] }[] = [];
-  let current = { start: 0, applications: [] as unknown[] };
-  let children = 0;
+/** A file's applications cut into consecutive parts within the request's limits. An
+ * application that alone passes the children or the byte limit becomes several
+ * single-application parts, each the application with the next slice of its children
+ * (feedback first, then rejections); a single child too big for a request is a part by itself
+ * (the API then says why it refuses it). */
+export function importParts(all: unknown[]): ImportPart[] {
+  const parts: ImportPart[] = [];
+  const open = (start: number): ImportPart => {
+    const part: ImportPart = { start, applications: [] };
+    parts.push(part);
+    return part;
+  };
+  let current = open(0);
+  let count = 0;
   let bytes = 0;
   all.forEach((application, index) => {
-    const more = childCount(application);
-    const size = utf8.encode(JSON.stringify(application)).length + 1;
-    const full =
-      current.applications.length === IMPORT_ROWS ||
-      children + more > IMPORT_CHILDREN ||
-      bytes + size > IMPORT_BYTES;
-    if (current.applications.length > 0 && full) {
-      parts.push(current);
-      current = { start: index, applications: [] };
-      children = 0;
-      bytes = 0;
+    const app = (application ?? {}) as Item;
+    const feedback = list(app.feedback);
+    const rejections = list(app.rejections);
+    const more = feedback.length + rejections.length;
+    const weight = size(application);
+    if (more <= IMPORT_CHILDREN && weight <= IMPORT_BYTES) {
+      if (current.applications.length > 0 && (current.applications.length === IMPORT_ROWS || count + more > IMPORT_CHILDREN || bytes + weight > IMPORT_BYTES)) {
+        current = open(index);
+        count = 0;
+        bytes = 0;
+      }
+      current.applications.push(application);
+      count += more;
+      bytes += weight;
+      return;
     }
-    current.applications.push(application);
-    children += more;
-    bytes += size;
+    // Too big for one request: the application alone, with slices of its children.
+    const bare = { ...app, feedback: [], rejections: [] };
+    const base = size(bare);
+    const offsets = { feedback: 0, rejections: 0 };
+    interface Piece { app: Item; part: ImportPart; count: number; bytes: number }
+    const piece = (part: ImportPart, continues: boolean): Piece => {
+      const slice: Item = { ...bare, feedback: [], rejections: [] };
+      part.applications.push(slice);
+      if (continues) Object.assign(part, { continues: true, feedbackOffset: offsets.feedback, rejectionsOffset: offsets.rejections });
+      return { app: slice, part, count: 0, bytes: base };
+    };
+    // The part so far is still empty at the start of the file or after another split
+    // application: this one starts it.
+    let now = piece(current.applications.length === 0 ? current : open(index), false);
+    const slices = [
+      ...feedback.map((child) => ({ kind: 'feedback' as const, child })),
+      ...rejections.map((child) => ({ kind: 'rejections' as const, child })),
+    ];
+    for (const { kind, child } of slices) {
+      const weightOf = size(child);
+      if (now.count > 0 && (now.count + 1 > IMPORT_CHILDREN || now.bytes + weightOf > IMPORT_BYTES)) {
+        now = piece(open(index), true);
+      }
+      (now.app[kind] as unknown[]).push(child);
+      offsets[kind] += 1;
+      now.count += 1;
+      now.bytes += weightOf;
+    }
+    // Whatever follows starts a part of its own.
+    current = open(index + 1);
+    count = 0;
+    bytes = 0;
   });
-  parts.push(current);
-  return parts;
+  // A trailing part that holds nothing (after a split application) is not sent.
+  return parts.filter((part, i) => i === 0 || part.applications.length > 0);
 }
 
 /** POST /import with the JSON of a previous export, in parts; each report's rows are numbered
- * in the whole file. */
+ * in the whole file, and a continuation part's row (the rest of an application's children) is
+ * added to the row of the application's first part. */
 export async function importFile(file: File): Promise<ImportReport[]> {
   const document = JSON.parse(await file.text()) as ExportPage;
   const all = Array.isArray(document.applications) ? document.applications : [];
+  const parts = importParts(all);
   const reports: ImportReport[] = [];
-  for (const { start, applications } of importParts(all)) {
-    const part = { ...document, applications };
-    const report = await request<ImportReport>('/import', { method: 'POST', body: part });
+  // The report row of each split application's first part, by its position in the file.
+  const firstRows = new Map<number, { report: ImportReport; row: ImportReport['rows'][number]; skip: boolean }>();
+  for (const [index, part] of parts.entries()) {
+    const first = firstRows.get(part.start);
+    // The application's first part was refused (a bad field or child): nothing of it was
+    // written, and the rest of its children are not sent either, so it never arrives half.
+    if (part.continues && first?.skip) continue;
+    const report = await request<ImportReport>('/import', { method: 'POST', body: { ...document, applications: part.applications } });
     for (const row of report.rows) {
-      row.row += start;
-      if (row.same_as_row != null) row.same_as_row += start;
+      row.row += part.start;
+      if (row.same_as_row != null) row.same_as_row += part.start;
+    }
+    if (part.continues && first && report.rows.length === 1) {
+      const row = report.rows[0];
+      first.row.children_created = (first.row.children_created ?? 0) + (row.children_created ?? 0);
+      if (row.outcome === 'rejected' && first.row.outcome !== 'rejected') {
+        // Part of its children were refused: the application is reported rejected, with why
+        // (the indexes of its own children counted in the whole file).
+        if (first.row.outcome === 'created') first.report.created -= 1;
+        else first.report.duplicates -= 1;
+        first.report.rejected += 1;
+        first.row.outcome = 'rejected';
+      }
+      if (row.errors?.length) {
+        first.row.errors = [...(first.row.errors ?? []), ...row.errors.map((e) => ({
+          ...e,
+          field: e.field.replace(/^(feedback|rejections)\[(\d+)\]/, (_, kind: string, n: string) =>
+            `${kind}[${Number(n) + (kind === 'feedback' ? part.feedbackOffset ?? 0 : part.rejectionsOffset ?? 0)}]`),
+        }))];
+      }
+      continue;
+    }
+    if (!part.continues && part.applications.length === 1 && parts[index + 1]?.continues && report.rows.length >= 1) {
+      const row = report.rows[report.rows.length - 1];
+      firstRows.set(part.start, { report, row, skip: row.outcome === 'rejected' });
     }
     reports.push(report);
   }
@@ -107,7 +209,9 @@ export function importSummary(reports: ImportReport[]): { text: string; rejected
     .map((row) => `row ${row.row}: ${(row.errors ?? []).map((e) => `${e.field} ${e.message}`).join('; ')}`)
     .join(' · ');
   const more = rejected.length > 5 ? ` · and ${rejected.length - 5} more` : '';
-  const text = `Import: ${count('created')} created, ${count('duplicates')} already here, ${count('rejected')} rejected${
+  const children = reports.reduce((n, r) => r.rows.reduce((m, row) => m + (row.children_created ?? 0), n), 0);
+  const written = children ? `; ${children.toLocaleString('en-US')} feedback and rejections written` : '';
+  const text = `Import: ${count('created')} created, ${count('duplicates')} already here, ${count('rejected')} rejected${written}${
     rejected.length ? ` — ${why}${more}` : ''
   }.`;
   return { text, rejected: rejected.length };
