@@ -16,6 +16,8 @@
 // with /import answered by the test.
 // An export whose application continues on the next page is downloaded with that application
 // once; an application past the import limits alone is sent in slices and reported as one row.
+// The original API's JSON: a bare array is wrapped, top-level children go with their
+// application's part, a refused file shows the problem's errors.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -336,6 +338,68 @@ try {
     check(text.includes('0 created, 0 already here, 1 rejected') && text.includes('row 1: feedback[10002].rating must be between 1 and 5'),
       `one rejected row, the child numbered in the file: ${text}`);
     log(`a slice refused: "${text}"`);
+  }
+
+  step = 'import of the original API\'s JSON: top-level children go with their application\'s part';
+  {
+    const parts = [];
+    const answer = async (route) => {
+      const body = route.request().postDataJSON();
+      parts.push(body);
+      const rows = body.applications.map((a, i) => ({ row: i + 1, outcome: 'created', id: `X${a.id}`, children_created: 0 }));
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+        dry_run: false, source: 'original', created: rows.length, duplicates: 0, rejected: 0, ignored_columns: [], rows }) });
+    };
+    await page.route('**/import', answer);
+    const feedbackOf = (id, n) => Array.from({ length: n }, (_, i) => ({ id: id * 100000 + i, application_id: id, rating: 4 }));
+    const original = {
+      applications: [1, 2, 3].map((id) => ({ id, company: `Original ${id}`, role: 'Dev', status: 'Applied' })),
+      feedback: [...feedbackOf(1, 6000), ...feedbackOf(2, 6000)],
+      rejections: [{ id: 7, application_id: 3, reasons: 'no visa' }],
+    };
+    await dismiss();
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'original.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(original)),
+    });
+    await page.locator('.message', { hasText: /^Import:/ }).waitFor();
+    await page.unroute('**/import', answer);
+    const shape = parts.map((p) => `${p.applications.map((a) => a.id).join('+')}:${p.feedback.length}/${p.rejections.length}`).join(' ');
+    check(shape === '1:6000/0 2+3:6000/1', `the parts: ${shape}`);
+    check(parts.every((p) => [...p.feedback, ...p.rejections].every((c) => p.applications.some((a) => a.id === c.application_id))),
+      'each part carries only its applications\' children');
+    log(`an original document of 12,001 top-level children went in ${parts.length} parts (${shape})`);
+  }
+
+  step = 'import of the original API\'s bare array, and a refused file shows the problem\'s errors';
+  {
+    await dismiss();
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'applications.json', mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify([{ id: 41, company: 'Bare Array Co', role: 'Dev', status: 'Interview' }])),
+    });
+    const said = page.locator('.message', { hasText: /^Import:/ });
+    await said.waitFor();
+    check((await said.textContent()).includes('1 created'), `the array was wrapped: ${await said.textContent()}`);
+    await column('interviewing').locator('.card', { hasText: 'Bare Array Co' }).waitFor();
+    const bare = (await call('GET', '/applications?q=Bare%20Array')).body.items[0];
+    check((await call('DELETE', `/applications/${bare.id}`)).status === 204, 'removed again');
+    // A feedback naming an application the file does not hold: the whole document is a 422.
+    const orphan = { applications: [{ id: 1, company: 'Orphan Co', role: 'Dev', status: 'Applied' }],
+      feedback: [{ id: 1, application_id: 999, rating: 3 }], rejections: [] };
+    const expected = await call('POST', '/import?dry_run=true', orphan);
+    check(expected.status === 422 && expected.body.errors?.length, `the API refuses it: ${JSON.stringify(expected.body)}`);
+    await dismiss();
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'orphan.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(orphan)),
+    });
+    const refused = page.locator('.message.error', { hasText: 'Import failed' });
+    await refused.waitFor();
+    const text = await refused.textContent();
+    const first = expected.body.errors[0];
+    check(text.includes(`${first.field}: ${first.message}`), `the problem's errors are shown: ${text}`);
+    await page.reload();
+    await page.locator('.board').waitFor();
+    log(`a bare array imported as {applications}; a refused document says "${text}"`);
   }
 
   step = 'drag to a new status';

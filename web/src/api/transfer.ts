@@ -70,94 +70,163 @@ const IMPORT_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 const utf8 = new TextEncoder();
 const size = (value: unknown) => utf8.encode(JSON.stringify(value)).length + 1;
 
-/** One request's worth of a file: its applications (rows `start + 1`…). `continues` marks the
+/** One request's worth of a file: its applications (rows `start + 1`…), and for the original
+ * API's document the top-level feedback and rejections naming them. `continues` marks the
  * second and later parts of one application too big for one request: the same application
  * with the next slice of its children. */
 export interface ImportPart {
   start: number;
   applications: unknown[];
+  feedback?: unknown[];
+  rejections?: unknown[];
   continues?: boolean;
   /** In a continuation: how many of the application's own feedback come before this slice. */
   feedbackOffset?: number;
   rejectionsOffset?: number;
 }
 
-/** A file's applications cut into consecutive parts within the request's limits. An
- * application that alone passes the children or the byte limit becomes several
- * single-application parts, each the application with the next slice of its children
- * (feedback first, then rejections); a single child too big for a request is a part by itself
- * (the API then says why it refuses it). */
-export function importParts(all: unknown[]): ImportPart[] {
+/** The children of one application: its own arrays, and the original API's top-level ones that
+ * name it (`application_id`). */
+interface Unit {
+  index: number;
+  application: unknown;
+  feedback: unknown[];
+  rejections: unknown[];
+  topFeedback: unknown[];
+  topRejections: unknown[];
+}
+
+const children = (unit: Unit) =>
+  unit.feedback.length + unit.rejections.length + unit.topFeedback.length + unit.topRejections.length;
+
+/** A file's applications cut into consecutive parts within the request's limits. `top` is the
+ * original API's top-level `feedback` and `rejections` (null for our export): each part carries
+ * only the ones naming its applications, counted in its limits; ones naming no application of
+ * the file go with the first part, so the API says what is wrong with them. An application
+ * that alone passes the children or the byte limit becomes several single-application parts,
+ * each the application with the next slice of its children (feedback first, then rejections);
+ * a single child too big for a request is a part by itself (the API then says why it refuses
+ * it). */
+export function importParts(all: unknown[], top: { feedback: unknown[]; rejections: unknown[] } | null = null): ImportPart[] {
+  const byApp = new Map<string, { feedback: unknown[]; rejections: unknown[] }>();
+  const units: Unit[] = all.map((application, index) => {
+    const app = (application ?? {}) as Item;
+    const unit = { index, application, feedback: list(app.feedback), rejections: list(app.rejections), topFeedback: [], topRejections: [] };
+    if (top && app.id != null && !byApp.has(String(app.id))) byApp.set(String(app.id), { feedback: unit.topFeedback, rejections: unit.topRejections });
+    return unit;
+  });
+  const orphans = { feedback: [] as unknown[], rejections: [] as unknown[] };
+  for (const kind of ['feedback', 'rejections'] as const) {
+    for (const child of top?.[kind] ?? []) {
+      const owner = (child as Item | null)?.application_id;
+      (byApp.get(String(owner))?.[kind] ?? orphans[kind]).push(child);
+    }
+  }
   const parts: ImportPart[] = [];
   const open = (start: number): ImportPart => {
-    const part: ImportPart = { start, applications: [] };
+    const part: ImportPart = { start, applications: [], ...(top ? { feedback: [], rejections: [] } : {}) };
     parts.push(part);
     return part;
   };
   let current = open(0);
   let count = 0;
   let bytes = 0;
-  all.forEach((application, index) => {
-    const app = (application ?? {}) as Item;
-    const feedback = list(app.feedback);
-    const rejections = list(app.rejections);
-    const more = feedback.length + rejections.length;
-    const weight = size(application);
+  for (const kind of ['feedback', 'rejections'] as const) {
+    current[kind]?.push(...orphans[kind]);
+    for (const child of orphans[kind]) { count += 1; bytes += size(child); }
+  }
+  for (const unit of units) {
+    const more = children(unit);
+    const weight = size(unit.application) + [...unit.topFeedback, ...unit.topRejections].reduce<number>((n, c) => n + size(c), 0);
     if (more <= IMPORT_CHILDREN && weight <= IMPORT_BYTES) {
       if (current.applications.length > 0 && (current.applications.length === IMPORT_ROWS || count + more > IMPORT_CHILDREN || bytes + weight > IMPORT_BYTES)) {
-        current = open(index);
+        current = open(unit.index);
         count = 0;
         bytes = 0;
       }
-      current.applications.push(application);
+      current.applications.push(unit.application);
+      current.feedback?.push(...unit.topFeedback);
+      current.rejections?.push(...unit.topRejections);
       count += more;
       bytes += weight;
-      return;
+      continue;
     }
     // Too big for one request: the application alone, with slices of its children.
-    const bare = { ...app, feedback: [], rejections: [] };
+    const bare = { ...(unit.application as Item), feedback: [], rejections: [] };
     const base = size(bare);
     const offsets = { feedback: 0, rejections: 0 };
     interface Piece { app: Item; part: ImportPart; count: number; bytes: number }
-    const piece = (part: ImportPart, continues: boolean): Piece => {
-      const slice: Item = { ...bare, feedback: [], rejections: [] };
-      part.applications.push(slice);
+    const piece = (part: ImportPart, continues: boolean, already = 0, used = 0): Piece => {
+      const app: Item = { ...bare, feedback: [], rejections: [] };
+      part.start = unit.index;
+      part.applications.push(app);
       if (continues) Object.assign(part, { continues: true, feedbackOffset: offsets.feedback, rejectionsOffset: offsets.rejections });
-      return { app: slice, part, count: 0, bytes: base };
+      return { app, part, count: already, bytes: used + base };
     };
-    // The part so far is still empty at the start of the file or after another split
-    // application: this one starts it.
-    let now = piece(current.applications.length === 0 ? current : open(index), false);
+    // The part so far is still empty (orphans aside) at the start of the file or after another
+    // split application: this one starts it.
+    let now = current.applications.length === 0 ? piece(current, false, count, bytes) : piece(open(unit.index), false);
     const slices = [
-      ...feedback.map((child) => ({ kind: 'feedback' as const, child })),
-      ...rejections.map((child) => ({ kind: 'rejections' as const, child })),
+      ...unit.feedback.map((child) => ({ kind: 'feedback' as const, child, top: false })),
+      ...unit.topFeedback.map((child) => ({ kind: 'feedback' as const, child, top: true })),
+      ...unit.rejections.map((child) => ({ kind: 'rejections' as const, child, top: false })),
+      ...unit.topRejections.map((child) => ({ kind: 'rejections' as const, child, top: true })),
     ];
-    for (const { kind, child } of slices) {
+    for (const { kind, child, top: isTop } of slices) {
       const weightOf = size(child);
       if (now.count > 0 && (now.count + 1 > IMPORT_CHILDREN || now.bytes + weightOf > IMPORT_BYTES)) {
-        now = piece(open(index), true);
+        now = piece(open(unit.index), true);
       }
-      (now.app[kind] as unknown[]).push(child);
-      offsets[kind] += 1;
+      if (isTop) now.part[kind]?.push(child);
+      else {
+        (now.app[kind] as unknown[]).push(child);
+        offsets[kind] += 1;
+      }
       now.count += 1;
       now.bytes += weightOf;
     }
     // Whatever follows starts a part of its own.
-    current = open(index + 1);
+    current = open(unit.index + 1);
     count = 0;
     bytes = 0;
-  });
+  }
   // A trailing part that holds nothing (after a split application) is not sent.
   return parts.filter((part, i) => i === 0 || part.applications.length > 0);
 }
 
-/** POST /import with the JSON of a previous export, in parts; each report's rows are numbered
- * in the whole file, and a continuation part's row (the rest of an application's children) is
- * added to the row of the application's first part. */
-export async function importFile(file: File): Promise<ImportReport[]> {
-  const document = JSON.parse(await file.text()) as ExportPage;
-  const all = Array.isArray(document.applications) ? document.applications : [];
-  const parts = importParts(all);
+/** An error in words: a problem's title or detail, and for a 422 the first few of its `errors`
+ * (field and message). */
+export function problemText(error: unknown): string {
+  if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
+  const errors = error.problem?.errors ?? [];
+  if (!errors.length) return error.message;
+  const listed = errors.slice(0, 3).map((e) => `${e.field}: ${e.message}`).join('; ');
+  const more = errors.length > 3 ? `; and ${errors.length - 3} more` : '';
+  return `${error.message} (${listed}${more})`;
+}
+
+/** A document as the API takes it: our export, the original API's `{applications, feedback,
+ * rejections}`, or its bare array of applications (wrapped). */
+function readDocument(text: string): Item {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`This file is not JSON (${error instanceof Error ? error.message : String(error)}).`);
+  }
+  if (Array.isArray(parsed)) return { applications: parsed };
+  if (!parsed || typeof parsed !== 'object') throw new Error('This file holds no applications.');
+  return parsed as Item;
+}
+
+/** POST /import with the JSON of a previous export (or the original API's), in parts; each
+ * report's rows are numbered in the whole file, and a continuation part's row (the rest of an
+ * application's children) is added to the row of the application's first part. */
+export async function importFile(file: Blob): Promise<ImportReport[]> {
+  const document = readDocument(await file.text());
+  const all = list(document.applications);
+  const original = Array.isArray(document.feedback) || Array.isArray(document.rejections);
+  const parts = importParts(all, original ? { feedback: list(document.feedback), rejections: list(document.rejections) } : null);
   const reports: ImportReport[] = [];
   // The report row of each split application's first part, by its position in the file.
   const firstRows = new Map<number, { report: ImportReport; row: ImportReport['rows'][number]; skip: boolean }>();
@@ -166,7 +235,12 @@ export async function importFile(file: File): Promise<ImportReport[]> {
     // The application's first part was refused (a bad field or child): nothing of it was
     // written, and the rest of its children are not sent either, so it never arrives half.
     if (part.continues && first?.skip) continue;
-    const report = await request<ImportReport>('/import', { method: 'POST', body: { ...document, applications: part.applications } });
+    const body: Item = { ...document, applications: part.applications };
+    if (original) {
+      if ('feedback' in document || part.feedback?.length) body.feedback = part.feedback ?? [];
+      if ('rejections' in document || part.rejections?.length) body.rejections = part.rejections ?? [];
+    }
+    const report = await request<ImportReport>('/import', { method: 'POST', body });
     for (const row of report.rows) {
       row.row += part.start;
       if (row.same_as_row != null) row.same_as_row += part.start;

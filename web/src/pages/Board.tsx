@@ -2,7 +2,7 @@
 // same filtered list (sortable, paged through next_cursor).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { all, ApiError, request } from '../api/client';
-import { downloadExport, exportAvailable, importFile, importSummary } from '../api/transfer';
+import { downloadExport, exportAvailable, importFile, importSummary, problemText } from '../api/transfer';
 import { STATUSES, TERMINAL, label, type Application, type ApplicationPage, type Status } from '../api/types';
 import { filters, say, today, type Filters } from '../state';
 
@@ -110,7 +110,7 @@ function Transfer() {
             say(text, rejected ? 'warning' : 'info');
             changed.forEach((refresh) => refresh());
           } catch (error) {
-            say(error instanceof Error ? error.message : String(error), 'error');
+            say(`Import failed: ${problemText(error)}`, 'error');
           }
         }} />
       {available === false && <small class="muted">Export/import: not available yet</small>}
