@@ -18,6 +18,7 @@
 // once; an application past the import limits alone is sent in slices and reported as one row.
 // The original API's JSON: a bare array is wrapped, top-level children go with their
 // application's part, a refused file shows the problem's errors.
+// A part failing after others says what those did; Import is disabled meanwhile.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -59,8 +60,8 @@ try {
     p.on('console', (message) => {
       const text = message.text();
       // Chromium logs every non-2xx answer; the ones this test provokes (the 404 standing in for an
-      // older API, the 412 and the 422s) are expected.
-      if (message.type() === 'error' && !/Failed to load resource: .* status of (404|412|422)/.test(text)) problems.push(text);
+      // older API, the 412 and the 422s, the 503 standing in for an outage) are expected.
+      if (message.type() === 'error' && !/Failed to load resource: .* status of (404|412|422|503)/.test(text)) problems.push(text);
       if (/Content Security Policy/i.test(text)) problems.push(`CSP: ${text}`);
     });
     p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -400,6 +401,56 @@ try {
     await page.reload();
     await page.locator('.board').waitFor();
     log(`a bare array imported as {applications}; a refused document says "${text}"`);
+  }
+
+  step = 'import: a later part failing says what the earlier parts did; Import is disabled meanwhile';
+  {
+    let n = 0;
+    let release;
+    const second = new Promise((resolve) => { release = resolve; });
+    let arrived;
+    const secondArrived = new Promise((resolve) => { arrived = resolve; });
+    const answer = async (route) => {
+      const body = route.request().postDataJSON();
+      n += 1;
+      if (n === 2) { arrived(); await second; }
+      if (n === 4) {
+        return route.fulfill({ status: 503, contentType: 'application/problem+json', headers: { 'retry-after': '1' },
+          body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is throttling; try again shortly' }) });
+      }
+      const rows = body.applications.map((a, i) => ({ row: i + 1, outcome: 'created', id: a.id, children_created: a.feedback.length }));
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+        dry_run: false, source: 'export', created: rows.length, duplicates: 0, rejected: 0, ignored_columns: [], rows }) });
+    };
+    await page.route('**/import', answer);
+    const exported = (await call('GET', '/export')).body;
+    const template = { ...exported.applications[0], feedback: [], rejections: [] };
+    const applications = [1, 2, 3, 4, 5].map((i) => ({ ...template, id: `P${i}`, company: `Part ${i}`, feedback: Array(6000).fill({ rating: 2 }) }));
+    await dismiss();
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'five.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, applications })),
+    });
+    await secondArrived;
+    const importButton = page.locator('.transfer button', { hasText: 'Import' });
+    check(await importButton.isDisabled(), 'Import is disabled while importing');
+    const progress = await page.locator('.message[role=status]').textContent();
+    check(progress.includes('part 2 of 5'), `progress is announced in the status region: ${progress}`);
+    const lists = [];
+    const countLists = (r) => { if (r.method() === 'GET' && /\/applications\?/.test(r.url())) lists.push(performance.now()); };
+    page.on('request', countLists);
+    release();
+    const failed = page.locator('.message.error', { hasText: 'part 4 failed' });
+    await failed.waitFor();
+    const failedAt = performance.now();
+    const text = await failed.textContent();
+    await page.unroute('**/import', answer);
+    check(text.includes('parts 1–3 imported') && text.includes('3 created') && text.includes('The database is throttling')
+      && text.includes('import the file again; repeated rows are skipped'), `what happened: ${text}`);
+    await page.locator('.transfer button:not([disabled])', { hasText: 'Import' }).waitFor();
+    for (let i = 0; i < 50 && lists.length === 0; i++) await page.waitForTimeout(100);
+    check(lists.length > 0, `the board was loaded again after the failure (${lists.map((t) => Math.round(t - failedAt))} ms)`);
+    page.off('request', countLists);
+    log(`a 5-part import whose 4th part failed: "${text}"; the board reloaded ${Math.round(lists[0] - failedAt)} ms after`);
   }
 
   step = 'drag to a new status';

@@ -194,6 +194,19 @@ export function importParts(all: unknown[], top: { feedback: unknown[]; rejectio
   return parts.filter((part, i) => i === 0 || part.applications.length > 0);
 }
 
+/** A file could not be imported whole: `reports` is what the parts before `failed` (from 1, of
+ * `parts`) did; `cause` why that one failed. */
+export class ImportFailure extends Error {
+  constructor(
+    readonly reports: ImportReport[],
+    readonly failed: number,
+    readonly parts: number,
+    readonly cause: unknown,
+  ) {
+    super(problemText(cause));
+  }
+}
+
 /** An error in words: a problem's title or detail, and for a 422 the first few of its `errors`
  * (field and message). */
 export function problemText(error: unknown): string {
@@ -221,8 +234,10 @@ function readDocument(text: string): Item {
 
 /** POST /import with the JSON of a previous export (or the original API's), in parts; each
  * report's rows are numbered in the whole file, and a continuation part's row (the rest of an
- * application's children) is added to the row of the application's first part. */
-export async function importFile(file: Blob): Promise<ImportReport[]> {
+ * application's children) is added to the row of the application's first part. `progress` is
+ * told before each part is sent. A part that fails stops the import: ImportFailure says what
+ * the earlier ones did. */
+export async function importFile(file: Blob, progress: (part: number, parts: number) => void = () => {}): Promise<ImportReport[]> {
   const document = readDocument(await file.text());
   const all = list(document.applications);
   const original = Array.isArray(document.feedback) || Array.isArray(document.rejections);
@@ -235,12 +250,18 @@ export async function importFile(file: Blob): Promise<ImportReport[]> {
     // The application's first part was refused (a bad field or child): nothing of it was
     // written, and the rest of its children are not sent either, so it never arrives half.
     if (part.continues && first?.skip) continue;
+    progress(index + 1, parts.length);
     const body: Item = { ...document, applications: part.applications };
     if (original) {
       if ('feedback' in document || part.feedback?.length) body.feedback = part.feedback ?? [];
       if ('rejections' in document || part.rejections?.length) body.rejections = part.rejections ?? [];
     }
-    const report = await request<ImportReport>('/import', { method: 'POST', body });
+    let report: ImportReport;
+    try {
+      report = await request<ImportReport>('/import', { method: 'POST', body });
+    } catch (error) {
+      throw new ImportFailure(reports, index + 1, parts.length, error);
+    }
     for (const row of report.rows) {
       row.row += part.start;
       if (row.same_as_row != null) row.same_as_row += part.start;

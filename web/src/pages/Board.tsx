@@ -2,7 +2,7 @@
 // same filtered list (sortable, paged through next_cursor).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { all, ApiError, request } from '../api/client';
-import { downloadExport, exportAvailable, importFile, importSummary, problemText } from '../api/transfer';
+import { downloadExport, exportAvailable, ImportFailure, importFile, importSummary } from '../api/transfer';
 import { STATUSES, TERMINAL, label, type Application, type ApplicationPage, type Status } from '../api/types';
 import { filters, say, today, type Filters } from '../state';
 
@@ -91,27 +91,45 @@ function QuickAdd() {
 
 function Transfer() {
   const [available, setAvailable] = useState<boolean | null>(null);
+  const [importing, setImporting] = useState(false);
   const file = useRef<HTMLInputElement>(null);
   useEffect(() => {
     void exportAvailable().then(setAvailable);
   }, []);
   const why = available === false ? 'Export and import are not available on this API yet' : undefined;
+  const run = async (chosen: File) => {
+    setImporting(true);
+    say(`Importing ${chosen.name}…`);
+    try {
+      const { text, rejected } = importSummary(await importFile(chosen, (part, parts) => {
+        if (parts > 1) say(`Importing ${chosen.name}: part ${part} of ${parts}…`);
+      }));
+      say(text, rejected ? 'warning' : 'info');
+    } catch (error) {
+      if (error instanceof ImportFailure && error.failed > 1) {
+        const done = error.failed === 2 ? 'part 1' : `parts 1–${error.failed - 1}`;
+        const { text } = importSummary(error.reports);
+        say(`Import of ${error.parts} parts: ${done} imported (${text.replace(/^Import: /, '').replace(/\.$/, '')}), part ${error.failed} failed: ${error.message} — import the file again; repeated rows are skipped.`, 'error');
+      } else {
+        say(`Import failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
+      }
+    } finally {
+      setImporting(false);
+      // Whatever was written shows, also when a later part failed.
+      changed.forEach((refresh) => refresh());
+    }
+  };
   return (
     <div class="transfer" title={why}>
       <button disabled={!available} onClick={() => downloadExport().catch((e) => say(String(e.message ?? e), 'error'))}>Export</button>
-      <button disabled={!available} onClick={() => file.current?.click()}>Import</button>
+      <button disabled={!available || importing} aria-busy={importing || undefined} onClick={() => file.current?.click()}>
+        {importing ? 'Importing…' : 'Import'}
+      </button>
       <input ref={file} type="file" accept="application/json" hidden
-        onChange={async (e) => {
+        onChange={(e) => {
           const chosen = e.currentTarget.files?.[0];
-          if (!chosen) return;
           e.currentTarget.value = '';
-          try {
-            const { text, rejected } = importSummary(await importFile(chosen));
-            say(text, rejected ? 'warning' : 'info');
-            changed.forEach((refresh) => refresh());
-          } catch (error) {
-            say(`Import failed: ${problemText(error)}`, 'error');
-          }
+          if (chosen && !importing) void run(chosen);
         }} />
       {available === false && <small class="muted">Export/import: not available yet</small>}
     </div>
