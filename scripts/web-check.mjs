@@ -19,6 +19,7 @@
 // The original API's JSON: a bare array is wrapped, top-level children go with their
 // application's part, a refused file shows the problem's errors.
 // A part failing after others says what those did; Import is disabled meanwhile.
+// A create retried after a lost answer (504) sends the same Idempotency-Key: one application.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -60,8 +61,8 @@ try {
     p.on('console', (message) => {
       const text = message.text();
       // Chromium logs every non-2xx answer; the ones this test provokes (the 404 standing in for an
-      // older API, the 412 and the 422s, the 503 standing in for an outage) are expected.
-      if (message.type() === 'error' && !/Failed to load resource: .* status of (404|412|422|503)/.test(text)) problems.push(text);
+      // older API, the 412 and the 422s, the 503 and 504 standing in for an outage) are expected.
+      if (message.type() === 'error' && !/Failed to load resource: .* status of (404|412|422|503|504)/.test(text)) problems.push(text);
       if (/Content Security Policy/i.test(text)) problems.push(`CSP: ${text}`);
     });
     p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -150,6 +151,44 @@ try {
   await page.locator('.quick-add .error', { hasText: 'Company' }).waitFor();
   await page.fill('.quick-add input[name=company]', '');
   log('quick add creates cards in Applied; an empty company shows the API message');
+
+  step = 'quick add: a retry after a lost answer sends the same Idempotency-Key and creates one application';
+  {
+    // The first answer is lost on its way back (the API created it; the page sees a 504): Add
+    // again sends the same key and body, and the API answers with the first response.
+    const keys = [];
+    let lose = true;
+    const answer = async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      keys.push(route.request().headers()['idempotency-key']);
+      const response = await route.fetch();
+      if (lose) {
+        lose = false;
+        return route.fulfill({ status: 504, contentType: 'application/json', body: JSON.stringify({ message: 'Gateway timeout' }) });
+      }
+      return route.fulfill({ response });
+    };
+    await page.route(/\/applications$/, answer);
+    await page.fill('.quick-add input[name=company]', 'Retry Co');
+    await page.fill('.quick-add input[name=role]', 'SRE');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('.message.error').waitFor();
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await column('applied').locator('.card', { hasText: 'Retry Co' }).waitFor();
+    check(keys.length === 2 && keys[0] && keys[0] === keys[1], `the retry sent the same key: ${keys}`);
+    const found = (await call('GET', '/applications?q=Retry%20Co')).body.items;
+    check(found.length === 1, `one application, not ${found.length}`);
+    await page.fill('.quick-add input[name=company]', 'Retry Co');
+    await page.fill('.quick-add input[name=role]', 'SRE');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 4);
+    check(keys.length === 3 && keys[2] && keys[2] !== keys[0], 'a new create after a success gets a new key');
+    await page.unroute(/\/applications$/, answer);
+    for (const app of (await call('GET', '/applications?q=Retry%20Co')).body.items) await call('DELETE', `/applications/${app.id}`);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 2);
+    log(`a lost create answer retried with the same Idempotency-Key (${keys[0]}): one application`);
+  }
 
   step = 'import says what it did, rejected rows included, and the board shows the new cards';
   {
@@ -631,7 +670,9 @@ try {
   await page.fill('#feedback-new-rating', '4');
   await page.fill('#feedback-new-strengths', 'rust, sql');
   await page.fill('#feedback-new-comments', 'Good systems answers.');
+  const feedbackPost = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/feedback'));
   await page.locator('.children.feedback form').getByRole('button', { name: 'Add' }).click();
+  check(/^[0-9a-f-]{36}$/.test((await feedbackPost).headers()['idempotency-key'] ?? ''), 'the feedback create sends an Idempotency-Key');
   await page.locator('.children.feedback li', { hasText: 'Technical' }).waitFor();
   await page.locator('.children.feedback li').getByRole('button', { name: 'Edit' }).click();
   const feedbackId = await page.locator('.children.feedback li').first().getAttribute('data-id');

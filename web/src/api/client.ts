@@ -33,6 +33,9 @@ export interface RequestOptions {
   method?: string;
   body?: unknown;
   ifMatch?: number;
+  /** A create's `Idempotency-Key` (docs/api.md): the same key and body within 24 h is answered
+   * with the first response and creates nothing more. */
+  idempotencyKey?: string;
   query?: Record<string, string | number | boolean | undefined | null>;
   signal?: AbortSignal;
 }
@@ -43,6 +46,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(options.query ?? {})) {
     if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
@@ -81,3 +85,27 @@ export async function all<T>(path: string, query: RequestOptions['query'] = {}, 
 }
 
 export const isNotFound = (error: unknown): boolean => error instanceof ApiError && error.status === 404;
+
+/** A random UUID; `crypto.randomUUID` exists only in secure contexts (https, localhost). */
+function newKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const hex = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** One key per create: the same key while the same body is retried (a retry after a lost
+ * answer is then answered with the first response, not a second item), a new one once the
+ * body changes or the create succeeded. */
+export function idempotency() {
+  let last: { body: string; key: string } | null = null;
+  return {
+    key(body: unknown): string {
+      const text = JSON.stringify(body);
+      if (last?.body !== text) last = { body: text, key: newKey() };
+      return last.key;
+    },
+    done(): void {
+      last = null;
+    },
+  };
+}

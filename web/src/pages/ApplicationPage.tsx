@@ -1,7 +1,7 @@
 // One application: every field editable (422 messages beside each field), the status timeline,
 // its feedback and rejections (add, edit, delete), and deleting it.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { all, ApiError, request } from '../api/client';
+import { all, ApiError, idempotency, request } from '../api/client';
 import {
   INTERVIEW_STAGES, REJECTION_CATEGORIES, REJECTION_STAGES, STATUSES, WORK_MODES, label,
   type Application, type Feedback, type Rejection,
@@ -193,13 +193,15 @@ function ChildForm({ specs, id, item, path, onDone }: {
   const source = item as unknown as Record<string, unknown> | null;
   const form = useForm(specs, source);
   const [busy, setBusy] = useState(false);
+  const once = useRef(idempotency()).current;
   const submit = async (event: Event) => {
     event.preventDefault();
     const body = changes(specs, form.values, source);
     if (item && !Object.keys(body).length) return onDone(false);
     setBusy(true);
     try {
-      await request(path, item ? { method: 'PATCH', body, ifMatch: item.version } : { method: 'POST', body });
+      await request(path, item ? { method: 'PATCH', body, ifMatch: item.version } : { method: 'POST', body, idempotencyKey: once.key(body) });
+      if (!item) once.done();
       form.reset(item ? source : null);
       say(item ? 'Saved.' : 'Added.');
       await onDone(true);

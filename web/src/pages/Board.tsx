@@ -1,7 +1,7 @@
 // The board (a column per status, drag a card to change its status) and the table view of the
 // same filtered list (sortable, paged through next_cursor).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { all, ApiError, request } from '../api/client';
+import { all, ApiError, idempotency, request } from '../api/client';
 import { downloadExport, exportAvailable, ImportFailure, importFile, importSummary } from '../api/transfer';
 import { STATUSES, TERMINAL, label, type Application, type ApplicationPage, type Status } from '../api/types';
 import { filters, say, today, type Filters } from '../state';
@@ -52,11 +52,14 @@ function QuickAdd() {
   const [role, setRole] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+  const once = useRef(idempotency()).current;
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
     try {
-      const app = await request<Application>('/applications', { method: 'POST', body: { company, role } });
+      const body = { company, role };
+      const app = await request<Application>('/applications', { method: 'POST', body, idempotencyKey: once.key(body) });
+      once.done();
       setCompany('');
       setRole('');
       setErrors({});
