@@ -20,6 +20,7 @@
 // application's part, a refused file shows the problem's errors.
 // A part failing after others says what those did; Import is disabled meanwhile.
 // A create retried after a lost answer (504) sends the same Idempotency-Key: one application.
+// A feedback edit answered 412 is reloaded and its edits kept.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -683,6 +684,24 @@ try {
   await page.locator(`.children.feedback li[data-id="${feedbackId}"]`).getByRole('button', { name: 'Save' }).click();
   await page.locator('.children.feedback li', { hasText: '★★★★★' }).waitFor();
   log('feedback added, a rating of 9 shows the API message beside the field, edited to 5');
+
+  step = 'feedback: a 412 on save reloads it and keeps the form open with the edits';
+  {
+    await page.locator(`.children.feedback li[data-id="${feedbackId}"]`).getByRole('button', { name: 'Edit' }).click();
+    check((await call('PATCH', `/applications/${acmeId}/feedback/${feedbackId}`, { comments: 'Changed elsewhere.' })).status === 200, 'changed behind the page');
+    await page.fill(`#feedback-${feedbackId}-interviewer`, 'Dana');
+    const stale = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(feedbackId));
+    await page.locator(`.children.feedback li[data-id="${feedbackId}"]`).getByRole('button', { name: 'Save' }).click();
+    check((await stale).status() === 412, 'the stale save answered 412');
+    await page.locator('.message.warning', { hasText: 'changed elsewhere' }).waitFor();
+    await page.waitForFunction((id) => document.querySelector(`#feedback-${id}-comments`)?.value === 'Changed elsewhere.', feedbackId);
+    check(await page.inputValue(`#feedback-${feedbackId}-interviewer`) === 'Dana', 'the edit is kept');
+    await page.locator(`.children.feedback li[data-id="${feedbackId}"]`).getByRole('button', { name: 'Save' }).click();
+    await page.locator('.children.feedback li', { hasText: 'Dana' }).waitFor();
+    const stored = (await call('GET', `/applications/${acmeId}/feedback/${feedbackId}`)).body;
+    check(stored.interviewer === 'Dana' && stored.comments === 'Changed elsewhere.' && stored.rating === 5, `saved on the new version: ${JSON.stringify(stored)}`);
+    log('a feedback edit answered 412: the form stayed open with "Dana", showed the comment changed elsewhere, and saved on the new version');
+  }
   if (!(await page.locator('.children.feedback details').getAttribute('open') !== null)) await page.locator('.children.feedback summary').click();
   await page.selectOption('#feedback-new-stage', 'phone_screen');
   await page.locator('.children.feedback form').getByRole('button', { name: 'Add' }).click();

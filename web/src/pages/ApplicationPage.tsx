@@ -1,7 +1,7 @@
 // One application: every field editable (422 messages beside each field), the status timeline,
 // its feedback and rejections (add, edit, delete), and deleting it.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { all, ApiError, idempotency, request } from '../api/client';
+import { all, ApiError, idempotency, isNotFound, request } from '../api/client';
 import {
   INTERVIEW_STAGES, REJECTION_CATEGORIES, REJECTION_STAGES, STATUSES, WORK_MODES, label,
   type Application, type Feedback, type Rejection,
@@ -148,6 +148,7 @@ function Children<T extends Child>(props: {
   const [items, setItems] = useState<T[] | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const load = async () => setItems(await all<T>(path));
+  const noun = props.kind === 'feedback' ? 'feedback' : 'rejection';
   useEffect(() => { load().catch((e) => say(message(e), 'error')); }, [path]);
   return (
     <section class={`children ${props.kind}`} aria-labelledby={`${props.kind}-title`}>
@@ -157,7 +158,8 @@ function Children<T extends Child>(props: {
         {items?.map((item) => (
           <li data-id={item.id}>
             {editing === item.id ? (
-              <ChildForm specs={props.specs} id={`${props.kind}-${item.id}`} item={item} path={`${path}/${item.id}`}
+              <ChildForm specs={props.specs} id={`${props.kind}-${item.id}`} item={item} path={`${path}/${item.id}`} noun={noun}
+                onReloaded={(fresh) => setItems((old) => old?.map((i) => (i.id === fresh.id ? (fresh as T) : i)) ?? null)}
                 onDone={async (changed) => { setEditing(null); if (changed) { await load(); await props.onChange(); } }} />
             ) : (
               <>
@@ -180,19 +182,29 @@ function Children<T extends Child>(props: {
       </ul>
       <details class="add">
         <summary>Add {props.kind === 'feedback' ? 'feedback' : 'a rejection'}</summary>
-        <ChildForm specs={props.specs} id={`${props.kind}-new`} item={null} path={path}
+        <ChildForm specs={props.specs} id={`${props.kind}-new`} item={null} path={path} noun={noun}
           onDone={async (changed) => { if (changed) { await load(); await props.onChange(); } }} />
       </details>
     </section>
   );
 }
 
-function ChildForm({ specs, id, item, path, onDone }: {
-  specs: FieldSpec[]; id: string; item: Child | null; path: string; onDone: (changed: boolean) => Promise<void>;
+function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
+  specs: FieldSpec[]; id: string; item: Child | null; path: string; noun: string;
+  onDone: (changed: boolean) => Promise<void>; onReloaded?: (fresh: Child) => void;
 }) {
   const source = item as unknown as Record<string, unknown> | null;
   const form = useForm(specs, source);
   const [busy, setBusy] = useState(false);
+  // A new version (reloaded after a 412) updates the fields not being edited and keeps the
+  // edits in progress, as the application's form does.
+  const shown = useRef(item);
+  useEffect(() => {
+    if (item && shown.current && shown.current.version !== item.version) {
+      form.rebase(shown.current as unknown as Record<string, unknown>, source);
+    }
+    shown.current = item;
+  }, [item?.version]);
   const once = useRef(idempotency()).current;
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -207,9 +219,17 @@ function ChildForm({ specs, id, item, path, onDone }: {
       await onDone(true);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) form.setErrors(error.fields);
-      else if (error instanceof ApiError && error.status === 412) {
-        say('It was changed elsewhere; reloaded, your edits were not saved.', 'warning');
-        await onDone(true);
+      else if (error instanceof ApiError && error.status === 412 && item) {
+        try {
+          const fresh = await request<Child>(path);
+          onReloaded?.(fresh);
+          say(`This ${noun} was changed elsewhere and has been reloaded; your edits were not saved but are kept: check them and save again.`, 'warning');
+        } catch (reloadError) {
+          if (isNotFound(reloadError)) {
+            say(`This ${noun} was deleted elsewhere; your edits were not saved.`, 'warning');
+            await onDone(true);
+          } else say(`This ${noun} was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}.`, 'error');
+        }
       } else say(message(error), 'error');
     } finally {
       setBusy(false);
