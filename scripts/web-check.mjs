@@ -21,6 +21,7 @@
 // A part failing after others says what those did; Import is disabled meanwhile.
 // A create retried after a lost answer (504) sends the same Idempotency-Key: one application.
 // A feedback edit answered 412 is reloaded and its edits kept.
+// Deletes answered 412 reload and say so; deleting feedback or a rejection asks first.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -706,9 +707,18 @@ try {
   await page.selectOption('#feedback-new-stage', 'phone_screen');
   await page.locator('.children.feedback form').getByRole('button', { name: 'Add' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.children.feedback li').length === 2);
-  await page.locator('.children.feedback li', { hasText: 'Phone screen' }).getByRole('button', { name: 'Delete' }).click();
-  await page.waitForFunction(() => document.querySelectorAll('.children.feedback li').length === 1);
-  check((await call('GET', `/applications/${acmeId}/feedback`)).body.items.length === 1, 'one feedback left');
+  step = 'feedback: deleting asks first';
+  {
+    const phone = page.locator('.children.feedback li', { hasText: 'Phone screen' });
+    await phone.getByRole('button', { name: 'Delete' }).click();
+    await phone.getByRole('button', { name: 'Keep it' }).click();
+    check((await call('GET', `/applications/${acmeId}/feedback`)).body.items.length === 2, 'kept when not confirmed');
+    await phone.getByRole('button', { name: 'Delete' }).click();
+    await phone.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.children.feedback li').length === 1);
+    check((await call('GET', `/applications/${acmeId}/feedback`)).body.items.length === 1, 'one feedback left');
+    log('deleting feedback asks first ("Keep it" keeps it)');
+  }
 
   step = 'rejection: add, see the status change, edit';
   check((await page.textContent('[data-testid=status]')) === 'Interviewing', 'status before');
@@ -735,6 +745,7 @@ try {
   await shot('application');
   log(`rejection recorded: the status became Rejected and the timeline reads ${timeline.join(' → ')}`);
   await page.locator(`.children.rejections li[data-id="${rejectionId}"]`).getByRole('button', { name: 'Delete' }).click();
+  await page.locator(`.children.rejections li[data-id="${rejectionId}"]`).getByRole('button', { name: 'Yes, delete' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.children.rejections li').length === 0);
   check((await call('GET', `/applications/${acmeId}/rejections`)).body.items.length === 0, 'the rejection is gone');
   check((await page.textContent('[data-testid=status]')) === 'Rejected', 'deleting a rejection keeps the status (docs/api.md)');
@@ -908,8 +919,22 @@ try {
     log('moving the first card of Applied left the next one its own node, status menu (Applied) and a disabled Move');
   }
 
-  step = 'delete an application with confirmation';
+  step = 'deleting an application changed elsewhere (412) reloads it and says so';
   await page.goto(`${api}/#/applications/${globexId}`);
+  {
+    await page.locator('form.edit').waitFor();
+    const before = (await call('GET', `/applications/${globexId}`)).body.version;
+    check((await call('PATCH', `/applications/${globexId}`, { notes: 'Changed elsewhere' })).status === 200, 'changed behind the page');
+    await page.getByRole('button', { name: 'Delete application…' }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.locator('.message.warning', { hasText: 'was changed elsewhere' }).waitFor();
+    check((await call('GET', `/applications/${globexId}`)).status === 200, 'not deleted');
+    await page.locator('.status-line', { hasText: `version ${before + 1}` }).waitFor();
+    check(await page.inputValue('#app-notes') === 'Changed elsewhere', 'the page shows the new version');
+    log('a delete answered 412: the application was reloaded (new version shown) and the page said why');
+  }
+
+  step = 'delete an application with confirmation';
   await page.getByRole('button', { name: 'Delete application…' }).click();
   await page.getByRole('button', { name: 'Keep it' }).click();
   check((await call('GET', `/applications/${globexId}`)).status === 200, 'kept when not confirmed');

@@ -83,7 +83,7 @@ export function ApplicationPage({ id }: { id: string }) {
       <Children<Rejection> kind="rejections" title="Rejections" appId={app.id} specs={REJECTION} onChange={reload}
         summary={(r) => `${label(r.category) || 'Rejection'}${r.stage ? ` at ${label(r.stage)}` : ''}${r.rejected_date ? ` · ${r.rejected_date}` : ''}`}
         details={(r) => [...(r.reasons ?? []), r.notes ?? '']} />
-      <DeleteApplication app={app} />
+      <DeleteApplication app={app} onReload={reload} />
     </article>
   );
 }
@@ -147,8 +147,22 @@ function Children<T extends Child>(props: {
   const path = `/applications/${props.appId}/${props.kind}`;
   const [items, setItems] = useState<T[] | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<string | null>(null);
   const load = async () => setItems(await all<T>(path));
   const noun = props.kind === 'feedback' ? 'feedback' : 'rejection';
+  const remove = async (item: T) => {
+    setDeleting(null);
+    try {
+      await request(`${path}/${item.id}`, { method: 'DELETE', ifMatch: item.version });
+      say(`${noun === 'feedback' ? 'Feedback' : 'Rejection'} deleted.`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) {
+        say(`This ${noun} was changed elsewhere after the page showed it, so it was not deleted. It has been reloaded: check it, and delete again if you still want to.`, 'warning');
+      } else if (isNotFound(error)) say(`This ${noun} was already deleted.`, 'warning');
+      else say(message(error), 'error');
+    }
+    await load().catch((error) => say(message(error), 'error'));
+  };
   useEffect(() => { load().catch((e) => say(message(e), 'error')); }, [path]);
   return (
     <section class={`children ${props.kind}`} aria-labelledby={`${props.kind}-title`}>
@@ -165,16 +179,18 @@ function Children<T extends Child>(props: {
               <>
                 <strong>{props.summary(item)}</strong>
                 {props.details(item).filter(Boolean).map((line) => <p>{line}</p>)}
-                <div class="actions">
-                  <button onClick={() => setEditing(item.id)}>Edit</button>
-                  <button class="danger" onClick={async () => {
-                    try {
-                      await request(`${path}/${item.id}`, { method: 'DELETE', ifMatch: item.version });
-                      say(`${props.title === 'Feedback' ? 'Feedback' : 'Rejection'} deleted.`);
-                      await load();
-                    } catch (error) { say(message(error), 'error'); await load(); }
-                  }}>Delete</button>
-                </div>
+                {deleting === item.id ? (
+                  <p class="actions" role="alertdialog" aria-label="Confirm delete">
+                    Delete this {noun}? This cannot be undone.{' '}
+                    <button class="danger" autoFocus onClick={() => void remove(item)}>Yes, delete</button>{' '}
+                    <button onClick={() => setDeleting(null)}>Keep it</button>
+                  </p>
+                ) : (
+                  <div class="actions">
+                    <button onClick={() => setEditing(item.id)}>Edit</button>
+                    <button class="danger" onClick={() => setDeleting(item.id)}>Delete…</button>
+                  </div>
+                )}
               </>
             )}
           </li>
@@ -246,7 +262,7 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
   );
 }
 
-function DeleteApplication({ app }: { app: Application }) {
+function DeleteApplication({ app, onReload }: { app: Application; onReload: () => Promise<void> }) {
   const [asking, setAsking] = useState(false);
   return (
     <section class="danger-zone">
@@ -258,7 +274,20 @@ function DeleteApplication({ app }: { app: Application }) {
               await request(`/applications/${app.id}`, { method: 'DELETE', ifMatch: app.version });
               say(`Deleted ${app.company} — ${app.role}.`);
               navigate('#/board');
-            } catch (error) { say(message(error), 'error'); }
+            } catch (error) {
+              setAsking(false);
+              if (error instanceof ApiError && error.status === 412) {
+                try {
+                  await onReload();
+                  say(`${app.company} — ${app.role} was changed elsewhere after this page showed it, so it was not deleted. The page now shows the latest version: check it, and delete again if you still want to.`, 'warning');
+                } catch (reloadError) {
+                  say(`${app.company} — ${app.role} was changed elsewhere, so it was not deleted, and reloading it failed: ${message(reloadError)}.`, 'error');
+                }
+              } else if (isNotFound(error)) {
+                say(`${app.company} — ${app.role} was already deleted.`, 'warning');
+                navigate('#/board');
+              } else say(message(error), 'error');
+            }
           }}>Yes, delete</button>{' '}
           <button onClick={() => setAsking(false)}>Keep it</button>
         </p>
