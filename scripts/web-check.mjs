@@ -22,6 +22,7 @@
 // A create retried after a lost answer (504) sends the same Idempotency-Key: one application.
 // A feedback edit answered 412 is reloaded and its edits kept.
 // Deletes answered 412 reload and say so; deleting feedback or a rejection asks first.
+// Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -707,9 +708,12 @@ try {
   await page.selectOption('#feedback-new-stage', 'phone_screen');
   await page.locator('.children.feedback form').getByRole('button', { name: 'Add' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.children.feedback li').length === 2);
-  step = 'feedback: deleting asks first';
+  step = 'feedback: deleting asks first; the remaining item keeps its node (keyed by id)';
   {
+    // Deleting asks first; the item after the deleted one keeps its own node (keyed by id).
     const phone = page.locator('.children.feedback li', { hasText: 'Phone screen' });
+    check(await page.locator('.children.feedback li').nth(0).getAttribute('data-id') === await phone.getAttribute('data-id'), 'the newest is listed first');
+    const kept = await page.locator(`.children.feedback li[data-id="${feedbackId}"]`).elementHandle();
     await phone.getByRole('button', { name: 'Delete' }).click();
     await phone.getByRole('button', { name: 'Keep it' }).click();
     check((await call('GET', `/applications/${acmeId}/feedback`)).body.items.length === 2, 'kept when not confirmed');
@@ -717,7 +721,10 @@ try {
     await phone.getByRole('button', { name: 'Yes, delete' }).click();
     await page.waitForFunction(() => document.querySelectorAll('.children.feedback li').length === 1);
     check((await call('GET', `/applications/${acmeId}/feedback`)).body.items.length === 1, 'one feedback left');
-    log('deleting feedback asks first ("Keep it" keeps it)');
+    check(await kept.evaluate((node, id) => node.isConnected && node.getAttribute('data-id') === id, feedbackId),
+      'the remaining feedback is still drawn by its own node');
+    await kept.dispose();
+    log('deleting feedback asks first ("Keep it" keeps it); the remaining item keeps its node');
   }
 
   step = 'rejection: add, see the status change, edit';

@@ -170,7 +170,7 @@ function Children<T extends Child>(props: {
       {items?.length === 0 && <p class="muted">None yet.</p>}
       <ul>
         {items?.map((item) => (
-          <li data-id={item.id}>
+          <li key={item.id} data-id={item.id}>
             {editing === item.id ? (
               <ChildForm specs={props.specs} id={`${props.kind}-${item.id}`} item={item} path={`${path}/${item.id}`} noun={noun}
                 onReloaded={(fresh) => setItems((old) => old?.map((i) => (i.id === fresh.id ? (fresh as T) : i)) ?? null)}
