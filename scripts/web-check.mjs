@@ -23,6 +23,7 @@
 // A feedback edit answered 412 is reloaded and its edits kept.
 // Deletes answered 412 reload and say so; deleting feedback or a rejection asks first.
 // Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
+// A 412 whose reload fails puts the card back and says so.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -516,6 +517,29 @@ try {
   await card('Acme').dragTo(column('interviewing'));
   await column('interviewing').locator('.card', { hasText: 'Acme' }).waitFor();
   await page.waitForFunction(() => document.querySelector('.message')?.textContent?.includes('moved to Interviewing'));
+
+  step = 'a 412 whose reload fails puts the card back and says so';
+  {
+    check((await call('PATCH', `/applications/${acmeId}`, { location: 'Behind' })).status === 200, 'changed behind the page');
+    const reload = async (route) => (route.request().method() === 'GET'
+      ? route.fulfill({ status: 503, contentType: 'application/problem+json', headers: { 'retry-after': '1' },
+        body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) })
+      : route.fallback());
+    await page.route(new RegExp(`/applications/${acmeId}$`), reload);
+    patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(acmeId));
+    await card('Acme').dragTo(column('screening'));
+    check((await patched).status() === 412, 'the stale PATCH answered 412');
+    const said = page.locator('.message.error', { hasText: 'reloading it failed' });
+    await said.waitFor();
+    const text = await said.textContent();
+    await page.unroute(new RegExp(`/applications/${acmeId}$`), reload);
+    await column('interviewing').locator('.card', { hasText: 'Acme' }).waitFor();
+    check(await column('screening').locator('.card', { hasText: 'Acme' }).count() === 0, 'not left in the column it was dragged to');
+    check((await call('PATCH', `/applications/${acmeId}`, { location: null })).status === 200, 'put back');
+    await page.reload();
+    await column('interviewing').locator('.card', { hasText: 'Acme' }).waitFor();
+    log(`a 412 whose reload answered 503: the card went back to Interviewing and the page said "${text}"`);
+  }
 
   step = 'keyboard: move a card with its status menu';
   const globexId = await card('Globex').getAttribute('data-id');

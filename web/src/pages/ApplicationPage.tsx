@@ -120,8 +120,12 @@ function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved
         form.setErrors(error.fields);
         say(`Not saved: ${error.message}.`, 'error');
       } else if (error instanceof ApiError && error.status === 412) {
-        await onReload();
-        say('This application was changed elsewhere and has been reloaded; your edits were not saved but are kept: check them and save again.', 'warning');
+        try {
+          await onReload();
+          say('This application was changed elsewhere and has been reloaded; your edits were not saved but are kept: check them and save again.', 'warning');
+        } catch (reloadError) {
+          say(`This application was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}. Reload the page before saving again.`, 'error');
+        }
       } else say(message(error), 'error');
     } finally {
       setBusy(false);

@@ -200,9 +200,14 @@ async function moveTo(app: Application, status: Status, replace: (app: Applicati
     say(`${app.company} moved to ${label(status)}.`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 412) {
-      const fresh = await request<Application>(`/applications/${app.id}`);
-      replace(fresh);
-      say(`${app.company} was changed elsewhere, so it was not moved. It has been reloaded (now ${label(fresh.status)}); try again.`, 'warning');
+      try {
+        const fresh = await request<Application>(`/applications/${app.id}`);
+        replace(fresh);
+        say(`${app.company} was changed elsewhere, so it was not moved. It has been reloaded (now ${label(fresh.status)}); try again.`, 'warning');
+      } catch (reloadError) {
+        replace(app);
+        say(`${app.company} was changed elsewhere, so it was not moved, and reloading it failed: ${reloadError instanceof Error ? reloadError.message : String(reloadError)}. Reload the page to see it as it is now.`, 'error');
+      }
     } else {
       replace(app);
       say(error instanceof Error ? error.message : String(error), 'error');
