@@ -24,6 +24,7 @@
 // Deletes answered 412 reload and say so; deleting feedback or a rejection asks first.
 // Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
 // A 412 whose reload fails puts the card back and says so.
+// Sign-in returns to the page it started from; a session that expires says so.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -984,6 +985,41 @@ try {
   await page.getByRole('button', { name: /Sign in/ }).waitFor();
   await shot('signed-out');
   log('signed out: the token is gone and a reload shows the sign-in page');
+
+  step = 'signing in from a page returns to it';
+  await page.goto(`${api}/#/applications/${acmeId}`);
+  await page.getByRole('button', { name: /Sign in/ }).click();
+  await page.waitForURL(/\/dev\/sign-in/);
+  await page.fill('#user', user);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('form.edit').waitFor();
+  check(new URL(page.url()).hash === `#/applications/${acmeId}`, `back on the application: ${page.url()}`);
+  check(!page.url().includes('access_token'), 'the token is not left in the URL');
+  log('signed in from an application\'s page: back on it, not on the board');
+
+  step = 'a session that expires while the page is open says so';
+  {
+    const expiring = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await expiring.addInitScript((signedIn) => {
+      if (location.protocol === 'http:' && !sessionStorage.getItem('ft.seeded')) {
+        sessionStorage.setItem('ft.token', signedIn);
+        sessionStorage.setItem('ft.seeded', '1');
+      }
+    }, token);
+    const later = await expiring.newPage();
+    later.setDefaultTimeout(10000);
+    watch(later);
+    await later.clock.install();
+    await later.goto(`${api}/#/applications/${acmeId}`);
+    await later.locator('form.edit').waitFor();
+    const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp * 1000;
+    await later.clock.fastForward(exp - Date.now() + 5000);
+    await later.getByRole('button', { name: /Sign in/ }).waitFor();
+    const notice = await later.locator('.sign-in .message').textContent().catch(() => '');
+    check(/session has ended/.test(notice), `the sign-in page says why: "${notice}"`);
+    await expiring.close();
+    log(`the token's expiry (timer) shows the sign-in page with "${notice}"`);
+  }
 
   step = 'Cognito hosted UI sign-in (authorization code + PKCE), against a simulated provider';
   // The deployed app reads {"auth": {"kind": "cognito", ...}} from /config.json. No user pool is

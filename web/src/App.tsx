@@ -24,7 +24,11 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
 
   useEffect(() => {
     if (!session) return;
-    const timer = setTimeout(() => setSession(currentSession()), Math.max(0, session.expiresAt - Date.now()) + 1000);
+    const timer = setTimeout(() => {
+      const next = currentSession();
+      if (!next) setNotice('Your session has ended; please sign in again.');
+      setSession(next);
+    }, Math.max(0, session.expiresAt - Date.now()) + 1000);
     return () => clearTimeout(timer);
   }, [session]);
 

@@ -17,6 +17,15 @@ export interface AppConfig {
 const TOKEN = 'ft.token';
 const STATE = 'ft.oauth.state';
 const VERIFIER = 'ft.oauth.verifier';
+const RETURN = 'ft.return';
+
+/** The page to show after sign-in: the route the app was on when sign-in started (a session
+ * that ended on an application's page returns there), else the board. */
+function returnRoute(): string {
+  const saved = sessionStorage.getItem(RETURN);
+  sessionStorage.removeItem(RETURN);
+  return saved && /^#\/[A-Za-z0-9/_-]*$/.test(saved) ? saved : '#/board';
+}
 
 export async function loadConfig(): Promise<AppConfig> {
   const response = await fetch('/config.json', { cache: 'no-cache' });
@@ -69,6 +78,7 @@ function redirectUri(): string {
 export async function signIn(config: AuthConfig): Promise<void> {
   const state = randomString();
   sessionStorage.setItem(STATE, state);
+  sessionStorage.setItem(RETURN, location.hash);
   if (config.kind === 'dev') {
     location.assign(`${config.sign_in_url}?state=${encodeURIComponent(state)}`);
     return;
@@ -91,7 +101,7 @@ export async function signIn(config: AuthConfig): Promise<void> {
 /** Finishes a sign-in the provider redirected back from; returns an error message or null. */
 export async function completeSignIn(config: AuthConfig): Promise<string | null> {
   const expected = sessionStorage.getItem(STATE);
-  const clean = () => history.replaceState(null, '', `${location.pathname}#/board`);
+  const clean = () => history.replaceState(null, '', `${location.pathname}${returnRoute()}`);
   if (config.kind === 'dev' && location.hash.startsWith('#access_token=')) {
     const params = new URLSearchParams(location.hash.slice(1));
     clean();
@@ -102,7 +112,7 @@ export async function completeSignIn(config: AuthConfig): Promise<string | null>
   }
   const query = new URLSearchParams(location.search);
   if (config.kind === 'cognito' && (query.has('code') || query.has('error'))) {
-    history.replaceState(null, '', `${location.pathname}#/board`);
+    clean();
     sessionStorage.removeItem(STATE);
     const verifier = sessionStorage.getItem(VERIFIER);
     sessionStorage.removeItem(VERIFIER);
