@@ -73,6 +73,11 @@ try {
     p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   };
   watch(page);
+  // The export probe: a HEAD runs the GET handler, so it asks for one application's page only.
+  const probes = [];
+  page.on('request', (request) => {
+    if (request.method() === 'HEAD' && new URL(request.url()).pathname === '/export') probes.push(request.url());
+  });
   const shot = async (name) => page.screenshot({ path: `${out}/web-${name}.png`, fullPage: true });
 
   // The test user's token, read from the page once signed in, for arranging data behind its back.
@@ -309,7 +314,9 @@ try {
     const answer = async (route) => {
       const body = route.request().postDataJSON();
       const bytes = Buffer.byteLength(route.request().postData());
-      parts.push({ body, bytes, children: body.applications.reduce((n, a) => n + (a.feedback?.length ?? 0) + (a.rejections?.length ?? 0), 0) });
+      // As the Lambda event carries the body: inside a JSON string (each quote twice).
+      const carried = Buffer.byteLength(JSON.stringify(route.request().postData())) - 2;
+      parts.push({ body, bytes, carried, children: body.applications.reduce((n, a) => n + (a.feedback?.length ?? 0) + (a.rejections?.length ?? 0), 0) });
       const rows = body.applications.map((a, i) => {
         const outcome = seen.has(a.id) ? 'duplicate' : 'created';
         seen.add(a.id);
@@ -325,10 +332,13 @@ try {
     const template = { ...exported.applications[0], feedback: [], rejections: [] };
     const many = Array.from({ length: 25000 }, (_, i) => ({ id: `f${i}`, rating: 3 }));
     const fat = Array.from({ length: 4 }, (_, i) => ({ id: `fat${i}`, comments: 'y'.repeat(1_500_000) }));
+    // 2.4 MB as sent but 4.8 MB as the event carries it (every quote escaped once more): two parts.
+    const quoted = Array.from({ length: 2 }, (_, i) => ({ id: `quoted${i}`, comments: '"'.repeat(600_000) }));
     const applications = [
       { ...template, id: 'A', company: 'Small A', feedback: [{ id: 'a1' }] },
       { ...template, id: 'HUGE', company: 'Huge', notes: 'kept in every part', feedback: many, rejections: [{ id: 'r1' }, { id: 'r2' }, { id: 'r3' }] },
       { ...template, id: 'FAT', company: 'Fat', feedback: fat },
+      { ...template, id: 'QUOTED', company: 'Quoted', feedback: quoted },
       { ...template, id: 'C', company: 'Small C' },
     ];
     await dismiss();
@@ -340,15 +350,16 @@ try {
     const text = await said.textContent();
     await page.unroute('**/import', answer);
     const shape = parts.map((p) => `${p.body.applications.map((a) => a.id).join('+')}:${p.children}`).join(' ');
-    check(shape === 'A:1 HUGE:10000 HUGE:10000 HUGE:5003 FAT:2 FAT:2 C:0', `the parts: ${shape}`);
-    check(parts.every((p) => p.children <= 10000 && p.bytes <= 4 * 1024 * 1024), 'each part within the limits');
+    check(shape === 'A:1 HUGE:10000 HUGE:10000 HUGE:5003 FAT:2 FAT:2 QUOTED:1 QUOTED:1 C:0', `the parts: ${shape}`);
+    check(parts.every((p) => p.children <= 10000 && p.bytes <= 4 * 1024 * 1024 && p.carried <= 5 * 1024 * 1024),
+      'each part within the limits, as sent and as carried');
     const huge = parts.filter((p) => p.body.applications[0].id === 'HUGE').map((p) => p.body.applications[0]);
     check(huge.every((a) => a.company === 'Huge' && a.notes === 'kept in every part' && a.status_history?.length === template.status_history.length),
       'every slice carries the whole application');
     check(huge.flatMap((a) => a.feedback.map((f) => f.id)).join() === many.map((f) => f.id).join(), 'the feedback in order, each once');
     check(huge.map((a) => a.rejections.length).join() === '0,0,3', 'the rejections after the feedback');
-    check(text.includes('4 created, 0 already here, 0 rejected'), `the continuations are not counted as duplicates: ${text}`);
-    check(text.includes('25,008 feedback and rejections'), `the children written: ${text}`);
+    check(text.includes('5 created, 0 already here, 0 rejected'), `the continuations are not counted as duplicates: ${text}`);
+    check(text.includes('25,010 feedback and rejections'), `the children written: ${text}`);
     log(`an application of 25,003 children and one of 6 MB went in slices (${shape}): "${text}"`);
   }
 
@@ -879,6 +890,33 @@ try {
   await shot('insights');
   log(`a period (${daysAgo(5)} to today) is sent as from/to and echoed by the API's window`);
 
+  step = 'insights: a slow answer for an earlier period does not replace the one applied since';
+  {
+    // The summary for the first period is held back until the second period's is shown.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    const slow = async (route) => {
+      if (route.request().url().includes(`from=${daysAgo(7)}`)) await held;
+      await route.continue();
+    };
+    await page.route(/\/analytics\/summary/, slow);
+    const late = page.waitForResponse((r) => r.url().includes('/analytics/summary') && r.url().includes(`from=${daysAgo(7)}`));
+    await page.fill('.period input[name=from]', daysAgo(7));
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.fill('.period input[name=from]', daysAgo(3));
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const funnelWindow = page.locator('[data-section="funnel"] [data-window]');
+    await page.locator(`[data-section="funnel"] [data-window="${daysAgo(3)}..${daysAgo(0)}"]`).waitFor();
+    release();
+    await late;
+    // Let the page handle the late answer before looking.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    await page.unroute(/\/analytics\/summary/, slow);
+    const shown = await funnelWindow.getAttribute('data-window');
+    check(shown === `${daysAgo(3)}..${daysAgo(0)}`, `the funnel shows the period applied last, not ${shown}`);
+    log('a slow summary for an earlier period arrived after the next one and changed nothing');
+  }
+
   step = 'insights: the calendar feed (create, fetch, replace, revoke)';
   const feedUrl = page.locator('.feed-url');
   await page.getByRole('button', { name: 'Create link' }).click();
@@ -911,8 +949,27 @@ try {
   await page.locator('[data-unavailable="/analytics/skills"]').waitFor();
   await figure('funnel').waitFor();
   check(await page.locator('[data-unavailable]').count() === 1, 'only that panel');
-  await page.unroute(/\/analytics\/skills/);
+  await page.unroute(/\/analytics\/skills(\?.*)?$/);
   log('a 404 from /analytics/skills (an older API) shows "not available yet" in its panel only; the others render');
+
+  step = 'insights: a skills list cut to the most named says so';
+  {
+    const window = { from: daysAgo(89), to: daysAgo(0) };
+    const skill = { skill: 'Rust', mentions: 3, strengths: 3, improvements: 0, rejections: 0, by_month: [],
+      first_seen: daysAgo(9), last_seen: daysAgo(2), trend: 'steady' };
+    const cut = (route) => route.fulfill({ status: 200, contentType: 'application/json',
+      body: JSON.stringify({ window, skills: [skill], skills_total: 150, recurring_improvements: [] }) });
+    await page.route(/\/analytics\/skills(\?.*)?$/, cut);
+    await page.reload();
+    const note = page.locator('[data-skills-shown]');
+    await note.waitFor();
+    check((await note.textContent()) === 'The 1 most named of 150 skills.', `the note: ${await note.textContent()}`);
+    await page.unroute(/\/analytics\/skills(\?.*)?$/, cut);
+    await page.reload();
+    await figure('skills').waitFor();
+    check(await note.count() === 0, 'no note when every skill is listed');
+    log('a skills list of 1 of 150 skills says "The 1 most named of 150 skills."; a whole one says nothing');
+  }
 
   step = 'phone width';
   await page.setViewportSize({ width: 390, height: 844 });
@@ -1078,6 +1135,9 @@ try {
     await cognito.close();
     log('Cognito flow (simulated provider): authorize with S256 challenge → code → token exchange with the verifier, no secret → board; sign-out via /logout');
   }
+
+  step = 'the export probe reads one application';
+  check(probes.length > 0 && probes.every((url) => new URL(url).searchParams.get('limit') === '1'), `export probes: ${probes.join(', ')}`);
 
   step = 'only the API host, no CSP violation, no console error';
   check(foreign.length === 0, `requests to other hosts: ${foreign.join(', ')}`);

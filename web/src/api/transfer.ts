@@ -6,7 +6,8 @@ let probe: Promise<boolean> | null = null;
 
 /** Whether /export exists (a HEAD request; 404 or 405 = not deployed). Checked once. */
 export function exportAvailable(): Promise<boolean> {
-  probe ??= request('/export', { method: 'HEAD' }).then(
+  // One application's page at most: a HEAD runs the GET handler, which reads what it would send.
+  probe ??= request('/export?limit=1', { method: 'HEAD' }).then(
     () => true,
     (error) => !(error instanceof ApiError && (error.status === 404 || error.status === 405)),
   );
@@ -62,13 +63,17 @@ export async function downloadExport(): Promise<void> {
 
 /** What one POST /import takes (docs/api.md): up to 1,000 rows (500 keeps a part like the
  * export page it came from), 10,000 feedback and rejections together, and a 4 MiB body (less
- * room for the document's other fields). A file is sent in parts within all three. */
+ * room for the document's other fields) that takes at most 5 MiB as the Lambda event carries
+ * it, escaped. A file is sent in parts within all of them: each value is measured as carried
+ * (never less than its own bytes), so within 4 MiB so measured both byte limits hold. */
 const IMPORT_ROWS = 500;
 const IMPORT_CHILDREN = 10_000;
 const IMPORT_BYTES = 4 * 1024 * 1024 - 64 * 1024;
 
 const utf8 = new TextEncoder();
-const size = (value: unknown) => utf8.encode(JSON.stringify(value)).length + 1;
+/** Bytes of `value`'s JSON as the event carries it (inside a JSON string: a quote or backslash
+ * twice, a control character as its escape), with the comma after it. */
+const size = (value: unknown) => utf8.encode(JSON.stringify(JSON.stringify(value))).length - 1;
 
 /** One request's worth of a file: its applications (rows `start + 1`…), and for the original
  * API's document the top-level feedback and rejections naming them. `continues` marks the
