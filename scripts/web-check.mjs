@@ -150,12 +150,20 @@ try {
   check(await page.getByRole('button', { name: 'Import' }).isEnabled(), 'Import is enabled');
 
   step = 'quick add';
+  // The live regions are on the page before anything is said, and a message goes inside them
+  // (a screen reader announces a change in a region it knows, not a region inserted whole).
+  const regions = await page.evaluate(() => [...document.querySelectorAll('[role=status], [role=alert]')]
+    .map((region) => `${region.getAttribute('role')}:${region.children.length}`).join());
+  check(regions === 'status:0,alert:0', `the empty live regions: ${regions}`);
+  const statusRegion = await page.locator('[role=status]').elementHandle();
   for (const [company, role] of [['Acme', 'Rust Engineer'], ['Globex', 'Platform Engineer']]) {
     await page.fill('.quick-add input[name=company]', company);
     await page.fill('.quick-add input[name=role]', role);
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await column('applied').locator('.card', { hasText: company }).waitFor();
   }
+  check(await statusRegion.evaluate((region) => region.isConnected && /^Added Globex/.test(region.textContent)),
+    'the "Added" message went into the status region that was already there');
   await page.fill('.quick-add input[name=company]', '   ');
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await page.locator('.quick-add .error', { hasText: 'Company' }).waitFor();
@@ -488,7 +496,7 @@ try {
     await secondArrived;
     const importButton = page.locator('.transfer button', { hasText: 'Import' });
     check(await importButton.isDisabled(), 'Import is disabled while importing');
-    const progress = await page.locator('.message[role=status]').textContent();
+    const progress = await page.locator('[role=status] .message').textContent();
     check(progress.includes('part 2 of 5'), `progress is announced in the status region: ${progress}`);
     const lists = [];
     const countLists = (r) => { if (r.method() === 'GET' && /\/applications\?/.test(r.url())) lists.push(performance.now()); };

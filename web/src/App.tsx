@@ -5,7 +5,7 @@ import { ApplicationPage } from './pages/ApplicationPage';
 import { BoardPage } from './pages/Board';
 import { Insights } from './pages/Insights';
 import { useRoute } from './router';
-import { message } from './state';
+import { message, type Message as MessageLine } from './state';
 
 export function App({ config, signInError }: { config: AppConfig; signInError: string | null }) {
   const [session, setSession] = useState<Session | null>(() => currentSession());
@@ -78,11 +78,14 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
           Sign out
         </button>
       </header>
-      {current && (
-        <p class={`message ${current.kind}`} role={current.kind === 'info' ? 'status' : 'alert'} key={current.at}>
-          {current.text} <button class="link" aria-label="Dismiss message" onClick={() => message.set(null)}>×</button>
-        </p>
-      )}
+      {/* Live regions stay on the page and only their content changes: a screen reader
+          announces a change in a region it already knows, not a region inserted with its text. */}
+      <div class="live" role="status">
+        {current?.kind === 'info' && <Message key={current.at} current={current} />}
+      </div>
+      <div class="live" role="alert">
+        {current && current.kind !== 'info' && <Message key={current.at} current={current} />}
+      </div>
       <main id="main" tabIndex={-1}>
         {route.page === 'board' && <BoardPage view="board" />}
         {route.page === 'table' && <BoardPage view="table" />}
@@ -93,3 +96,10 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
   );
 }
 
+function Message({ current }: { current: MessageLine }) {
+  return (
+    <p class={`message ${current.kind}`}>
+      {current.text} <button class="link" aria-label="Dismiss message" onClick={() => message.set(null)}>×</button>
+    </p>
+  );
+}
