@@ -678,9 +678,25 @@ try {
     log('a page without URLSearchParams.size sends limit, cursor and search: the table pages 25 + 5, "Bulk 1" finds 10');
   }
 
-  step = 'application page: edit with a validation error';
+  step = 'application page: the job URL is a link to the posting';
   await page.getByRole('link', { name: 'Acme' }).click();
   await page.locator('form.edit').waitFor();
+  check(await page.locator('.job-link').count() === 0, 'no posting link without a job URL');
+  {
+    const posting = 'https://jobs.example.com/acme/rust?ref=a&b=1';
+    check((await call('PATCH', `/applications/${acmeId}`, { job_url: posting })).status === 200, 'a job URL set');
+    await page.reload();
+    const link = page.locator('.job-link');
+    await link.waitFor();
+    check(await link.getAttribute('href') === posting && await link.getAttribute('target') === '_blank' &&
+      (await link.getAttribute('rel')).includes('noopener'), 'a link to the posting, in a new tab, without an opener');
+    check((await call('PATCH', `/applications/${acmeId}`, { job_url: null })).status === 200, 'put back');
+    await page.reload();
+    await page.locator('form.edit').waitFor();
+    log('a job URL shows as a "Job posting" link opening in a new tab');
+  }
+
+  step = 'application page: edit with a validation error';
   await page.fill('#app-salary_currency', 'XX');
   await page.fill('#app-salary_min', '90000');
   await page.fill('#app-notes', 'Met the team lead.');

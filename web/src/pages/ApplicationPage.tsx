@@ -64,7 +64,9 @@ export function ApplicationPage({ id }: { id: string }) {
     <article class="application">
       <p><a href="#/board">← Board</a></p>
       <h1>{app.company} <span class="muted">— {app.role}</span></h1>
-      <p class="status-line">Status: <strong data-testid="status">{label(app.status)}</strong> · version {app.version}</p>
+      <p class="status-line">Status: <strong data-testid="status">{label(app.status)}</strong> · version {app.version}
+        {/* The API takes only http(s) URLs here, so the link cannot run script. */}
+        {app.job_url && <> · <a class="job-link" href={app.job_url} target="_blank" rel="noopener noreferrer">Job posting ↗</a></>}</p>
       <div class="two">
         <ApplicationForm app={app} onSaved={setApp} onReload={reload} />
         <aside>
