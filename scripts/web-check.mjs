@@ -466,6 +466,53 @@ try {
     log(`a bare array imported as {applications}; a refused document says "${text}"`);
   }
 
+  step = 'import of a CSV: against the API, rows reported by the file\'s lines';
+  {
+    await dismiss();
+    const csv = 'Company,Role,Notes\r\nCsv Co,Dev,"line one\nline two"\r\n,Dev,no company\r\n';
+    await page.setInputFiles('.transfer input[type=file]', { name: 'tracker.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const said = page.locator('.message', { hasText: /^Import:/ });
+    await said.waitFor();
+    const text = await said.textContent();
+    check(text.includes('1 created') && text.includes('1 rejected') && text.includes('row 4: company'), `the CSV import: ${text}`);
+    await column('applied').locator('.card', { hasText: 'Csv Co' }).waitFor();
+    const made = (await call('GET', '/applications?q=Csv%20Co')).body.items[0];
+    check(made.notes === 'line one\nline two', 'the quoted line break kept');
+    check((await call('DELETE', `/applications/${made.id}`)).status === 204, 'removed again');
+    log(`a CSV imported through the API: "${text}"`);
+  }
+
+  step = 'import of a CSV of 1,001 rows: two parts, each with the header, rows numbered in the file';
+  {
+    const bodies = [];
+    const answer = async (route) => {
+      const request = route.request();
+      bodies.push({ type: request.headers()['content-type'], body: request.postData() });
+      // The second part's first record refused, at its line 2 as the API numbers it.
+      const second = bodies.length === 2;
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+        dry_run: false, source: 'csv', created: second ? 0 : 1000, duplicates: 0, rejected: second ? 1 : 0, ignored_columns: [],
+        rows: second ? [{ row: 2, outcome: 'rejected', errors: [{ field: 'role', message: 'is required' }] }] : [] }) });
+    };
+    await page.route('**/import', answer);
+    // Data row 2 spans two lines: row 1,001 starts on the file's line 1,003.
+    const rows = Array.from({ length: 1001 }, (_, i) => (i === 1 ? 'Two Co,Dev,"a\nb"' : `Co ${i + 1},Dev,`));
+    const csv = `Company,Role,Notes\n${rows.join('\n')}\n`;
+    await dismiss();
+    await page.setInputFiles('.transfer input[type=file]', { name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const said = page.locator('.message', { hasText: /^Import:/ });
+    await said.waitFor();
+    const text = await said.textContent();
+    await page.unroute('**/import', answer);
+    const records = (body) => body.split('\n').filter((line) => line.startsWith('Co ') || line.startsWith('Two Co')).length;
+    check(bodies.length === 2 && bodies.every((b) => b.type.startsWith('text/csv') && b.body.startsWith('Company,Role,Notes\r\n')),
+      `two CSV parts, each with the header: ${bodies.map((b) => b.type)}`);
+    check(records(bodies[0].body) === 1000 && records(bodies[1].body) === 1 && bodies[1].body.includes('Co 1001,Dev,'),
+      `1,000 rows, then 1: ${bodies.map((b) => records(b.body))}`);
+    check(text.includes('row 1003: role is required'), `the row numbered in the file: ${text}`);
+    log(`a CSV of 1,001 rows went in 2 parts; the second part's refusal reads "${text}"`);
+  }
+
   step = 'import: a later part failing says what the earlier parts did; Import is disabled meanwhile';
   {
     let n = 0;

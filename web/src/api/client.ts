@@ -38,6 +38,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   query?: Record<string, string | number | boolean | undefined | null>;
   signal?: AbortSignal;
+  /** A body sent as it is (a CSV), in place of `body`'s JSON. */
+  text?: { type: string; body: string };
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -45,6 +47,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const token = tokenSource();
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.text !== undefined) headers['content-type'] = options.text.type;
   if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
   if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
   const query = new URLSearchParams();
@@ -57,7 +60,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const response = await fetch(url, {
     method: options.method ?? 'GET',
     headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    body: options.text?.body ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     signal: options.signal,
   });
   if (response.status === 204) return undefined as T;

@@ -237,12 +237,87 @@ function readDocument(text: string): Item {
   return parsed as Item;
 }
 
+/** The most data rows one CSV request takes (docs/api.md). */
+const CSV_ROWS = 1_000;
+
+/** A CSV cut into requests within the API's limits: each part is the header row and the next
+ * records (at most CSV_ROWS that are not blank, and IMPORT_BYTES as carried), and `offset` is
+ * what turns a line of the part into a line of the file (the API numbers rows by the line a
+ * record starts on). Records end at a line break outside quotes, so a quoted cell may hold
+ * line breaks. */
+export function csvParts(text: string): { body: string; offset: number }[] {
+  const records: { start: number; end: number }[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let at = 0; at <= text.length; at++) {
+    const c = text[at];
+    if (c === '"') quoted = !quoted;
+    else if ((c === '\n' && !quoted) || at === text.length) {
+      if (at > start || c === '\n') records.push({ start, end: at + 1 });
+      start = at + 1;
+    }
+  }
+  const [header, ...rows] = records;
+  if (!header) return [{ body: text, offset: 0 }];
+  const head = text.slice(header.start, header.end).replace(/[\r\n]*$/, '\r\n');
+  const linesBefore = (at: number) => text.slice(0, at).split('\n').length - 1;
+  const blank = (row: { start: number; end: number }) => /^[,;\s]*$/.test(text.slice(row.start, row.end));
+  const parts: { body: string; offset: number }[] = [];
+  let first = 0;
+  while (first < rows.length) {
+    let bytes = size(head);
+    let count = 0;
+    let last = first;
+    while (last < rows.length) {
+      const more = size(text.slice(rows[last].start, rows[last].end));
+      const row = blank(rows[last]) ? 0 : 1;
+      if (last > first && (count + row > CSV_ROWS || bytes + more > IMPORT_BYTES)) break;
+      bytes += more;
+      count += row;
+      last += 1;
+    }
+    const chunk = text.slice(rows[first].start, rows[last - 1].end);
+    // The chunk's first line is line 2 of the part (after a one-line header), and line
+    // linesBefore + 1 of the file.
+    const headerLines = head.split('\n').length - 1;
+    parts.push({ body: head + chunk, offset: linesBefore(rows[first].start) + 1 - (headerLines + 1) });
+    first = last;
+  }
+  return parts.length ? parts : [{ body: text, offset: 0 }];
+}
+
+/** POST /import with a CSV (another tracker's export, LinkedIn's Job Applications.csv, ours),
+ * in parts of at most 1,000 rows; each report's rows are numbered by the file's lines. */
+async function importCsv(text: string, progress: (part: number, parts: number) => void): Promise<ImportReport[]> {
+  const parts = csvParts(text);
+  const reports: ImportReport[] = [];
+  for (const [index, part] of parts.entries()) {
+    progress(index + 1, parts.length);
+    let report: ImportReport;
+    try {
+      report = await request<ImportReport>('/import', { method: 'POST', text: { type: 'text/csv', body: part.body } });
+    } catch (error) {
+      throw new ImportFailure(reports, index + 1, parts.length, error);
+    }
+    for (const row of report.rows) {
+      row.row += part.offset;
+      if (row.same_as_row != null) row.same_as_row += part.offset;
+    }
+    reports.push(report);
+  }
+  return reports;
+}
+
+/** Whether a chosen file is a CSV (by its type, or its name when the browser names no type). */
+export const isCsv = (file: File) => /csv/i.test(file.type) || /\.csv$/i.test(file.name);
+
 /** POST /import with the JSON of a previous export (or the original API's), in parts; each
  * report's rows are numbered in the whole file, and a continuation part's row (the rest of an
  * application's children) is added to the row of the application's first part. `progress` is
  * told before each part is sent. A part that fails stops the import: ImportFailure says what
  * the earlier ones did. */
 export async function importFile(file: Blob, progress: (part: number, parts: number) => void = () => {}): Promise<ImportReport[]> {
+  if (file instanceof File && isCsv(file)) return importCsv(await file.text(), progress);
   const document = readDocument(await file.text());
   const all = list(document.applications);
   const original = Array.isArray(document.feedback) || Array.isArray(document.rejections);

@@ -128,7 +128,7 @@ function Transfer() {
       <button disabled={!available || importing} aria-busy={importing || undefined} onClick={() => file.current?.click()}>
         {importing ? 'Importing…' : 'Import'}
       </button>
-      <input ref={file} type="file" accept="application/json" hidden
+      <input ref={file} type="file" accept="application/json,.json,text/csv,.csv" hidden
         onChange={(e) => {
           const chosen = e.currentTarget.files?.[0];
           e.currentTarget.value = '';
