@@ -128,12 +128,7 @@ fn lose_first_update() -> LoseFirstAnswer {
 async fn an_update_whose_answer_was_lost_is_applied_once_not_a_412() {
     let api = TestApi::new().await;
     let store = &api.state.store;
-    let user = UserId::parse("retried-user").unwrap();
-    let application = new_application();
-    store
-        .create_application(&user, &application, None)
-        .await
-        .unwrap();
+    let (user, application) = stored_application(store).await;
     let lose = lose_first_update();
     let patch = ApplicationPatch::parse(json!({"notes": "once", "status": "screening"})).unwrap();
     // `If-Match: "1"`: the second attempt meets version 2, which its own first attempt wrote.
@@ -165,16 +160,20 @@ async fn an_update_whose_answer_was_lost_is_applied_once_not_a_412() {
     );
 }
 
-#[tokio::test]
-async fn a_child_update_whose_answer_was_lost_is_applied_once() {
-    let api = TestApi::new().await;
-    let store = &api.state.store;
+/// An application of the retried user, written without loss.
+async fn stored_application(store: &Store) -> (UserId, Application) {
     let user = UserId::parse("retried-user").unwrap();
     let application = new_application();
     store
         .create_application(&user, &application, None)
         .await
         .unwrap();
+    (user, application)
+}
+
+/// An application of the retried user with one feedback (rating 3), written without loss.
+async fn stored_feedback(store: &Store) -> (UserId, Application, Feedback) {
+    let (user, application) = stored_application(store).await;
     let feedback = Feedback::parse_new(
         json!({"rating": 3}),
         Id::generate(),
@@ -183,15 +182,17 @@ async fn a_child_update_whose_answer_was_lost_is_applied_once() {
     )
     .unwrap();
     store
-        .create_child(
-            &user,
-            application.id,
-            &feedback,
-            &store::Precondition::None,
-            None,
-        )
+        .create_child(&user, application.id, &feedback, &Precondition::None, None)
         .await
         .unwrap();
+    (user, application, feedback)
+}
+
+#[tokio::test]
+async fn a_child_update_whose_answer_was_lost_is_applied_once() {
+    let api = TestApi::new().await;
+    let store = &api.state.store;
+    let (user, application, feedback) = stored_feedback(store).await;
     let lose = lose_first_update();
     let changes = Feedback::parse_patch(json!({"rating": 5})).unwrap();
     let updated: Feedback = losing_store(&api, &lose)
@@ -218,23 +219,7 @@ async fn a_child_update_whose_answer_was_lost_is_applied_once() {
 async fn a_child_delete_whose_answer_was_lost_is_done_not_a_404() {
     let api = TestApi::new().await;
     let store = &api.state.store;
-    let user = UserId::parse("retried-user").unwrap();
-    let application = new_application();
-    store
-        .create_application(&user, &application, None)
-        .await
-        .unwrap();
-    let feedback = Feedback::parse_new(
-        json!({"rating": 3}),
-        Id::generate(),
-        application.id,
-        Timestamp::now(),
-    )
-    .unwrap();
-    store
-        .create_child(&user, application.id, &feedback, &Precondition::None, None)
-        .await
-        .unwrap();
+    let (user, application, feedback) = stored_feedback(store).await;
     let lose = LoseFirstAnswer(Arc::default(), Some(".DeleteItem"));
     let losing = losing_store(&api, &lose);
     for precondition in [Precondition::Versions(vec![1]), Precondition::None] {
@@ -270,12 +255,7 @@ async fn a_child_delete_whose_answer_was_lost_is_done_not_a_404() {
 async fn a_history_trim_whose_answer_was_lost_still_answers_the_trimmed_application() {
     let api = TestApi::new().await;
     let store = &api.state.store;
-    let user = UserId::parse("retried-user").unwrap();
-    let application = new_application();
-    store
-        .create_application(&user, &application, None)
-        .await
-        .unwrap();
+    let (user, application) = stored_application(store).await;
     let statuses = ["screening", "interviewing"];
     let change = |n: usize| {
         ApplicationPatch::parse(json!({"status": statuses[n % statuses.len()]})).unwrap()
