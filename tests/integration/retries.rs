@@ -244,10 +244,35 @@ async fn a_child_delete_whose_answer_was_lost_is_done_not_a_404() {
             .await
             .unwrap();
     }
-    // A child that is not there is still a 404 when nothing was retried.
+    // A child that is not there is still a 404 when nothing was retried, and when the first
+    // attempt was throttled (it did nothing, so finding nothing after it means nothing).
     let never = store
         .delete_child::<Feedback>(&user, application.id, Id::generate(), &Precondition::None)
         .await;
+    assert_eq!(never, Err(store::StoreError::NotFound));
+    let throttled = crate::outages::Outage::new(
+        Some("DeleteItem"),
+        crate::outages::Answer::Error(400, "ProvisionedThroughputExceededException"),
+    );
+    let config = api
+        .client
+        .config()
+        .to_builder()
+        .interceptor(throttled.clone())
+        .build();
+    let throttling = Store::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        api.table.clone(),
+    );
+    throttled.start(0, 1);
+    let never = throttling
+        .delete_child::<Feedback>(&user, application.id, Id::generate(), &Precondition::None)
+        .await;
+    assert_eq!(
+        throttled.attempts(),
+        2,
+        "the throttled delete was sent again"
+    );
     assert_eq!(never, Err(store::StoreError::NotFound));
 }
 

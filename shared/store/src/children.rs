@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{
-    Attempts, Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, WriteOutcome,
+    Expr, IdempotentRequest, Item, ListPage, LostAnswers, Store, StoredResponse, WriteOutcome,
     classify, failed_condition, failed_write, from_item, key_of, key_to_item, string, table_key,
     to_item,
 };
@@ -232,11 +232,11 @@ impl Store {
             .delete_item()
             .table_name(self.table())
             .set_key(Some(self.child_key::<T>(user, application, id)));
-        let attempts = Attempts::default();
+        let lost = LostAnswers::default();
         let delete = with_expr!(delete, expr)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .customize()
-            .interceptor(attempts.clone())
+            .interceptor(lost.clone())
             .send();
         let (exists, result) = tokio::join!(self.application_exists(user, application), delete);
         if !exists? {
@@ -245,9 +245,7 @@ impl Store {
         match result {
             Ok(_) => Ok(()),
             // Sent again after its answer was lost: the first attempt deleted it.
-            Err(error) if matches!(failed_condition(&error), Some(None)) && attempts.retried() => {
-                Ok(())
-            }
+            Err(error) if matches!(failed_condition(&error), Some(None)) && lost.any() => Ok(()),
             Err(error) => Err(failed_write(error)),
         }
     }

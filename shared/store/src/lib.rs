@@ -434,29 +434,36 @@ pub(crate) fn failed_condition<E: ConditionFailure>(
     error.as_service_error()?.failed_condition()
 }
 
-/// Counts the attempts of one call (the SDK sends it again when an answer was lost): a delete
-/// whose condition finds nothing on a later attempt may have been done by an earlier one.
+/// Whether an attempt of one call may have been done without its answer reaching us (no
+/// response, or a 5xx), so that the SDK's next attempt meets its result: a delete whose
+/// condition then finds nothing was done by that attempt. A throttled attempt (a 4xx) did
+/// nothing.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Attempts(Arc<std::sync::atomic::AtomicUsize>);
+pub(crate) struct LostAnswers(Arc<std::sync::atomic::AtomicBool>);
 
-impl Attempts {
-    pub(crate) fn retried(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::SeqCst) > 1
+impl LostAnswers {
+    pub(crate) fn any(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
-impl aws_sdk_dynamodb::config::Intercept for Attempts {
+impl aws_sdk_dynamodb::config::Intercept for LostAnswers {
     fn name(&self) -> &'static str {
-        "Attempts"
+        "LostAnswers"
     }
 
-    fn read_before_attempt(
+    fn read_after_attempt(
         &self,
-        _: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        context: &aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextRef<'_>,
         _: &aws_sdk_dynamodb::config::RuntimeComponents,
         _: &mut aws_sdk_dynamodb::config::ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let lost = context
+            .response()
+            .is_none_or(|response| response.status().is_server_error());
+        if lost {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         Ok(())
     }
 }
