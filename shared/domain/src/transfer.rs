@@ -890,28 +890,46 @@ pub fn parse_salary(raw: &str) -> Option<(u64, u64, Option<String>)> {
     .iter()
     .find(|(symbol, _)| upper.contains(symbol))
     .map(|(_, code)| (*code).to_owned());
-    // An ISO code counts beside an amount (`EUR 90k`, `90k-120k gbp`), not as any three-letter
-    // word (`top of band`).
-    let words: Vec<&str> = upper
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .collect();
-    let amount = |index: Option<usize>| {
-        index
-            .and_then(|index| words.get(index))
-            .is_some_and(|word| word.starts_with(|c: char| c.is_ascii_digit()))
-    };
-    for (index, word) in words.iter().enumerate() {
-        if word.len() == 3
-            && ISO_4217.binary_search(word).is_ok()
-            && (amount(index.checked_sub(1)) || amount(Some(index + 1)))
-        {
-            currency = Some((*word).to_owned());
+    // An ISO code counts beside an amount (`EUR 90k`, `EUR90k`, `90k-120k gbp`), not as any
+    // three-letter word (`top of band`).
+    let chars: Vec<char> = upper.chars().collect();
+    let digit = |at: usize| chars.get(at).is_some_and(char::is_ascii_digit);
+    let amount_before = |end: usize| {
+        let mut at = end;
+        while at > 0 && chars[at - 1] == ' ' {
+            at -= 1;
         }
+        // A digit, or a `k`/`M` suffix after one.
+        at > 0 && (digit(at - 1) || (matches!(chars[at - 1], 'K' | 'M') && at > 1 && digit(at - 2)))
+    };
+    let amount_after = |start: usize| {
+        let mut at = start;
+        while chars.get(at) == Some(&' ') {
+            at += 1;
+        }
+        digit(at)
+    };
+    let mut start = 0;
+    while start < chars.len() {
+        if !chars[start].is_ascii_alphabetic() {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < chars.len() && chars[end].is_ascii_alphabetic() {
+            end += 1;
+        }
+        let word: String = chars[start..end].iter().collect();
+        if word.len() == 3
+            && ISO_4217.binary_search(&word.as_str()).is_ok()
+            && (amount_before(start) || amount_after(end))
+        {
+            currency = Some(word);
+        }
+        start = end;
     }
     // Each amount and the multiplier its suffix (`k`, `M`) names.
     let mut numbers: Vec<(f64, Option<f64>)> = Vec::new();
-    let chars: Vec<char> = upper.chars().collect();
     let mut i = 0;
     while i < chars.len() {
         if chars[i].is_ascii_digit() {
@@ -1581,6 +1599,14 @@ mod tests {
         assert_eq!(
             parse_salary("top of band, 90k"),
             Some((90_000, 90_000, None))
+        );
+        assert_eq!(
+            parse_salary("EUR90k"),
+            Some((90_000, 90_000, Some("EUR".to_owned())))
+        );
+        assert_eq!(
+            parse_salary("90,000usd"),
+            Some((90_000, 90_000, Some("USD".to_owned())))
         );
     }
 
