@@ -1443,3 +1443,31 @@ async fn a_slow_database_ends_export_pages_early_and_every_application_is_export
     assert_eq!(rows.len(), ids.len(), "a row exported twice");
     assert!(ids.into_iter().eq(children.keys()));
 }
+
+#[tokio::test]
+async fn a_csv_row_counts_an_applications_feedback_and_rejections_with_their_last_dates() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let id = user.new_application().await;
+    for day in ["2026-02-01", "2026-01-05"] {
+        user.post(&format!("/applications/{id}/feedback"))
+            .json(json!({"rating": 3, "feedback_date": day, "comments": "long notes"}))
+            .await
+            .expect(201);
+    }
+    user.post(&format!("/applications/{id}/rejections"))
+        .json(json!({"rejected_date": "2026-03-03", "reasons": "no visa"}))
+        .await
+        .expect(201);
+    let csv = user.get("/export?format=csv").await.expect(200);
+    let text = String::from_utf8(csv.raw).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("id"), id);
+    assert_eq!(cell("feedback_count"), "2");
+    assert_eq!(cell("last_feedback_date"), "2026-02-01");
+    assert_eq!(cell("rejection_count"), "1");
+    assert_eq!(cell("last_rejection_date"), "2026-03-03");
+}

@@ -173,12 +173,13 @@ impl Store {
         let applications: Vec<Application> =
             continued.into_iter().chain(more_applications).collect();
         let listed = applications.len();
-        // A CSV row counts all of an application's children: it is never cut.
-        let (most, most_bytes) = if sizing.split {
+        // A CSV row counts all of an application's children (read light): it is never cut.
+        let most = if sizing.split {
             (self.export_children, self.export_page_bytes)
         } else {
             (usize::MAX, usize::MAX)
         };
+        let whole = sizing.split;
         let inside = &inside;
         let mut reads = futures::stream::iter(applications.into_iter().enumerate())
             .map(|(index, application)| async move {
@@ -187,7 +188,7 @@ impl Store {
                     .as_ref()
                     .filter(|(id, _)| index == 0 && *id == application.id)
                     .map(|(_, after)| after.as_str());
-                self.children_of(user, application, after, most, most_bytes)
+                self.children_of(user, application, after, most, whole)
                     .await
             })
             .buffered(IN_FLIGHT);
@@ -261,14 +262,15 @@ impl Store {
     /// `application` with its feedback and rejections, oldest first: those behind the child
     /// `after` (all of them without it), at most `most`, and no more once they pass
     /// `most_bytes` of JSON (so a page never holds more than it sends in memory); and whether
-    /// more remain.
+    /// more remain. Without `whole`, each child is read with its dates and keys only (what a
+    /// CSV row counts), its texts left empty.
     async fn children_of(
         &self,
         user: &UserId,
         application: Application,
         after: Option<&str>,
-        most: usize,
-        most_bytes: usize,
+        (most, most_bytes): (usize, usize),
+        whole: bool,
     ) -> StoreResult<(ExportedApplication, bool)> {
         let pk = application_pk(user, application.id);
         let mut exported = ExportedApplication {
@@ -279,6 +281,18 @@ impl Store {
         let mut bytes = 0;
         let mut expr = Expr::default();
         expr.key_equals(PK, &pk);
+        if !whole {
+            expr.project(&[
+                SK,
+                "id",
+                "application_id",
+                "feedback_date",
+                "rejected_date",
+                "created_at",
+                "updated_at",
+                "version",
+            ]);
+        }
         let mut pages = self
             .query(None, &expr)
             .consistent_read(true)
