@@ -495,21 +495,23 @@ try {
         rows: second ? [{ row: 2, outcome: 'rejected', errors: [{ field: 'role', message: 'is required' }] }] : [] }) });
     };
     await page.route('**/import', answer);
-    // Data row 2 spans two lines: row 1,001 starts on the file's line 1,003.
-    const rows = Array.from({ length: 1001 }, (_, i) => (i === 1 ? 'Two Co,Dev,"a\nb"' : `Co ${i + 1},Dev,`));
-    const csv = `Company,Role,Notes\n${rows.join('\n')}\n`;
+    // A blank line before the header, data row 2 spanning two lines (a quoted line break), and a
+    // quote inside row 5's cell (text, as the API reads it): row 1,001 starts on line 1,004.
+    const rows = Array.from({ length: 1001 }, (_, i) =>
+      i === 1 ? 'Two Co,Dev,"a\r\nb"' : i === 4 ? 'Co 5,27" monitor,' : `Co ${i + 1},Dev,`);
+    const csv = `\r\nCompany,Role,Notes\r\n${rows.join('\r\n')}\r\n`;
     await dismiss();
     await page.setInputFiles('.transfer input[type=file]', { name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     const said = page.locator('.message', { hasText: /^Import:/ });
     await said.waitFor();
     const text = await said.textContent();
     await page.unroute('**/import', answer);
-    const records = (body) => body.split('\n').filter((line) => line.startsWith('Co ') || line.startsWith('Two Co')).length;
+    const records = (body) => body.split('\r\n').filter((line) => line.startsWith('Co ') || line.startsWith('Two Co')).length;
     check(bodies.length === 2 && bodies.every((b) => b.type.startsWith('text/csv') && b.body.startsWith('Company,Role,Notes\r\n')),
       `two CSV parts, each with the header: ${bodies.map((b) => b.type)}`);
     check(records(bodies[0].body) === 1000 && records(bodies[1].body) === 1 && bodies[1].body.includes('Co 1001,Dev,'),
       `1,000 rows, then 1: ${bodies.map((b) => records(b.body))}`);
-    check(text.includes('row 1003: role is required'), `the row numbered in the file: ${text}`);
+    check(text.includes('row 1004: role is required'), `the row numbered in the file: ${text}`);
     log(`a CSV of 1,001 rows went in 2 parts; the second part's refusal reads "${text}"`);
   }
 

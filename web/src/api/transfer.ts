@@ -246,22 +246,39 @@ const CSV_ROWS = 1_000;
  * record starts on). Records end at a line break outside quotes, so a quoted cell may hold
  * line breaks. */
 export function csvParts(text: string): { body: string; offset: number }[] {
+  // Read as the API's CSV reader reads: a quote opens a quoted cell only at the start of a
+  // cell (elsewhere it is text), `""` inside one is a quote, and a record ends at a line break
+  // outside quotes: `\n`, `\r\n` or a lone `\r`.
   const records: { start: number; end: number }[] = [];
   let quoted = false;
+  let cellStart = true;
   let start = 0;
-  for (let at = 0; at <= text.length; at++) {
+  for (let at = 0; at < text.length; at++) {
     const c = text[at];
-    if (c === '"') quoted = !quoted;
-    else if ((c === '\n' && !quoted) || at === text.length) {
-      if (at > start || c === '\n') records.push({ start, end: at + 1 });
+    if (quoted) {
+      if (c === '"') {
+        if (text[at + 1] === '"') at += 1;
+        else quoted = false;
+      }
+    } else if (c === '"' && cellStart) {
+      quoted = true;
+      cellStart = false;
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[at + 1] === '\n') at += 1;
+      records.push({ start, end: at + 1 });
       start = at + 1;
+      cellStart = true;
+    } else {
+      cellStart = c === ',';
     }
   }
-  const [header, ...rows] = records;
-  if (!header) return [{ body: text, offset: 0 }];
+  if (start < text.length) records.push({ start, end: text.length });
+  const blank = (row: { start: number; end: number }) => /^[,;\s]*$/.test(text.slice(row.start, row.end));
+  // Blank lines before the header are skipped, as the API skips them.
+  const [header, ...rows] = records.slice(Math.max(0, records.findIndex((record) => !blank(record))));
+  if (!header || blank(header)) return [{ body: text, offset: 0 }];
   const head = text.slice(header.start, header.end).replace(/[\r\n]*$/, '\r\n');
   const linesBefore = (at: number) => text.slice(0, at).split('\n').length - 1;
-  const blank = (row: { start: number; end: number }) => /^[,;\s]*$/.test(text.slice(row.start, row.end));
   const parts: { body: string; offset: number }[] = [];
   let first = 0;
   while (first < rows.length) {
