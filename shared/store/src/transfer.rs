@@ -53,7 +53,8 @@ pub struct ExportSizing {
     /// The bytes one application adds to the page.
     pub size: fn(&ExportedApplication) -> usize,
     /// Whether the page carries the children themselves (JSON), so it may end inside an
-    /// application that alone passes a limit. A CSV row only counts them: it reads them all.
+    /// application that alone passes a limit. A CSV row only counts them: it reads all of
+    /// them, their keys and dates only.
     pub split: bool,
 }
 
@@ -173,13 +174,6 @@ impl Store {
         let applications: Vec<Application> =
             continued.into_iter().chain(more_applications).collect();
         let listed = applications.len();
-        // A CSV row counts all of an application's children (read light): it is never cut.
-        let most = if sizing.split {
-            (self.export_children, self.export_page_bytes)
-        } else {
-            (usize::MAX, usize::MAX)
-        };
-        let whole = sizing.split;
         let inside = &inside;
         let mut reads = futures::stream::iter(applications.into_iter().enumerate())
             .map(|(index, application)| async move {
@@ -188,7 +182,7 @@ impl Store {
                     .as_ref()
                     .filter(|(id, _)| index == 0 && *id == application.id)
                     .map(|(_, after)| after.as_str());
-                self.children_of(user, application, after, most, whole)
+                self.children_of(user, application, after, sizing.split)
                     .await
             })
             .buffered(IN_FLIGHT);
@@ -260,18 +254,22 @@ impl Store {
     }
 
     /// `application` with its feedback and rejections, oldest first: those behind the child
-    /// `after` (all of them without it), at most `most`, and no more once they pass
-    /// `most_bytes` of JSON (so a page never holds more than it sends in memory); and whether
-    /// more remain. Without `whole`, each child is read with its dates and keys only (what a
-    /// CSV row counts), its texts left empty.
+    /// `after` (all of them without it); and whether more remain. To be sent whole (`split`,
+    /// JSON), at most an export page's children, and no more once they pass its bytes (so a
+    /// page never holds much more than it sends). Otherwise (a CSV row counts them) all of
+    /// them, each read with its keys and dates only, its texts left empty.
     async fn children_of(
         &self,
         user: &UserId,
         application: Application,
         after: Option<&str>,
-        (most, most_bytes): (usize, usize),
-        whole: bool,
+        split: bool,
     ) -> StoreResult<(ExportedApplication, bool)> {
+        let (most, most_bytes) = if split {
+            (self.export_children, self.export_page_bytes)
+        } else {
+            (usize::MAX, usize::MAX)
+        };
         let pk = application_pk(user, application.id);
         let mut exported = ExportedApplication {
             application,
@@ -281,7 +279,7 @@ impl Store {
         let mut bytes = 0;
         let mut expr = Expr::default();
         expr.key_equals(PK, &pk);
-        if !whole {
+        if !split {
             expr.project(&[
                 SK,
                 "id",
