@@ -20,8 +20,10 @@
 // application's part, a refused file shows the problem's errors.
 // A part failing after others says what those did; Import is disabled meanwhile.
 // A create retried after a lost answer (504) sends the same Idempotency-Key: one application.
-// A feedback edit answered 412 is reloaded and its edits kept.
-// Deletes answered 412 reload and say so; deleting feedback or a rejection asks first.
+// A feedback edit answered 412 is reloaded and its edits kept; so is an application save, and
+// one whose reload fails says so with the edits still kept.
+// Deletes answered 412 reload and say so (a feedback's too; one deleted elsewhere says so);
+// deleting feedback or a rejection asks first.
 // Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
 // A 412 whose reload fails puts the card back and says so.
 // Sign-in returns to the page it started from; a session that expires says so.
@@ -776,6 +778,36 @@ try {
   await page.fill('#app-location', '');
   log('typed into Location while the save was on its way (its answer held): the text stayed, Currency shows the stored EUR');
 
+  step = 'application page: a save answered 412 reloads and keeps the edits; a failed reload says so';
+  {
+    check((await call('PATCH', `/applications/${acmeId}`, { source: 'Changed elsewhere' })).status === 200, 'changed behind the page');
+    await dismiss();
+    await page.fill('#app-location', 'Edited here');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.message.warning', { hasText: 'changed elsewhere and has been reloaded' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('#app-source')?.value === 'Changed elsewhere');
+    check(await page.inputValue('#app-location') === 'Edited here', 'the edit is kept after the reload');
+    check((await call('GET', `/applications/${acmeId}`)).body.location == null, 'the stale save wrote nothing');
+    // Changed again, and the reload after the 412 fails.
+    check((await call('PATCH', `/applications/${acmeId}`, { source: 'Changed again' })).status === 200, 'changed behind the page again');
+    const down = (route) => (route.request().method() === 'GET'
+      ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) })
+      : route.continue());
+    await page.route(new RegExp(`/applications/${acmeId}$`), down);
+    await dismiss();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const failed = page.locator('.message.error', { hasText: 'reloading it failed' });
+    await failed.waitFor();
+    const said = await failed.textContent();
+    await page.unroute(new RegExp(`/applications/${acmeId}$`), down);
+    check(await page.inputValue('#app-location') === 'Edited here', 'the edit is still kept');
+    check((await call('GET', `/applications/${acmeId}`)).body.location == null, 'nothing written');
+    check((await call('PATCH', `/applications/${acmeId}`, { source: null })).status === 200, 'put back');
+    await page.reload();
+    await page.locator('form.edit').waitFor();
+    log(`a save answered 412 reloaded the form (edits kept); with the reload failing: "${said}"`);
+  }
+
   step = 'feedback: add, edit (422 beside the field), delete';
   await page.locator('.children.feedback summary').click();
   await page.selectOption('#feedback-new-stage', 'technical');
@@ -834,6 +866,25 @@ try {
       'the remaining feedback is still drawn by its own node');
     await kept.dispose();
     log('deleting feedback asks first ("Keep it" keeps it); the remaining item keeps its node');
+  }
+
+  step = 'feedback: a delete answered 412 keeps it and says why; one deleted elsewhere says so';
+  {
+    const item = page.locator(`.children.feedback li[data-id="${feedbackId}"]`);
+    check((await call('PATCH', `/applications/${acmeId}/feedback/${feedbackId}`, { rating: 4 })).status === 200, 'changed behind the page');
+    await dismiss();
+    await item.getByRole('button', { name: 'Delete' }).click();
+    await item.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.locator('.message.warning', { hasText: 'changed elsewhere after the page showed it, so it was not deleted' }).waitFor();
+    check((await call('GET', `/applications/${acmeId}/feedback/${feedbackId}`)).status === 200, 'not deleted');
+    await page.waitForFunction((id) => /★★★★(?!★)/.test(document.querySelector(`.children.feedback li[data-id="${id}"] strong`)?.textContent ?? ''), feedbackId);
+    check((await call('DELETE', `/applications/${acmeId}/feedback/${feedbackId}`)).status === 204, 'deleted behind the page');
+    await dismiss();
+    await item.getByRole('button', { name: 'Delete' }).click();
+    await item.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.locator('.message.warning', { hasText: 'This feedback was already deleted.' }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('.children.feedback li').length === 0);
+    log('a feedback delete answered 412 kept it, reloaded (4 stars) and said why; one deleted elsewhere said so and left the list');
   }
 
   step = 'rejection: add, see the status change, edit';
