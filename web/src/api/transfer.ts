@@ -1,5 +1,5 @@
 // Export / import (GET /export, POST /import). The buttons stay disabled while /export answers 404.
-import { ApiError, request } from './client';
+import { ApiError, request, type RequestOptions } from './client';
 import type { ImportReport } from './types';
 
 let probe: Promise<boolean> | null = null;
@@ -310,19 +310,31 @@ async function importCsv(text: string, progress: (part: number, parts: number) =
   const reports: ImportReport[] = [];
   for (const [index, part] of parts.entries()) {
     progress(index + 1, parts.length);
-    let report: ImportReport;
-    try {
-      report = await request<ImportReport>('/import', { method: 'POST', text: { type: 'text/csv', body: part.body } });
-    } catch (error) {
-      throw new ImportFailure(reports, index + 1, parts.length, error);
-    }
-    for (const row of report.rows) {
-      row.row += part.offset;
-      if (row.same_as_row != null) row.same_as_row += part.offset;
-    }
-    reports.push(report);
+    const options: RequestOptions = { method: 'POST', text: { type: 'text/csv', body: part.body } };
+    reports.push(await sendPart(options, part.offset, { reports, part: index + 1, parts: parts.length }));
   }
   return reports;
+}
+
+/** POST /import of one part of a file, its report's rows renumbered by `offset` into the
+ * whole file's numbering. A failure is an ImportFailure that carries the earlier parts'
+ * `reports` and which part of how many failed. */
+async function sendPart(
+  options: RequestOptions,
+  offset: number,
+  at: { reports: ImportReport[]; part: number; parts: number },
+): Promise<ImportReport> {
+  let report: ImportReport;
+  try {
+    report = await request<ImportReport>('/import', options);
+  } catch (error) {
+    throw new ImportFailure(at.reports, at.part, at.parts, error);
+  }
+  for (const row of report.rows) {
+    row.row += offset;
+    if (row.same_as_row != null) row.same_as_row += offset;
+  }
+  return report;
 }
 
 /** Whether a chosen file is a CSV (by its type, or its name when the browser names no type). */
@@ -353,16 +365,7 @@ export async function importFile(file: Blob, progress: (part: number, parts: num
       if ('feedback' in document || part.feedback?.length) body.feedback = part.feedback ?? [];
       if ('rejections' in document || part.rejections?.length) body.rejections = part.rejections ?? [];
     }
-    let report: ImportReport;
-    try {
-      report = await request<ImportReport>('/import', { method: 'POST', body });
-    } catch (error) {
-      throw new ImportFailure(reports, index + 1, parts.length, error);
-    }
-    for (const row of report.rows) {
-      row.row += part.start;
-      if (row.same_as_row != null) row.same_as_row += part.start;
-    }
+    const report = await sendPart({ method: 'POST', body }, part.start, { reports, part: index + 1, parts: parts.length });
     if (part.continues && first && report.rows.length === 1) {
       const row = report.rows[0];
       first.row.children_created = (first.row.children_created ?? 0) + (row.children_created ?? 0);
