@@ -218,17 +218,24 @@ struct Gateway {
 /// issuer and audience (what [`mint_token`] makes). Panics on an empty secret.
 pub fn app(state: ApiState, jwt_secret: &str) -> Router {
     app_with(
-        state,
+        |_| state.clone(),
         LocalAuth::with_secret(jwt_secret).expect("a non-empty JWT secret"),
     )
 }
 
-/// The dev server's whole app, its authorizer `auth`.
-pub fn app_with(state: ApiState, auth: LocalAuth) -> Router {
+/// The dev server's whole app, its authorizer `auth`, each function over the state `state_of`
+/// gives it (the tests give each a client that holds it to its grants in `template.yaml`).
+pub fn app_with(state_of: impl Fn(&Function) -> ApiState, auth: LocalAuth) -> Router {
     let gateway = Gateway {
         functions: FUNCTIONS
             .iter()
-            .map(|function| (function, function.routes(), function.router(state.clone())))
+            .map(|function| {
+                (
+                    function,
+                    function.routes(),
+                    function.router(state_of(function)),
+                )
+            })
             .collect(),
         auth,
     };

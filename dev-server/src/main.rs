@@ -81,7 +81,7 @@ async fn main() -> ExitCode {
     };
     if let Err(error) = axum::serve(
         listener,
-        app_with(state, auth.clone()).merge(web::router(auth)),
+        app_with(|_| state.clone(), auth.clone()).merge(web::router(auth)),
     )
     .with_graceful_shutdown(shutdown)
     .await

@@ -182,7 +182,7 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
         sweeper::partitions(&event),
         std::slice::from_ref(&partition)
     );
-    let store = &api.state.store;
+    let store = &testkit::confined(&api.state, "sweeper").store;
 
     // A request whose time ran out at once: marked, nothing swept, and it reads as gone.
     api.mark_deleting(&uid, id).await;
@@ -219,7 +219,7 @@ async fn a_sweep_of_an_application_already_gone_leaves_its_partition_alone() {
         .await
         .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    let store = &api.state.store;
+    let store = &testkit::confined(&api.state, "sweeper").store;
     assert_eq!(
         store.sweep_application(&partition, deadline).await.unwrap(),
         store::Sweep::Done
@@ -232,7 +232,7 @@ async fn the_sweeper_leaves_live_applications_and_other_records_alone() {
     let api = TestApi::new().await;
     let (uid, id) = store_demo_application(&api, 3).await;
     let partition = keys::application_pk(&uid, id);
-    let store = &api.state.store;
+    let store = &testkit::confined(&api.state, "sweeper").store;
     // A forged or stale record naming a live application sweeps nothing.
     let event = json!({"Records": [{"eventName": "MODIFY", "dynamodb": {
         "Keys": {"PK": {"S": partition}, "SK": {"S": "APPLICATION"}},

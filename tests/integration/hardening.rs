@@ -370,9 +370,7 @@ async fn responses_carry_nosniff_and_user_data_is_never_cached() {
 
 #[test]
 fn the_template_deploys_with_safe_defaults() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    let text = std::fs::read_to_string(path).expect("template.yaml at the workspace root");
-    let template: serde_norway::Value = serde_norway::from_str(&text).expect("YAML");
+    let template = testkit::template::template();
     let yaml = |value: &serde_norway::Value| serde_norway::to_string(value).unwrap();
     let (parameters, resources) = (&template["Parameters"], &template["Resources"]);
     let function = &template["Globals"]["Function"];

@@ -729,7 +729,7 @@ async fn the_sweeper_fails_the_batch_when_a_call_fails_and_its_retry_finishes() 
         let event = json!({"Records": [{"eventName": "MODIFY", "dynamodb": {
             "Keys": {"PK": {"S": partition}, "SK": {"S": "APPLICATION"}},
             "NewImage": {"deleting": {"BOOL": true}}}}]});
-        let store = &api.state.store;
+        let store = &testkit::confined(&api.state, "sweeper").store;
         // One batch of deletes goes through, then the calls fail.
         outage.start(usize::from(operation == "BatchWriteItem"), usize::MAX);
         let failed = sweeper::handle(store, event.clone(), Duration::from_secs(20)).await;

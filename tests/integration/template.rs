@@ -6,12 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_norway::Value;
 use store::table::{KeyPart, definition};
-
-fn template() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    let text = std::fs::read_to_string(path).expect("template.yaml at the workspace root");
-    serde_norway::from_str(&text).expect("template.yaml is YAML")
-}
+use testkit::template::template;
 
 fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
     &template["Resources"][name]

@@ -10,18 +10,13 @@ use serde_norway::Value;
 /// Every function crate under `functions/` and the API Gateway path templates it serves.
 /// The deployed functions, from the one list the dev server routes by.
 use dev_server::FUNCTIONS;
+use testkit::template::{crate_of, functions, granted, template};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ sits in the workspace")
         .to_path_buf()
-}
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(root().join("template.yaml"))
-        .expect("template.yaml at the workspace root");
-    serde_norway::from_str(&text).expect("template.yaml is YAML")
 }
 
 /// `!Ref Name` (or `{Ref: Name}`) → `Name`.
@@ -31,34 +26,6 @@ fn reference(value: &Value) -> Option<&str> {
         Value::Mapping(_) => value.get("Ref").and_then(Value::as_str),
         _ => None,
     }
-}
-
-/// The `AWS::Serverless::Function` resources, by logical id.
-fn functions(template: &Value) -> BTreeMap<String, &Value> {
-    template["Resources"]
-        .as_mapping()
-        .expect("Resources")
-        .iter()
-        .filter(|(_, resource)| resource["Type"].as_str() == Some("AWS::Serverless::Function"))
-        .map(|(name, resource)| (name.as_str().unwrap().to_owned(), resource))
-        .collect()
-}
-
-/// The crate folder a function's `CodeUri` points to (`functions/<crate>`).
-fn crate_of(name: &str, function: &Value) -> String {
-    let uri = function["Properties"]["CodeUri"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name}: CodeUri is a plain path"));
-    let folder = uri
-        .trim_start_matches("./")
-        .trim_end_matches('/')
-        .strip_prefix("functions/")
-        .unwrap_or_else(|| panic!("{name}: CodeUri {uri} is not under functions/"));
-    assert!(
-        !folder.is_empty() && !folder.contains('/'),
-        "{name}: CodeUri {uri} names one crate folder"
-    );
-    folder.to_owned()
 }
 
 fn crate_routes(folder: &str) -> Vec<String> {
@@ -339,44 +306,6 @@ fn references_read_in_both_spellings() {
     let value: Value = serde_norway::from_str("a: !Ref HttpApi\nb: {Ref: Other}").unwrap();
     assert_eq!(reference(&value["a"]), Some("HttpApi"));
     assert_eq!(reference(&value["b"]), Some("Other"));
-}
-
-/// The DynamoDB resources a function's policy grants `action` on (`!GetAtt Table.Arn` as
-/// `table`, the index as written in its `!Sub`).
-fn granted(function: &Value, action: &str) -> BTreeSet<String> {
-    let mut resources = BTreeSet::new();
-    for policy in function["Properties"]["Policies"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-    {
-        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            let actions: Vec<&str> = match &statement["Action"] {
-                Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
-                single => single.as_str().into_iter().collect(),
-            };
-            if !actions.contains(&action) {
-                continue;
-            }
-            let listed = match &statement["Resource"] {
-                Value::Sequence(list) => list.iter().collect(),
-                single => vec![single],
-            };
-            for resource in listed {
-                let Value::Tagged(tagged) = resource else {
-                    panic!("a resource is !GetAtt or !Sub: {resource:?}");
-                };
-                resources.insert(if tagged.tag == "GetAtt" {
-                    assert_eq!(tagged.value.as_str(), Some("Table.Arn"));
-                    "table".to_owned()
-                } else {
-                    assert!(tagged.tag == "Sub", "{tagged:?}");
-                    tagged.value.as_str().unwrap_or_default().to_owned()
-                });
-            }
-        }
-    }
-    resources
 }
 
 /// Every grant of `function` is an inline `Allow` of named actions on named resources: no

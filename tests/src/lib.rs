@@ -21,6 +21,8 @@ use store::{Config, Store};
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
+pub mod template;
+
 /// The secret the harness's tokens are signed with (the dev server's `LOCAL_JWT_SECRET`).
 pub const TEST_JWT_SECRET: &str = "integration-test-secret";
 /// The key cursors are sealed with (the functions' `CURSOR_SECRET`: 32+ bytes, as a function in
@@ -184,7 +186,7 @@ pub async fn fresh_table(prefix: &str) -> ApiState {
 }
 
 /// `request`, as lambda_http parsed it from an event, through `function`'s router as its Lambda
-/// runs it.
+/// runs it (its DynamoDB calls held to its grants).
 pub async fn invoke(
     function: &api::Function,
     state: &ApiState,
@@ -193,10 +195,32 @@ pub async fn invoke(
     let (parts, body) = request.into_parts();
     let request = Request::from_parts(parts, Body::from(body.to_vec()));
     function
-        .router(state.clone())
+        .router(confined(state, function.name))
         .oneshot(request)
         .await
         .expect("infallible")
+}
+
+/// The dev server's app over `state`, each function's DynamoDB calls held to its grants in
+/// `template.yaml` ([`template::Grants`]).
+pub fn gateway(state: &ApiState) -> Router {
+    let auth = dev_server::LocalAuth::with_secret(TEST_JWT_SECRET).expect("a secret");
+    dev_server::app_with(|function| confined(state, function.name), auth)
+}
+
+/// `state`, its DynamoDB calls held to the grants of the function of `functions/<folder>`.
+pub fn confined(state: &ApiState, folder: &str) -> ApiState {
+    let config = state
+        .store
+        .client()
+        .config()
+        .to_builder()
+        .interceptor(template::Grants::of(folder))
+        .build();
+    ApiState {
+        store: state.store.clone().with_client(Client::from_conf(config)),
+        cursors: state.cursors.clone(),
+    }
 }
 
 /// A token for `sub`, as the dev server (with `LOCAL_JWT_SECRET` = [`TEST_JWT_SECRET`]) accepts.
@@ -250,7 +274,7 @@ impl TestApi {
 
     fn over(state: ApiState, turn: Turn) -> Self {
         Self {
-            app: dev_server::app(state.clone(), TEST_JWT_SECRET),
+            app: gateway(&state),
             client: state.store.client().clone(),
             table: state.store.table().to_owned(),
             state,
@@ -284,7 +308,7 @@ impl TestApi {
             cursors: api.state.cursors.clone(),
         };
         Self {
-            app: dev_server::app(state.clone(), TEST_JWT_SECRET),
+            app: gateway(&state),
             state,
             ..api
         }

@@ -167,6 +167,11 @@ impl Store {
         }
     }
 
+    /// The same store through another client (the tests' holds each call to a function's grants).
+    pub fn with_client(self, client: Client) -> Self {
+        Self { client, ..self }
+    }
+
     /// The same store with another byte budget for list pages (default [`PAGE_BYTES`]).
     pub fn with_page_bytes(self, page_bytes: usize) -> Self {
         Self { page_bytes, ..self }
