@@ -250,3 +250,116 @@ async fn the_sweeper_leaves_live_applications_and_other_records_alone() {
     ]});
     assert!(sweeper::partitions(&others).is_empty());
 }
+
+/// What another sweep and an import do while a sweep runs, at the moment it asks for its
+/// second page of keys: the other sweep finishes the application, then an import writes it
+/// again (not marked) with new feedback. On a thread of its own: an interceptor cannot wait for
+/// a call of its own client.
+#[derive(Debug)]
+struct Meanwhile {
+    endpoint: String,
+    table: String,
+    partition: String,
+    new_children: Vec<String>,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl aws_sdk_dynamodb::config::Intercept for Meanwhile {
+    fn name(&self) -> &'static str {
+        "Meanwhile"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<
+            '_,
+        >,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let Some(query) = context
+            .input()
+            .downcast_ref::<aws_sdk_dynamodb::operation::query::QueryInput>()
+        else {
+            return Ok(());
+        };
+        if query.exclusive_start_key.is_none()
+            || self.done.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Ok(());
+        }
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let runtime = tokio::runtime::Runtime::new().unwrap();
+                runtime.block_on(async {
+                    let client = testkit::client_for(&self.endpoint).await;
+                    let other = store::Store::new(client.clone(), self.table.clone());
+                    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+                    let swept = other.sweep_application(&self.partition, deadline).await;
+                    assert_eq!(swept.unwrap(), store::Sweep::Done);
+                    let sks = std::iter::once(keys::APPLICATION_SK.to_owned())
+                        .chain(self.new_children.iter().cloned());
+                    for sk in sks {
+                        client
+                            .put_item()
+                            .table_name(&self.table)
+                            .set_item(Some(store::table_key(self.partition.clone(), &sk)))
+                            .send()
+                            .await
+                            .unwrap();
+                    }
+                });
+            });
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_sweep_stops_where_another_finished_and_an_import_wrote_the_application_again() {
+    let api = TestApi::new().await;
+    // More keys than one page of a sweep.
+    let (uid, id) = store_demo_application(&api, 450).await;
+    let partition = keys::application_pk(&uid, id);
+    api.mark_deleting(&uid, id).await;
+    let new_children: Vec<String> = (0..10)
+        .map(|_| keys::child_sk(ChildKind::Feedback, Id::generate()))
+        .collect();
+    let meanwhile = Meanwhile {
+        endpoint: testkit::dynamodb_local().await.endpoint.clone(),
+        table: api.table.clone(),
+        partition: partition.clone(),
+        new_children: new_children.clone(),
+        done: Default::default(),
+    };
+    let config = api
+        .state
+        .store
+        .client()
+        .config()
+        .to_builder()
+        .interceptor(meanwhile)
+        .build();
+    let store = api
+        .state
+        .store
+        .clone()
+        .with_client(aws_sdk_dynamodb::Client::from_conf(config));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    assert_eq!(
+        store.sweep_application(&partition, deadline).await.unwrap(),
+        store::Sweep::Done
+    );
+    // The import's application and every one of its children are there.
+    let mut left: Vec<String> = api
+        .all_items()
+        .await
+        .iter()
+        .filter(|item| item[keys::PK].as_s().unwrap() == &partition)
+        .map(|item| item[keys::SK].as_s().unwrap().clone())
+        .collect();
+    left.sort();
+    let mut expected = new_children;
+    expected.push(keys::APPLICATION_SK.to_owned());
+    expected.sort();
+    assert_eq!(left, expected);
+}

@@ -17,6 +17,10 @@ use crate::{StoreError, StoreResult};
 const BATCH_WRITE_MAX: usize = 25;
 /// `BatchWriteItem`s in flight at once while sweeping.
 const SWEEP_CONCURRENCY: usize = 8;
+/// The keys a sweep reads, then deletes, at a time: one round of batches in flight. It checks
+/// the application is still marked before each page, so a page is as much as it could delete of
+/// an application written again meanwhile.
+const SWEEP_PAGE: i32 = (BATCH_WRITE_MAX * SWEEP_CONCURRENCY) as i32;
 
 /// How far a sweep got before its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,20 +35,17 @@ impl Store {
     /// Sweeps the partition of an application marked `deleting` until it is empty or
     /// `deadline` passes. An application that is not marked is left alone, and so is the
     /// partition of one already gone: its item is deleted last, once nothing else of it is
-    /// left, so what the partition holds now was written since (an import of it again).
+    /// left, so what the partition holds now was written since (an import of it again). Both
+    /// are checked again before each page of deletes: another sweep may finish meanwhile.
     pub async fn sweep_application(
         &self,
         partition: &str,
         deadline: Instant,
     ) -> StoreResult<Sweep> {
         let key = table_key(partition, APPLICATION_SK);
-        match self.get_item(key.clone(), &[]).await? {
-            None => return Ok(Sweep::Done),
-            Some(item) if !item.contains_key(DELETING) => {
-                tracing::warn!("asked to sweep an application that is not being deleted");
-                return Ok(Sweep::Done);
-            }
-            Some(_) => {}
+        if !self.still_marked(&key).await? {
+            tracing::warn!("asked to sweep an application that is not being deleted");
+            return Ok(Sweep::Done);
         }
         let mut expr = Expr::default();
         expr.key_equals(PK, partition);
@@ -52,6 +53,7 @@ impl Store {
         let mut pages = self
             .query(None, &expr)
             .consistent_read(true)
+            .limit(SWEEP_PAGE)
             .into_paginator()
             .send();
         loop {
@@ -61,8 +63,13 @@ impl Store {
             let Some(page) = pages.next().await else {
                 break;
             };
+            let page = page.map_err(classify)?;
+            // Another sweep of it may have finished, and an import written it again since: what
+            // this page read is then the import's.
+            if !self.still_marked(&key).await? {
+                return Ok(Sweep::Done);
+            }
             let children: Vec<Item> = page
-                .map_err(classify)?
                 .items
                 .unwrap_or_default()
                 .into_iter()
@@ -102,6 +109,12 @@ impl Store {
             }
             Err(error) => Err(classify(error)),
         }
+    }
+
+    /// Whether the application item at `key` is there and marked `deleting` (read consistently).
+    async fn still_marked(&self, key: &Item) -> StoreResult<bool> {
+        let item = self.get_item(key.clone(), &[DELETING]).await?;
+        Ok(item.is_some_and(|item| item.contains_key(DELETING)))
     }
 
     /// One `BatchWriteItem` of deletes, retrying unprocessed items with a short backoff.
