@@ -176,7 +176,8 @@ async fn every_page(user: &Session<'_>, base: &str, limit: usize) -> (Vec<String
 #[tokio::test]
 async fn a_list_page_stops_early_at_its_byte_budget() {
     const BUDGET: usize = 6_000;
-    let api = TestApi::with_store(|store| store.with_page_bytes(BUDGET)).await;
+    let api =
+        TestApi::with_store(|store| store.with_limits(|limits| limits.page_bytes = BUDGET)).await;
     let user = api.signed_in();
     let long = "x".repeat(2_000);
     let mut created = Vec::new();

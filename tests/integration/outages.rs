@@ -422,6 +422,29 @@ async fn analytics_is_503_when_any_of_its_partition_queries_fails() {
     }
 }
 
+/// Reads that outrun analytics' time (a database slowed by throttling and retries) end in a
+/// 503 the client may retry, before Lambda would end the function with API Gateway's bare 500.
+#[tokio::test]
+async fn analytics_and_the_feed_are_503_when_their_reads_run_out_of_time() {
+    let api = TestApi::with_store(|store| {
+        store.with_limits(|limits| limits.analytics_read_time = Duration::ZERO)
+    })
+    .await;
+    let user = api.signed_in();
+    user.new_application().await;
+    let feed = user.post("/calendar-feed").await.expect(201);
+    let feed = feed.body["path"].as_str().unwrap().to_owned();
+    for path in [
+        "/analytics/summary",
+        "/analytics/rejections",
+        "/analytics/skills",
+        "/follow-ups",
+    ] {
+        expect_unavailable(user.get(path)).await;
+    }
+    expect_unavailable(api.get(&feed)).await;
+}
+
 #[tokio::test]
 async fn an_export_page_is_503_when_a_partition_query_fails_never_a_page_without_it() {
     let outage = Outage::throttling(Some("Query"), "ThrottlingException");

@@ -1116,7 +1116,10 @@ async fn an_unreachable_database_is_503_for_export_and_import_never_500() {
 #[tokio::test]
 async fn an_export_page_whose_reading_time_is_spent_ends_early_with_a_cursor_to_the_rest() {
     // No time at all: a page reads its first application (the least it holds), then stops.
-    let api = TestApi::with_store(|store| store.with_export_read_time(Duration::ZERO)).await;
+    let api = TestApi::with_store(|store| {
+        store.with_limits(|limits| limits.export_read_time = Duration::ZERO)
+    })
+    .await;
     let user = api.signed_in();
     let mut children = BTreeMap::new();
     for i in 0..5 {
@@ -1180,7 +1183,9 @@ fn merged(pages: &[Value]) -> Vec<Value> {
 async fn an_export_page_holds_at_most_the_imports_children_limit_and_cuts_a_larger_application() {
     // At most 3 children a page, in place of MAX_IMPORT_CHILDREN (10,000): the same code.
     const LIMIT: usize = 3;
-    let api = TestApi::with_store(|store| store.with_export_children(LIMIT)).await;
+    let api =
+        TestApi::with_store(|store| store.with_limits(|limits| limits.export_children = LIMIT))
+            .await;
     let user = api.signed_in();
     let mut children = BTreeMap::new();
     // 7 is more than two pages hold: that application is cut twice.
@@ -1249,7 +1254,8 @@ async fn an_export_page_holds_at_most_the_imports_children_limit_and_cuts_a_larg
 
 #[tokio::test]
 async fn an_application_cut_on_the_first_page_continues_next_even_after_a_newer_one_is_created() {
-    let api = TestApi::with_store(|store| store.with_export_children(3)).await;
+    let api =
+        TestApi::with_store(|store| store.with_limits(|limits| limits.export_children = 3)).await;
     let user = api.signed_in();
     let older = user.new_application().await;
     add_children(&user, &older, 1).await;
@@ -1286,7 +1292,9 @@ async fn an_application_cut_on_the_first_page_continues_next_even_after_a_newer_
 async fn an_export_page_ends_at_its_byte_budget_and_cuts_an_application_that_alone_passes_it() {
     // 6,000 bytes a page in place of 4 MB: the same code.
     const BUDGET: usize = 6_000;
-    let api = TestApi::with_store(|store| store.with_export_page_bytes(BUDGET)).await;
+    let api =
+        TestApi::with_store(|store| store.with_limits(|limits| limits.export_page_bytes = BUDGET))
+            .await;
     let user = api.signed_in();
     let small = user.new_application().await;
     add_children(&user, &small, 2).await;
@@ -1416,7 +1424,9 @@ async fn a_slow_database_ends_export_pages_early_and_every_application_is_export
     let (endpoint, delay) = slow_database().await;
     let client = testkit::patient_client_for(&endpoint).await;
     let api = TestApi::with_store(|store| {
-        store::Store::new(client, store.table()).with_export_read_time(Duration::from_millis(120))
+        store
+            .with_client(client)
+            .with_limits(|limits| limits.export_read_time = Duration::from_millis(120))
     })
     .await;
     let user = api.signed_in();

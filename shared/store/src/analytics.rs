@@ -112,14 +112,21 @@ impl Store {
     }
 
     /// The caller's applications (those being deleted left out), feedback and rejections: the
-    /// applications partition and every activity shard, all at once.
+    /// applications partition and every activity shard, all at once, within
+    /// [`ANALYTICS_READ_TIME`] (past it, the database is too slow now: unavailable).
     pub async fn load_search(&self, user: &UserId) -> StoreResult<LoadedSearch> {
         let applications = self.query_partition(applications_gsi_pk(user), APPLICATION_ATTRIBUTES);
         let shards = futures::future::join_all(
             (0..ACTIVITY_SHARDS)
                 .map(|shard| self.query_partition(activity_gsi_pk(user, shard), CHILD_ATTRIBUTES)),
         );
-        let (applications, shards) = tokio::join!(applications, shards);
+        let reads = async { tokio::join!(applications, shards) };
+        let Ok((applications, shards)) =
+            tokio::time::timeout(self.limits.analytics_read_time, reads).await
+        else {
+            tracing::warn!("analytics reads ran out of time");
+            return Err(StoreError::Unavailable);
+        };
         let mut loaded = LoadedSearch::default();
         let (applications, capacity, pages) = applications?;
         loaded.capacity_units += capacity;
@@ -257,6 +264,12 @@ impl Store {
         }
     }
 }
+
+/// How long analytics and the calendar feed may read a user's items. Their functions have 10 s
+/// (template.yaml); Lambda ending one mid-read is API Gateway's bare 500, where a read that
+/// runs out of time here is a 503 with `Retry-After`. The feed's token lookup (at most 1.8 s)
+/// comes first, and building the answer takes well under a second.
+pub const ANALYTICS_READ_TIME: Duration = Duration::from_secs(7);
 
 /// A page of up to 1 MB takes longer than the point reads and writes the client's timeouts are
 /// made for (800 ms an attempt): DynamoDB Local needed more for 5,000 applications under load.

@@ -42,7 +42,7 @@ use aws_sdk_dynamodb::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use analytics::{LoadedSearch, item_size};
+pub use analytics::{ANALYTICS_READ_TIME, LoadedSearch, item_size};
 pub use config::{Config, ConfigError};
 pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
@@ -141,18 +141,39 @@ impl Precondition {
 /// with a cursor after its last item (a page always holds at least one item).
 pub const PAGE_BYTES: usize = 4 * 1024 * 1024;
 
+/// What a store holds its reads to; the defaults are the API's, a test sets others.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// The most bytes of JSON a list page's items take ([`PAGE_BYTES`]).
+    pub page_bytes: usize,
+    /// How long an export page may read before it ends early ([`EXPORT_READ_TIME`]).
+    pub export_read_time: Duration,
+    /// The most children an export page holds ([`domain::transfer::MAX_IMPORT_CHILDREN`]).
+    pub export_children: usize,
+    /// The most bytes an export page holds ([`EXPORT_PAGE_BYTES`]).
+    pub export_page_bytes: usize,
+    /// How long analytics may read a user's items ([`ANALYTICS_READ_TIME`]).
+    pub analytics_read_time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            page_bytes: PAGE_BYTES,
+            export_read_time: EXPORT_READ_TIME,
+            export_children: domain::transfer::MAX_IMPORT_CHILDREN,
+            export_page_bytes: EXPORT_PAGE_BYTES,
+            analytics_read_time: ANALYTICS_READ_TIME,
+        }
+    }
+}
+
 /// The table and the client that reaches it; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     client: Client,
     table: Arc<str>,
-    page_bytes: usize,
-    /// How long an export page may read before it ends early ([`EXPORT_READ_TIME`]).
-    export_read_time: std::time::Duration,
-    /// The most children an export page holds ([`domain::transfer::MAX_IMPORT_CHILDREN`]).
-    export_children: usize,
-    /// The most bytes an export page holds ([`EXPORT_PAGE_BYTES`]).
-    export_page_bytes: usize,
+    limits: Limits,
 }
 
 impl Store {
@@ -160,10 +181,7 @@ impl Store {
         Self {
             client,
             table: table.into(),
-            page_bytes: PAGE_BYTES,
-            export_read_time: EXPORT_READ_TIME,
-            export_children: domain::transfer::MAX_IMPORT_CHILDREN,
-            export_page_bytes: EXPORT_PAGE_BYTES,
+            limits: Limits::default(),
         }
     }
 
@@ -172,36 +190,10 @@ impl Store {
         Self { client, ..self }
     }
 
-    /// The same store with another byte budget for list pages (default [`PAGE_BYTES`]).
-    pub fn with_page_bytes(self, page_bytes: usize) -> Self {
-        Self { page_bytes, ..self }
-    }
-
-    /// The same store with another time an export page may read (default
-    /// [`EXPORT_READ_TIME`]): a test sets it to zero.
-    pub fn with_export_read_time(self, export_read_time: std::time::Duration) -> Self {
-        Self {
-            export_read_time,
-            ..self
-        }
-    }
-
-    /// The same store with another most children per export page (default
-    /// [`MAX_IMPORT_CHILDREN`](domain::transfer::MAX_IMPORT_CHILDREN)): a test sets a few.
-    pub fn with_export_children(self, export_children: usize) -> Self {
-        Self {
-            export_children,
-            ..self
-        }
-    }
-
-    /// The same store with another most bytes per export page (default
-    /// [`EXPORT_PAGE_BYTES`]): a test sets a few thousand.
-    pub fn with_export_page_bytes(self, export_page_bytes: usize) -> Self {
-        Self {
-            export_page_bytes,
-            ..self
-        }
+    /// The same store with the limits `adjust` sets (a test's smaller pages or shorter reads).
+    pub fn with_limits(mut self, adjust: impl FnOnce(&mut Limits)) -> Self {
+        adjust(&mut self.limits);
+        self
     }
 
     /// An empty list page of at most `limit` items.
@@ -210,7 +202,7 @@ impl Store {
             items: Vec::with_capacity(limit),
             bytes: 0,
             limit,
-            budget: self.page_bytes,
+            budget: self.limits.page_bytes,
             last_key: None,
         }
     }

@@ -137,7 +137,7 @@ impl Store {
         start: Option<ResumeKey>,
         sizing: ExportSizing,
     ) -> StoreResult<ListPage<ExportedApplication>> {
-        let deadline = tokio::time::Instant::now() + self.export_read_time;
+        let deadline = tokio::time::Instant::now() + self.limits.export_read_time;
         let (list_start, inside) = export_start(start)?;
         // A page that continues an application the page before cut starts with it, read by
         // its key (an application created since comes before it in the list), and the list
@@ -210,13 +210,13 @@ impl Store {
             let count = exported.feedback.len() + exported.rejections.len();
             let size = (sizing.size)(&exported);
             if !items.is_empty()
-                && (children + count > self.export_children
-                    || bytes + size > self.export_page_bytes)
+                && (children + count > self.limits.export_children
+                    || bytes + size > self.limits.export_page_bytes)
             {
                 break;
             }
-            if sizing.split && size > self.export_page_bytes {
-                more |= keep_children_within(&mut exported, self.export_page_bytes);
+            if sizing.split && size > self.limits.export_page_bytes {
+                more |= keep_children_within(&mut exported, self.limits.export_page_bytes);
             }
             children += count;
             bytes += size;
@@ -266,7 +266,7 @@ impl Store {
         split: bool,
     ) -> StoreResult<(ExportedApplication, bool)> {
         let (most, most_bytes) = if split {
-            (self.export_children, self.export_page_bytes)
+            (self.limits.export_children, self.limits.export_page_bytes)
         } else {
             (usize::MAX, usize::MAX)
         };
