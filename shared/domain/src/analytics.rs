@@ -173,10 +173,20 @@ pub struct Summary {
     pub time_to_first_response: ResponseTime,
     /// The 12 ISO weeks ending with the week of `to`, oldest first.
     pub weekly_applications: Vec<Week>,
+    /// The [`MAX_GROUPS`] sources with the most applications.
     pub by_source: Vec<Group>,
+    /// How many distinct sources (no source included) the applications name.
+    pub by_source_total: usize,
     pub by_work_mode: Vec<Group>,
+    /// The [`MAX_GROUPS`] tags with the most applications.
     pub by_tag: Vec<Group>,
+    /// How many distinct tags (no tag included) the applications name.
+    pub by_tag_total: usize,
 }
+
+/// The most groups a summary lists by source or by tag: each is about 100 bytes, and an
+/// account may name tens of thousands (Lambda's response holds 6 MB).
+pub const MAX_GROUPS: usize = 100;
 
 /// A count under a key (null: not given).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -268,7 +278,10 @@ pub struct SkillSummary {
     pub skills: Vec<Skill>,
     /// How many distinct skills the window names (more than `skills` holds when it is full).
     pub skills_total: usize,
+    /// At most [`MAX_SKILLS`], named at the most companies first.
     pub recurring_improvements: Vec<RecurringImprovement>,
+    /// How many skills the window names as an improvement at two companies or more.
+    pub recurring_improvements_total: usize,
 }
 
 /// The most skills `GET /analytics/skills` lists: each carries a count for every month of the
@@ -306,9 +319,15 @@ pub struct FollowUp {
 pub struct Agenda {
     #[schema(value_type = String, format = Date)]
     pub today: NaiveDate,
-    /// Due today or earlier, oldest due first.
+    /// Due today or earlier, oldest due first: at most [`MAX_FOLLOW_UPS`].
     pub items: Vec<FollowUp>,
+    /// How many are due (more than `items` holds when it is full).
+    pub total: usize,
 }
+
+/// The most follow-ups the agenda lists and the calendar feed holds (one for each live
+/// application at most; each up to about 2 KB as Lambda's response carries it).
+pub const MAX_FOLLOW_UPS: usize = 1000;
 
 /// How far an application got: 0 saved, 1 applied, 2 screening, 3 interviewing, 4 offer,
 /// 5 accepted. `declined` implies an offer; `rejected` and `ghosted` imply an application;
@@ -548,6 +567,13 @@ fn groups(views: &[&View], keys: impl Fn(&View) -> Vec<Option<String>>) -> Vec<G
     out
 }
 
+/// The first `most` of `list`, and how many it held.
+fn capped<T>(mut list: Vec<T>, most: usize) -> (Vec<T>, usize) {
+    let total = list.len();
+    list.truncate(most);
+    (list, total)
+}
+
 fn key_counts(keys: impl Iterator<Item = Option<&'static str>>) -> Vec<KeyCount> {
     let mut counts: BTreeMap<Option<&'static str>, usize> = BTreeMap::new();
     for key in keys {
@@ -650,6 +676,12 @@ impl SearchData {
             p75_days: percentile(&days, 75),
         };
 
+        let (by_source, by_source_total) =
+            capped(groups(&applied, |v| vec![v.app.source.clone()]), MAX_GROUPS);
+        let (by_tag, by_tag_total) = capped(
+            groups(&applied, |v| v.app.tags.iter().cloned().map(Some).collect()),
+            MAX_GROUPS,
+        );
         let last_monday = monday_of(window.to);
         let weekly_applications = (0..WEEKS)
             .rev()
@@ -676,11 +708,13 @@ impl SearchData {
             rates,
             time_to_first_response,
             weekly_applications,
-            by_source: groups(&applied, |v| vec![v.app.source.clone()]),
+            by_source,
+            by_source_total,
             by_work_mode: groups(&applied, |v| {
                 vec![v.app.work_mode.map(|m| m.as_str().to_owned())]
             }),
-            by_tag: groups(&applied, |v| v.app.tags.iter().cloned().map(Some).collect()),
+            by_tag,
+            by_tag_total,
         }
     }
 
@@ -870,13 +904,15 @@ impl SearchData {
                 .then_with(|| b.1.mentions.cmp(&a.1.mentions))
                 .then_with(|| a.0.cmp(&b.0))
         });
-        let skills_total = skills.len();
-        skills.truncate(MAX_SKILLS);
+        let (skills, skills_total) = capped(skills, MAX_SKILLS);
+        let (recurring_improvements, recurring_improvements_total) =
+            capped(recurring.into_iter().map(|(_, r)| r).collect(), MAX_SKILLS);
         SkillSummary {
             window,
             skills,
             skills_total,
-            recurring_improvements: recurring.into_iter().map(|(_, r)| r).collect(),
+            recurring_improvements,
+            recurring_improvements_total,
         }
     }
 
@@ -939,7 +975,12 @@ impl SearchData {
     pub fn agenda(&self, today: NaiveDate) -> Agenda {
         let mut items = self.follow_ups(today);
         items.retain(|item| item.due <= today);
-        Agenda { today, items }
+        let (items, total) = capped(items, MAX_FOLLOW_UPS);
+        Agenda {
+            today,
+            items,
+            total,
+        }
     }
 }
 
@@ -966,8 +1007,8 @@ pub fn trend(first: usize, second: usize) -> Trend {
     }
 }
 
-/// The follow-ups as an RFC 5545 calendar: one all-day event per follow-up. `stamp` is the
-/// `DTSTAMP` (UTC, `YYYYMMDDTHHMMSSZ`).
+/// The follow-ups as an RFC 5545 calendar: one all-day event per follow-up, for the first
+/// [`MAX_FOLLOW_UPS`] of them. `stamp` is the `DTSTAMP` (UTC, `YYYYMMDDTHHMMSSZ`).
 pub fn calendar(items: &[FollowUp], stamp: &str) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
@@ -979,12 +1020,13 @@ pub fn calendar(items: &[FollowUp], stamp: &str) -> String {
     ];
     // An iCalendar DATE has a four-digit year (RFC 5545 §3.3.4): nothing after 9999-12-31.
     let writable = |day: &NaiveDate| day.year() <= 9999;
-    for item in items {
-        // A follow-up due after the last writable day is left out: one unreadable date would
-        // make a calendar app refuse the whole feed.
-        if !writable(&item.due) {
-            continue;
-        }
+    // A follow-up due after the last writable day is left out: one unreadable date would make
+    // a calendar app refuse the whole feed.
+    for item in items
+        .iter()
+        .filter(|item| writable(&item.due))
+        .take(MAX_FOLLOW_UPS)
+    {
         let kind = match item.kind {
             FollowUpKind::Scheduled => "scheduled".to_owned(),
             FollowUpKind::Suggested => format!("nudge{}", item.nudge.unwrap_or(1)),

@@ -450,6 +450,81 @@ fn skills_lists_the_100_most_mentioned_and_counts_them_all() {
 }
 
 #[test]
+fn recurring_improvements_lists_100_and_counts_them_all() {
+    let acme = app("Acme", &[("applied", "2026-01-02")], json!({}));
+    let globex = app("Globex", &[("applied", "2026-01-02")], json!({}));
+    let names: Vec<String> = (0..150).map(|n| format!("skill {n:03}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let data = SearchData {
+        feedback: vec![
+            feedback(&acme, "2026-01-10", &[], &names),
+            feedback(&globex, "2026-01-11", &[], &names),
+        ],
+        applications: vec![acme, globex],
+        rejections: Vec::new(),
+    };
+    let out = data.skills(window("2026-01-01", "2026-01-31"));
+    assert_eq!(out.recurring_improvements_total, 150);
+    assert_eq!(out.recurring_improvements.len(), MAX_SKILLS);
+    // Ties in companies and mentions: alphabetical.
+    assert_eq!(out.recurring_improvements[0].skill, "skill 000");
+}
+
+#[test]
+fn the_summary_lists_the_100_largest_sources_and_tags_and_counts_them_all() {
+    let applications: Vec<Application> = (0..150)
+        .map(|n| {
+            let tags = json!(["common", format!("tag {n:03}")]);
+            let extra = json!({"source": format!("source {n:03}"), "tags": tags});
+            app("Acme", &[("applied", "2026-01-02")], extra)
+        })
+        .collect();
+    let data = SearchData {
+        applications,
+        feedback: Vec::new(),
+        rejections: Vec::new(),
+    };
+    let out = data.summary(window("2026-01-01", "2026-01-31"));
+    assert_eq!(
+        (out.by_source.len(), out.by_source_total),
+        (MAX_GROUPS, 150)
+    );
+    assert_eq!((out.by_tag.len(), out.by_tag_total), (MAX_GROUPS, 151));
+    // The largest first: every application carries `common`.
+    assert_eq!(out.by_tag[0].key.as_deref(), Some("common"));
+    assert_eq!(out.by_tag[0].n, 150);
+    assert_eq!(out.by_tag[1].key.as_deref(), Some("tag 000"));
+}
+
+#[test]
+fn the_agenda_and_the_feed_hold_the_1000_follow_ups_due_first() {
+    let today = date("2026-03-31");
+    let applications: Vec<Application> = (0..MAX_FOLLOW_UPS + 1)
+        .map(|n| {
+            let due = date("2023-01-01") + chrono::Duration::days(n as i64);
+            app(
+                &format!("Company {n:04}"),
+                &[("applied", "2023-01-01")],
+                json!({"follow_up_on": due}),
+            )
+        })
+        .collect();
+    let data = SearchData {
+        applications,
+        feedback: Vec::new(),
+        rejections: Vec::new(),
+    };
+    let agenda = data.agenda(today);
+    assert_eq!(agenda.total, MAX_FOLLOW_UPS + 1);
+    assert_eq!(agenda.items.len(), MAX_FOLLOW_UPS);
+    assert_eq!(agenda.items[0].company, "Company 0000");
+    assert_eq!(agenda.items.last().unwrap().company, "Company 0999");
+    let feed = calendar(&data.follow_ups(today), "20260331T120000Z");
+    assert_eq!(feed.matches("BEGIN:VEVENT").count(), MAX_FOLLOW_UPS);
+    assert!(feed.contains("Company 0999") && !feed.contains("Company 1000"));
+}
+
+#[test]
 fn trends_need_a_doubling_and_two_mentions() {
     assert_eq!(trend(0, 1), Trend::Steady);
     assert_eq!(trend(0, 2), Trend::Rising);
