@@ -165,15 +165,16 @@ pub fn id_params(ids: &[(&str, &str)]) -> Vec<Parameter> {
         .collect()
 }
 
-/// The most versions one `If-Match` may list (a DynamoDB `IN` takes up to 100).
+/// The most distinct versions one `If-Match` may list (a DynamoDB `IN` takes up to 100).
 const MAX_IF_MATCH_TAGS: usize = 50;
 
 /// `If-Match`, read into the store's [`Precondition`]: `*`, or a list of strong or weak
-/// ETags; a tag that is not one of ours matches nothing.
+/// ETags; a tag that is not one of ours matches nothing. More than [`MAX_IF_MATCH_TAGS`]
+/// distinct versions is 400 (ignoring some would answer 412 to a list that names the current one).
 pub struct IfMatch(pub Precondition);
 
 impl IfMatch {
-    pub fn from_headers(headers: &HeaderMap) -> Precondition {
+    pub fn from_headers(headers: &HeaderMap) -> Result<Precondition, ApiError> {
         // Several `If-Match` lines are one list (RFC 9110 §5.3), as API Gateway joins them.
         let lines: Vec<&str> = headers
             .get_all(header::IF_MATCH)
@@ -181,16 +182,15 @@ impl IfMatch {
             .map(|line| line.to_str().unwrap_or_default())
             .collect();
         if lines.is_empty() {
-            return Precondition::None;
+            return Ok(Precondition::None);
         }
         let value = lines.join(",");
         let value = value.trim();
         if value == "*" {
-            return Precondition::Exists;
+            return Ok(Precondition::Exists);
         }
-        let versions = value
+        let mut versions: Vec<u64> = value
             .split(',')
-            .take(MAX_IF_MATCH_TAGS)
             .filter_map(|tag| {
                 let tag = tag.trim();
                 let tag = tag.strip_prefix("W/").unwrap_or(tag);
@@ -201,7 +201,14 @@ impl IfMatch {
                     .filter(|version| version.to_string() == tag)
             })
             .collect();
-        Precondition::Versions(versions)
+        versions.sort_unstable();
+        versions.dedup();
+        if versions.len() > MAX_IF_MATCH_TAGS {
+            return Err(ApiError::BadRequest(format!(
+                "If-Match lists more than {MAX_IF_MATCH_TAGS} versions"
+            )));
+        }
+        Ok(Precondition::Versions(versions))
     }
 }
 
@@ -209,7 +216,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        Ok(Self(Self::from_headers(&parts.headers)))
+        Self::from_headers(&parts.headers).map(Self)
     }
 }
 
@@ -347,25 +354,44 @@ mod tests {
 
     #[test]
     fn if_match_reads_strong_weak_lists_and_star() {
-        assert_eq!(IfMatch::from_headers(&HeaderMap::new()), Precondition::None);
-        assert_eq!(IfMatch::from_headers(&headers("*")), Precondition::Exists);
+        let read = |headers: &HeaderMap| IfMatch::from_headers(headers).unwrap();
+        assert_eq!(read(&HeaderMap::new()), Precondition::None);
+        assert_eq!(read(&headers("*")), Precondition::Exists);
         assert_eq!(
-            IfMatch::from_headers(&headers(r#""3", W/"4""#)),
+            read(&headers(r#"W/"4", "3", "4""#)),
             Precondition::Versions(vec![3, 4])
         );
         for not_ours in ["garbage", r#""01""#, r#""+1""#, r#"" 1""#] {
             assert_eq!(
-                IfMatch::from_headers(&headers(not_ours)),
+                read(&headers(not_ours)),
                 Precondition::Versions(vec![]),
                 "{not_ours}"
             );
         }
         let mut two_lines = headers(r#""1""#);
         two_lines.append(header::IF_MATCH, HeaderValue::from_static(r#""2""#));
+        assert_eq!(read(&two_lines), Precondition::Versions(vec![1, 2]));
+    }
+
+    #[test]
+    fn if_match_names_every_version_it_lists_or_is_400() {
+        let list = |versions: std::ops::RangeInclusive<u64>| {
+            let tags: Vec<String> = versions.map(|v| format!("\"{v}\"")).collect();
+            headers(&tags.join(", "))
+        };
+        // Junk does not push a version out: the 50th valid one still counts.
+        let mut junk = vec!["garbage".to_owned(); 60];
+        junk.push(r#""51""#.to_owned());
+        let read = IfMatch::from_headers(&headers(&junk.join(", "))).unwrap();
+        assert_eq!(read, Precondition::Versions(vec![51]));
         assert_eq!(
-            IfMatch::from_headers(&two_lines),
-            Precondition::Versions(vec![1, 2])
+            IfMatch::from_headers(&list(1..=50)).unwrap(),
+            Precondition::Versions((1..=50).collect())
         );
+        assert!(matches!(
+            IfMatch::from_headers(&list(1..=51)),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 
     fn page(query: &str) -> Result<PageQuery, ApiError> {
