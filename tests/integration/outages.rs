@@ -422,6 +422,39 @@ async fn analytics_is_503_when_any_of_its_partition_queries_fails() {
     }
 }
 
+/// A child's write goes beside a look at its application; when the look fails (throttled, every
+/// attempt) but the write went through, the application is looked at again: the answer says
+/// what was done, not a 503 that says nothing was.
+#[tokio::test]
+async fn a_child_write_that_went_through_is_not_answered_503_for_a_failed_look_beside_it() {
+    let outage = Outage::throttling(Some("GetItem"), "ThrottlingException");
+    let api = api_with(&outage).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let path = format!("/applications/{app}/feedback");
+    let created = user
+        .post(&path)
+        .json(json!({"rating": 2}))
+        .await
+        .expect(201);
+    let path = format!("{path}/{}", created.id());
+    // The client's three attempts of the first look are refused.
+    outage.start(0, 3);
+    let patched = user
+        .patch(&path)
+        .json(json!({"rating": 4}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (patched.body["rating"].as_u64(), outage.attempts()),
+        (Some(4), 4)
+    );
+    outage.start(0, 3);
+    user.delete(&path).await.expect(204);
+    outage.stop();
+    user.get(&path).await.expect_problem(404);
+}
+
 /// Reads that outrun analytics' time (a database slowed by throttling and retries) end in a
 /// 503 the client may retry, before Lambda would end the function with API Gateway's bare 500.
 #[tokio::test]

@@ -201,7 +201,10 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .send();
         let (exists, result) = tokio::join!(self.application_exists(user, application), update);
-        if !exists? {
+        if !self
+            .live_beside(user, application, exists, result.is_ok())
+            .await?
+        {
             return Err(StoreError::NotFound);
         }
         match result {
@@ -239,7 +242,10 @@ impl Store {
             .interceptor(lost.clone())
             .send();
         let (exists, result) = tokio::join!(self.application_exists(user, application), delete);
-        if !exists? {
+        if !self
+            .live_beside(user, application, exists, result.is_ok())
+            .await?
+        {
             return Err(StoreError::NotFound);
         }
         match result {
@@ -247,6 +253,22 @@ impl Store {
             // Sent again after its answer was lost: the first attempt deleted it.
             Err(error) if matches!(failed_condition(&error), Some(None)) && lost.any() => Ok(()),
             Err(error) => Err(failed_write(error)),
+        }
+    }
+
+    /// Whether the application is live, from the look taken beside a write: when that look
+    /// failed and the write went through, looked at once more (a 503 would tell the client
+    /// that nothing was written).
+    async fn live_beside(
+        &self,
+        user: &UserId,
+        application: Id,
+        looked: StoreResult<bool>,
+        written: bool,
+    ) -> StoreResult<bool> {
+        match looked {
+            Err(_) if written => self.application_exists(user, application).await,
+            looked => looked,
         }
     }
 }
