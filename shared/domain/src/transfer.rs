@@ -640,9 +640,12 @@ fn original_application(
     now: Timestamp,
 ) -> Result<ImportedApplication, Vec<FieldError>> {
     let mut map = take_object(value, "applications")?;
+    let mut errors = Vec::new();
     for (name, list) in [("feedback", &mut feedback), ("rejections", &mut rejections)] {
-        if let Some(Value::Array(nested)) = map.remove(name) {
-            list.extend(nested);
+        match map.remove(name) {
+            Some(Value::Array(nested)) => list.extend(nested),
+            None | Some(Value::Null) => {}
+            Some(_) => errors.push(FieldError::new(name, "must be an array")),
         }
     }
     map.remove("id");
@@ -661,10 +664,14 @@ fn original_application(
     // Without a `created_at` the id cannot take its time from the clock: a second run would
     // derive another id and import the row again. 1970, as a CSV row without a date.
     let id = derived_id(created_at.map_or(0, Timestamp::unix_millis), &print);
-    let mut application =
-        Application::parse_new(Value::Object(map), id, at).map_err(|invalid| invalid.0)?;
+    let mut application = match Application::parse_new(Value::Object(map), id, at) {
+        Ok(application) => application,
+        Err(invalid) => {
+            errors.extend(invalid.0);
+            return Err(errors);
+        }
+    };
     application.updated_at = updated_at.unwrap_or(at);
-    let mut errors = Vec::new();
     let feedback =
         original_children::<Feedback>(user, feedback, "feedback", &identity, id, now, &mut errors);
     let rejections = original_children::<Rejection>(
@@ -1659,5 +1666,39 @@ mod tests {
             Timestamp::now(),
         );
         assert!(matches!(orphan, Err(ImportError::Invalid(_))));
+    }
+
+    #[test]
+    fn an_original_application_whose_children_are_not_a_list_is_rejected_not_emptied() {
+        let plan = read_json(
+            &user("alice"),
+            json!([{"id": 1, "company": "A", "role": "B", "feedback": {"rating": 4},
+                    "rejections": "no visa"},
+                   {"id": 2, "company": "C", "role": "D", "feedback": null},
+                   {"id": 3, "company": "", "role": "F", "rejections": 7}]),
+            Timestamp::now(),
+        )
+        .unwrap();
+        let fields = |row: usize| -> Vec<(String, String)> {
+            let errors = plan.rows[row].parsed.as_ref().unwrap_err();
+            errors
+                .iter()
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .collect()
+        };
+        let not_a_list = |field: &str| (field.to_owned(), "must be an array".to_owned());
+        assert_eq!(
+            fields(0),
+            [not_a_list("feedback"), not_a_list("rejections")]
+        );
+        // `null` is no children.
+        assert!(plan.rows[1].parsed.as_ref().unwrap().feedback.is_empty());
+        // Listed with the application's own errors.
+        let third = fields(2);
+        assert_eq!(third[0], not_a_list("rejections"));
+        assert!(
+            third.iter().any(|(field, _)| field == "company"),
+            "{third:?}"
+        );
     }
 }
