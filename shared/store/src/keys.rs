@@ -140,9 +140,8 @@ mod tests {
 
     #[test]
     fn child_keys_sort_by_id_under_their_prefix() {
-        let first = Id::generate();
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        let second = Id::generate();
+        // Made in a row, in the same millisecond or not.
+        let (first, second) = (Id::generate(), Id::generate());
         let (a, b) = (
             child_sk(ChildKind::Feedback, first),
             child_sk(ChildKind::Feedback, second),
