@@ -128,7 +128,7 @@ request_body!(
     }
 );
 
-partial_update!(ApplicationUpdate, ApplicationCreate);
+partial_update!(ApplicationUpdate, ApplicationCreate, never_null: ["status"]);
 
 fn check_salary_range(reader: &mut Reader, min: Option<u64>, max: Option<u64>) {
     if let (Some(min), Some(max)) = (min, max)
@@ -293,6 +293,27 @@ mod tests {
             Err(Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_update_may_not_clear_the_status_and_its_schema_says_so() {
+        let status = |schema: utoipa::openapi::RefOr<utoipa::openapi::Schema>| {
+            serde_json::to_value(schema).unwrap()["properties"]["status"].to_string()
+        };
+        use utoipa::PartialSchema;
+        // A create's `null` status is the default; an update's is 422.
+        assert!(status(ApplicationCreate::schema()).contains("null"));
+        assert!(!status(ApplicationUpdate::schema()).contains("null"));
+        assert_eq!(
+            errors_of(ApplicationPatch::parse(json!({"status": null}))),
+            ["status"]
+        );
+        let created = Application::parse_new(
+            json!({"company": "A", "role": "B", "status": null}),
+            Id::generate(),
+            Timestamp::now(),
+        );
+        assert_eq!(created.unwrap().status, Status::Applied);
     }
 
     #[test]

@@ -196,6 +196,9 @@ impl<T> From<Required<T>> for Field<T> {
 /// fields and rules, none required, at least one given.
 macro_rules! partial_update {
     ($update:ident, $create:ty) => {
+        $crate::input::partial_update!($update, $create, never_null: []);
+    };
+    ($update:ident, $create:ty, never_null: [$($field:literal),*]) => {
         #[doc = concat!("A partial update with the fields of [`", stringify!($create), "`].")]
         pub struct $update;
 
@@ -203,7 +206,10 @@ macro_rules! partial_update {
             fn compose(
                 _: Vec<::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema>>,
             ) -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
-                $crate::input::update_schema(<$create as ::utoipa::PartialSchema>::schema())
+                $crate::input::update_schema(
+                    <$create as ::utoipa::PartialSchema>::schema(),
+                    &[$($field),*],
+                )
             }
         }
 
@@ -212,10 +218,37 @@ macro_rules! partial_update {
 }
 pub(crate) use partial_update;
 
-/// A create schema made a partial update's: nothing required, at least one property.
-pub fn update_schema(create: RefOr<Schema>) -> RefOr<Schema> {
+/// A create schema made a partial update's: nothing required, at least one property, and the
+/// `never_null` fields (a create may leave them `null` for their default; an update may only
+/// leave them out) without `null`.
+pub fn update_schema(create: RefOr<Schema>, never_null: &[&str]) -> RefOr<Schema> {
+    /// `null` out of every `type` list and `enum` of a schema.
+    fn strip_null(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Array(types)) = map.get_mut("type") {
+                    types.retain(|kind| kind != "null");
+                }
+                if let Some(Value::Array(values)) = map.get_mut("enum") {
+                    values.retain(|value| !value.is_null());
+                }
+                map.values_mut().for_each(strip_null);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip_null),
+            _ => {}
+        }
+    }
     match create {
         RefOr::T(Schema::Object(mut object)) => {
+            for name in never_null {
+                if let Some(property) = object.properties.get_mut(*name) {
+                    let mut value = serde_json::to_value(&*property).unwrap_or_default();
+                    strip_null(&mut value);
+                    if let Ok(stripped) = serde_json::from_value(value) {
+                        *property = stripped;
+                    }
+                }
+            }
             object.required.clear();
             object.min_properties = Some(1);
             object.description = Some(

@@ -54,7 +54,8 @@ resource!(Application, Feedback, Rejection);
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
-    /// The field's name as the client sent it (`tags[2]` for an array element).
+    /// The field's name as the client sent it (`tags`; the message names an array element:
+    /// `item 1 must not be empty`). An import row's child field is `feedback[3].rating`.
     pub field: String,
     pub message: String,
 }
