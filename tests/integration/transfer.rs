@@ -39,6 +39,21 @@ async fn json_pages(user: &Session<'_>, limit: usize) -> Vec<Value> {
 
 /// Every page of the CSV export, each as the ids of its rows (the first column).
 async fn csv_pages(user: &Session<'_>, limit: usize) -> Vec<Vec<String>> {
+    csv_texts(user, limit)
+        .await
+        .iter()
+        .enumerate()
+        .map(|(page, (text, _))| {
+            // Only the first page has the header row.
+            let rows = text.lines().skip(usize::from(page == 0));
+            rows.map(|row| row.split(',').next().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// Every page of the CSV export as sent: its text and its `Next-Cursor`.
+async fn csv_texts(user: &Session<'_>, limit: usize) -> Vec<(String, Option<String>)> {
     let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -48,15 +63,10 @@ async fn csv_pages(user: &Session<'_>, limit: usize) -> Vec<Vec<String>> {
         };
         let page = user.get(&path).await.expect(200);
         let text = String::from_utf8(page.raw.clone()).unwrap();
-        // Only the first page has the header row.
-        let rows = text.lines().skip(usize::from(cursor.is_none()));
-        pages.push(
-            rows.map(|row| row.split(',').next().unwrap().to_owned())
-                .collect(),
-        );
-        match page.header("next-cursor") {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return pages,
+        cursor = page.header("next-cursor").map(str::to_owned);
+        pages.push((text, cursor.clone()));
+        if cursor.is_none() {
+            return pages;
         }
     }
 }
@@ -1249,6 +1259,96 @@ async fn an_export_page_holds_at_most_the_imports_children_limit_and_cuts_a_larg
     for page in &csv {
         let total: usize = page.iter().map(|id| children[id]).sum();
         assert!(total <= LIMIT || page.len() == 1, "{csv:?}");
+    }
+}
+
+/// Bob's export, every page of it in JSON and in CSV, holds Bob's data only; Alice's cursors,
+/// one of them ending inside an application, are 400 for Bob in either format.
+#[tokio::test]
+async fn an_export_holds_only_the_callers_data_and_another_users_cursor_is_400() {
+    // At most 3 children a page: an application with 5 is cut, the cursor ends inside it.
+    let api =
+        TestApi::with_store(|store| store.with_limits(|limits| limits.export_children = 3)).await;
+    let (alice, bob) = (api.signed_in(), api.signed_in());
+    for (company, children) in [("AliceCorp", 1), ("AliceLabs", 5), ("AliceWorks", 2)] {
+        let id = alice
+            .create_application(json!({"company": company, "role": "Dev"}))
+            .await
+            .id();
+        add_children(&alice, &id, children).await;
+    }
+    let bobs = bob
+        .create_application(json!({"company": "BobCorp", "role": "Dev"}))
+        .await
+        .id();
+    add_children(&bob, &bobs, 4).await;
+
+    // Everything of Alice's by id: her applications, feedback and rejections.
+    let alice_pages = json_pages(&alice, 1).await;
+    let mut alices: BTreeSet<String> = BTreeSet::new();
+    for application in alice_pages
+        .iter()
+        .flat_map(|page| page["applications"].as_array().unwrap())
+    {
+        alices.insert(application["id"].as_str().unwrap().to_owned());
+        for kind in ["feedback", "rejections"] {
+            alices.extend(
+                field_of_each(&application[kind], "id")
+                    .into_iter()
+                    .map(str::to_owned),
+            );
+        }
+    }
+    assert_eq!(alices.len(), 3 + 8);
+    let alien = |text: &str| {
+        alices
+            .iter()
+            .map(String::as_str)
+            .chain(["Alice"])
+            .find(|alien| text.contains(alien))
+            .map(str::to_owned)
+    };
+
+    // Bob's application is cut too (3 children, then 1): two JSON pages, one CSV row.
+    let bob_pages = json_pages(&bob, 1).await;
+    assert_eq!(bob_pages.len(), 2);
+    for page in &bob_pages {
+        assert_eq!(ids_of(page), [bobs.as_str()]);
+        let application = &page["applications"][0];
+        for kind in ["feedback", "rejections"] {
+            let parents = field_of_each(&application[kind], "application_id");
+            assert!(parents.iter().all(|parent| *parent == bobs), "{page}");
+        }
+        assert_eq!(alien(&page.to_string()), None, "{page}");
+    }
+    assert_eq!(children_of(&merged(&bob_pages)[0]), 4);
+    let bob_csv = csv_texts(&bob, 1).await;
+    for (text, _) in &bob_csv {
+        assert_eq!(alien(text), None, "{text}");
+    }
+    assert_eq!(csv_pages(&bob, 1).await, [vec![bobs.clone()]]);
+
+    // Alice's cursors: each JSON one, and each CSV one.
+    let json_cursors: Vec<&str> = alice_pages
+        .iter()
+        .filter_map(|page| page["next_cursor"].as_str())
+        .collect();
+    let ends_inside = alice_pages
+        .windows(2)
+        .any(|pair| ids_of(&pair[0]) == ids_of(&pair[1]));
+    assert!(ends_inside, "a cursor ends inside an application");
+    let csv = csv_texts(&alice, 1).await;
+    let csv_cursors: Vec<&str> = csv
+        .iter()
+        .filter_map(|(_, cursor)| cursor.as_deref())
+        .collect();
+    assert_eq!((json_cursors.len(), csv_cursors.len()), (3, 2));
+    for cursor in json_cursors.into_iter().chain(csv_cursors) {
+        for format in ["json", "csv"] {
+            bob.get(&format!("/export?format={format}&limit=1&cursor={cursor}"))
+                .await
+                .expect_problem(400);
+        }
     }
 }
 
