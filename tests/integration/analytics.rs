@@ -352,4 +352,10 @@ async fn a_user_never_sees_another_users_search() {
     let bob_ics = String::from_utf8(api.get(&bob_feed).await.expect(200).raw).unwrap();
     assert!(alice_ics.contains("Gamma") && !alice_ics.contains("BobCorp"));
     assert!(bob_ics.contains("BobCorp") && !bob_ics.contains("Gamma"));
+
+    // Bob revoking his feed revokes his only: Alice's address still answers her calendar.
+    bob.delete("/calendar-feed").await.expect(204);
+    api.get(&bob_feed).await.expect_problem(404);
+    let alice_ics = String::from_utf8(api.get(&alice_feed).await.expect(200).raw).unwrap();
+    assert!(alice_ics.contains("Gamma") && !alice_ics.contains("BobCorp"));
 }

@@ -326,10 +326,11 @@ async fn missing_expired_or_wrongly_signed_tokens_are_401() {
 async fn another_users_application_is_404_on_every_route_and_never_listed() {
     let api = TestApi::new().await;
     let (owner, intruder) = (api.signed_in(), api.signed_in());
-    let app = owner
-        .create_application(json!({"company": "Acme", "role": "Dev"}))
-        .await
-        .body;
+    let fields = json!({"company": "Acme", "role": "Dev", "tags": ["remote"],
+                        "follow_up_on": "2020-01-01"});
+    let created = owner.create_application(fields.clone()).await;
+    let etag = created.header("etag").expect("an ETag").to_owned();
+    let app = created.body;
     let path = format!("/applications/{}", app["id"].as_str().unwrap());
     intruder.get(&path).await.expect_problem(404);
     intruder
@@ -343,8 +344,43 @@ async fn another_users_application_is_404_on_every_route_and_never_listed() {
         .await
         .expect_problem(404);
     intruder.delete(&path).await.expect_problem(404);
+    // The owner's current ETag is still a 404, never a 412 (which would say the id exists).
+    intruder
+        .put(&path)
+        .if_match(&etag)
+        .json(json!({"notes": "mine now"}))
+        .await
+        .expect_problem(404);
+    intruder
+        .patch(&path)
+        .if_match(&etag)
+        .json(json!({"status": "offer"}))
+        .await
+        .expect_problem(404);
+    intruder
+        .delete(&path)
+        .if_match(&etag)
+        .await
+        .expect_problem(404);
     let list = intruder.get("/applications").await.expect(200);
     assert_eq!(list.body["items"], json!([]));
+    // Every filter the owner's application matches shows the intruder's own twin only.
+    let own = intruder.create_application(fields).await.id();
+    for filter in [
+        "q=acme",
+        "q=dev",
+        "status=applied",
+        "tag=remote",
+        "follow_up_due=true",
+        "status=applied&tag=remote&q=Acme&follow_up_due=true",
+    ] {
+        let list = intruder
+            .get(&format!("/applications?{filter}"))
+            .await
+            .expect(200);
+        let ids = field_of_each(&list.body["items"], "id");
+        assert_eq!(ids, [own.as_str()], "{filter}");
+    }
     let still = owner.get(&path).await.expect(200);
     assert_eq!(still.body, app, "the intruder changed nothing");
 }

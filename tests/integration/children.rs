@@ -203,6 +203,7 @@ async fn rejection_validation_names_every_bad_field() {
 async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
     let api = TestApi::new().await;
     let (owner, intruder) = (api.signed_in(), api.signed_in());
+    let intruders_app = intruder.new_application().await;
     for collection in COLLECTIONS {
         let app = owner.new_application().await;
         let other_app = owner.new_application().await;
@@ -212,27 +213,33 @@ async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
             .await
             .expect(201);
         let child_id = child.id();
+        let child_etag = child.header("etag").expect("an ETag").to_owned();
         let missing_app = domain::Id::generate().to_string();
         let cases: Vec<(String, &Session)> = vec![
-            (missing_app.clone(), &owner),    // no such application
-            (app.clone(), &intruder),         // another user's application
-            (other_app.clone(), &owner),      // the child is under another application
-            ("not-an-id".to_owned(), &owner), // malformed application id
+            (missing_app.clone(), &owner),      // no such application
+            (app.clone(), &intruder),           // another user's application
+            (other_app.clone(), &owner),        // the child is under another application
+            ("not-an-id".to_owned(), &owner),   // malformed application id
+            (intruders_app.clone(), &intruder), // another user's child under one's own
         ];
         for (parent, user) in cases {
             let base = format!("/applications/{parent}/{collection}");
             let path = format!("{base}/{child_id}");
             user.get(&path).await.expect_problem(404);
-            user.put(&path)
-                .json(json!({"stage": "other"}))
-                .await
-                .expect_problem(404);
-            user.patch(&path)
-                .json(json!({"stage": "other"}))
-                .await
-                .expect_problem(404);
-            user.delete(&path).await.expect_problem(404);
-            if parent != other_app {
+            // With the child's current ETag too: 404, never a 412 that would say it exists.
+            let change = json!({"stage": "other"});
+            let writes = [
+                user.put(&path).json(change.clone()),
+                user.patch(&path).json(change.clone()),
+                user.delete(&path),
+                user.put(&path).if_match(&child_etag).json(change.clone()),
+                user.patch(&path).if_match(&child_etag).json(change),
+                user.delete(&path).if_match(&child_etag),
+            ];
+            for write in writes {
+                write.await.expect_problem(404);
+            }
+            if parent != other_app && parent != intruders_app {
                 user.get(&base).await.expect_problem(404);
                 user.post(&base)
                     .json(valid_body(collection))
@@ -244,6 +251,21 @@ async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
             .get(&format!("/applications/{app}/{collection}/not-an-id"))
             .await
             .expect_problem(404);
+        // Deleting the owner's application, which has a child: 404, with its ETag too.
+        let app_path = format!("/applications/{app}");
+        let app_etag = owner.get(&app_path).await.expect(200);
+        let app_etag = app_etag.header("etag").expect("an ETag").to_owned();
+        intruder.delete(&app_path).await.expect_problem(404);
+        intruder
+            .delete(&app_path)
+            .if_match(&app_etag)
+            .await
+            .expect_problem(404);
+        let read = owner
+            .get(&format!("/applications/{app}/{collection}/{child_id}"))
+            .await
+            .expect(200);
+        assert_eq!(read.body, child.body);
         // Nothing above changed or created anything.
         let list = owner
             .get(&format!("/applications/{app}/{collection}"))
@@ -256,7 +278,13 @@ async fn missing_foreign_and_wrong_parents_are_404_on_every_route() {
             .expect(200);
         assert_eq!(other.body["items"], json!([]));
         let intruders = intruder.get("/applications").await.expect(200);
-        assert_eq!(intruders.body["items"], json!([]));
+        let ids = field_of_each(&intruders.body["items"], "id");
+        assert_eq!(ids, [intruders_app.as_str()]);
+        let own = intruder
+            .get(&format!("/applications/{intruders_app}/{collection}"))
+            .await
+            .expect(200);
+        assert_eq!(own.body["items"], json!([]), "nothing written under it");
     }
 }
 
