@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use testkit::{TestApi, field_of_each};
+use testkit::{Session, TestApi, field_of_each};
 
 /// An application's fields besides its id and bookkeeping (timestamps, version), in the order
 /// the API names them.
@@ -232,6 +232,66 @@ async fn malformed_json_wrong_type_and_oversized_bodies_are_rejected() {
         .await
         .expect_problem(413);
     assert!(api.all_items().await.is_empty());
+}
+
+/// A new application of `user` with a feedback and a rejection: their ids.
+async fn application_with_children(user: &Session<'_>) -> (String, String, String) {
+    let app = user.new_application().await;
+    let create = |collection: &str| {
+        let path = format!("/applications/{app}/{collection}");
+        user.post(&path).json(json!({}))
+    };
+    let feedback = create("feedback").await.expect(201).id();
+    let rejection = create("rejections").await.expect(201).id();
+    (app, feedback, rejection)
+}
+
+/// The updates of an application and every write of feedback and rejections: a body that is
+/// not JSON is 415, one byte over the limit is 413, and neither writes anything (a rejection's
+/// status change included).
+#[tokio::test]
+async fn every_other_write_refuses_a_body_not_json_or_over_the_limit_and_writes_nothing() {
+    use axum::http::Method;
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let (app, feedback, rejection) = application_with_children(&user).await;
+    let app = format!("/applications/{app}");
+    let feedback = format!("{app}/feedback/{feedback}");
+    let rejection = format!("{app}/rejections/{rejection}");
+    let writes = [
+        (Method::PUT, app.clone(), "notes"),
+        (Method::PATCH, app.clone(), "notes"),
+        (Method::POST, format!("{app}/feedback"), "comments"),
+        (Method::PUT, feedback.clone(), "comments"),
+        (Method::PATCH, feedback, "comments"),
+        (Method::POST, format!("{app}/rejections"), "notes"),
+        (Method::PUT, rejection.clone(), "notes"),
+        (Method::PATCH, rejection, "notes"),
+    ];
+    let before = api.all_items().await;
+    let limit = api::extract::BODY_LIMIT_BYTES;
+    for (method, path, field) in writes {
+        // Valid as JSON: only its type is wrong.
+        let body = json!({ field: "changed" }).to_string();
+        let reply = user
+            .call(method.clone(), &path)
+            .typed_body("text/plain", body)
+            .await;
+        assert_eq!(reply.status, 415, "{method} {path}");
+        reply.expect_problem(415);
+        // Well-formed JSON one byte over the limit (were the limit not checked, the field's
+        // length would make it a 422).
+        let empty = json!({ field: "" }).to_string().len();
+        let body = json!({ field: "n".repeat(limit + 1 - empty) }).to_string();
+        assert_eq!(body.len(), limit + 1);
+        let reply = user
+            .call(method.clone(), &path)
+            .typed_body("application/json", body);
+        let reply = reply.await;
+        assert_eq!(reply.status, 413, "{method} {path}");
+        reply.expect_problem(413);
+    }
+    assert_eq!(api.all_items().await, before, "nothing was written");
 }
 
 #[tokio::test]
