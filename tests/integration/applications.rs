@@ -800,10 +800,7 @@ async fn a_route_without_query_parameters_refuses_any_and_does_nothing() {
                 if takes_query {
                     continue;
                 }
-                let mut path = template.clone();
-                while let (Some(start), Some(end)) = (path.find('{'), path.find('}')) {
-                    path.replace_range(start..=end, &id);
-                }
+                let path = concrete(template, |_| id.clone());
                 let method =
                     axum::http::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let reply = user
@@ -821,6 +818,91 @@ async fn a_route_without_query_parameters_refuses_any_and_does_nothing() {
         "only {tried} operations without query parameters"
     );
     user.get(&format!("/applications/{id}")).await.expect(200);
+}
+
+/// `template` (`/applications/{id}`) with each path parameter replaced by `value` of its name.
+fn concrete(template: &str, value: impl Fn(&str) -> String) -> String {
+    let mut path = template.to_owned();
+    while let (Some(start), Some(end)) = (path.find('{'), path.find('}')) {
+        let name = path[start + 1..end].to_owned();
+        path.replace_range(start..=end, &value(&name));
+    }
+    path
+}
+
+/// Every route of every function that needs a token, as its OpenAPI document lists it, with
+/// real ids of the caller's: no token is 401 (`WWW-Authenticate: Bearer`) whatever the method;
+/// with one, a method the route does not serve is 405 naming exactly the ones it serves.
+#[tokio::test]
+async fn every_token_route_is_401_without_a_token_and_405_with_allow_for_other_methods() {
+    use axum::http::Method;
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let (app, feedback, rejection) = application_with_children(&user).await;
+    let id_of = |name: &str| match name {
+        "id" => app.clone(),
+        "feedback_id" => feedback.clone(),
+        "rejection_id" => rejection.clone(),
+        other => panic!("no id for the path parameter {other}"),
+    };
+    let before = api.all_items().await;
+    let methods = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+    ];
+    let mut covered = Vec::new();
+    for function in dev_server::FUNCTIONS.iter().filter(|f| !f.public) {
+        let document = serde_json::to_value(function.document()).unwrap();
+        for (template, item) in document["paths"].as_object().unwrap() {
+            let path = concrete(template, id_of);
+            let served: HashSet<String> = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|method| method.to_uppercase())
+                .collect();
+            assert!(!served.is_empty(), "{path}");
+            // axum answers HEAD wherever it answers GET, and says so.
+            let mut allowed = served.clone();
+            if served.contains("GET") {
+                allowed.insert("HEAD".to_owned());
+            }
+            for method in &methods {
+                let reply = api.call(method.clone(), &path).json(json!({})).await;
+                assert_eq!(reply.status, 401, "{method} {path} without a token");
+                let reply = reply.expect_problem(401);
+                let challenge = reply.header("www-authenticate").unwrap_or_default();
+                assert!(challenge.starts_with("Bearer"), "{method} {path}");
+                if served.contains(method.as_str()) {
+                    continue;
+                }
+                let reply = user.call(method.clone(), &path).json(json!({})).await;
+                assert_eq!(reply.status, 405, "{method} {path}");
+                let reply = reply.expect_problem(405);
+                let allow: Vec<String> = reply
+                    .header("allow")
+                    .unwrap_or_else(|| panic!("{method} {path}: no Allow"))
+                    .split(',')
+                    .map(|method| method.trim().to_owned())
+                    .collect();
+                let named: HashSet<String> = allow.iter().cloned().collect();
+                assert_eq!(named.len(), allow.len(), "{method} {path}: {allow:?}");
+                assert_eq!(named, allowed, "{method} {path}");
+            }
+            covered.push(function.name);
+        }
+    }
+    covered.dedup();
+    let protected: Vec<&str> = dev_server::FUNCTIONS
+        .iter()
+        .filter(|f| !f.public)
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(covered, protected, "every function that needs a token");
+    assert_eq!(api.all_items().await, before, "nothing was written");
 }
 
 #[tokio::test]
