@@ -1,6 +1,8 @@
 //! Hardening (issue 10): what DynamoDB does in AWS and DynamoDB Local does not (transaction
 //! conflicts, throttled transactions), bounded items and pages, and safe defaults.
 
+use std::collections::BTreeSet;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use store::keys::{APPLICATION_SK, PK, SK, application_pk};
@@ -86,6 +88,85 @@ async fn a_throttled_transaction_is_503_at_once() {
         );
         assert_eq!(count(&api, "rejections").await, 0);
     }
+}
+
+/// docs/api.md: a cancellation that is neither a failed condition, a conflict nor throttling
+/// (a `ValidationError`: a bug) is a 500, at once, whose body tells nothing of the database.
+#[tokio::test]
+async fn a_transaction_cancelled_for_a_bug_is_500_without_internals_and_writes_nothing() {
+    let invalid = cancelling(&["None", "ValidationError"], 0);
+    let api = TestApi::with_interceptor(invalid.clone()).await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let before = api.all_items().await;
+    // Each a transaction: the rejection with its status change, the feedback with its check
+    // of the application, the application with its Idempotency-Key record.
+    let creates = [
+        (
+            format!("/applications/{app}/rejections"),
+            json!({"reasons": ["budget"]}),
+            None,
+        ),
+        (
+            format!("/applications/{app}/feedback"),
+            json!({"rating": 4}),
+            None,
+        ),
+        (
+            "/applications".to_owned(),
+            json!({"company": "Globex", "role": "Dev"}),
+            Some("bug-1"),
+        ),
+    ];
+    for (path, body, key) in creates {
+        invalid.start(0, usize::MAX);
+        let call = user.post(&path).json(body);
+        let call = match key {
+            Some(key) => call.idempotency_key(key),
+            None => call,
+        };
+        let reply = call.await;
+        assert_eq!(
+            reply.status,
+            500,
+            "{path}: {}",
+            String::from_utf8_lossy(&reply.raw)
+        );
+        let reply = reply.expect_problem(500);
+        assert_eq!(invalid.attempts(), 1, "{path}: a bug is not retried");
+        assert_eq!(reply.header("retry-after"), None, "{path}");
+        assert_eq!(reply.body["type"], "/problems/internal");
+        let fields: BTreeSet<&str> = reply
+            .body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            fields,
+            BTreeSet::from(["detail", "status", "title", "type"]),
+            "{path}"
+        );
+        let text = String::from_utf8_lossy(&reply.raw).to_lowercase();
+        for internal in [
+            "validationerror",
+            "transaction",
+            "cancel",
+            "refused by the test",
+            "dynamodb",
+            "sdk",
+            "user#",
+            "app#",
+            "\"pk\"",
+            &api.table.to_lowercase(),
+            &user.sub().to_lowercase(),
+            &app.to_lowercase(),
+        ] {
+            assert!(!text.contains(internal), "{path}: {internal:?} in {text}");
+        }
+    }
+    assert_eq!(api.all_items().await, before, "nothing was written");
 }
 
 #[tokio::test]
