@@ -418,6 +418,7 @@ async fn responses_carry_nosniff_and_user_data_is_never_cached() {
     let user = api.signed_in();
     let app = user.new_application().await;
     let missing = domain::Id::generate();
+    // At least one route of each function that needs a token.
     let private = [
         user.get("/applications").await.expect(200),
         user.get(&format!("/applications/{app}")).await.expect(200),
@@ -429,6 +430,14 @@ async fn responses_carry_nosniff_and_user_data_is_never_cached() {
             .await
             .expect(200),
         user.post("/applications").json(json!({})).await.expect(422),
+        user.get(&format!("/applications/{app}/rejections"))
+            .await
+            .expect(200),
+        user.get("/analytics/summary").await.expect(200),
+        user.get("/follow-ups").await.expect(200),
+        user.get("/export").await.expect(200),
+        user.get("/export?format=csv").await.expect(200),
+        user.post("/calendar-feed").await.expect(201),
     ];
     for reply in &private {
         assert_eq!(
@@ -448,6 +457,12 @@ async fn responses_carry_nosniff_and_user_data_is_never_cached() {
         );
         assert_ne!(reply.header("cache-control"), Some("no-store"), "{path}");
     }
+    // The public calendar feed: a calendar app may keep it for five minutes, a shared cache
+    // never (functions/calendar, docs/api.md and docs/analytics.md say the same).
+    let feed = private.last().unwrap().body["path"].as_str().unwrap();
+    let reply = api.get(feed).await.expect(200);
+    assert_eq!(reply.header("cache-control"), Some("private, max-age=300"));
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
 }
 
 #[test]
