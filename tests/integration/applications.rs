@@ -561,21 +561,25 @@ async fn concurrent_updates_to_different_fields_are_both_kept() {
     let api = TestApi::new().await;
     let user = api.signed_in();
     let path = format!("/applications/{}", user.new_application().await);
-    let updates = (0..10).map(|i| {
+    // Two writers at once, each changing its own field five times in a row: which write of a
+    // field lands last is then known, and a write that put back the other field's older value
+    // (a read-modify-write of the whole item) shows.
+    let writer = |field: &'static str, prefix: &'static str| {
         let (user, path) = (&user, &path);
         async move {
-            let body = if i % 2 == 0 {
-                json!({"notes": format!("n{i}")})
-            } else {
-                json!({"location": format!("l{i}")})
-            };
-            user.patch(path).json(body).await.expect(200);
+            for i in 0..5 {
+                user.patch(path)
+                    .json(json!({ field: format!("{prefix}{i}") }))
+                    .await
+                    .expect(200);
+            }
         }
-    });
-    futures::future::join_all(updates).await;
+    };
+    futures::future::join(writer("notes", "n"), writer("location", "l")).await;
     let current = user.get(&path).await.expect(200).body;
     assert_eq!(current["version"], 11, "every update counted");
-    assert!(current["notes"].is_string() && current["location"].is_string());
+    assert_eq!(current["notes"], "n4");
+    assert_eq!(current["location"], "l4");
 }
 
 #[tokio::test]
@@ -745,11 +749,30 @@ async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
     assert_eq!(ids(&by_text), [id(&a)]);
     let by_text = user.get("/applications?q=globex").await.expect(200);
     assert_eq!(ids(&by_text), [id(&b)]);
+    // A substring anywhere in the role, not only at its start.
+    let by_text = user.get("/applications?q=dev").await.expect(200);
+    assert_eq!(ids(&by_text), [id(&b), id(&a)]);
     let due = user
         .get("/applications?follow_up_due=true")
         .await
         .expect(200);
     assert_eq!(ids(&due), [id(&a)], "terminal statuses are never due");
+    // Due means on or before today: a follow-up today is due, one tomorrow is not yet.
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    let due_today = user
+        .create_application(json!({"company": "Umbrella", "role": "Ops",
+                                   "follow_up_on": today.to_string()}))
+        .await
+        .body;
+    user.create_application(json!({"company": "Hooli", "role": "Ops",
+                                   "follow_up_on": tomorrow.to_string()}))
+        .await;
+    let due = user
+        .get("/applications?follow_up_due=true")
+        .await
+        .expect(200);
+    assert_eq!(ids(&due), [id(&due_today), id(&a)]);
 
     for bad in [
         "limit=0",
@@ -765,6 +788,29 @@ async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
             .await
             .expect_problem(400);
     }
+}
+
+#[tokio::test]
+async fn a_list_without_a_limit_is_a_page_of_25_with_a_cursor_to_the_rest() {
+    let api = TestApi::new().await;
+    let user = api.signed_in();
+    let mut created = Vec::new();
+    for i in 0..26 {
+        let body = json!({"company": format!("c{i}"), "role": "r"});
+        created.push(user.create_application(body).await.id());
+    }
+    created.reverse(); // newest first
+    let first = user.get("/applications").await.expect(200);
+    assert_eq!(field_of_each(&first.body["items"], "id"), created[..25]);
+    let cursor = first.body["next_cursor"]
+        .as_str()
+        .expect("a cursor to the 26th");
+    let rest = user
+        .get(&format!("/applications?cursor={cursor}"))
+        .await
+        .expect(200);
+    assert_eq!(field_of_each(&rest.body["items"], "id"), created[25..]);
+    assert_eq!(rest.body["next_cursor"], Value::Null);
 }
 
 /// docs/api.md: an unknown query parameter is 400, on routes that take none as well (a typo, or
