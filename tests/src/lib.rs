@@ -241,44 +241,19 @@ pub struct TestApi {
     pub state: ApiState,
     pub client: Client,
     pub table: String,
-    /// Held while the test runs: shared, or alone ([`TestApi::alone`]).
-    _turn: Turn,
-}
-
-/// Tests share the machine and DynamoDB Local; one that runs against a time budget (a delete
-/// sweeping 5,000 children in one request's 5 s) runs alone, or its result would be the load
-/// of the others. A writer waits for the running tests and goes before the ones that ask after.
-static TURNS: std::sync::LazyLock<std::sync::Arc<tokio::sync::RwLock<()>>> =
-    std::sync::LazyLock::new(Default::default);
-
-/// A test holds at most one turn: a second read asked while a writer waits would wait behind
-/// it, and the writer for the first read — so the APIs without a table of their own take none.
-enum Turn {
-    Shared(#[allow(dead_code)] tokio::sync::OwnedRwLockReadGuard<()>),
-    Alone(#[allow(dead_code)] tokio::sync::OwnedRwLockWriteGuard<()>),
-    /// No table, no load: beside another `TestApi` in the same test.
-    Free,
 }
 
 impl TestApi {
     pub async fn new() -> Self {
-        let turn = Turn::Shared(TURNS.clone().read_owned().await);
-        Self::over(fresh_table("test").await, turn)
+        Self::over(fresh_table("test").await)
     }
 
-    /// The API over a fresh table, while no other test that uses one runs.
-    pub async fn alone() -> Self {
-        let turn = Turn::Alone(TURNS.clone().write_owned().await);
-        Self::over(fresh_table("test").await, turn)
-    }
-
-    fn over(state: ApiState, turn: Turn) -> Self {
+    fn over(state: ApiState) -> Self {
         Self {
             app: gateway(&state),
             client: state.store.client().clone(),
             table: state.store.table().to_owned(),
             state,
-            _turn: turn,
         }
     }
 
@@ -317,17 +292,14 @@ impl TestApi {
     /// The API with its database at a closed port: every call fails to connect.
     pub async fn with_unreachable_database() -> Self {
         let endpoint = format!("http://127.0.0.1:{}", free_port());
-        Self::over(
-            state_with(client_for(&endpoint).await, "unreachable"),
-            Turn::Free,
-        )
+        Self::over(state_with(client_for(&endpoint).await, "unreachable"))
     }
 
     /// The API against a DynamoDB Local that has no such table.
     pub async fn with_missing_table() -> Self {
         let client = client_for(&dynamodb_local().await.endpoint).await;
         let missing = format!("missing-{}", Id::generate());
-        Self::over(state_with(client, &missing), Turn::Free)
+        Self::over(state_with(client, &missing))
     }
 
     /// Marks the application `deleting` as a `DELETE` whose time ran out at once does: it reads

@@ -2,7 +2,7 @@
 //! 1,000 CSV rows through `POST /import`, a 1,000-application JSON backup (with feedback and
 //! rejections) restored through `POST /import`, and the export of those 1,000 applications
 //! (`GET /export`, pages of 500), then one request at the import's children limit (ten per
-//! row: 10,000). Prints a Markdown table: wall time per request and the write capacity units
+//! row: 10,000), and the delete of one application with 5,000 children. Prints a Markdown table: wall time per request and the write capacity units
 //! the store reports (`ReturnConsumedCapacity=TOTAL`, the same import repeated for a fresh user
 //! through the store). `make bench` runs it; `--rows N` changes the count.
 
@@ -204,6 +204,57 @@ async fn main() {
         seconds,
         None,
         body.len(),
+    ));
+
+    // 4. One application with 5,000 children (restored in one request), then deleted: the
+    // request sweeps for up to 5 s and the sweeper finishes what it leaves.
+    let children = rows * 5;
+    let mut application = applications[0].clone();
+    let (id, at) = (application["id"].clone(), application["created_at"].clone());
+    application["feedback"] = json!(
+        (0..children)
+            .map(
+                |_| json!({"id": domain::Id::generate().to_string(), "application_id": id,
+                "created_at": at, "updated_at": at, "version": 1, "rating": 3})
+            )
+            .collect::<Vec<_>>()
+    );
+    application["rejections"] = json!([]);
+    let body = serde_json::to_vec(
+        &json!({"format": "feedback-tracker/v1", "applications": [application]}),
+    )
+    .unwrap();
+    let frank = api.user();
+    post(&api, &frank, "application/json", body).await;
+    let started = Instant::now();
+    api.delete(&format!("/applications/{}", id.as_str().unwrap()))
+        .user(&frank)
+        .send()
+        .await
+        .expect(204);
+    let seconds = started.elapsed().as_secs_f64();
+    let partition = store::keys::application_pk(
+        &domain::UserId::parse(&frank.sub).unwrap(),
+        id.as_str().unwrap().parse().unwrap(),
+    );
+    let left = api
+        .client
+        .query()
+        .table_name(&api.table)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(partition))
+        .select(aws_sdk_dynamodb::types::Select::Count)
+        .send()
+        .await
+        .unwrap()
+        .count;
+    table.push((
+        format!(
+            "delete one application with {children} children (items left for the sweeper: {left})"
+        ),
+        seconds,
+        None,
+        0,
     ));
 
     println!("| operation | time (s) | write capacity units | body bytes |");
