@@ -605,7 +605,7 @@ fn every_field_wrong(unknown: usize) -> serde_json::Map<String, Value> {
 }
 
 #[tokio::test]
-async fn an_import_report_lists_at_most_20_errors_a_row_and_stays_far_below_6_mb() {
+async fn an_import_report_lists_at_most_20_errors_a_row_and_stays_below_6_mb() {
     use domain::transfer::{FORMAT, MAX_IMPORT_CHILDREN, MAX_IMPORT_ROWS, MAX_ROW_ERRORS};
     let api = TestApi::new().await;
     let bob = api.signed_in();
@@ -672,6 +672,17 @@ async fn an_import_report_lists_at_most_20_errors_a_row_and_stays_far_below_6_mb
             application
         })
         .collect();
+    // Every listed error one of the longest messages: enums given a number ("must be a
+    // string, one of: …"), two per rejection, ten rejections a row.
+    let long_messages: Vec<Value> = (0..MAX_IMPORT_ROWS)
+        .map(|_| {
+            let mut application = with_children(0);
+            application["rejections"] = (0..children)
+                .map(|_| child(json!({"stage": 1, "category": 1})))
+                .collect();
+            application
+        })
+        .collect();
     // Unknown fields of a right application, named with 20 quotes each: cut to 64 bytes.
     let long_names: Vec<Value> = (0..MAX_IMPORT_ROWS)
         .map(|_| {
@@ -682,7 +693,14 @@ async fn an_import_report_lists_at_most_20_errors_a_row_and_stays_far_below_6_mb
             application
         })
         .collect();
-    for applications in [wrong_rows, empty_children, wrong_children, long_names] {
+    // Whether a row has more errors than it lists (the last entry then says how many more).
+    for (applications, more) in [
+        (wrong_rows, true),
+        (empty_children, true),
+        (wrong_children, true),
+        (long_messages, false),
+        (long_names, true),
+    ] {
         let document = json!({"format": FORMAT, "applications": applications}).to_string();
         // Within both body limits: 4 MiB, and 5 MiB as the Lambda event carries it.
         assert!(document.len() < 4 * 1024 * 1024);
@@ -696,11 +714,13 @@ async fn an_import_report_lists_at_most_20_errors_a_row_and_stays_far_below_6_mb
         for row in reply.body["rows"].as_array().unwrap() {
             let errors = row["errors"].as_array().unwrap();
             assert_eq!(errors.len(), MAX_ROW_ERRORS);
-            assert_eq!(errors[19]["field"], "...");
+            assert_eq!(errors[19]["field"] == "...", more);
         }
         let size = carried(&reply.raw);
         println!("worst-case report: {size} bytes as carried");
-        assert!(size < 3_000_000, "{size} bytes");
+        // The worst measured: 4.1 MB (every listed error an enum's list of names); Lambda
+        // refuses past 6 MB.
+        assert!(size < 4_500_000, "{size} bytes");
     }
     assert!(export_all(&bob, 100).await.is_empty(), "nothing is written");
 }
