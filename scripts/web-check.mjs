@@ -26,7 +26,8 @@
 // deleting feedback or a rejection asks first.
 // Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
 // A 412 whose reload fails puts the card back and says so.
-// Sign-in returns to the page it started from; a session that expires says so.
+// Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
+// signing in again brings back the edits not saved.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -68,8 +69,9 @@ try {
     p.on('console', (message) => {
       const text = message.text();
       // Chromium logs every non-2xx answer; the ones this test provokes (the 404 standing in for an
-      // older API, the 412 and the 422s, the 503 and 504 standing in for an outage) are expected.
-      if (message.type() === 'error' && !/Failed to load resource: .* status of (404|412|422|503|504)/.test(text)) problems.push(text);
+      // older API, the 412 and the 422s, the 503 and 504 standing in for an outage, the 401 for a
+      // token no longer taken) are expected.
+      if (message.type() === 'error' && !/Failed to load resource: .* status of (401|404|412|422|503|504)/.test(text)) problems.push(text);
       if (/Content Security Policy/i.test(text)) problems.push(`CSP: ${text}`);
     });
     p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -1178,8 +1180,13 @@ try {
   check(!page.url().includes('access_token'), 'the token is not left in the URL');
   log('signed in from an application\'s page: back on it, not on the board');
 
-  step = 'a session that expires while the page is open says so';
+  step = 'a session that expires while the page is open says so, and keeps the edits not saved';
   {
+    // An existing feedback to be in the middle of editing.
+    const made = await call('POST', `/applications/${acmeId}/feedback`, { stage: 'final', interviewer: 'Kim' });
+    check(made.status === 201, `a feedback to edit (${made.status})`);
+    const editing = made.body.id;
+    const stored = (await call('GET', `/applications/${acmeId}`)).body;
     const expiring = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await expiring.addInitScript((signedIn) => {
       if (location.protocol === 'http:' && !sessionStorage.getItem('ft.seeded')) {
@@ -1193,13 +1200,55 @@ try {
     await later.clock.install();
     await later.goto(`${api}/#/applications/${acmeId}`);
     await later.locator('form.edit').waitFor();
+    // Edits in progress: the application's notes, a new feedback half written, an open edit.
+    await later.fill('#app-notes', 'Typed, not saved yet');
+    await later.waitForFunction(() => document.querySelector('.children.feedback h2 .count')?.textContent === '1');
+    await later.locator('.children.feedback summary').click();
+    await later.fill('#feedback-new-comments', 'Half written\nsecond line');
+    await later.locator(`.children.feedback li[data-id="${editing}"]`).getByRole('button', { name: 'Edit' }).click();
+    await later.fill(`#feedback-${editing}-interviewer`, 'Kim (unsaved)');
     const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp * 1000;
     await later.clock.fastForward(exp - Date.now() + 5000);
     await later.getByRole('button', { name: /Sign in/ }).waitFor();
     const notice = await later.locator('.sign-in .message').textContent().catch(() => '');
     check(/session has ended/.test(notice), `the sign-in page says why: "${notice}"`);
+    // Signing in again (the dev sign-in page, then back) finds every edit where it was.
+    const signInAgain = async () => {
+      await later.getByRole('button', { name: /Sign in/ }).click();
+      await later.waitForURL(/\/dev\/sign-in/);
+      await later.fill('#user', user);
+      await later.getByRole('button', { name: 'Sign in' }).click();
+      await later.locator('form.edit').waitFor();
+    };
+    await signInAgain();
+    await later.locator('.message.warning', { hasText: 'had not saved when the session ended are back' }).waitFor();
+    check(await later.inputValue('#app-notes') === 'Typed, not saved yet', `the notes typed: "${await later.inputValue('#app-notes')}"`);
+    check(await later.inputValue('#app-company') === stored.company, 'the fields not edited show the application');
+    check(await later.locator('.children.feedback details').evaluate((d) => d.open), 'the add form is open again');
+    check(await later.inputValue('#feedback-new-comments') === 'Half written\nsecond line', 'the new feedback typed');
+    await later.locator(`#feedback-${editing}-interviewer`).waitFor();
+    check(await later.inputValue(`#feedback-${editing}-interviewer`) === 'Kim (unsaved)', 'the feedback edit open with its text');
+    check((await call('GET', `/applications/${acmeId}`)).body.notes === stored.notes, 'nothing was written meanwhile');
+    // A 401 (a token the API no longer takes) while saving keeps them too.
+    const refuse = (route) => (route.request().method() === 'PATCH'
+      ? route.fulfill({ status: 401, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401 }) })
+      : route.fallback());
+    await later.route(new RegExp(`/applications/${acmeId}$`), refuse);
+    await later.fill('#app-location', 'Typed before a 401');
+    await later.getByRole('button', { name: 'Save changes' }).click();
+    await later.getByRole('button', { name: /Sign in/ }).waitFor();
+    await later.unroute(new RegExp(`/applications/${acmeId}$`), refuse);
+    await signInAgain();
+    await later.waitForFunction(() => document.querySelector('#app-location')?.value === 'Typed before a 401');
+    check(await later.inputValue('#app-notes') === 'Typed, not saved yet', 'the notes still kept');
+    // The feedback edit opens once the list has loaded.
+    await later.waitForFunction((id) => document.querySelector(`#feedback-${id}-interviewer`)?.value === 'Kim (unsaved)', editing);
+    check(await later.inputValue('#feedback-new-comments') === 'Half written\nsecond line', 'the new feedback still kept');
+    check(await later.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('ft.draft.')).length) === 0,
+      'the kept edits were taken back, none left behind');
     await expiring.close();
-    log(`the token's expiry (timer) shows the sign-in page with "${notice}"`);
+    check((await call('DELETE', `/applications/${acmeId}/feedback/${editing}`)).status === 204, 'the feedback removed again');
+    log(`the token's expiry (timer) shows the sign-in page with "${notice}"; signing in again (also after a 401) brought back the notes, a new feedback and an open feedback edit not saved`);
   }
 
   step = 'Cognito hosted UI sign-in (authorization code + PKCE), against a simulated provider';

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { configureApi } from './api/client';
 import { currentSession, signIn, signOut, type AppConfig, type Session } from './auth';
+import { dropDrafts, saveDrafts } from './drafts';
 import { ApplicationPage } from './pages/ApplicationPage';
 import { BoardPage } from './pages/Board';
 import { Insights } from './pages/Insights';
@@ -16,6 +17,8 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
   configureApi(
     () => currentSession()?.token ?? null,
     () => {
+      // The pages are about to go: their unsaved edits wait for the next sign-in.
+      if (session) saveDrafts(session.user);
       signOut(undefined);
       setSession(null);
       setNotice('Your session has ended; please sign in again.');
@@ -26,7 +29,10 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
     if (!session) return;
     const timer = setTimeout(() => {
       const next = currentSession();
-      if (!next) setNotice('Your session has ended; please sign in again.');
+      if (!next) {
+        saveDrafts(session.user);
+        setNotice('Your session has ended; please sign in again.');
+      }
       setSession(next);
     }, Math.max(0, session.expiresAt - Date.now()) + 1000);
     return () => clearTimeout(timer);
@@ -70,6 +76,7 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
         <span class="user" title="Signed in as">{session.user}</span>
         <button
           onClick={() => {
+            dropDrafts();
             signOut(config.auth);
             setSession(null);
             setNotice('Signed out.');

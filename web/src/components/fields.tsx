@@ -1,7 +1,9 @@
 // One form builder for applications, feedback and rejections: inputs described by a spec,
 // the API's 422 messages shown beside each field, and only changed fields sent.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { label } from '../api/types';
+import { keepDraft, takeDraft } from '../drafts';
+import { say } from '../state';
 
 export type Kind = 'text' | 'textarea' | 'date' | 'number' | 'url' | 'select' | 'list' | 'lines';
 
@@ -108,12 +110,36 @@ export function Fields({ id, specs, values, errors, onInput }: FormProps) {
   );
 }
 
-export function useForm(specs: FieldSpec[], source: Record<string, unknown> | null) {
-  const [values, setValues] = useState<Values>(() => initialValues(specs, source));
+/** A form's values. With `draft` (a name for this form, e.g. its application's id), the edits
+ * not saved when the session ends are kept, and this form shown again after signing in starts
+ * with them (drafts.ts). */
+export function useForm(specs: FieldSpec[], source: Record<string, unknown> | null, draft?: string) {
+  const [start] = useState(() => {
+    const initial = initialValues(specs, source);
+    const saved = draft ? takeDraft(draft) : null;
+    const edits = Object.fromEntries(Object.entries(saved ?? {}).filter(([name]) => name in initial));
+    return { initial, edits: Object.keys(edits).length ? edits : null };
+  });
+  const [values, setValues] = useState<Values>(() => ({ ...start.initial, ...start.edits }));
   const [errors, setErrors] = useState<Record<string, string>>({});
+  // What the fields show of the source (before any edit): a field that differs is an edit.
+  const base = useRef(start.initial);
+  const latest = useRef(values);
+  latest.current = values;
+  useEffect(() => {
+    if (!draft) return;
+    return keepDraft(draft, () => {
+      const edits = Object.fromEntries(Object.entries(latest.current).filter(([name, value]) => value !== base.current[name]));
+      return Object.keys(edits).length ? edits : null;
+    });
+  }, [draft]);
+  useEffect(() => {
+    if (start.edits) say('The edits you had not saved when the session ended are back: check them and save.', 'warning');
+  }, []);
   /** Each field still as in `unchanged` shows `next`'s value; one edited since keeps its text. */
   const follow = (unchanged: Values, next: Record<string, unknown> | null) => {
     const after = initialValues(specs, next);
+    base.current = after;
     setValues((old) => Object.fromEntries(
       Object.keys(after).map((name) => [name, old[name] === unchanged[name] ? after[name] : old[name]]),
     ));
@@ -124,7 +150,8 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
     errors,
     setErrors,
     reset: (next: Record<string, unknown> | null) => {
-      setValues(initialValues(specs, next));
+      base.current = initialValues(specs, next);
+      setValues(base.current);
       setErrors({});
     },
     /** The source changed from `prev` to `next` (changed elsewhere): each field the user has

@@ -7,6 +7,7 @@ import {
   type Application, type Feedback, type Rejection,
 } from '../api/types';
 import { changes, Fields, useForm, type FieldSpec } from '../components/fields';
+import { hasDraft } from '../drafts';
 import { navigate } from '../router';
 import { say } from '../state';
 
@@ -91,7 +92,7 @@ export function ApplicationPage({ id }: { id: string }) {
 }
 
 function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved: (app: Application) => void; onReload: () => Promise<void> }) {
-  const form = useForm(APPLICATION, app as unknown as Record<string, unknown>);
+  const form = useForm(APPLICATION, app as unknown as Record<string, unknown>, `/applications/${app.id}`);
   const [busy, setBusy] = useState(false);
   // A new version (saved here, a rejection added below, or reloaded after a 412) updates the
   // fields not being edited and keeps the edits in progress.
@@ -169,7 +170,16 @@ function Children<T extends Child>(props: {
     }
     await load().catch((error) => say(message(error), 'error'));
   };
-  useEffect(() => { load().catch((e) => say(message(e), 'error')); }, [path]);
+  // The add form opens if it holds edits kept from before a sign-in; so does the edit form of
+  // an item that does, once the list is here.
+  const [adding] = useState(() => hasDraft(path));
+  useEffect(() => {
+    all<T>(path).then((list) => {
+      setItems(list);
+      const drafted = list.find((item) => hasDraft(`${path}/${item.id}`));
+      if (drafted) setEditing((now) => now ?? drafted.id);
+    }).catch((e) => say(message(e), 'error'));
+  }, [path]);
   return (
     <section class={`children ${props.kind}`} aria-labelledby={`${props.kind}-title`}>
       <h2 id={`${props.kind}-title`}>{props.title} <span class="count">{items?.length ?? ''}</span></h2>
@@ -202,7 +212,7 @@ function Children<T extends Child>(props: {
           </li>
         ))}
       </ul>
-      <details class="add">
+      <details class="add" open={adding}>
         <summary>Add {props.kind === 'feedback' ? 'feedback' : 'a rejection'}</summary>
         <ChildForm specs={props.specs} id={`${props.kind}-new`} item={null} path={path} noun={noun}
           onDone={async (changed) => { if (changed) { await load(); await props.onChange(); } }} />
@@ -216,7 +226,8 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
   onDone: (changed: boolean) => Promise<void>; onReloaded?: (fresh: Child) => void;
 }) {
   const source = item as unknown as Record<string, unknown> | null;
-  const form = useForm(specs, source);
+  // Unsaved edits outlive the session's end, named by what they edit (or add to).
+  const form = useForm(specs, source, path);
   const [busy, setBusy] = useState(false);
   // A new version (reloaded after a 412) updates the fields not being edited and keeps the
   // edits in progress, as the application's form does.
