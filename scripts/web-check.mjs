@@ -19,6 +19,7 @@
 // The original API's JSON: a bare array is wrapped, top-level children go with their
 // application's part, a refused file shows the problem's errors.
 // A part failing after others says what those did; Import is disabled meanwhile.
+// CSV columns no field takes are named, each once over the parts, as a warning.
 // A create retried after a lost answer (504) sends the same Idempotency-Key: one application.
 // A feedback edit answered 412 is reloaded and its edits kept; so is an application save, and
 // one whose reload fails says so with the edits still kept.
@@ -486,6 +487,23 @@ try {
     log(`a CSV imported through the API: "${text}"`);
   }
 
+  step = 'import of a CSV: columns no field takes are named, as a warning';
+  {
+    await dismiss();
+    const csv = 'Company,Role,Favourite colour,Recruiter mood\r\nColumns Co,Dev,green,happy\r\n';
+    await page.setInputFiles('.transfer input[type=file]', { name: 'extra.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const said = page.locator('.message', { hasText: /^Import:/ });
+    await said.waitFor();
+    const text = await said.textContent();
+    check(text.includes('1 created, 0 already here, 0 rejected') && text.includes('columns not imported: Favourite colour, Recruiter mood'),
+      `the columns left out are named: ${text}`);
+    check((await said.getAttribute('class')).includes('warning'), `a warning, though no row was rejected: ${await said.getAttribute('class')}`);
+    await column('applied').locator('.card', { hasText: 'Columns Co' }).waitFor();
+    const made = (await call('GET', '/applications?q=Columns%20Co')).body.items[0];
+    check((await call('DELETE', `/applications/${made.id}`)).status === 204, 'removed again');
+    log(`a CSV with two columns no field takes: "${text}"`);
+  }
+
   step = 'import of a CSV of 1,001 rows: two parts, each with the header, rows numbered in the file';
   {
     const bodies = [];
@@ -495,7 +513,9 @@ try {
       // The second part's first record refused, at its line 2 as the API numbers it.
       const second = bodies.length === 2;
       await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
-        dry_run: false, source: 'csv', created: second ? 0 : 1000, duplicates: 0, rejected: second ? 1 : 0, ignored_columns: [],
+        dry_run: false, source: 'csv', created: second ? 0 : 1000, duplicates: 0, rejected: second ? 1 : 0,
+        // Each part names the columns it left out: the message names each once.
+        ignored_columns: second ? ['Mood', 'Notes 2'] : ['Mood'],
         rows: second ? [{ row: 2, outcome: 'rejected', errors: [{ field: 'role', message: 'is required' }] }] : [] }) });
     };
     await page.route('**/import', answer);
@@ -516,6 +536,7 @@ try {
     check(records(bodies[0].body) === 1000 && records(bodies[1].body) === 1 && bodies[1].body.includes('Co 1001,Dev,'),
       `1,000 rows, then 1: ${bodies.map((b) => records(b.body))}`);
     check(text.includes('row 1004: role is required'), `the row numbered in the file: ${text}`);
+    check(text.includes('columns not imported: Mood, Notes 2.'), `the columns left out, from both parts, each once: ${text}`);
     log(`a CSV of 1,001 rows went in 2 parts; the second part's refusal reads "${text}"`);
   }
 

@@ -395,8 +395,10 @@ export async function importFile(file: Blob, progress: (part: number, parts: num
   return reports;
 }
 
-/** What an import did, in one sentence: counts, and the first rejected rows with why. */
-export function importSummary(reports: ImportReport[]): { text: string; rejected: number } {
+/** What an import did, in one sentence: counts, the first rejected rows with why, and the CSV
+ * columns no field took (each name once, from every part). `warning` when rows were rejected or
+ * columns left out. */
+export function importSummary(reports: ImportReport[]): { text: string; rejected: number; warning: boolean } {
   const count = (key: 'created' | 'duplicates' | 'rejected') => reports.reduce((n, r) => n + r[key], 0);
   const rejected = reports.flatMap((r) => r.rows.filter((row) => row.outcome === 'rejected'));
   const why = rejected
@@ -406,8 +408,10 @@ export function importSummary(reports: ImportReport[]): { text: string; rejected
   const more = rejected.length > 5 ? ` · and ${rejected.length - 5} more` : '';
   const children = reports.reduce((n, r) => r.rows.reduce((m, row) => m + (row.children_created ?? 0), n), 0);
   const written = children ? `; ${children.toLocaleString('en-US')} feedback and rejections written` : '';
+  const ignored = [...new Set(reports.flatMap((r) => r.ignored_columns ?? []))];
+  const left = ignored.length ? ` — columns not imported: ${ignored.join(', ')}` : '';
   const text = `Import: ${count('created')} created, ${count('duplicates')} already here, ${count('rejected')} rejected${written}${
     rejected.length ? ` — ${why}${more}` : ''
-  }.`;
-  return { text, rejected: rejected.length };
+  }${left}.`;
+  return { text, rejected: rejected.length, warning: rejected.length > 0 || ignored.length > 0 };
 }

@@ -104,10 +104,10 @@ function Transfer() {
     setImporting(true);
     say(`Importing ${chosen.name}…`);
     try {
-      const { text, rejected } = importSummary(await importFile(chosen, (part, parts) => {
+      const { text, warning } = importSummary(await importFile(chosen, (part, parts) => {
         if (parts > 1) say(`Importing ${chosen.name}: part ${part} of ${parts}…`);
       }));
-      say(text, rejected ? 'warning' : 'info');
+      say(text, warning ? 'warning' : 'info');
     } catch (error) {
       if (error instanceof ImportFailure && error.failed > 1) {
         const done = error.failed === 2 ? 'part 1' : `parts 1–${error.failed - 1}`;
