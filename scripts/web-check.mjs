@@ -26,6 +26,7 @@
 // Deletes answered 412 reload and say so (a feedback's too; one deleted elsewhere says so);
 // deleting feedback or a rejection asks first.
 // Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
+// A delete's question, an edit form and their closing move the keyboard (not left on the page's body).
 // A 412 whose reload fails puts the card back and says so.
 // Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
 // signing in again brings back the edits not saved.
@@ -101,6 +102,23 @@ try {
   const dismiss = async () => {
     const close = page.getByRole('button', { name: 'Dismiss message' });
     if (await close.count()) await close.click();
+  };
+  // Where the keyboard is: the focused element's tag, id, and its item's data-id, with its text
+  // (the start of it: the body's would be the whole page).
+  const focused = (p = page) => p.evaluate(() => {
+    const active = document.activeElement;
+    if (!active) return 'nothing';
+    const item = active.closest('[data-id]')?.getAttribute('data-id');
+    return `${active.tagName.toLowerCase()}${active.id ? `#${active.id}` : ''}${item ? ` in ${item}` : ''}: ${active.textContent.trim().slice(0, 40)}`;
+  });
+  // The focus where `expected` says (it moves as the page renders: waited for a little).
+  const checkFocus = async (expected, what, p = page) => {
+    let now = await focused(p);
+    for (let i = 0; i < 20 && now !== expected; i++) {
+      await p.waitForTimeout(50);
+      now = await focused(p);
+    }
+    check(now === expected, `${what}: ${now}`);
   };
   // The order of answers, chosen: the first request to `url` that `matches` accepts is held (not
   // sent on) until `release()`. `held` resolves with that request once the page has made it.
@@ -878,17 +896,32 @@ try {
     const phone = page.locator('.children.feedback li', { hasText: 'Phone screen' });
     check(await page.locator('.children.feedback li').nth(0).getAttribute('data-id') === await phone.getAttribute('data-id'), 'the newest is listed first');
     const kept = await page.locator(`.children.feedback li[data-id="${feedbackId}"]`).elementHandle();
-    await phone.getByRole('button', { name: 'Delete' }).click();
-    await phone.getByRole('button', { name: 'Keep it' }).click();
+    const phoneId = await phone.getAttribute('data-id');
+    // With the keyboard: the question takes the focus, and gives it back to Delete… when closed.
+    await phone.getByRole('button', { name: 'Delete' }).focus();
+    await page.keyboard.press('Enter');
+    await checkFocus(`button in ${phoneId}: Yes, delete`, 'the confirm button has the focus');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter'); // Keep it
+    await checkFocus(`button in ${phoneId}: Delete…`, 'back on Delete…');
     check((await call('GET', `/applications/${acmeId}/feedback`)).body.items.length === 2, 'kept when not confirmed');
-    await phone.getByRole('button', { name: 'Delete' }).click();
-    await phone.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.keyboard.press('Enter');
+    await checkFocus(`button in ${phoneId}: Yes, delete`, 'the confirm button has the focus again');
+    await page.keyboard.press('Enter'); // Yes, delete
     await page.waitForFunction(() => document.querySelectorAll('.children.feedback li').length === 1);
+    await checkFocus('h2#feedback-title: Feedback 1', 'its buttons gone with it, the list\'s heading has the focus');
     check((await call('GET', `/applications/${acmeId}/feedback`)).body.items.length === 1, 'one feedback left');
     check(await kept.evaluate((node, id) => node.isConnected && node.getAttribute('data-id') === id, feedbackId),
       'the remaining feedback is still drawn by its own node');
     await kept.dispose();
-    log('deleting feedback asks first ("Keep it" keeps it); the remaining item keeps its node');
+    // Edit takes the keyboard to the form's first field; Cancel gives it back to Edit.
+    const rest = page.locator(`.children.feedback li[data-id="${feedbackId}"]`);
+    await rest.getByRole('button', { name: 'Edit' }).focus();
+    await page.keyboard.press('Enter');
+    await checkFocus(`input#feedback-${feedbackId}-feedback_date in ${feedbackId}: `, 'the first field has the focus');
+    await rest.getByRole('button', { name: 'Cancel' }).click();
+    await checkFocus(`button in ${feedbackId}: Edit`, 'back on Edit');
+    log('deleting feedback asks first ("Keep it" keeps it); the remaining item keeps its node; the keyboard follows the question, the edit form and back');
   }
 
   step = 'feedback: a delete answered 412 keeps it and says why; one deleted elsewhere says so';
@@ -1172,7 +1205,9 @@ try {
 
   step = 'delete an application with confirmation';
   await page.getByRole('button', { name: 'Delete application…' }).click();
+  await checkFocus('button: Yes, delete', 'the confirm button has the focus');
   await page.getByRole('button', { name: 'Keep it' }).click();
+  await checkFocus('button: Delete application…', 'back on the button that asked');
   check((await call('GET', `/applications/${globexId}`)).status === 200, 'kept when not confirmed');
   await page.getByRole('button', { name: 'Delete application…' }).click();
   await page.getByRole('button', { name: 'Yes, delete' }).click();

@@ -1,6 +1,6 @@
 // One application: every field editable (422 messages beside each field), the status timeline,
 // its feedback and rejections (add, edit, delete), and deleting it.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { all, ApiError, idempotency, isNotFound, request } from '../api/client';
 import {
   INTERVIEW_STAGES, REJECTION_CATEGORIES, REJECTION_STAGES, STATUSES, WORK_MODES, label,
@@ -157,16 +157,42 @@ function Children<T extends Child>(props: {
   const [deleting, setDeleting] = useState<string | null>(null);
   const load = async () => setItems(await all<T>(path));
   const noun = props.kind === 'feedback' ? 'feedback' : 'rejection';
+  // Where the keyboard goes once the next render is on the page: the button or field just
+  // shown (Preact only sets `autofocus` as an attribute, and a browser honours an inserted one
+  // once per document), or the button that opened what just closed. `ifLost`: only if the
+  // focus was lost meanwhile (its element removed), not moved by the user.
+  const section = useRef<HTMLElement>(null);
+  const focusAfter = useRef<{ selector: string; ifLost?: boolean } | null>(null);
+  const focusLater = (selector: string, ifLost = false) => { focusAfter.current = { selector, ifLost }; };
+  // A layout effect: the focus moves as the render lands, before the page is painted.
+  useLayoutEffect(() => {
+    const want = focusAfter.current;
+    if (!want) return;
+    focusAfter.current = null;
+    const active = document.activeElement;
+    if (want.ifLost && active && active !== document.body) return;
+    section.current?.querySelector<HTMLElement>(want.selector)?.focus();
+  });
+  const at = (item: Child, selector: string) => `li[data-id="${item.id}"] ${selector}`;
   const remove = async (item: T) => {
     setDeleting(null);
+    focusLater(at(item, '[data-action=delete]'));
+    // Gone: its buttons go with it, and the keyboard (if it was on them) goes to the list's heading.
+    const gone = () => {
+      setItems((old) => old?.filter((i) => i.id !== item.id) ?? null);
+      focusLater('h2', true);
+    };
     try {
       await request(`${path}/${item.id}`, { method: 'DELETE', ifMatch: item.version });
+      gone();
       say(`${noun === 'feedback' ? 'Feedback' : 'Rejection'} deleted.`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
         say(`This ${noun} was changed elsewhere after the page showed it, so it was not deleted. It has been reloaded: check it, and delete again if you still want to.`, 'warning');
-      } else if (isNotFound(error)) say(`This ${noun} was already deleted.`, 'warning');
-      else say(message(error), 'error');
+      } else if (isNotFound(error)) {
+        gone();
+        say(`This ${noun} was already deleted.`, 'warning');
+      } else say(message(error), 'error');
     }
     await load().catch((error) => say(message(error), 'error'));
   };
@@ -181,8 +207,8 @@ function Children<T extends Child>(props: {
     }).catch((e) => say(message(e), 'error'));
   }, [path]);
   return (
-    <section class={`children ${props.kind}`} aria-labelledby={`${props.kind}-title`}>
-      <h2 id={`${props.kind}-title`}>{props.title} <span class="count">{items?.length ?? ''}</span></h2>
+    <section class={`children ${props.kind}`} aria-labelledby={`${props.kind}-title`} ref={section}>
+      <h2 id={`${props.kind}-title`} tabIndex={-1}>{props.title} <span class="count">{items?.length ?? ''}</span></h2>
       {items?.length === 0 && <p class="muted">None yet.</p>}
       <ul>
         {items?.map((item) => (
@@ -190,7 +216,11 @@ function Children<T extends Child>(props: {
             {editing === item.id ? (
               <ChildForm specs={props.specs} id={`${props.kind}-${item.id}`} item={item} path={`${path}/${item.id}`} noun={noun}
                 onReloaded={(fresh) => setItems((old) => old?.map((i) => (i.id === fresh.id ? (fresh as T) : i)) ?? null)}
-                onDone={async (changed) => { setEditing(null); if (changed) { await load(); await props.onChange(); } }} />
+                onDone={async (changed) => {
+                  setEditing(null);
+                  focusLater(at(item, '[data-action=edit]'));
+                  if (changed) { await load(); await props.onChange(); }
+                }} />
             ) : (
               <>
                 <strong>{props.summary(item)}</strong>
@@ -198,13 +228,19 @@ function Children<T extends Child>(props: {
                 {deleting === item.id ? (
                   <p class="actions" role="alertdialog" aria-label="Confirm delete">
                     Delete this {noun}? This cannot be undone.{' '}
-                    <button class="danger" autoFocus onClick={() => void remove(item)}>Yes, delete</button>{' '}
-                    <button onClick={() => setDeleting(null)}>Keep it</button>
+                    <button class="danger" data-action="confirm" onClick={() => void remove(item)}>Yes, delete</button>{' '}
+                    <button onClick={() => { setDeleting(null); focusLater(at(item, '[data-action=delete]')); }}>Keep it</button>
                   </p>
                 ) : (
                   <div class="actions">
-                    <button onClick={() => setEditing(item.id)}>Edit</button>
-                    <button class="danger" onClick={() => setDeleting(item.id)}>Delete…</button>
+                    <button data-action="edit" onClick={() => {
+                      setEditing(item.id);
+                      focusLater(at(item, 'form :is(input, select, textarea)'));
+                    }}>Edit</button>
+                    <button class="danger" data-action="delete" onClick={() => {
+                      setDeleting(item.id);
+                      focusLater(at(item, '[data-action=confirm]'));
+                    }}>Delete…</button>
                   </div>
                 )}
               </>
@@ -281,12 +317,22 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
 
 function DeleteApplication({ app, onReload }: { app: Application; onReload: () => Promise<void> }) {
   const [asking, setAsking] = useState(false);
+  // The keyboard goes to "Yes, delete" when asked, and back to the button that asked when the
+  // question closes (an effect: Preact's autoFocus is only an attribute, honoured once).
+  const confirm = useRef<HTMLButtonElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
+  const wasAsking = useRef(false);
+  useLayoutEffect(() => {
+    if (asking) confirm.current?.focus();
+    else if (wasAsking.current) opener.current?.focus();
+    wasAsking.current = asking;
+  }, [asking]);
   return (
     <section class="danger-zone">
       {asking ? (
         <p role="alertdialog" aria-label="Confirm delete">
           Delete {app.company} — {app.role}, with its feedback and rejections? This cannot be undone.{' '}
-          <button class="danger" autoFocus onClick={async () => {
+          <button class="danger" ref={confirm} onClick={async () => {
             try {
               await request(`/applications/${app.id}`, { method: 'DELETE', ifMatch: app.version });
               say(`Deleted ${app.company} — ${app.role}.`);
@@ -309,7 +355,7 @@ function DeleteApplication({ app, onReload }: { app: Application; onReload: () =
           <button onClick={() => setAsking(false)}>Keep it</button>
         </p>
       ) : (
-        <button class="danger" onClick={() => setAsking(true)}>Delete application…</button>
+        <button class="danger" ref={opener} onClick={() => setAsking(true)}>Delete application…</button>
       )}
     </section>
   );
