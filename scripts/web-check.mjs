@@ -28,6 +28,7 @@
 // Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
 // A delete's question, an edit form and their closing move the keyboard (not left on the page's body).
 // A 412 whose reload fails puts the card back and says so.
+// A failed load (table, board, application) says why with Retry; the table drops another search's rows.
 // Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
 // signing in again brings back the edits not saved.
 //
@@ -732,6 +733,48 @@ try {
     await page.getByRole('button', { name: /Load more/ }).click();
     await page.locator('table.apps[data-count="30"]').waitFor();
     log('a table load held back until a newer one (other filters) had answered: its late answer changed neither the rows nor the cursor');
+  }
+
+  step = 'a failed load shows why and Retry: not the rows and cursor of other filters, not a spinner forever';
+  {
+    const outage = (route) => route.fulfill({ status: 503, contentType: 'application/problem+json',
+      body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) });
+    // The table holds two pages of every application; the load under a new search fails.
+    const down = (route) => (new URL(route.request().url()).searchParams.get('q') === 'Bulk 2' ? outage(route) : route.fallback());
+    await page.route(/\/applications\?/, down);
+    await page.fill('.filters input[name=q]', 'Bulk 2');
+    const failed = page.locator('.load-failed', { hasText: 'The database is unreachable' });
+    await failed.waitFor();
+    check(await page.locator('table.apps').count() === 0, 'the rows of the other search are gone');
+    check(await page.getByRole('button', { name: /Load more/ }).count() === 0, 'no "Load more" with the other search\'s cursor (400)');
+    await page.unroute(/\/applications\?/, down);
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('table.apps[data-count="8"]').waitFor();
+    // The first load of the table, of the board and of an application failing.
+    await page.route(/\/applications\?/, outage);
+    await page.reload();
+    await failed.waitFor();
+    check(await page.getByText('Loading applications…').count() === 0, 'no spinner left');
+    // The board's own failure, not the table's message still on the page.
+    const boardFailed = page.waitForResponse((r) => /\/applications\?/.test(r.url()) && r.status() === 503);
+    await page.getByRole('link', { name: 'Board' }).click();
+    await boardFailed;
+    await failed.waitFor();
+    await page.unroute(/\/applications\?/, outage);
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('.board').waitFor();
+    await page.route(new RegExp(`/applications/${acmeId}$`), outage);
+    await page.goto(`${api}/#/applications/${acmeId}`);
+    await failed.waitFor();
+    check(await page.getByText('Loading…').count() === 0, 'no spinner left on the application\'s page');
+    await page.unroute(new RegExp(`/applications/${acmeId}$`), outage);
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('form.edit').waitFor();
+    await page.getByRole('link', { name: 'Table' }).click();
+    await page.locator('table.apps[data-count="25"]').waitFor();
+    await page.getByRole('button', { name: /Load more/ }).click();
+    await page.locator('table.apps[data-count="30"]').waitFor();
+    log('a table load under a new search answered 503: its error and Retry replaced the other search\'s rows and cursor; a first load of the table, the board and an application failing says so with Retry');
   }
 
   step = 'without URLSearchParams.size (Safari before 17): the filters, limit and cursor are sent';

@@ -7,6 +7,7 @@ import {
   type Application, type Feedback, type Rejection,
 } from '../api/types';
 import { changes, Fields, useForm, type FieldSpec } from '../components/fields';
+import { LoadFailed } from '../components/load';
 import { hasDraft } from '../drafts';
 import { navigate } from '../router';
 import { say } from '../state';
@@ -52,13 +53,17 @@ const when = (at: string) => new Date(at).toLocaleString(undefined, { dateStyle:
 export function ApplicationPage({ id }: { id: string }) {
   const [app, setApp] = useState<Application | null>(null);
   const [missing, setMissing] = useState(false);
+  const [failed, setFailed] = useState<string | null>(null);
+  const [tries, setTries] = useState(0);
   useEffect(() => {
+    setFailed(null);
     request<Application>(`/applications/${id}`).then(setApp, (error) => {
       if (error instanceof ApiError && error.status === 404) setMissing(true);
-      else say(message(error), 'error');
+      else setFailed(message(error));
     });
-  }, [id]);
+  }, [id, tries]);
   if (missing) return <p class="message warning">This application does not exist (or was deleted). <a href="#/board">Back to the board</a></p>;
+  if (!app && failed) return <LoadFailed what="this application" error={failed} retry={() => setTries((n) => n + 1)} />;
   if (!app) return <p aria-busy="true">Loading…</p>;
   const reload = async () => setApp(await request<Application>(`/applications/${id}`));
   return (

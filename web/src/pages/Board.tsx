@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { all, ApiError, idempotency, request } from '../api/client';
 import { downloadExport, exportAvailable, ImportFailure, importFile, importSummary } from '../api/transfer';
 import { STATUSES, TERMINAL, label, type Application, type ApplicationPage, type Status } from '../api/types';
+import { LoadFailed } from '../components/load';
 import { filters, say, today, type Filters } from '../state';
 
 const query = (f: Filters) => ({
@@ -172,6 +173,7 @@ function FilterBar({ value }: { value: Filters }) {
 function useApplications(f: Filters) {
   const [apps, setApps] = useState<Application[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [tries, setTries] = useState(0);
   const changes = useChanges();
   const key = JSON.stringify(query(f));
   useEffect(() => {
@@ -179,7 +181,12 @@ function useApplications(f: Filters) {
     setError(null);
     all<Application>('/applications', query(f)).then(
       (items) => live && setApps(items),
-      (e) => live && setError(e instanceof Error ? e.message : String(e)),
+      (e) => {
+        if (!live) return;
+        // The list shown was for other filters (or is gone): it is not kept behind the error.
+        setApps(null);
+        setError(e instanceof Error ? e.message : String(e));
+      },
     );
     const add = (app: Application) => setApps((old) => (old ? [app, ...old] : [app]));
     created.add(add);
@@ -187,8 +194,8 @@ function useApplications(f: Filters) {
       live = false;
       created.delete(add);
     };
-  }, [key, changes]);
-  return { apps, setApps, error };
+  }, [key, changes, tries]);
+  return { apps, setApps, error, retry: () => setTries((n) => n + 1) };
 }
 
 /** PATCH the status with If-Match; on 412 reload the card and say so. */
@@ -241,7 +248,7 @@ function MoveControl({ app, replace }: { app: Application; replace: (app: Applic
 }
 
 function Board({ filters: f }: { filters: Filters }) {
-  const { apps, setApps, error } = useApplications(f);
+  const { apps, setApps, error, retry } = useApplications(f);
   const [over, setOver] = useState<Status | null>(null);
   const on = today();
   const columns = useMemo(() => {
@@ -249,7 +256,7 @@ function Board({ filters: f }: { filters: Filters }) {
     for (const app of apps ?? []) by.get(app.status)?.push(app);
     return by;
   }, [apps]);
-  if (error) return <p class="message error" role="alert">{error}</p>;
+  if (error) return <LoadFailed what="the applications" error={error} retry={retry} />;
   if (!apps) return <p aria-busy="true">Loading applications…</p>;
   const replace = (next: Application) => setApps((old) => old?.map((a) => (a.id === next.id ? next : a)) ?? null);
   const shown = f.statuses.length ? STATUSES.filter((s) => f.statuses.includes(s)) : STATUSES;
@@ -304,6 +311,7 @@ function Table({ filters: f }: { filters: Filters }) {
   const [cursor, setCursor] = useState<string | null>(null);
   const [sort, setSort] = useState<{ key: SortKey; up: boolean }>({ key: 'updated_at', up: false });
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const changes = useChanges();
   const key = JSON.stringify(query(f));
   // Only the latest load may set the rows: an older one's answer (other filters) arriving
@@ -312,13 +320,25 @@ function Table({ filters: f }: { filters: Filters }) {
   const load = async (from: string | null, append: boolean) => {
     const mine = ++latest.current;
     setBusy(true);
+    if (!append) setError(null);
     try {
       const page = await request<ApplicationPage>('/applications', { query: { ...query(f), limit: 25, cursor: from } });
       if (mine !== latest.current) return;
       setRows((old) => (append && old ? [...old, ...page.items] : page.items));
       setCursor(page.next_cursor ?? null);
     } catch (error) {
-      if (mine === latest.current) say(error instanceof Error ? error.message : String(error), 'error');
+      if (mine !== latest.current) return;
+      const text = error instanceof Error ? error.message : String(error);
+      if (append) {
+        // The rows and the cursor are still those of these filters: Load more tries again.
+        say(`Could not load more: ${text}`, 'error');
+      } else {
+        // The rows shown (and their cursor) are another filter's: Load more would send that
+        // cursor with these filters (400). Gone, with the error and Retry in their place.
+        setRows(null);
+        setCursor(null);
+        setError(text);
+      }
     } finally {
       if (mine === latest.current) setBusy(false);
     }
@@ -337,6 +357,7 @@ function Table({ filters: f }: { filters: Filters }) {
     });
     return list;
   }, [rows, sort]);
+  if (error) return <LoadFailed what="the applications" error={error} retry={() => void load(null, false)} />;
   if (!rows) return <p aria-busy="true">Loading applications…</p>;
   const on = today();
   const header = (k: SortKey, text: string) => (
