@@ -21,6 +21,7 @@
 // A part failing after others says what those did; Import is disabled meanwhile.
 // CSV columns no field takes are named, each once over the parts, as a warning.
 // A create retried after a lost answer (504) sends the same Idempotency-Key: one application.
+// A quick add joins the list only if its filters list it.
 // A feedback edit answered 412 is reloaded and its edits kept; so is an application save, and
 // one whose reload fails says so with the edits still kept.
 // Deletes answered 412 reload and say so (a feedback's too; one deleted elsewhere says so);
@@ -697,6 +698,39 @@ try {
   await page.waitForFunction(() => document.querySelectorAll('.card').length === 2);
   await shot('board');
   log('follow-up due is highlighted; q, tag, status and due filters narrow the board');
+
+  step = 'quick add under filters: the new application joins the list only if the filters list it';
+  {
+    const quickAdd = async (company) => {
+      await dismiss();
+      await page.fill('.quick-add input[name=company]', company);
+      await page.fill('.quick-add input[name=role]', 'Dev');
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      const said = page.locator('.message', { hasText: `Added ${company}` });
+      await said.waitFor();
+      return said.textContent();
+    };
+    const interviewing = page.locator('.filters .statuses label', { hasText: 'Interviewing' }).locator('input');
+    await interviewing.check();
+    await page.locator('.board[data-count="1"]').waitFor();
+    const said = await quickAdd('Hidden Co');
+    check(said.includes('not shown here, as the filters leave it out'), `the add is confirmed and said to be left out: ${said}`);
+    check(await page.locator('.board').getAttribute('data-count') === '1', 'an Applied application is not added to a list of Interviewing');
+    await interviewing.uncheck();
+    await page.fill('.filters input[name=q]', 'HIDDEN');
+    await page.waitForFunction(() => [...document.querySelectorAll('.card strong')].map((c) => c.textContent).join() === 'Hidden Co');
+    check((await quickAdd('Also hidden inc')) === 'Added Also hidden inc — Dev. ×', 'one the search finds is added as before');
+    await card('Also hidden inc').waitFor();
+    await quickAdd('Visible Co');
+    const shown = (await page.locator('.card strong').allTextContents()).join(', ');
+    check(shown === 'Also hidden inc, Hidden Co', `one the search leaves out is not shown: ${shown}`);
+    for (const app of (await call('GET', '/applications?q=hidden')).body.items) await call('DELETE', `/applications/${app.id}`);
+    for (const app of (await call('GET', '/applications?q=Visible%20Co')).body.items) await call('DELETE', `/applications/${app.id}`);
+    await page.fill('.filters input[name=q]', '');
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 2);
+    log('a quick add under a status filter or a search it fails is confirmed, and left out of the list; one the search finds joins it');
+  }
 
   step = 'table: sorting and paging through next_cursor';
   await Promise.all(Array.from({ length: 28 }, (_, i) =>

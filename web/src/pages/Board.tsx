@@ -17,6 +17,17 @@ const query = (f: Filters) => ({
 export const isDue = (app: Application, on = today()) =>
   !!app.follow_up_on && app.follow_up_on <= on && !TERMINAL.includes(app.status);
 
+/** Whether GET /applications lists `app` under `f`: any of the statuses, the tag exactly, the
+ * search in company or role (any case), a follow-up due. */
+export function matches(app: Application, f: Filters): boolean {
+  const q = f.q.trim().toLowerCase();
+  const tag = f.tag.trim();
+  return (!f.statuses.length || f.statuses.includes(app.status))
+    && (!tag || (app.tags ?? []).includes(tag))
+    && (!q || app.company.toLowerCase().includes(q) || app.role.toLowerCase().includes(q))
+    && (!f.due || isDue(app));
+}
+
 export function BoardPage({ view }: { view: 'board' | 'table' }) {
   const current = filters.use();
   return (
@@ -32,7 +43,7 @@ export function BoardPage({ view }: { view: 'board' | 'table' }) {
   );
 }
 
-// Applications created here are added to whichever view is showing.
+// Applications created here are added to whichever view is showing, if its filters list them.
 const created = new Set<(app: Application) => void>();
 // After an import, whichever view is showing loads its list again.
 const changed = new Set<() => void>();
@@ -65,7 +76,9 @@ function QuickAdd() {
       setRole('');
       setErrors({});
       created.forEach((notify) => notify(app));
-      say(`Added ${app.company} — ${app.role}.`);
+      say(matches(app, filters.get())
+        ? `Added ${app.company} — ${app.role}.`
+        : `Added ${app.company} — ${app.role}; not shown here, as the filters leave it out.`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) setErrors(error.fields);
       else say(error instanceof Error ? error.message : String(error), 'error');
@@ -188,7 +201,9 @@ function useApplications(f: Filters) {
         setError(e instanceof Error ? e.message : String(e));
       },
     );
-    const add = (app: Application) => setApps((old) => (old ? [app, ...old] : [app]));
+    const add = (app: Application) => {
+      if (matches(app, f)) setApps((old) => (old ? [app, ...old] : [app]));
+    };
     created.add(add);
     return () => {
       live = false;
@@ -345,7 +360,9 @@ function Table({ filters: f }: { filters: Filters }) {
   };
   useEffect(() => {
     void load(null, false);
-    const add = (app: Application) => setRows((old) => [app, ...(old ?? [])]);
+    const add = (app: Application) => {
+      if (matches(app, f)) setRows((old) => [app, ...(old ?? [])]);
+    };
     created.add(add);
     return () => { created.delete(add); };
   }, [key, changes]);
