@@ -15,7 +15,8 @@
 // An import file is cut into parts within the API's limits (10,000 children, 4 MiB), checked
 // with /import answered by the test.
 // An export whose application continues on the next page is downloaded with that application
-// once; an application past the import limits alone is sent in slices and reported as one row.
+// once (Export disabled meanwhile, its page announced); an application past the import limits
+// alone is sent in slices and reported as one row.
 // The original API's JSON: a bare array is wrapped, top-level children go with their
 // application's part, a refused file shows the problem's errors.
 // A part failing after others says what those did; Import is disabled meanwhile.
@@ -316,15 +317,31 @@ try {
       { applications: [{ ...big, rejections: [rj('r2')] }, { ...template, id: 'TWO', company: 'Two' }], next_cursor: null },
     ];
     const served = [];
-    const answer = (route) => {
+    // The second page is held: meanwhile Export is disabled and the page it is on announced.
+    let asked, release;
+    const secondAsked = new Promise((resolve) => { asked = resolve; });
+    const secondReleased = new Promise((resolve) => { release = resolve; });
+    const answer = async (route) => {
       const cursor = new URL(route.request().url()).searchParams.get('cursor');
       const index = cursor ? Number(cursor.slice(1)) - 1 : 0;
       served.push(index);
+      if (index === 1) { asked(); await secondReleased; }
       return route.fulfill({ status: 200, contentType: 'application/json',
         body: JSON.stringify({ ...exported, ...pages[index] }) });
     };
     await page.route(/\/export\?/, answer);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+    await dismiss();
+    const downloaded = page.waitForEvent('download');
+    downloaded.catch(() => {}); // awaited below; a failure before then is reported by its own step
+    const exportButton = page.locator('.transfer button', { hasText: 'Export' });
+    await exportButton.click();
+    await secondAsked;
+    await page.locator('[role=status] .message', { hasText: 'Exporting… page 2' }).waitFor();
+    check(await exportButton.isDisabled() && await exportButton.getAttribute('aria-busy') === 'true', 'Export is disabled while it runs');
+    release();
+    const download = await downloaded;
+    await page.locator('[role=status] .message', { hasText: 'Exported 3 applications.' }).waitFor();
+    check(await exportButton.isEnabled(), 'Export is enabled again');
     const { readFile } = await import('node:fs/promises');
     const file = JSON.parse(await readFile(await download.path(), 'utf8'));
     await page.unroute(/\/export\?/, answer);
@@ -335,7 +352,7 @@ try {
     check(joined.company === 'Big Co' && joined.feedback.map((f) => f.id).join() === 'f1,f2,f3'
       && joined.rejections.map((r) => r.id).join() === 'r1,r2', `its children joined: ${JSON.stringify(joined)}`);
     check(file.next_cursor === null && file.format === exported.format, 'one document, no cursor');
-    log('an export whose application continued over 3 pages downloaded it once with feedback f1–f3 and rejections r1–r2');
+    log('an export whose application continued over 3 pages downloaded it once with feedback f1–f3 and rejections r1–r2; Export was disabled meanwhile, the page it was on announced');
   }
 
   step = 'import: an application past the limits alone is sent in slices, reported as one row';

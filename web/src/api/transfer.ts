@@ -28,7 +28,8 @@ const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
  * too big for one page (its feedback and rejections past a page's limits): the next page then
  * starts with that application again (same id, every field) carrying the rest of its children,
  * which are added to the first, so the document lists each application once. */
-async function exportDocument(): Promise<ExportPage> {
+async function exportDocument(progress: (page: number) => void): Promise<ExportPage> {
+  progress(1);
   let page = await request<ExportPage>('/export?limit=500');
   const applications: Item[] = [];
   const add = (items: unknown[]) => {
@@ -43,22 +44,25 @@ async function exportDocument(): Promise<ExportPage> {
     }
   };
   add(page.applications);
-  while (page.next_cursor) {
+  for (let n = 2; page.next_cursor; n++) {
+    progress(n);
     page = await request<ExportPage>(`/export?limit=500&cursor=${encodeURIComponent(page.next_cursor)}`);
     add(page.applications);
   }
   return { ...page, applications, next_cursor: null };
 }
 
-/** Every page of GET /export, merged into one document, as a file download (JSON). */
-export async function downloadExport(): Promise<void> {
-  const data = await exportDocument();
+/** Every page of GET /export, merged into one document, as a file download (JSON); `progress`
+ * is told before each page is asked for. Answers how many applications the file holds. */
+export async function downloadExport(progress: (page: number) => void = () => {}): Promise<number> {
+  const data = await exportDocument(progress);
   const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
   link.download = `feedback-tracker-export-${new Date().toISOString().slice(0, 10)}.json`;
   link.click();
   URL.revokeObjectURL(link.href);
+  return data.applications.length;
 }
 
 /** What one POST /import takes (docs/api.md): up to 1,000 rows (500 keeps a part like the

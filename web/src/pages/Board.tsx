@@ -109,11 +109,26 @@ function QuickAdd() {
 function Transfer() {
   const [available, setAvailable] = useState<boolean | null>(null);
   const [importing, setImporting] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const file = useRef<HTMLInputElement>(null);
   useEffect(() => {
     void exportAvailable().then(setAvailable);
   }, []);
   const why = available === false ? 'Export and import are not available on this API yet' : undefined;
+  const download = async () => {
+    setExporting(true);
+    say('Exporting…');
+    try {
+      const count = await downloadExport((page) => {
+        if (page > 1) say(`Exporting… page ${page}`);
+      });
+      say(`Exported ${count.toLocaleString('en-US')} application${count === 1 ? '' : 's'}.`);
+    } catch (error) {
+      say(`Export failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
+    } finally {
+      setExporting(false);
+    }
+  };
   const run = async (chosen: File) => {
     setImporting(true);
     say(`Importing ${chosen.name}…`);
@@ -138,7 +153,9 @@ function Transfer() {
   };
   return (
     <div class="transfer" title={why}>
-      <button disabled={!available} onClick={() => downloadExport().catch((e) => say(String(e.message ?? e), 'error'))}>Export</button>
+      <button disabled={!available || exporting} aria-busy={exporting || undefined} onClick={() => { if (!exporting) void download(); }}>
+        {exporting ? 'Exporting…' : 'Export'}
+      </button>
       <button disabled={!available || importing} aria-busy={importing || undefined} onClick={() => file.current?.click()}>
         {importing ? 'Importing…' : 'Import'}
       </button>
