@@ -28,6 +28,7 @@
 // Deletes answered 412 reload and say so (a feedback's too; one deleted elsewhere says so);
 // deleting feedback or a rejection asks first.
 // Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
+// A feedback's comments and a rejection's notes keep their line breaks.
 // A delete's question, an edit form and their closing move the keyboard (not left on the page's body).
 // A 412 whose reload fails puts the card back and says so.
 // A failed load (table, board, application) says why with Retry; the table drops another search's rows.
@@ -948,11 +949,16 @@ try {
   await page.selectOption('#feedback-new-stage', 'technical');
   await page.fill('#feedback-new-rating', '4');
   await page.fill('#feedback-new-strengths', 'rust, sql');
-  await page.fill('#feedback-new-comments', 'Good systems answers.');
+  await page.fill('#feedback-new-comments', 'Good systems answers.\nClear on trade-offs.');
   const feedbackPost = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/feedback'));
   await page.locator('.children.feedback form').getByRole('button', { name: 'Add' }).click();
   check(/^[0-9a-f-]{36}$/.test((await feedbackPost).headers()['idempotency-key'] ?? ''), 'the feedback create sends an Idempotency-Key');
   await page.locator('.children.feedback li', { hasText: 'Technical' }).waitFor();
+  {
+    // Shown in the lines it was written in (innerText follows the CSS: collapsed, it is one line).
+    const shown = await page.locator('.children.feedback li p', { hasText: 'Good systems answers.' }).evaluate((p) => p.innerText);
+    check(shown === 'Good systems answers.\nClear on trade-offs.', `the comment's two lines: ${JSON.stringify(shown)}`);
+  }
   await page.locator('.children.feedback li').getByRole('button', { name: 'Edit' }).click();
   const feedbackId = await page.locator('.children.feedback li').first().getAttribute('data-id');
   await page.fill(`#feedback-${feedbackId}-rating`, '9');
@@ -1045,8 +1051,13 @@ try {
   await page.selectOption('#rejections-new-stage', 'technical');
   await page.selectOption('#rejections-new-category', 'skills_gap');
   await page.fill('#rejections-new-reasons', 'Needs more Kubernetes\nWent with someone senior');
+  await page.fill('#rejections-new-notes', 'Call from the recruiter.\nAsked to reapply in a year.');
   await page.locator('.children.rejections form').getByRole('button', { name: 'Add' }).click();
   await page.locator('.children.rejections li', { hasText: 'Skills gap' }).waitFor();
+  {
+    const shown = await page.locator('.children.rejections li p', { hasText: 'Call from the recruiter.' }).evaluate((p) => p.innerText);
+    check(shown === 'Call from the recruiter.\nAsked to reapply in a year.', `the notes' two lines: ${JSON.stringify(shown)}`);
+  }
   await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'Rejected');
   await page.locator('.timeline li', { hasText: 'Rejected' }).waitFor();
   check(await page.inputValue('#app-location') === 'Berlin (not saved yet)', 'the unsaved edit is kept');

@@ -229,7 +229,7 @@ function Children<T extends Child>(props: {
             ) : (
               <>
                 <strong>{props.summary(item)}</strong>
-                {props.details(item).filter(Boolean).map((line) => <p>{line}</p>)}
+                {props.details(item).filter(Boolean).map((line) => <p class="text">{line}</p>)}
                 {deleting === item.id ? (
                   <p class="actions" role="alertdialog" aria-label="Confirm delete">
                     Delete this {noun}? This cannot be undone.{' '}
