@@ -945,6 +945,8 @@ try {
   }
 
   step = 'feedback: add, edit (422 beside the field), delete';
+  // The list loaded first: its items (or "None yet.") arriving would move the summary under the click.
+  await page.waitForFunction(() => document.querySelector('.children.feedback h2 .count')?.textContent !== '');
   await page.locator('.children.feedback summary').click();
   await page.selectOption('#feedback-new-stage', 'technical');
   await page.fill('#feedback-new-rating', '4');
