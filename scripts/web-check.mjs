@@ -30,6 +30,7 @@
 // Feedback and rejections are keyed by id (the item after a deleted one keeps its node).
 // A feedback's comments and a rejection's notes keep their line breaks.
 // A delete's question, an edit form and their closing move the keyboard (not left on the page's body).
+// A double click on an application's "Yes, delete" sends one DELETE.
 // A 412 whose reload fails puts the card back and says so.
 // A failed load (table, board, application) says why with Retry; the table drops another search's rows.
 // Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
@@ -1317,11 +1318,26 @@ try {
   await checkFocus('button: Delete application…', 'back on the button that asked');
   check((await call('GET', `/applications/${globexId}`)).status === 200, 'kept when not confirmed');
   await page.getByRole('button', { name: 'Delete application…' }).click();
-  await page.getByRole('button', { name: 'Yes, delete' }).click();
-  await page.locator('.board').waitFor();
+  {
+    // A double click on "Yes, delete", its DELETE held: one DELETE, and "Deleted" stays said.
+    const deletes = [];
+    const countDeletes = (r) => { if (r.method() === 'DELETE') deletes.push(r.url()); };
+    page.on('request', countDeletes);
+    await dismiss();
+    const deleting = await hold(new RegExp(`/applications/${globexId}$`), (r) => r.method() === 'DELETE');
+    await page.getByRole('button', { name: 'Yes, delete' }).dblclick();
+    await deleting.held;
+    check(await page.locator('.danger-zone button.danger').isDisabled(), 'the confirm button is disabled while its DELETE is on its way');
+    await deleting.release();
+    await page.locator('.board').waitFor();
+    await page.locator('.message', { hasText: 'Deleted Globex' }).waitFor();
+    page.off('request', countDeletes);
+    check(deletes.length === 1, `one DELETE, not ${deletes.length}`);
+    check(await page.locator('.message', { hasText: 'already deleted' }).count() === 0, 'no "already deleted" in place of "Deleted"');
+  }
   check((await call('GET', `/applications/${globexId}`)).status === 404, 'gone after confirming');
   check(await card('Globex').count() === 0, 'not on the board');
-  log('delete asks first; confirmed, the application is gone (404)');
+  log('delete asks first; confirmed (a double click: one DELETE), the application is gone (404)');
 
   step = 'sign out';
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -322,6 +322,10 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
 
 function DeleteApplication({ app, onReload }: { app: Application; onReload: () => Promise<void> }) {
   const [asking, setAsking] = useState(false);
+  // One DELETE at a time: a second click (a double click) would send another, whose 404
+  // ("already deleted") would replace the first one's "Deleted".
+  const [deleting, setDeleting] = useState(false);
+  const sending = useRef(false);
   // The keyboard goes to "Yes, delete" when asked, and back to the button that asked when the
   // question closes (an effect: Preact's autoFocus is only an attribute, honoured once).
   const confirm = useRef<HTMLButtonElement>(null);
@@ -337,12 +341,17 @@ function DeleteApplication({ app, onReload }: { app: Application; onReload: () =
       {asking ? (
         <p role="alertdialog" aria-label="Confirm delete">
           Delete {app.company} — {app.role}, with its feedback and rejections? This cannot be undone.{' '}
-          <button class="danger" ref={confirm} onClick={async () => {
+          <button class="danger" ref={confirm} disabled={deleting} aria-busy={deleting || undefined} onClick={async () => {
+            if (sending.current) return;
+            sending.current = true;
+            setDeleting(true);
             try {
               await request(`/applications/${app.id}`, { method: 'DELETE', ifMatch: app.version });
               say(`Deleted ${app.company} — ${app.role}.`);
               navigate('#/board');
             } catch (error) {
+              sending.current = false;
+              setDeleting(false);
               setAsking(false);
               if (error instanceof ApiError && error.status === 412) {
                 try {
@@ -356,8 +365,8 @@ function DeleteApplication({ app, onReload }: { app: Application; onReload: () =
                 navigate('#/board');
               } else say(message(error), 'error');
             }
-          }}>Yes, delete</button>{' '}
-          <button onClick={() => setAsking(false)}>Keep it</button>
+          }}>{deleting ? 'Deleting…' : 'Yes, delete'}</button>{' '}
+          <button disabled={deleting} onClick={() => setAsking(false)}>Keep it</button>
         </p>
       ) : (
         <button class="danger" ref={opener} onClick={() => setAsking(true)}>Delete application…</button>
