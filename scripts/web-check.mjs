@@ -1188,6 +1188,7 @@ try {
       await route.continue();
     };
     await page.route(/\/analytics\/summary/, slow);
+    const reads = await recordJsonReads();
     const late = page.waitForResponse((r) => r.url().includes('/analytics/summary') && r.url().includes(`from=${daysAgo(7)}`));
     await page.fill('.period input[name=from]', daysAgo(7));
     await page.getByRole('button', { name: 'Apply' }).click();
@@ -1196,9 +1197,11 @@ try {
     const funnelWindow = page.locator('[data-section="funnel"] [data-window]');
     await page.locator(`[data-section="funnel"] [data-window="${daysAgo(3)}..${daysAgo(0)}"]`).waitFor();
     release();
-    await late;
-    // Let the page handle the late answer before looking.
-    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    // Looked at once the page has read the late answer (and so done what it does with it), not
+    // after a guess at how long that takes.
+    const lateUrl = (await late).url();
+    await page.waitForFunction((url) => window.jsonRead.includes(url), lateUrl);
+    await reads.stop();
     await page.unroute(/\/analytics\/summary/, slow);
     const shown = await funnelWindow.getAttribute('data-window');
     check(shown === `${daysAgo(3)}..${daysAgo(0)}`, `the funnel shows the period applied last, not ${shown}`);
