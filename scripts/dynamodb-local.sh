@@ -37,5 +37,7 @@ if [ -z "$port" ] || [ ${#storage[@]} -eq 0 ]; then
   echo "usage: $0 --check | --jar | --port N (--in-memory | --db-path DIR)" >&2
   exit 2
 fi
+# -cors: nothing calls it from a browser, and its default (`*`) would let any page the developer
+# opens read and write the data. It takes no option to listen on loopback only.
 exec java -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
-  -port "$port" -sharedDb -disableTelemetry "${storage[@]}"
+  -port "$port" -sharedDb -disableTelemetry -cors "http://127.0.0.1:3000" "${storage[@]}"
