@@ -449,10 +449,52 @@ async fn a_child_write_that_went_through_is_not_answered_503_for_a_failed_look_b
         (patched.body["rating"].as_u64(), outage.attempts()),
         (Some(4), 4)
     );
-    outage.start(0, 3);
+    // Every look fails, the second too: the write was done, and the answer says so.
+    outage.start(0, usize::MAX);
+    let patched = user
+        .patch(&path)
+        .json(json!({"rating": 5}))
+        .await
+        .expect(200);
+    assert_eq!(patched.body["rating"], 5);
     user.delete(&path).await.expect(204);
     outage.stop();
     user.get(&path).await.expect_problem(404);
+
+    // The write's answer lost as well: the SDK sends it again and finds it done.
+    let looks = Outage::throttling(Some("GetItem"), "ThrottlingException");
+    let lost = Outage::new(Some("UpdateItem"), Answer::Lost);
+    let api = TestApi::with_store(|store| {
+        let config = store
+            .client()
+            .config()
+            .to_builder()
+            .interceptor(looks.clone())
+            .interceptor(lost.clone())
+            .build();
+        store.with_client(aws_sdk_dynamodb::Client::from_conf(config))
+    })
+    .await;
+    let user = api.signed_in();
+    let app = user.new_application().await;
+    let path = format!("/applications/{app}/feedback");
+    let created = user
+        .post(&path)
+        .json(json!({"rating": 2}))
+        .await
+        .expect(201);
+    let path = format!("{path}/{}", created.id());
+    looks.start(0, 3);
+    lost.start(0, 1);
+    let patched = user
+        .patch(&path)
+        .json(json!({"rating": 4}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (patched.body["rating"].as_u64(), lost.attempts()),
+        (Some(4), 2)
+    );
 }
 
 /// Reads that outrun analytics' time (a database slowed by throttling and retries) end in a

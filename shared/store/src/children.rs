@@ -201,20 +201,21 @@ impl Store {
             .return_values(ReturnValue::AllNew)
             .send();
         let (exists, result) = tokio::join!(self.application_exists(user, application), update);
-        if !self
-            .live_beside(user, application, exists, result.is_ok())
-            .await?
-        {
-            return Err(StoreError::NotFound);
-        }
-        match result {
+        let updated = match result {
             Ok(output) => from_item(output.attributes.unwrap_or_default()),
             Err(error) => match failed_condition(&error) {
                 // Sent again after its answer was lost: the first attempt wrote it.
                 Some(Some(old)) if written_by(old, &token) => from_item(old.clone()),
                 _ => Err(failed_write(error)),
             },
+        };
+        if !self
+            .live_beside(user, application, exists, updated.is_ok())
+            .await?
+        {
+            return Err(StoreError::NotFound);
         }
+        updated
     }
 
     /// Deletes one child (conditional on `If-Match`); 404 if the application is gone or being
@@ -242,23 +243,25 @@ impl Store {
             .interceptor(lost.clone())
             .send();
         let (exists, result) = tokio::join!(self.application_exists(user, application), delete);
-        if !self
-            .live_beside(user, application, exists, result.is_ok())
-            .await?
-        {
-            return Err(StoreError::NotFound);
-        }
-        match result {
+        let deleted = match result {
             Ok(_) => Ok(()),
             // Sent again after its answer was lost: the first attempt deleted it.
             Err(error) if matches!(failed_condition(&error), Some(None)) && lost.any() => Ok(()),
             Err(error) => Err(failed_write(error)),
+        };
+        if !self
+            .live_beside(user, application, exists, deleted.is_ok())
+            .await?
+        {
+            return Err(StoreError::NotFound);
         }
+        deleted
     }
 
     /// Whether the application is live, from the look taken beside a write: when that look
-    /// failed and the write went through, looked at once more (a 503 would tell the client
-    /// that nothing was written).
+    /// failed and the write went through, looked at once more, and taken as live if that fails
+    /// too (a 503 would tell the client that nothing was written; a write on a child of an
+    /// application being deleted is swept with it).
     async fn live_beside(
         &self,
         user: &UserId,
@@ -267,7 +270,10 @@ impl Store {
         written: bool,
     ) -> StoreResult<bool> {
         match looked {
-            Err(_) if written => self.application_exists(user, application).await,
+            Err(_) if written => Ok(self
+                .application_exists(user, application)
+                .await
+                .unwrap_or(true)),
             looked => looked,
         }
     }
