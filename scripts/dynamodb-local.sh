@@ -38,6 +38,7 @@ if [ -z "$port" ] || [ ${#storage[@]} -eq 0 ]; then
   exit 2
 fi
 # -cors: nothing calls it from a browser, and its default (`*`) would let any page the developer
-# opens read and write the data. It takes no option to listen on loopback only.
+# opens read and write the data; the one origin allowed is one no page can have (`.invalid`).
+# It takes no option to listen on loopback only.
 exec java -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" -jar "$jar" \
-  -port "$port" -sharedDb -disableTelemetry -cors "http://127.0.0.1:3000" "${storage[@]}"
+  -port "$port" -sharedDb -disableTelemetry -cors "https://nothing.invalid" "${storage[@]}"

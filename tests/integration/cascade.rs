@@ -301,7 +301,7 @@ impl aws_sdk_dynamodb::config::Intercept for Meanwhile {
             scope.spawn(|| {
                 let runtime = tokio::runtime::Runtime::new().unwrap();
                 runtime.block_on(async {
-                    let client = testkit::client_for(&self.endpoint).await;
+                    let client = testkit::patient_client_for(&self.endpoint).await;
                     let other = store::Store::new(client.clone(), self.table.clone());
                     let deadline = std::time::Instant::now() + Duration::from_secs(30);
                     let swept = other.sweep_application(&self.partition, deadline).await;

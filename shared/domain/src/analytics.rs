@@ -175,12 +175,12 @@ pub struct Summary {
     pub weekly_applications: Vec<Week>,
     /// The [`MAX_GROUPS`] sources with the most applications.
     pub by_source: Vec<Group>,
-    /// How many distinct sources (no source included) the applications name.
+    /// How many distinct sources the applications name, "no source" (`key: null`) being one.
     pub by_source_total: usize,
     pub by_work_mode: Vec<Group>,
     /// The [`MAX_GROUPS`] tags with the most applications.
     pub by_tag: Vec<Group>,
-    /// How many distinct tags (no tag included) the applications name.
+    /// How many distinct tags the applications name (an application without tags is in none).
     pub by_tag_total: usize,
 }
 
