@@ -140,6 +140,8 @@ struct Connection {
     stream: TcpStream,
     buffer: Vec<u8>,
     token: String,
+    /// `127.0.0.1:<port>`: the dev server answers only requests addressed to itself.
+    host: String,
 }
 
 impl Connection {
@@ -152,6 +154,7 @@ impl Connection {
             stream,
             buffer: Vec::with_capacity(16 * 1024),
             token,
+            host: format!("127.0.0.1:{port}"),
         })
     }
 
@@ -162,8 +165,8 @@ impl Connection {
         body: Option<(&str, &str)>,
     ) -> Result<(u16, Vec<u8>), String> {
         let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {}\r\n",
-            self.token
+            "{method} {path} HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\n",
+            self.host, self.token
         );
         if let Some((media, body)) = body {
             request.push_str(&format!(

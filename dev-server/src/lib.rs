@@ -244,6 +244,39 @@ pub fn app_with(state_of: impl Fn(&Function) -> ApiState, auth: LocalAuth) -> Ro
         .with_state(Arc::new(gateway))
 }
 
+/// Refuses (421) a request whose `Host` is not this server's own address on `port`: a page
+/// whose name an attacker points at 127.0.0.1 once it has loaded (DNS rebinding) would
+/// otherwise be same-origin with the dev server, and read and change its data.
+pub fn own_host_only(router: Router, port: &str) -> Router {
+    let own: Arc<[String]> = ["127.0.0.1", "localhost", "[::1]"]
+        .map(|host| format!("{host}:{port}"))
+        .into();
+    router.layer(axum::middleware::from_fn(
+        move |request: Request, next: axum::middleware::Next| {
+            let own = own.clone();
+            async move {
+                let host = request
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|host| host.to_str().ok())
+                    .unwrap_or_default();
+                if own.iter().any(|own| own.eq_ignore_ascii_case(host)) {
+                    next.run(request).await
+                } else {
+                    let problem = json!({"type": "/problems/misdirected", "title": "Misdirected request",
+                        "status": 421, "detail": "this server answers only to its own address"});
+                    (
+                        axum::http::StatusCode::MISDIRECTED_REQUEST,
+                        [(header::CONTENT_TYPE, "application/problem+json")],
+                        problem.to_string(),
+                    )
+                        .into_response()
+                }
+            }
+        },
+    ))
+}
+
 /// A path as it may be logged: a calendar feed's path is its secret token, so it is redacted.
 pub fn loggable(path: &str) -> String {
     if path.starts_with("/calendar/") {
@@ -461,6 +494,42 @@ mod base64_engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn only_requests_to_its_own_address_are_answered() {
+        let app = own_host_only(
+            Router::new().route("/", axum::routing::get(|| async { "ok" })),
+            "3000",
+        );
+        let status = |host: Option<&str>| {
+            let mut request = axum::http::Request::builder().uri("/");
+            if let Some(host) = host {
+                request = request.header(header::HOST, host);
+            }
+            let app = app.clone();
+            async move {
+                let request = request.body(Body::empty()).unwrap();
+                app.oneshot(request).await.unwrap().status().as_u16()
+            }
+        };
+        for own in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "LOCALHOST:3000",
+            "[::1]:3000",
+        ] {
+            assert_eq!(status(Some(own)).await, 200, "{own}");
+        }
+        for other in [
+            "evil.example:3000",
+            "127.0.0.1:3001",
+            "127.0.0.1",
+            "evil.example",
+        ] {
+            assert_eq!(status(Some(other)).await, 421, "{other}");
+        }
+        assert_eq!(status(None).await, 421);
+    }
 
     #[test]
     fn paths_are_percent_decoded_as_api_gateway_does() {

@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use api::ApiState;
-use dev_server::{DEMO_USER, LocalAuth, app_with, web};
+use dev_server::{DEMO_USER, LocalAuth, app_with, own_host_only, web};
 use store::Config;
 
 /// Tokens the banner prints last a day.
@@ -81,7 +81,10 @@ async fn main() -> ExitCode {
     };
     if let Err(error) = axum::serve(
         listener,
-        app_with(|_| state.clone(), auth.clone()).merge(web::router(auth)),
+        own_host_only(
+            app_with(|_| state.clone(), auth.clone()).merge(web::router(auth)),
+            &port,
+        ),
     )
     .with_graceful_shutdown(shutdown)
     .await
