@@ -238,6 +238,8 @@ async fn swagger_ui_is_served_with_its_assets_and_our_document() {
         "{script}"
     );
     assert!(!script.contains("petstore"));
+    // A token pasted into Authorize is not kept in the origin's localStorage.
+    assert!(!script.contains("persistAuthorization"), "{script}");
     api.get("/docs/nothing-here.js").await.expect_problem(404);
     // Not UTF-8 once decoded: an unknown file too, not a bare-text 400.
     api.get("/docs/%ff.js").await.expect_problem(404);

@@ -130,12 +130,13 @@ async fn openapi() -> Response {
 /// (and not at start-up, which cold starts pay for).
 static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| api::openapi::document_json(FUNCTIONS));
 
-/// Swagger UI's configuration: our document, "Try it out" on, the token kept across reloads.
+/// Swagger UI's configuration: our document, "Try it out" on. The token is not kept across
+/// reloads: Swagger UI would keep it in `localStorage`, on the web app's own origin in AWS,
+/// where no sign-out clears it.
 static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
     Arc::new(
         Config::from("/openapi.json")
             .try_it_out_enabled(true)
-            .persist_authorization(true)
             // Not validator.swagger.io: the page fetches nothing from another host.
             .validator_url("none"),
     )
