@@ -1032,6 +1032,21 @@ async fn exports_page_through_everything_once_in_json_and_csv() {
         .get(&format!("/export?format=csv&cursor={cursor}"))
         .await
         .expect_problem(400);
+    // A cursor is its format's: a CSV page's cursor does not continue a JSON export, nor the
+    // reverse (a JSON page may end inside an application, which a CSV row cannot continue).
+    user.get(&format!("/export?cursor={cursor}"))
+        .await
+        .expect_problem(400);
+    let json_cursor = user.get("/export?limit=2").await.expect(200).body["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    user.get(&format!("/export?format=csv&cursor={json_cursor}"))
+        .await
+        .expect_problem(400);
+    user.get(&format!("/export?cursor={json_cursor}"))
+        .await
+        .expect(200);
     api.get("/export").await.expect_problem(401);
 }
 

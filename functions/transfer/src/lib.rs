@@ -182,7 +182,9 @@ async fn export(
     Query(query): Query<ExportQuery>,
 ) -> ApiResult<Response> {
     let format = query.format.map_or(Format::Json, |f| f.0);
-    let context = format!("{}|export", caller.user().as_str());
+    // A cursor is the format's: a JSON page may end inside an application, which a CSV row
+    // cannot continue (its counts would hold only the children after the cut).
+    let context = format!("{}|export|{format:?}", caller.user().as_str());
     let start = query
         .cursor
         .as_deref()
