@@ -238,9 +238,21 @@ async fn the_calendar_token_is_a_revocable_capability() {
         .await
         .id();
 
+    // Whether an address exists, and since when (the address itself is never shown again).
+    user.get("/calendar-feed").await.expect_problem(404);
     let created = user.post("/calendar-feed").await.expect(201);
     assert_eq!(created.header("cache-control"), Some("no-store"));
     let first = feed_path(&created);
+    let since = user.get("/calendar-feed").await.expect(200);
+    assert_eq!(since.header("cache-control"), Some("no-store"));
+    let first_since = since.body["created_at"].as_str().unwrap().to_owned();
+    assert!(first_since.ends_with('Z'), "{first_since}");
+    assert_eq!(since.body.as_object().unwrap().len(), 1, "{}", since.body);
+    // Another user has none.
+    api.signed_in()
+        .get("/calendar-feed")
+        .await
+        .expect_problem(404);
     assert!(first.starts_with("/calendar/") && first.ends_with(".ics"));
     // The table holds the token's hash, never the token.
     let token = first
@@ -266,9 +278,18 @@ async fn the_calendar_token_is_a_revocable_capability() {
     assert_ne!(first, second);
     api.get(&first).await.expect_problem(404);
     api.get(&second).await.expect(200);
+    let second_since = user.get("/calendar-feed").await.expect(200).body["created_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        second_since > first_since,
+        "{second_since} after {first_since}"
+    );
 
     user.delete("/calendar-feed").await.expect(204);
     api.get(&second).await.expect_problem(404);
+    user.get("/calendar-feed").await.expect_problem(404);
     user.delete("/calendar-feed").await.expect_problem(404);
 
     for junk in [

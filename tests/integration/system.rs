@@ -121,6 +121,7 @@ async fn the_openapi_document_covers_every_route_of_every_function() {
         "GET /analytics/rejections",
         "GET /analytics/skills",
         "GET /follow-ups",
+        "GET /calendar-feed",
         "POST /calendar-feed",
         "DELETE /calendar-feed",
         "GET /calendar/{token}",

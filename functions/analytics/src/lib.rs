@@ -38,7 +38,11 @@ pub fn api() -> OpenApiRouter<ApiState> {
         .routes(routes!(rejections))
         .routes(routes!(skills))
         .routes(routes!(follow_ups))
-        .routes(routes!(create_calendar_feed, revoke_calendar_feed))
+        .routes(routes!(
+            calendar_feed,
+            create_calendar_feed,
+            revoke_calendar_feed
+        ))
 }
 
 /// The date window of an analytics route.
@@ -171,6 +175,39 @@ pub struct CalendarFeed {
     /// The same address without scheme and host.
     #[schema(example = "/calendar/3q2-7wEjbqiM0V1G7Y6xJ3J9K2aE5n0tC4m3kq9dZ8c.ics")]
     pub path: String,
+}
+
+/// `GET /calendar-feed`: whether the caller has a calendar address, and since when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarFeedStatus {
+    /// When the current address was made. The address itself cannot be shown again: only its
+    /// hash is kept. `POST` makes a new one (revoking this), `DELETE` revokes it.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+#[utoipa::path(
+    get,
+    path = "/calendar-feed",
+    operation_id = "calendar_feed",
+    summary = "Whether a calendar feed address exists, and since when",
+    tag = "analytics",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "An address exists", body = CalendarFeedStatus),
+        ReadProblems
+    )
+)]
+#[instrument(skip_all)]
+async fn calendar_feed(State(store): State<Store>, caller: Caller) -> ApiResult<Response> {
+    let created_at = store
+        .calendar_feed_since(caller.user())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &CalendarFeedStatus { created_at },
+    ))
 }
 
 #[utoipa::path(

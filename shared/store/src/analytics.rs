@@ -167,6 +167,22 @@ impl Store {
         }))
     }
 
+    /// When the user's current calendar address was made, if there is one (the address itself
+    /// is not kept: only its hash).
+    pub async fn calendar_feed_since(&self, user: &UserId) -> StoreResult<Option<Timestamp>> {
+        #[derive(serde::Deserialize)]
+        struct Pointer {
+            created_at: Timestamp,
+        }
+        let item = self
+            .get_item(key(calendar_user_pk(user)), &["created_at"])
+            .await?;
+        Ok(item
+            .map(from_item::<Pointer>)
+            .transpose()?
+            .map(|p| p.created_at))
+    }
+
     /// The user's current token item, if any.
     async fn calendar_pointer(&self, user: &UserId) -> StoreResult<Option<String>> {
         let item = self.get_item(key(calendar_user_pk(user)), &[]).await?;
