@@ -51,6 +51,7 @@ const EXPECTED: &[(&str, u16)] = &[
     ("analytics-skills", 200),
     ("analytics-follow-ups", 200),
     ("analytics-create", 201),
+    ("analytics-feed", 200),
     ("analytics-delete", 204),
     ("calendar-get", 404),
     ("feedback-delete", 204),
