@@ -135,6 +135,19 @@ async fn the_openapi_document_covers_every_route_of_every_function() {
         contract.extend(item(&format!("/applications/{{id}}/{children}/{{{id}}}")));
     }
     assert_eq!(operations, contract);
+    // Each operation has its own operationId (OpenAPI requires it; clients name methods by it).
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|operation| operation["operationId"].as_str())
+        .collect();
+    let unique: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(
+        (ids.len(), unique.len()),
+        (operations.len(), operations.len())
+    );
     let secured = |path: &str, method: &str| doc["paths"][path][method]["security"].is_array();
     assert!(secured("/applications", "post"));
     assert!(!secured("/health", "get"));

@@ -189,7 +189,7 @@ pub struct CalendarFeedStatus {
 #[utoipa::path(
     get,
     path = "/calendar-feed",
-    operation_id = "calendar_feed",
+    operation_id = "calendar_feed_status",
     summary = "Whether a calendar feed address exists, and since when",
     tag = "analytics",
     security(("bearer" = [])),
