@@ -324,7 +324,7 @@ async fn route(gateway: &Gateway, request: Request) -> Response {
     };
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_FORWARDED_BODY).await else {
-        return ApiError::PayloadTooLarge(api::extract::BODY_LIMIT_BYTES).into_response();
+        return ApiError::body_over(api::extract::BODY_LIMIT_BYTES).into_response();
     };
     let event = apigw_event(&parts, route, &body, claims.as_ref());
     match lambda_http::request::from_str(&event.to_string()) {

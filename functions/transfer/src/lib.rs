@@ -2,7 +2,7 @@
 //! from other trackers and LinkedIn, the original API's responses).
 
 use api::cursor::CursorKey;
-use api::error::{ApiError, ApiResult, FieldError, PROBLEM_CONTENT_TYPE, Problem};
+use api::error::{ApiError, ApiResult, FieldError, Problem};
 use api::extract::{Query, body_bytes, media_type, non_empty};
 use api::identity::Caller;
 use api::openapi::ListProblems;
@@ -46,27 +46,6 @@ pub fn api() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(export))
         .routes(routes!(import))
-}
-
-/// A problem+json answer that `ApiError` has no variant for.
-fn problem(status: StatusCode, kind: &str, title: &str, detail: String) -> Response {
-    problem_response(&Problem {
-        kind: format!("/problems/{kind}"),
-        title: title.to_owned(),
-        status: status.as_u16(),
-        detail,
-        errors: Vec::new(),
-    })
-}
-
-fn problem_response(body: &Problem) -> Response {
-    let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json_response(status, body);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
-    );
-    response
 }
 
 /// `json` or `csv`.
@@ -359,14 +338,9 @@ async fn import(
     // Refused here as Lambda would refuse it in AWS, so the dev server and AWS agree.
     let carried = store::escaped_size(&body.bytes);
     if carried > IMPORT_CARRIED_BYTES {
-        return Ok(problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            "Payload too large",
-            format!(
-                "the body takes {carried} bytes as the request carries it (a quote, backslash or line break counts twice, another control character six times), and at most {IMPORT_CARRIED_BYTES} fit: split the file and import the parts one after another"
-            ),
-        ));
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the body takes {carried} bytes as the request carries it (a quote, backslash or line break counts twice, another control character six times), and at most {IMPORT_CARRIED_BYTES} fit: split the file and import the parts one after another"
+        )));
     }
     let plan = if body.csv {
         read_csv(user, &body.bytes, now)
@@ -386,36 +360,22 @@ async fn import(
         Err(ImportError::Invalid(Invalid(errors))) => {
             // Listed up to a bound: 10,000 orphaned children were a 9 MB answer.
             let total = errors.len();
-            let refused = ApiError::Validation(listed(errors, MAX_DOCUMENT_ERRORS));
-            if total <= MAX_DOCUMENT_ERRORS {
-                return Err(refused);
-            }
-            let mut body = refused.problem();
-            body.detail = format!(
-                "{total} fields are invalid; the first {} are listed",
-                MAX_DOCUMENT_ERRORS - 1
-            );
-            return Ok(problem_response(&body));
+            let shown = listed(errors, MAX_DOCUMENT_ERRORS);
+            return Err(if total <= MAX_DOCUMENT_ERRORS {
+                ApiError::Validation(shown)
+            } else {
+                ApiError::ValidationCut(shown, total)
+            });
         }
         Err(ImportError::TooManyRows(_)) => {
-            return Ok(problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-many-rows",
-                "Too many rows",
-                format!(
-                    "an import takes at most {MAX_IMPORT_ROWS} rows: split the file and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
-                ),
-            ));
+            return Err(ApiError::TooManyRows(format!(
+                "an import takes at most {MAX_IMPORT_ROWS} rows: split the file and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
+            )));
         }
         Err(ImportError::TooManyChildren(children)) => {
-            return Ok(problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-many-rows",
-                "Too many rows",
-                format!(
-                    "an import takes at most {MAX_IMPORT_CHILDREN} feedback and rejections together, and this one holds {children}: split the file so that each part's applications hold at most that many, and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
-                ),
-            ));
+            return Err(ApiError::TooManyRows(format!(
+                "an import takes at most {MAX_IMPORT_CHILDREN} feedback and rejections together, and this one holds {children}: split the file so that each part's applications hold at most that many, and import the parts one after another (a repeated row is skipped, so overlapping parts are fine)"
+            )));
         }
     };
     let report = run_import(&store, user, plan, query.dry_run.unwrap_or(false)).await?;

@@ -26,12 +26,17 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 412: `If-Match` names a version that is not the current one.
     PreconditionFailed,
-    /// 413: body above the limit (in bytes).
-    PayloadTooLarge(usize),
+    /// 413: body above the limit: what the limit is.
+    PayloadTooLarge(String),
+    /// 413: an import of more rows (or children) than one request takes: how to split it.
+    TooManyRows(String),
     /// 415: body is not JSON.
     UnsupportedMediaType(&'static str),
     /// 422: well-formed JSON that fails validation; every bad field listed.
     Validation(Vec<FieldError>),
+    /// 422: more bad fields (`.1` in all) than an answer lists; `.0` ends with an entry that
+    /// counts the rest.
+    ValidationCut(Vec<FieldError>, usize),
     /// 422: an `Idempotency-Key` reused with another body.
     IdempotencyKeyReused,
     /// 503: the database is unreachable, throttling, or the table is missing.
@@ -41,6 +46,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// 413 for a body over `limit` bytes.
+    pub fn body_over(limit: usize) -> Self {
+        Self::PayloadTooLarge(format!("the body must be at most {limit} bytes"))
+    }
+
     /// 400 for a cursor that was altered, forged, or made for another query.
     pub fn invalid_cursor() -> Self {
         Self::BadRequest("the cursor is invalid for this query".to_owned())
@@ -53,9 +63,11 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge(_) | Self::TooManyRows(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::ValidationCut(..) | Self::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -76,11 +88,10 @@ impl ApiError {
                 "Precondition failed",
                 "If-Match does not match the current version".to_owned(),
             ),
-            Self::PayloadTooLarge(limit) => (
-                "payload-too-large",
-                "Payload too large",
-                format!("the body must be at most {limit} bytes"),
-            ),
+            Self::PayloadTooLarge(detail) => {
+                ("payload-too-large", "Payload too large", detail.clone())
+            }
+            Self::TooManyRows(detail) => ("too-many-rows", "Too many rows", detail.clone()),
             Self::UnsupportedMediaType(expected) => (
                 "unsupported-media-type",
                 "Unsupported media type",
@@ -93,6 +104,14 @@ impl ApiError {
                     1 => "1 field is invalid".to_owned(),
                     n => format!("{n} fields are invalid"),
                 },
+            ),
+            Self::ValidationCut(listed, total) => (
+                "validation",
+                "Request validation failed",
+                format!(
+                    "{total} fields are invalid; the first {} are listed",
+                    listed.len().saturating_sub(1)
+                ),
             ),
             Self::IdempotencyKeyReused => (
                 "idempotency-key-reused",
@@ -116,7 +135,7 @@ impl ApiError {
             status: self.status().as_u16(),
             detail,
             errors: match self {
-                Self::Validation(errors) => errors.clone(),
+                Self::Validation(errors) | Self::ValidationCut(errors, _) => errors.clone(),
                 _ => Vec::new(),
             },
         }

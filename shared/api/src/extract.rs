@@ -51,14 +51,14 @@ pub async fn body_bytes(request: Request, limit: usize) -> Result<Bytes, ApiErro
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared_length.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::PayloadTooLarge(limit));
+        return Err(ApiError::body_over(limit));
     }
     let collected = Limited::new(request.into_body(), limit)
         .collect()
         .await
         .map_err(|error| {
             if error.is::<LengthLimitError>() {
-                ApiError::PayloadTooLarge(limit)
+                ApiError::body_over(limit)
             } else {
                 ApiError::BadRequest("the request body could not be read".to_owned())
             }
