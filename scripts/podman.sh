@@ -82,7 +82,7 @@ start_podman_service() {
   export DOCKER_HOST="unix://$socket"
   local _
   for _ in $(seq 1 100); do
-    if curl -fsS --unix-socket "$socket" http://d/_ping >/dev/null 2>&1; then return 0; fi
+    if curl -fsS --max-time 2 --unix-socket "$socket" http://d/_ping >/dev/null 2>&1; then return 0; fi
     kill -0 "$PODMAN_SERVICE_PID" 2>/dev/null || break
     sleep 0.1
   done

@@ -28,10 +28,13 @@ def substitute(text, ids):
     return text
 
 
-def check(answer, status, shape):
+def check(answered, answer, status, shape):
     """Problems with one answer (an API Gateway v2 response), as a list of strings."""
+    if not answered:
+        # SAM exits 0 when the function timed out or its container gave no answer.
+        return ["no answer on stdout (timed out, or no response from the container)"]
     if shape.get("stream"):
-        # A stream handler answers nothing; an error would be an `errorMessage` object.
+        # A stream handler answers `null`; an error would be an `errorMessage` object.
         return [] if answer is None else [f"expected no answer, got {str(answer)[:200]}"]
     problems = []
     if not isinstance(answer, dict) or "statusCode" not in answer:
@@ -95,17 +98,26 @@ def main():
         # The function's logical id goes first: SAM's list-valued options would swallow it.
         at = sam.index("invoke") + 1
         command = sam[:at] + [function_of(name), "--event", event_file] + sam[at:]
-        run = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        try:
+            # Far above any function's own timeout, with a cold container under qemu.
+            run = subprocess.run(
+                command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600
+            )
+        except subprocess.TimeoutExpired as expired:
+            # Its output is bytes whatever `text` says.
+            text_of = lambda out: out.decode(errors="replace") if isinstance(out, bytes) else out or ""
+            run = subprocess.CompletedProcess(command, 124, text_of(expired.stdout), text_of(expired.stderr))
         seconds = time.monotonic() - started
-        answer = None
+        answered, answer = False, None
         for line in reversed(run.stdout.strip().splitlines()):
             try:
                 answer = json.loads(line)
+                answered = True
                 break
             except ValueError:
                 continue
         problems = [f"sam exited with {run.returncode}"] if run.returncode else []
-        problems += check(answer, status, shape)
+        problems += check(answered, answer, status, shape)
         label = f"{name}{' (as is)' if step.get('as_is') else ''}"
         if problems:
             failed += 1

@@ -362,7 +362,8 @@ async fn client_loop(
         {
             id = new_id;
         }
-        if began >= start {
+        // A warm-up request is measured for nothing, but its failure still fails the run.
+        if began >= start || error.is_some() {
             samples.push(Sample { op, ms, error });
         }
         if result.is_err() {

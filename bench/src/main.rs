@@ -240,11 +240,7 @@ async fn run(args: Args) -> Result<(), String> {
     let markdown = report.markdown();
     println!("{markdown}");
     eprintln!("bench: results written to {}", out.display());
-    if args.doc && !args.smoke {
-        let doc = args.root.join("docs/performance.md");
-        report::update_doc(&doc, &markdown)?;
-        eprintln!("bench: results section of {} updated", doc.display());
-    }
+    // A run with failed requests fails before it rewrites the committed results.
     if load.errors > 0 {
         return Err(format!(
             "{} of {} requests through the dev server failed; first: {}",
@@ -252,6 +248,11 @@ async fn run(args: Args) -> Result<(), String> {
             load.requests,
             load.first_error.as_deref().unwrap_or("?")
         ));
+    }
+    if args.doc && !args.smoke {
+        let doc = args.root.join("docs/performance.md");
+        report::update_doc(&doc, &markdown)?;
+        eprintln!("bench: results section of {} updated", doc.display());
     }
     Ok(())
 }
