@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnConsumedCapacity, Tr
 
 use super::{Expr, Item, Store, classify, from_item, string, table_key};
 use crate::keys::{
-    ACTIVITY_SHARDS, CALENDAR_SK, DELETING, GSI1, GSI1_PK, PK, activity_gsi_pk,
+    ACTIVITY_SHARDS, CALENDAR_SK, DELETING, GSI1, GSI1_PK, PK, TYPE, activity_gsi_pk,
     applications_gsi_pk, calendar_token_pk, calendar_user_pk,
 };
 use crate::{StoreError, StoreResult};
@@ -38,7 +38,7 @@ const APPLICATION_ATTRIBUTES: &[&str] = &[
 ];
 /// The feedback and rejection attributes the figures use (and those the models require).
 const CHILD_ATTRIBUTES: &[&str] = &[
-    "type",
+    TYPE,
     "id",
     "application_id",
     "feedback_date",
@@ -143,7 +143,7 @@ impl Store {
             loaded.pages += pages;
             for item in activity {
                 loaded.bytes += item_size(&item);
-                match item.get("type") {
+                match item.get(TYPE) {
                     Some(AttributeValue::S(kind)) if kind == Feedback::COLLECTION => {
                         loaded.data.feedback.push(from_item(item)?);
                     }

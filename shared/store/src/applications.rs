@@ -47,7 +47,7 @@ impl Store {
             GSI1_SK.to_owned(),
             string(applications_gsi_sk(application.id)),
         );
-        item.insert("type".to_owned(), string("application"));
+        item.insert(crate::keys::TYPE.to_owned(), string("application"));
         self.put_new(item)
     }
 

@@ -57,7 +57,7 @@ impl Store {
         let mut item = to_item(child)?;
         item.extend(self.child_key::<T>(user, application, child.id()));
         item.extend(activity_key::<T>(user, application, child.id()));
-        item.insert("type".to_owned(), string(T::COLLECTION));
+        item.insert(crate::keys::TYPE.to_owned(), string(T::COLLECTION));
         self.put_new(item)
     }
 

@@ -160,7 +160,7 @@ impl Store {
         };
         let mut item = super::to_item(&record)?;
         item.extend(table_key(&request.pk, IDEMPOTENCY_SK));
-        item.insert("type".to_owned(), string("idempotency"));
+        item.insert(crate::keys::TYPE.to_owned(), string("idempotency"));
         // TTL deletes lazily: an expired record counts as absent.
         let mut expr = Expr::default();
         let (pk, expires) = (expr.name(PK), expr.name(EXPIRES_AT));

@@ -30,6 +30,8 @@ pub const GSI1_SK: &str = "GSI1SK";
 pub const EXPIRES_AT: &str = "expires_at";
 /// Set on an application while its delete sweeps its children; such an item reads as gone.
 pub const DELETING: &str = "deleting";
+/// What an item is: `application`, `feedback`, `rejection` or `idempotency`.
+pub const TYPE: &str = "type";
 /// The token of the last update written to an item: an update the SDK sends again after its
 /// answer was lost finds its own token, and is not applied twice.
 pub const LAST_WRITE: &str = "last_write";
