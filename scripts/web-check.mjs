@@ -41,7 +41,9 @@
 // in the past, then every chart is asserted with its n and the hand-computed figures
 // (docs/analytics.md), the follow-ups agenda lists the due items, and the calendar feed is
 // created, fetched as iCalendar, replaced and revoked. Last, one route answering 404 (an older
-// API) shows "not available yet" for its panel only.
+// API) shows "not available yet" for its panel only, and lists the API cuts (skills, sources,
+// tags, recurring improvements, the agenda; totals raised by the test) say how many they show of
+// their total.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
@@ -1243,23 +1245,56 @@ try {
   await page.unroute(/\/analytics\/skills(\?.*)?$/);
   log('a 404 from /analytics/skills (an older API) shows "not available yet" in its panel only; the others render');
 
-  step = 'insights: a skills list cut to the most named says so';
+  step = 'insights: lists cut by the API say how many they show of their total';
   {
+    // The API lists the 100 largest sources and tags, the 100 most named skills and recurring
+    // improvements, and the first 1,000 follow-ups due, with the totals beside them
+    // (docs/analytics.md). The real answers here are whole; the totals are raised to stand in
+    // for an account with more.
     const window = { from: daysAgo(89), to: daysAgo(0) };
     const skill = { skill: 'Rust', mentions: 3, strengths: 3, improvements: 0, rejections: 0, by_month: [],
       first_seen: daysAgo(9), last_seen: daysAgo(2), trend: 'steady' };
     const cut = (route) => route.fulfill({ status: 200, contentType: 'application/json',
-      body: JSON.stringify({ window, skills: [skill], skills_total: 150, recurring_improvements: [] }) });
+      body: JSON.stringify({ window, skills: [skill], skills_total: 150,
+        recurring_improvements: [{ skill: 'Rust', companies: 2, mentions: 3 }], recurring_improvements_total: 120 }) });
+    const raise = (more) => async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      return route.fulfill({ response, json: more(body) });
+    };
+    const summary = raise((s) => ({ ...s, by_source_total: s.by_source.length + 200, by_tag_total: s.by_tag.length + 300 }));
+    const due = raise((f) => ({ ...f, total: f.items.length + 1000 }));
+    const shown = (name) => page.locator(`[data-shown="${name}"]`);
+    // Whole lists (the real answers) say nothing of a cut, and the agenda's n is its total.
+    await figure('by-tag').waitFor();
+    for (const name of ['by-source', 'by-tag', 'recurring', 'follow-ups']) check(await shown(name).count() === 0, `no note on ${name} when it is whole`);
+    const dueLine = page.locator('[data-section="follow-ups"] p', { hasText: /^Due by/ });
+    check((await dueLine.textContent()).endsWith('n = 2'), `the agenda's n: ${await dueLine.textContent()}`);
     await page.route(/\/analytics\/skills(\?.*)?$/, cut);
+    await page.route(/\/analytics\/summary(\?.*)?$/, summary);
+    await page.route(/\/follow-ups(\?.*)?$/, due);
     await page.reload();
     const note = page.locator('[data-skills-shown]');
     await note.waitFor();
     check((await note.textContent()) === 'The 1 most named of 150 skills.', `the note: ${await note.textContent()}`);
+    const sources = (await call('GET', '/analytics/summary')).body.by_source.length;
+    const tags = (await call('GET', '/analytics/summary')).body.by_tag.length;
+    await shown('by-source').waitFor();
+    const said = async (name) => (await shown(name).textContent()).replace(/\s+/g, ' ');
+    check(await said('by-source') === `The ${sources} largest of ${sources + 200} sources.`, `by source: ${await said('by-source')}`);
+    check(await said('by-tag') === `The ${tags} largest of ${tags + 300} tags.`, `by tag: ${await said('by-tag')}`);
+    check(await said('recurring') === 'The 1 named by the most companies of 120.', `recurring: ${await said('recurring')}`);
+    await shown('follow-ups').waitFor();
+    check(await said('follow-ups') === 'The 2 due first of 1002.', `follow-ups: ${await said('follow-ups')}`);
+    check((await dueLine.textContent()).endsWith('n = 1002'), `the agenda's n is its total: ${await dueLine.textContent()}`);
     await page.unroute(/\/analytics\/skills(\?.*)?$/, cut);
+    await page.unroute(/\/analytics\/summary(\?.*)?$/, summary);
+    await page.unroute(/\/follow-ups(\?.*)?$/, due);
     await page.reload();
     await figure('skills').waitFor();
+    await dueLine.waitFor();
     check(await note.count() === 0, 'no note when every skill is listed');
-    log('a skills list of 1 of 150 skills says "The 1 most named of 150 skills."; a whole one says nothing');
+    log(`lists cut by the API say so: "The 1 most named of 150 skills.", "The ${sources} largest of ${sources + 200} sources.", "The ${tags} largest of ${tags + 300} tags.", "The 1 named by the most companies of 120.", "The 2 due first of 1002." (n = 1002); whole ones say nothing`);
   }
 
   step = 'phone width';

@@ -1,8 +1,9 @@
 // Insights: the analytics routes as charts, the follow-ups agenda and the calendar-feed link, all
 // from the real API (shapes: web/src/api/types.ts, the generated types; formulas:
 // docs/analytics.md). Every figure shows its n; medians and percentiles below n = 5 are null in the
-// API and shown as "not enough data". A route that answers 404 (an older API) shows "not available
-// yet" for its panel only.
+// API and shown as "not enough data". A list the API cuts (skills, sources, tags, recurring
+// improvements: 100; the agenda: 1,000) says how many it shows of its total. A route that answers
+// 404 (an older API) shows "not available yet" for its panel only.
 import { useEffect, useState } from 'preact/hooks';
 import {
   createCalendarFeed, getFollowUps, getRejections, getSkills, getSummary, revokeCalendarFeed,
@@ -44,9 +45,11 @@ function RateFigure({ name, rate }: { name: string; rate: Rate }) {
   );
 }
 
-function Groups({ id, title, groups }: { id: string; title: string; groups: Group[] }) {
+/** `total`: how many groups there are when the API lists only the largest (by_source, by_tag). */
+function Groups({ id, title, groups, total, noun }: { id: string; title: string; groups: Group[]; total?: number; noun?: string }) {
   return (
     <Figure id={id} title={title} n={groups.reduce((a, g) => a + g.n, 0)}>
+      {total !== undefined && total > groups.length && <p class="muted" data-shown={id}>The {groups.length} largest of {total} {noun}.</p>}
       <Bars data={groups.map((g) => ({
         label: keyLabel(g.key, 'None'),
         value: Math.round((g.rate ?? 0) * 100),
@@ -136,9 +139,9 @@ export function Insights() {
         <Section title="Where responses come from" id="groups" route="/analytics/summary" data={summary}>
           {(s) => (
             <>
-              <Groups id="by-source" title="Response rate by source" groups={s.by_source} />
+              <Groups id="by-source" title="Response rate by source" groups={s.by_source} total={s.by_source_total} noun="sources" />
               <Groups id="by-work_mode" title="Response rate by work mode" groups={s.by_work_mode} />
-              <Groups id="by-tag" title="Response rate by tag" groups={s.by_tag} />
+              <Groups id="by-tag" title="Response rate by tag" groups={s.by_tag} total={s.by_tag_total} noun="tags" />
             </>
           )}
         </Section>
@@ -186,6 +189,8 @@ export function Insights() {
                 {k.recurring_improvements.length > 0 && (
                   <div data-recurring>
                     <h3>To improve, named by several companies</h3>
+                    {k.recurring_improvements_total > k.recurring_improvements.length
+                      && <p class="muted" data-shown="recurring">The {k.recurring_improvements.length} named by the most companies of {k.recurring_improvements_total}.</p>}
                     <ul>{k.recurring_improvements.map((r) => <li>{r.skill} <small class="n">{r.companies} companies, {r.mentions} mentions</small></li>)}</ul>
                   </div>
                 )}
@@ -196,7 +201,8 @@ export function Insights() {
         <Section title="Follow-ups" id="follow-ups" route="/follow-ups" data={followUps}>
           {(f) => f.items.length === 0 ? <p class="muted">Nothing to follow up today.</p> : (
             <>
-              <p class="muted">Due by {f.today} <small class="n">n = {f.items.length}</small></p>
+              <p class="muted">Due by {f.today} <small class="n">n = {f.total ?? f.items.length}</small></p>
+              {f.total > f.items.length && <p class="muted" data-shown="follow-ups">The {f.items.length} due first of {f.total}.</p>}
               <ol class="agenda">
                 {f.items.map((item) => (
                   <li class="due" data-kind={item.kind} data-application={item.application_id}>
