@@ -34,7 +34,7 @@
 // A 412 whose reload fails puts the card back and says so.
 // A failed load (table, board, application) says why with Retry; the table drops another search's rows.
 // Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
-// signing in again brings back the edits not saved.
+// signing in again brings back the edits not saved; signing in drops those of another user.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -1466,6 +1466,32 @@ try {
     await expiring.close();
     check((await call('DELETE', `/applications/${acmeId}/feedback/${editing}`)).status === 204, 'the feedback removed again');
     log(`the token's expiry (timer) shows the sign-in page with "${notice}"; signing in again (also after a 401) brought back the notes, a new feedback and an open feedback edit not saved`);
+  }
+
+  step = 'signing in drops the unsaved edits another user left in the tab, keeps the same user\'s';
+  {
+    // As saveDrafts writes them when a session ends: one of another user, one of this user (for
+    // a form not on the board), one that cannot be read.
+    const shared = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const tab = await shared.newPage();
+    tab.setDefaultTimeout(10000);
+    watch(tab);
+    await tab.goto(`${api}/`);
+    await tab.getByRole('button', { name: /Sign in/ }).waitFor();
+    await tab.evaluate((me) => {
+      sessionStorage.setItem('ft.draft./applications/OTHERS', JSON.stringify({ user: 'someone-else', values: { notes: 'not yours' } }));
+      sessionStorage.setItem('ft.draft./applications/MINE', JSON.stringify({ user: me, values: { notes: 'mine' } }));
+      sessionStorage.setItem('ft.draft./applications/BROKEN', '{not json');
+    }, user);
+    await tab.getByRole('button', { name: /Sign in/ }).click();
+    await tab.waitForURL(/\/dev\/sign-in/);
+    await tab.fill('#user', user);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.locator('.board').waitFor();
+    const left = await tab.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('ft.draft.')).sort());
+    check(left.join() === 'ft.draft./applications/MINE', `the drafts left after signing in: ${left.join(', ')}`);
+    await shared.close();
+    log('signing in removed the unsaved edits another user (and an unreadable one) left in the tab, before any form was shown; the same user\'s wait for their form');
   }
 
   step = 'Cognito hosted UI sign-in (authorization code + PKCE), against a simulated provider';

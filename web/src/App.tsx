@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { configureApi } from './api/client';
 import { currentSession, signIn, signOut, type AppConfig, type Session } from './auth';
-import { dropDrafts, saveDrafts } from './drafts';
+import { dropDrafts, dropOthersDrafts, saveDrafts } from './drafts';
 import { ApplicationPage } from './pages/ApplicationPage';
 import { BoardPage } from './pages/Board';
 import { Insights } from './pages/Insights';
@@ -9,7 +9,13 @@ import { useRoute } from './router';
 import { message, type Message as MessageLine } from './state';
 
 export function App({ config, signInError }: { config: AppConfig; signInError: string | null }) {
-  const [session, setSession] = useState<Session | null>(() => currentSession());
+  const [session, setSession] = useState<Session | null>(() => {
+    // Signed in (the provider's page leaves the app, so this is the first render after it):
+    // unsaved edits another user left in this tab go now, before any form could look.
+    const signedIn = currentSession();
+    if (signedIn) dropOthersDrafts(signedIn.user);
+    return signedIn;
+  });
   const [notice, setNotice] = useState<string | null>(signInError);
   const route = useRoute();
   const current = message.use();
