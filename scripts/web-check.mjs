@@ -4,7 +4,8 @@
 // 422 shown beside its field, feedback and a rejection added/edited/deleted and the status
 // change they cause, the insights page, keyboard moves, a phone-width layout, deleting with
 // confirmation, sign out; then the Cognito sign-in code path (authorization code + PKCE) against
-// a simulated provider. Also: no request to any host but the API, no CSP violation.
+// a simulated provider, whose errors show as a fixed message with their code only, and only for a
+// sign-in started in the tab. Also: no request to any host but the API, no CSP violation.
 // Screenshots of each page in artifacts/web-*.png.
 //
 // Where the order of answers matters, a request is held by interception until the check lets it
@@ -1506,6 +1507,10 @@ try {
     const login = await cognito.newPage();
     login.on('pageerror', (error) => problems.push(`page error (cognito): ${error.message}`));
     let challenge = '', sawToken = false, sawLogout = false;
+    // How /oauth2/authorize answers: with a code, or (when set) with this error and its
+    // description, and the state it was sent or (when set) another one.
+    let authorizeError = null, authorizeState = null;
+    const description = 'Your account is locked. Call +1 555 0100 to unlock it.';
     await login.route(`${api}/config.json`, (route) => route.fulfill({
       contentType: 'application/json',
       body: JSON.stringify({ auth: { kind: 'cognito', domain: idp, client_id: 'web-client' } }),
@@ -1519,7 +1524,10 @@ try {
         check(q.get('code_challenge_method') === 'S256' && q.get('code_challenge'), 'authorize: a PKCE S256 challenge');
         check(q.get('redirect_uri') === `${api}/`, `authorize: redirect_uri ${q.get('redirect_uri')}`);
         challenge = q.get('code_challenge');
-        return route.fulfill({ status: 302, headers: { location: `${api}/?code=the-code&state=${encodeURIComponent(q.get('state'))}` } });
+        const state = encodeURIComponent(authorizeState ?? q.get('state'));
+        const back = authorizeError === null ? `${api}/?code=the-code&state=${state}`
+          : `${api}/?error=${encodeURIComponent(authorizeError)}&error_description=${encodeURIComponent(description)}&state=${state}`;
+        return route.fulfill({ status: 302, headers: { location: back } });
       }
       const cors = { 'access-control-allow-origin': api };
       if (url.pathname === '/oauth2/token' && request.method() === 'POST') {
@@ -1540,8 +1548,46 @@ try {
       if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: { ...cors, 'access-control-allow-headers': 'content-type' } });
       return route.fulfill({ status: 404 });
     });
+    // A callback's error is shown only for a sign-in started in this tab, and only as a short
+    // code: anyone can write a link with an error_description (text on this origin saying
+    // "Sign-in failed: …") and a state of their own.
+    const notice = login.locator('.sign-in .message');
+    const signInButton = login.getByRole('button', { name: 'Sign in', exact: true });
+    await login.goto(`${api}/?error=access_denied&error_description=${encodeURIComponent(description)}&state=forged`);
+    await signInButton.waitFor();
+    check(await notice.count() === 0, `a callback with no sign-in pending shows nothing: ${await notice.allTextContents()}`);
+    check(!(await login.textContent('body')).includes('locked'), 'the description is nowhere on the page');
+    check(!login.url().includes('error'), `the callback is removed from the URL: ${login.url()}`);
+    const failedWith = async (error, state, expected) => {
+      authorizeError = error;
+      authorizeState = state;
+      // The notice of the page that comes back, not the one of the page before.
+      await login.evaluate(() => { window.before = true; });
+      await signInButton.click();
+      await login.waitForFunction(() => !window.before && document.querySelector('.sign-in .message'));
+      const text = await notice.textContent();
+      check(text === expected, `the provider answering ${error} (state ${state ?? 'as sent'}): "${text}"`);
+      check(!login.url().includes('error'), `the callback is removed from the URL: ${login.url()}`);
+    };
+    await failedWith('access_denied', null, 'Sign-in failed (access_denied).');
+    await failedWith('<b>Call us</b>', null, 'Sign-in failed.');
+    await failedWith('access_denied', 'forged', 'Sign-in was not started here; please sign in again.');
+    check(!sawToken && await login.evaluate(() => sessionStorage.getItem('ft.token')) === null, 'no token from a failed sign-in');
+    {
+      // The dev sign-in's callback likewise: a token in a link, no sign-in pending, is not taken.
+      const forged = await browser.newContext();
+      const tab = await forged.newPage();
+      tab.on('pageerror', (error) => problems.push(`page error (forged callback): ${error.message}`));
+      await tab.goto(`${api}/#access_token=${process.env.TOKEN}&state=forged`);
+      await tab.getByRole('button', { name: /Sign in/ }).waitFor();
+      check(await tab.locator('.sign-in .message').count() === 0, `a dev callback with no sign-in pending shows nothing: ${await tab.locator('.sign-in .message').allTextContents()}`);
+      check(await tab.evaluate(() => sessionStorage.getItem('ft.token')) === null && !tab.url().includes('access_token'), 'its token is not kept, nor left in the URL');
+      await forged.close();
+    }
+    authorizeError = null;
+    authorizeState = null;
     await login.goto(`${api}/`);
-    await login.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await signInButton.click();
     await login.locator('.board').waitFor();
     check(sawToken, 'the code was exchanged');
     check(!login.url().includes('code='), 'the code is removed from the URL');
@@ -1549,7 +1595,7 @@ try {
     await login.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     check(sawLogout, 'sign-out went through the provider');
     await cognito.close();
-    log('Cognito flow (simulated provider): authorize with S256 challenge → code → token exchange with the verifier, no secret → board; sign-out via /logout');
+    log('Cognito flow (simulated provider): a forged error callback shows nothing; the provider\'s errors show as "Sign-in failed (access_denied)." or "Sign-in failed.", never their description, and one with another state as "not started here"; authorize with S256 challenge → code → token exchange with the verifier, no secret → board; sign-out via /logout');
   }
 
   step = 'the export probe reads one application';

@@ -98,7 +98,13 @@ export async function signIn(config: AuthConfig): Promise<void> {
   location.assign(`${config.domain}/oauth2/authorize?${query}`);
 }
 
-/** Finishes a sign-in the provider redirected back from; returns an error message or null. */
+const NOT_STARTED = 'Sign-in was not started here; please sign in again.';
+
+/** Finishes a sign-in the provider redirected back from; returns an error message or null.
+ * Anyone can link to the app with a callback's parameters, so nothing in the URL is trusted
+ * until its `state` is the one this tab's sign-in sent: a callback without a sign-in pending
+ * here is ignored, and the page never shows the URL's text (an `error_description` would put
+ * anyone's words on this origin as "Sign-in failed: …"), only an error code of a few letters. */
 export async function completeSignIn(config: AuthConfig): Promise<string | null> {
   const expected = sessionStorage.getItem(STATE);
   const clean = () => history.replaceState(null, '', `${location.pathname}${returnRoute()}`);
@@ -106,7 +112,8 @@ export async function completeSignIn(config: AuthConfig): Promise<string | null>
     const params = new URLSearchParams(location.hash.slice(1));
     clean();
     sessionStorage.removeItem(STATE);
-    if (!expected || params.get('state') !== expected) return 'Sign-in was not started here; please sign in again.';
+    if (!expected) return null;
+    if (params.get('state') !== expected) return NOT_STARTED;
     sessionStorage.setItem(TOKEN, params.get('access_token') ?? '');
     return null;
   }
@@ -116,8 +123,14 @@ export async function completeSignIn(config: AuthConfig): Promise<string | null>
     sessionStorage.removeItem(STATE);
     const verifier = sessionStorage.getItem(VERIFIER);
     sessionStorage.removeItem(VERIFIER);
-    if (query.has('error')) return `Sign-in failed: ${query.get('error_description') ?? query.get('error')}`;
-    if (!expected || query.get('state') !== expected || !verifier) return 'Sign-in was not started here; please sign in again.';
+    if (!expected) return null;
+    if (query.get('state') !== expected) return NOT_STARTED;
+    if (query.has('error')) {
+      // OAuth error codes are a few lower-case words (access_denied, invalid_request, …).
+      const code = query.get('error') ?? '';
+      return /^[a-z_]{1,40}$/.test(code) ? `Sign-in failed (${code}).` : 'Sign-in failed.';
+    }
+    if (!verifier) return NOT_STARTED;
     const response = await fetch(`${config.domain}/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
