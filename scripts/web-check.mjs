@@ -33,7 +33,8 @@
 // A delete's question, an edit form and their closing move the keyboard (not left on the page's body).
 // A double click on an application's "Yes, delete" sends one DELETE.
 // A 412 whose reload fails puts the card back and says so.
-// A failed load (table, board, application) says why with Retry; the table drops another search's rows.
+// A failed load (table, board, application, its feedback and rejections) says why with Retry;
+// the table drops another search's rows.
 // Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
 // signing in again brings back the edits not saved; signing in drops those of another user.
 //
@@ -946,6 +947,33 @@ try {
     await page.reload();
     await page.locator('form.edit').waitFor();
     log(`a save answered 412 reloaded the form (edits kept); with the reload failing: "${said}"`);
+  }
+
+  step = 'a failed load of an application\'s feedback or rejections says why with Retry';
+  {
+    const lists = new RegExp(`/applications/${acmeId}/(feedback|rejections)\\?`);
+    const outage = (route) => (route.request().method() === 'GET'
+      ? route.fulfill({ status: 503, contentType: 'application/problem+json',
+        body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) })
+      : route.fallback());
+    await page.route(lists, outage);
+    await page.reload();
+    await page.locator('form.edit').waitFor();
+    for (const kind of ['feedback', 'rejections']) {
+      const failed = page.locator(`.children.${kind} .load-failed`);
+      await failed.waitFor();
+      const text = (await failed.textContent()).replace(/\s+/g, ' ');
+      check(text.startsWith(`Could not load the ${kind}: The database is unreachable`), `the ${kind} list says why: ${text}`);
+      check(await page.locator(`.children.${kind}`).getByText('None yet.').count() === 0, `the ${kind} list does not say "None yet."`);
+    }
+    await page.unroute(lists, outage);
+    for (const kind of ['feedback', 'rejections']) {
+      await page.locator(`.children.${kind} .load-failed`).getByRole('button', { name: 'Retry' }).click();
+      await page.locator(`.children.${kind}`).getByText('None yet.').waitFor();
+      check(await page.locator(`.children.${kind} .load-failed`).count() === 0, `the ${kind} error is gone`);
+      check(await page.locator(`.children.${kind} h2 .count`).textContent() === '0', `the ${kind} count`);
+    }
+    log('an application\'s feedback and rejection lists answering 503 each said why with Retry (not "None yet."), and Retry loaded them');
   }
 
   step = 'feedback: add, edit (422 beside the field), delete';

@@ -158,9 +158,15 @@ function Children<T extends Child>(props: {
 }) {
   const path = `/applications/${props.appId}/${props.kind}`;
   const [items, setItems] = useState<T[] | null>(null);
+  // The list's first load failing: why, with Retry in its place (not an empty heading for good).
+  const [failed, setFailed] = useState<string | null>(null);
+  const [tries, setTries] = useState(0);
   const [editing, setEditing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
-  const load = async () => setItems(await all<T>(path));
+  const load = async () => {
+    setItems(await all<T>(path));
+    setFailed(null);
+  };
   const noun = props.kind === 'feedback' ? 'feedback' : 'rejection';
   // Where the keyboard goes once the next render is on the page: the button or field just
   // shown (Preact only sets `autofocus` as an attribute, and a browser honours an inserted one
@@ -205,15 +211,18 @@ function Children<T extends Child>(props: {
   // an item that does, once the list is here.
   const [adding] = useState(() => hasDraft(path));
   useEffect(() => {
+    setFailed(null);
     all<T>(path).then((list) => {
       setItems(list);
+      setFailed(null);
       const drafted = list.find((item) => hasDraft(`${path}/${item.id}`));
       if (drafted) setEditing((now) => now ?? drafted.id);
-    }).catch((e) => say(message(e), 'error'));
-  }, [path]);
+    }, (error) => setFailed(message(error)));
+  }, [path, tries]);
   return (
     <section class={`children ${props.kind}`} aria-labelledby={`${props.kind}-title`} ref={section}>
       <h2 id={`${props.kind}-title`} tabIndex={-1}>{props.title} <span class="count">{items?.length ?? ''}</span></h2>
+      {!items && failed && <LoadFailed what={`the ${props.kind === 'feedback' ? 'feedback' : 'rejections'}`} error={failed} retry={() => setTries((n) => n + 1)} />}
       {items?.length === 0 && <p class="muted">None yet.</p>}
       <ul>
         {items?.map((item) => (
