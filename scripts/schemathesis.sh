@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 VENV=.venv-fuzz
 if [ ! -x "$VENV/bin/schemathesis" ] || ! cmp -s scripts/requirements-fuzz.txt "$VENV/requirements.txt"; then
+  rm -rf "$VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-fuzz.txt
   cp scripts/requirements-fuzz.txt "$VENV/requirements.txt"

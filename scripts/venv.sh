@@ -23,9 +23,11 @@ PY
 }
 
 ensure_venv_tools() {
-  if [[ ! -x $VENV/bin/python ]]; then
+  # A venv whose creation failed half-way (no pip: python3-venv was missing) is made again.
+  if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
     command -v python3 >/dev/null || { echo "python3 is needed to install $*: apt-get install -y python3 python3-venv" >&2; return 1; }
     echo "Creating $VENV (Python tools for this repository)..." >&2
+    rm -rf "$VENV"
     python3 -m venv "$VENV" || { echo "python3 -m venv failed: apt-get install -y python3-venv" >&2; return 1; }
   fi
   local missing=() dist want
