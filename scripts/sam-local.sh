@@ -133,12 +133,17 @@ if [[ $mode == start-api ]] && ((!smoke)); then
   ddb_port=$DYNAMODB_PORT
   scripts/dynamodb-local.sh --port "$ddb_port" --db-path "$DATA_DIR" >"$DATA_DIR/dynamodb-local.log" 2>&1 &
 else
-  ddb_port=$DYNAMODB_PORT
+  # Chosen again now, minutes after the builds: the first choice may have been taken since.
+  ddb_port=$(free_port)
   scripts/dynamodb-local.sh --port "$ddb_port" --in-memory >"$SAM_LOCAL_DIR/dynamodb-local.log" 2>&1 &
 fi
 ddb_pid=$!
 TABLE_NAME=$TABLE AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port" \
   "${CARGO_TARGET_DIR:-target}"/debug/dev-server create-table >&2
+# Answered by ours, not by another DynamoDB Local that held the port (ours would have exited).
+kill -0 "$ddb_pid" 2>/dev/null ||
+  { cat "$SAM_LOCAL_DIR/dynamodb-local.log" "${DATA_DIR:-.}/dynamodb-local.log" 2>/dev/null | tail -n 20 >&2;
+    echo "sam-local: DynamoDB Local did not start on port $ddb_port" >&2; exit 1; }
 endpoint="http://$CONTAINER_HOST_NAME:$ddb_port"
 start_podman_service
 step "DynamoDB Local on port $ddb_port, podman API on $DOCKER_HOST"

@@ -14,10 +14,12 @@ if [ -z "${DEV_SERVER_BIN:-}" ]; then
 fi
 _dev_server=${DEV_SERVER_BIN:-${CARGO_TARGET_DIR:-target}/debug/dev-server}
 _serve_dir=$(mktemp -d)
+# Both chosen before either starts (Java takes a while to bind its port): never the same one.
 _ddb_port=$(free_port)
+_api_port=$(free_port)
+while [[ $_api_port == "$_ddb_port" ]]; do _api_port=$(free_port); done
 scripts/dynamodb-local.sh --port "$_ddb_port" --in-memory >"$_serve_dir/dynamodb.log" 2>&1 &
 _ddb_pid=$!
-_api_port=$(free_port)
 PORT=$_api_port TABLE_NAME=checks AWS_REGION=us-east-1 \
   AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$_ddb_port" \
   "$_dev_server" >"$_serve_dir/dev-server.log" 2>&1 &
