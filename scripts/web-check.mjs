@@ -42,7 +42,9 @@
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
 // in the past, then every chart is asserted with its n and the hand-computed figures
 // (docs/analytics.md), the follow-ups agenda lists the due items, and the calendar feed is
-// created, fetched as iCalendar, replaced and revoked. Last, one route answering 404 (an older
+// created, fetched as iCalendar, replaced and revoked, the panel saying whether an address is
+// active and since when (GET /calendar-feed) throughout, also for one the test makes itself with
+// the user's token, behind the page's back. Last, one route answering 404 (an older
 // API) shows "not available yet" for its panel only, and lists the API cuts (skills, sources,
 // tags, recurring improvements, the agenda; totals raised by the test) say how many they show of
 // their total.
@@ -1241,8 +1243,30 @@ try {
 
   step = 'insights: the calendar feed (create, fetch, replace, revoke)';
   const feedUrl = page.locator('.feed-url');
+  // Whether an address is active, as the page says it: GET /calendar-feed's created_at in the
+  // user's locale, or none (its 404 /problems/not-found is no error, nor "not available yet").
+  const feedPanel = page.locator('[data-section="calendar"]');
+  const feedActive = feedPanel.locator('[data-feed="active"]');
+  const feedNone = feedPanel.locator('[data-feed="none"]');
+  const feedShows = async (what) => {
+    const answer = await call('GET', '/calendar-feed');
+    check(answer.status === 200 && typeof answer.body.created_at === 'string', `GET /calendar-feed: ${answer.status}`);
+    await feedPanel.locator(`[data-feed="active"] time[datetime="${answer.body.created_at}"]`).waitFor();
+    const local = await page.evaluate((at) => new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }), answer.body.created_at);
+    const text = (await feedActive.textContent()).replace(/\s+/g, ' ');
+    check(text.startsWith(`A calendar address made on ${local} is active.`), `${what}: ${text}`);
+    check(Math.abs(Date.parse(answer.body.created_at) - Date.now()) < 120000, `${what}: made just now (${answer.body.created_at})`);
+    check(await feedPanel.getByRole('button', { name: 'Revoke' }).count() === 1 && await feedPanel.getByRole('button', { name: 'New link' }).count() === 1,
+      `${what}: Revoke and New link beside it`);
+    return answer.body.created_at;
+  };
+  await feedNone.waitFor();
+  check((await feedNone.textContent()).trim() === 'No calendar address is active.', `no feed yet: ${await feedNone.textContent()}`);
+  check(await feedActive.count() === 0 && await feedPanel.getByRole('button', { name: 'Revoke' }).count() === 0, 'no feed yet: nothing to revoke');
+  check(await feedPanel.locator('.message.error, [data-unavailable]').count() === 0, 'no feed yet: neither an error nor "not available yet"');
   await page.getByRole('button', { name: 'Create link' }).click();
   await feedUrl.waitFor();
+  const madeHere = await feedShows('created here');
   const first = await feedUrl.inputValue();
   check(/^http:\/\/127\.0\.0\.1:\d+\/calendar\/[A-Za-z0-9_-]{43}\.ics$/.test(first) && first.startsWith(api), `feed URL: ${first}`);
   const ics = await fetch(first);
@@ -1256,11 +1280,58 @@ try {
   const second = await feedUrl.inputValue();
   check((await fetch(first)).status === 404, 'the replaced link answers 404');
   check((await fetch(second)).status === 200, 'the new link answers 200');
+  await page.waitForFunction((old) => {
+    const at = document.querySelector('[data-section="calendar"] [data-feed="active"] time')?.getAttribute('datetime');
+    return at && at !== old;
+  }, madeHere);
+  await feedShows('replaced here');
   await page.getByRole('button', { name: 'Revoke' }).click();
   await page.locator('.message', { hasText: 'Calendar link revoked.' }).waitFor();
   check(await feedUrl.count() === 0, 'the link is no longer shown');
   check((await fetch(second)).status === 404, 'the revoked link answers 404');
-  log('calendar feed: link created and fetched as text/calendar with the follow-ups; "New link" replaced it (old one 404); revoked (404)');
+  await feedNone.waitFor();
+  check(await feedActive.count() === 0, 'revoked: no address is active');
+  log('calendar feed: "No calendar address is active." at first; link created and fetched as text/calendar with the follow-ups, the status naming when it was made; "New link" replaced it (old one 404, new date); revoked (404), none again, without a reload');
+
+  step = 'insights: a calendar address made outside the page shows on load, and can be revoked';
+  {
+    // As anyone holding the token for a while could: a POST the page never saw.
+    const made = await call('POST', '/calendar-feed');
+    check(made.status === 201 && typeof made.body.url === 'string', `POST /calendar-feed: ${made.status}`);
+    check((await fetch(`${api}${made.body.path}`)).status === 200, 'the address made outside works');
+    await page.reload();
+    await feedShows('made outside the page');
+    check(await feedUrl.count() === 0 && !(await feedPanel.textContent()).includes(made.body.path), 'the address itself is not shown');
+    await feedPanel.getByRole('button', { name: 'Revoke' }).click();
+    await page.locator('.message', { hasText: 'Calendar link revoked.' }).waitFor();
+    await feedNone.waitFor();
+    check((await fetch(`${api}${made.body.path}`)).status === 404, 'revoked from the page, it answers 404');
+    check((await call('GET', '/calendar-feed')).status === 404, 'GET /calendar-feed: 404 once revoked');
+    // The status failing to load (503) says why with Retry, the buttons still there; a 404 that is
+    // not the API's "no feed" (API Gateway's own, for a route it lacks) is "not available yet".
+    const outage = (route) => route.request().method() === 'GET'
+      ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) })
+      : route.fallback();
+    await page.route(/\/calendar-feed$/, outage);
+    await page.reload();
+    const failed = feedPanel.locator('.load-failed');
+    await failed.waitFor();
+    check((await failed.textContent()).includes('The database is unreachable'), `the failure says why: ${await failed.textContent()}`);
+    check(await feedPanel.getByRole('button', { name: 'Create link' }).count() === 1, 'Create link is still there');
+    await page.unroute(/\/calendar-feed$/, outage);
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await feedNone.waitFor();
+    const gateway = (route) => route.request().method() === 'GET'
+      ? route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ message: 'Not Found' }) })
+      : route.fallback();
+    await page.route(/\/calendar-feed$/, gateway);
+    await page.reload();
+    await feedPanel.locator('[data-unavailable="/calendar-feed"]').waitFor();
+    await page.unroute(/\/calendar-feed$/, gateway);
+    await page.reload();
+    await feedNone.waitFor();
+    log('a calendar address made by a POST the page never saw shows on load with its date (the address itself never), and Revoke ends it; the status failing (503) says why with Retry; API Gateway\'s own 404 is "not available yet", not "none"');
+  }
 
   step = 'insights: a route an older API lacks says "not available yet"';
   // The only interception left: a 404 for one route stands in for an API without it.

@@ -2,9 +2,11 @@
 // types are the generated ones (named in types.ts, generated from docs/openapi.json by `make web`):
 // one source of truth, so a change to the API's shapes fails `tsc` instead of mis-rendering.
 // A 404 from these routes means an older API that does not serve them: the app shows "not
-// available yet" for that panel only, never an error. Every other failure is an error.
+// available yet" for that panel only, never an error. Every other failure is an error. But
+// GET /calendar-feed's 404 problem of type `/problems/not-found` means "no address", which is
+// normal (any other 404 there is an API without the route).
 import { ApiError, request } from './client';
-import type { Agenda, CalendarFeed, RejectionSummary, SkillSummary, Summary } from './types';
+import type { Agenda, CalendarFeed, CalendarFeedStatus, RejectionSummary, SkillSummary, Summary } from './types';
 
 /** The analytics window, `YYYY-MM-DD`, both ends included; the API defaults to the 90 days ending today. */
 export interface Period {
@@ -32,6 +34,20 @@ export const getSkills = (p: Period) => maybe(() => request<SkillSummary>('/anal
 /** Takes no parameters: the agenda is always "due by today". */
 export const getFollowUps = () => maybe(() => request<Agenda>('/follow-ups'));
 export const createCalendarFeed = () => maybe(() => request<CalendarFeed>('/calendar-feed', { method: 'POST' }));
+
+/** GET /calendar-feed: since when the user's address exists, or null when there is none (the
+ * API's 404 `/problems/not-found`). A 404 without that problem (API Gateway's own, for a route it
+ * lacks) is "unavailable"; anything else, a 405 from an API without this method included, is an error. */
+export async function getCalendarFeedStatus(): Promise<Maybe<CalendarFeedStatus | null>> {
+  try {
+    return { state: 'ok', value: await request<CalendarFeedStatus>('/calendar-feed') };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return error.problem?.type === '/problems/not-found' ? { state: 'ok', value: null } : { state: 'unavailable' };
+    }
+    return { state: 'error', message: error instanceof Error ? error.message : String(error) };
+  }
+}
 
 /** DELETE /calendar-feed: 204, or 404 when there is no feed (already revoked): both mean "no feed now". */
 export async function revokeCalendarFeed(): Promise<{ state: 'ok'; existed: boolean } | { state: 'error'; message: string }> {

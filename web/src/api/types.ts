@@ -29,6 +29,8 @@ export type Agenda = S['Agenda'];
 export type FollowUp = S['FollowUp'];
 /** POST /calendar-feed → 201: the secret iCalendar address; DELETE /calendar-feed revokes it. */
 export type CalendarFeed = S['CalendarFeed'];
+/** GET /calendar-feed → 200: when the current address was made (never the address); 404 when none. */
+export type CalendarFeedStatus = S['CalendarFeedStatus'];
 /** A share with its denominator: `rate` is null when n = 0, `small_sample` when n < 5. */
 export type Rate = S['Rate'];
 export type Group = S['Group'];

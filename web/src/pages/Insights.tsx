@@ -3,14 +3,16 @@
 // docs/analytics.md). Every figure shows its n; medians and percentiles below n = 5 are null in the
 // API and shown as "not enough data". A list the API cuts (skills, sources, tags, recurring
 // improvements: 100; the agenda: 1,000) says how many it shows of its total. A route that answers
-// 404 (an older API) shows "not available yet" for its panel only.
-import { useEffect, useState } from 'preact/hooks';
+// 404 (an older API) shows "not available yet" for its panel only — but GET /calendar-feed's 404
+// `/problems/not-found` means "no calendar address", shown as such.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
-  createCalendarFeed, getFollowUps, getRejections, getSkills, getSummary, revokeCalendarFeed,
+  createCalendarFeed, getCalendarFeedStatus, getFollowUps, getRejections, getSkills, getSummary, revokeCalendarFeed,
   type Maybe, type Period,
 } from '../api/analytics';
-import { label, type Agenda, type Group, type Rate, type RejectionSummary, type SkillSummary, type Summary } from '../api/types';
+import { label, type Agenda, type CalendarFeedStatus, type Group, type Rate, type RejectionSummary, type SkillSummary, type Summary } from '../api/types';
 import { Bars, Columns, Figure, percent, Sparkline } from '../components/charts';
+import { LoadFailed } from '../components/load';
 import { say, today } from '../state';
 
 function Unavailable({ what, route }: { what: string; route: string }) {
@@ -220,30 +222,66 @@ export function Insights() {
   );
 }
 
+/** A date and time in the user's locale; the text as sent if it is not one. */
+const when = (at: string) => {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? at : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+};
+
+/** The address is shown once, when made; whether one exists (and since when) is asked of the API
+ * on load and after a create, so a feed made elsewhere — by anyone who held the token — shows. */
 function CalendarFeed() {
   const [state, setState] = useState<{ url?: string; unavailable?: boolean; busy?: boolean }>({});
+  // null while asking. Only the latest question's answer counts: one overtaken by a create, a
+  // revoke or a newer question changes nothing.
+  const [status, setStatus] = useState<Maybe<CalendarFeedStatus | null> | null>(null);
+  const asked = useRef(0);
+  const load = () => {
+    const mine = ++asked.current;
+    setStatus(null);
+    void getCalendarFeedStatus().then((answer) => { if (asked.current === mine) setStatus(answer); });
+  };
+  const settle = (answer: Maybe<CalendarFeedStatus | null>) => { asked.current++; setStatus(answer); };
+  useEffect(load, []);
+  const active = status?.state === 'ok' && status.value !== null;
+  const none = status?.state === 'ok' && status.value === null && !state.url;
   return (
     <section class="insight" data-section="calendar" aria-labelledby="h-calendar">
       <h2 id="h-calendar">Calendar feed</h2>
-      {state.unavailable ? <Unavailable what="Calendar feed" route="/calendar-feed" /> : (
+      {state.unavailable || status?.state === 'unavailable' ? <Unavailable what="Calendar feed" route="/calendar-feed" /> : (
         <>
           <p>Subscribe to your follow-ups (future ones included) from any calendar app. The link is secret and shown once:
             a new link replaces the old one, and revoking stops it at once.</p>
+          {status === null ? <p class="muted" aria-busy="true" data-feed="loading">Checking for a calendar address…</p>
+            : status.state === 'error' ? <LoadFailed what="whether a calendar address is active" error={status.message} retry={load} />
+            : status.state === 'ok' && status.value ? (
+              <p data-feed="active">A calendar address made on <time dateTime={status.value.created_at}>{when(status.value.created_at)}</time> is active.
+                {!state.url && <span class="muted"> If you did not make it, revoke it.</span>}</p>
+            ) : <p data-feed="none">No calendar address is active.</p>}
           {state.url && <p><input class="feed-url" readOnly value={state.url} aria-label="Calendar feed URL" onFocus={(e) => e.currentTarget.select()} /></p>}
           <div class="actions">
             <button disabled={state.busy} onClick={async () => {
               setState((s) => ({ ...s, busy: true }));
               const result = await createCalendarFeed();
-              if (result.state === 'ok') { setState({ url: result.value.url }); say('New calendar link created; the previous one no longer works.'); }
-              else if (result.state === 'unavailable') setState({ unavailable: true });
+              if (result.state === 'ok') {
+                setState({ url: result.value.url });
+                say('New calendar link created; the previous one no longer works.');
+                load();
+              } else if (result.state === 'unavailable') setState({ unavailable: true });
               else { setState((s) => ({ ...s, busy: false })); say(result.message, 'error'); }
-            }}>{state.url ? 'New link' : 'Create link'}</button>
-            <button class="danger" disabled={state.busy} onClick={async () => {
-              setState((s) => ({ ...s, busy: true }));
-              const result = await revokeCalendarFeed();
-              if (result.state === 'error') { setState((s) => ({ ...s, busy: false })); say(result.message, 'error'); }
-              else { setState({}); say(result.existed ? 'Calendar link revoked.' : 'There was no calendar link to revoke.'); }
-            }}>Revoke</button>
+            }}>{state.url || active ? 'New link' : 'Create link'}</button>
+            {!none && (
+              <button class="danger" disabled={state.busy} onClick={async () => {
+                setState((s) => ({ ...s, busy: true }));
+                const result = await revokeCalendarFeed();
+                if (result.state === 'error') { setState((s) => ({ ...s, busy: false })); say(result.message, 'error'); }
+                else {
+                  setState({});
+                  settle({ state: 'ok', value: null });
+                  say(result.existed ? 'Calendar link revoked.' : 'There was no calendar link to revoke.');
+                }
+              }}>Revoke</button>
+            )}
           </div>
         </>
       )}
