@@ -35,13 +35,15 @@ done
 echo "Built in $((SECONDS - started)) s" >&2
 
 # Each zip must hold one executable `bootstrap` for aarch64 Linux.
-python3 - "${functions[@]}" <<'PY'
+# cargo-lambda writes into the target directory's lambda/ (CARGO_TARGET_DIR when set).
+lambda_dir="${CARGO_TARGET_DIR:-target}/lambda"
+LAMBDA_DIR=$lambda_dir python3 - "${functions[@]}" <<'PY'
 import os, sys, zipfile
 
 failed = False
 print(f"{'function':<14} {'zip':>10} {'bootstrap':>11}  path")
 for name in sys.argv[1:]:
-    path = os.path.join("target", "lambda", name, "bootstrap.zip")
+    path = os.path.join(os.environ["LAMBDA_DIR"], name, "bootstrap.zip")
     try:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("bootstrap")
@@ -66,5 +68,5 @@ PY
 
 # What is deployed can never accept locally signed tokens (see docs/deploy.md).
 zips=()
-for function in "${functions[@]}"; do zips+=("target/lambda/$function/bootstrap.zip"); done
+for function in "${functions[@]}"; do zips+=("$lambda_dir/$function/bootstrap.zip"); done
 scripts/check-no-local-claims.sh "${zips[@]}"

@@ -68,14 +68,18 @@ pub fn machine(dynamodb_version: &str, profile: &str) -> Value {
     })
 }
 
-/// The arm64 zips `make package` builds: every function behind the API, and the sweeper.
+/// The arm64 zips `make package` builds: every function behind the API, and the sweeper (in
+/// the target directory's `lambda/`, `CARGO_TARGET_DIR` when set).
 pub fn zips(root: &Path) -> Vec<(String, Option<u64>)> {
+    let lambda = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |dir| root.join(dir))
+        .join("lambda");
     health::FUNCTIONS
         .iter()
         .map(|function| function.name)
         .chain(["sweeper"])
         .map(|name| {
-            let zip = root.join("target/lambda").join(name).join("bootstrap.zip");
+            let zip = lambda.join(name).join("bootstrap.zip");
             (
                 name.to_owned(),
                 std::fs::metadata(zip).ok().map(|m| m.len()),
