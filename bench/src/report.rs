@@ -276,7 +276,13 @@ impl Report<'_> {
              |---|--:|--:|--:|"
         );
         for (name, zip) in &self.zips {
-            let cold = self.cold.iter().find(|c| c.function == name);
+            // A function measured by several routes (health: `/health`, `/db-check`): its
+            // highest peak.
+            let cold = self
+                .cold
+                .iter()
+                .filter(|c| c.function == name)
+                .max_by_key(|c| c.peak_rss_kib);
             let _ = writeln!(
                 out,
                 "| {name} | {} | {} | {} |",
