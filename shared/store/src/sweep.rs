@@ -43,9 +43,15 @@ impl Store {
         deadline: Instant,
     ) -> StoreResult<Sweep> {
         let key = table_key(partition, APPLICATION_SK);
-        if !self.still_marked(&key).await? {
-            tracing::warn!("asked to sweep an application that is not being deleted");
-            return Ok(Sweep::Done);
+        match self.mark(&key).await? {
+            // Swept already (the request that deleted it often finishes before the stream
+            // wakes the sweeper).
+            None => return Ok(Sweep::Done),
+            Some(false) => {
+                tracing::warn!("asked to sweep an application that is not being deleted");
+                return Ok(Sweep::Done);
+            }
+            Some(true) => {}
         }
         let mut expr = Expr::default();
         expr.key_equals(PK, partition);
@@ -66,7 +72,7 @@ impl Store {
             let page = page.map_err(classify)?;
             // Another sweep of it may have finished, and an import written it again since: what
             // this page read is then the import's.
-            if !self.still_marked(&key).await? {
+            if self.mark(&key).await? != Some(true) {
                 return Ok(Sweep::Done);
             }
             let children: Vec<Item> = page
@@ -111,10 +117,12 @@ impl Store {
         }
     }
 
-    /// Whether the application item at `key` is there and marked `deleting` (read consistently).
-    async fn still_marked(&self, key: &Item) -> StoreResult<bool> {
-        let item = self.get_item(key.clone(), &[DELETING]).await?;
-        Ok(item.is_some_and(|item| item.contains_key(DELETING)))
+    /// Whether the application item at `key` is marked `deleting` (read consistently); `None`
+    /// when it is not there.
+    async fn mark(&self, key: &Item) -> StoreResult<Option<bool>> {
+        // The key too: an item with none of the attributes asked for may come back as none.
+        let item = self.get_item(key.clone(), &[PK, DELETING]).await?;
+        Ok(item.map(|item| item.contains_key(DELETING)))
     }
 
     /// One `BatchWriteItem` of deletes, retrying unprocessed items with a short backoff.
