@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { configureApi } from './api/client';
 import { currentSession, signIn, signOut, type AppConfig, type Session } from './auth';
-import { dropDrafts, dropOthersDrafts, saveDrafts } from './drafts';
+import { dropDrafts, saveDrafts } from './drafts';
 import { ApplicationPage } from './pages/ApplicationPage';
 import { BoardPage } from './pages/Board';
 import { Insights } from './pages/Insights';
@@ -13,7 +13,7 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
     // Signed in (the provider's page leaves the app, so this is the first render after it):
     // unsaved edits another user left in this tab go now, before any form could look.
     const signedIn = currentSession();
-    if (signedIn) dropOthersDrafts(signedIn.user);
+    if (signedIn) dropDrafts(signedIn.user);
     return signedIn;
   });
   const [notice, setNotice] = useState<string | null>(signInError);

@@ -2,8 +2,8 @@
 // provider's sign-in page, then back), so whatever a form held is gone unless kept: when the
 // session ends (its expiry, or a 401), each open form with unsaved edits writes them to
 // sessionStorage (this tab only, like the token), and the same form shown again after the same
-// user signed in takes them back once. Signing in as another user drops the ones left by any
-// other (dropOthersDrafts); signing out on purpose drops them all.
+// user signed in takes them back once. Signing in drops the ones any other user left, and
+// signing out on purpose drops them all (dropDrafts).
 
 import { currentSession } from './auth';
 
@@ -58,23 +58,16 @@ export function takeDraft(key: string): Values | null {
   return Object.fromEntries(Object.entries(saved.values).filter(([, value]) => typeof value === 'string'));
 }
 
-/** Signed in as `user`: the edits another user left (or that cannot be read) are removed at
- * once, not left in the tab until the same form is shown. */
-export function dropOthersDrafts(user: string): void {
+/** Removes kept edits: every one (signed out on purpose), or, signed in as `user`, those another
+ * user left (or that cannot be read), at once rather than when the same form is shown. */
+export function dropDrafts(user?: string): void {
   try {
     for (let i = sessionStorage.length - 1; i >= 0; i--) {
       const key = sessionStorage.key(i);
-      if (key?.startsWith(PREFIX) && read(key.slice(PREFIX.length))?.user !== user) sessionStorage.removeItem(key);
+      if (!key?.startsWith(PREFIX)) continue;
+      if (user === undefined || read(key.slice(PREFIX.length))?.user !== user) sessionStorage.removeItem(key);
     }
   } catch {
     // Storage unavailable: nothing was kept either.
-  }
-}
-
-/** Signed out on purpose: no edits are kept. */
-export function dropDrafts(): void {
-  for (let i = sessionStorage.length - 1; i >= 0; i--) {
-    const key = sessionStorage.key(i);
-    if (key?.startsWith(PREFIX)) sessionStorage.removeItem(key);
   }
 }
