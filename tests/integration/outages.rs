@@ -422,6 +422,18 @@ async fn analytics_is_503_when_any_of_its_partition_queries_fails() {
     }
 }
 
+/// The path of a new feedback (rating 2) of a new application of `user`.
+async fn new_feedback(user: &testkit::Session<'_>) -> String {
+    let app = user.new_application().await;
+    let path = format!("/applications/{app}/feedback");
+    let created = user
+        .post(&path)
+        .json(json!({"rating": 2}))
+        .await
+        .expect(201);
+    format!("{path}/{}", created.id())
+}
+
 /// A child's write goes beside a look at its application; when the look fails (throttled, every
 /// attempt) but the write went through, the application is looked at again: the answer says
 /// what was done, not a 503 that says nothing was.
@@ -430,14 +442,7 @@ async fn a_child_write_that_went_through_is_not_answered_503_for_a_failed_look_b
     let outage = Outage::throttling(Some("GetItem"), "ThrottlingException");
     let api = api_with(&outage).await;
     let user = api.signed_in();
-    let app = user.new_application().await;
-    let path = format!("/applications/{app}/feedback");
-    let created = user
-        .post(&path)
-        .json(json!({"rating": 2}))
-        .await
-        .expect(201);
-    let path = format!("{path}/{}", created.id());
+    let path = new_feedback(&user).await;
     // The client's three attempts of the first look are refused.
     outage.start(0, 3);
     let patched = user
@@ -476,14 +481,7 @@ async fn a_child_write_that_went_through_is_not_answered_503_for_a_failed_look_b
     })
     .await;
     let user = api.signed_in();
-    let app = user.new_application().await;
-    let path = format!("/applications/{app}/feedback");
-    let created = user
-        .post(&path)
-        .json(json!({"rating": 2}))
-        .await
-        .expect(201);
-    let path = format!("{path}/{}", created.id());
+    let path = new_feedback(&user).await;
     looks.start(0, 3);
     lost.start(0, 1);
     let patched = user
