@@ -377,3 +377,129 @@ fn the_functions_that_read_only_through_the_index_cannot_query_the_table() {
     // The reading of the grants finds a table-wide Query where there is one.
     assert!(granted(functions["ApplicationsFunction"], "dynamodb:Query").contains("table"));
 }
+
+/// CloudFront's path pattern: `*` is any run of characters (`/` included), `?` one character.
+fn path_pattern_matches(pattern: &str, path: &str) -> bool {
+    match pattern.split_once('*') {
+        None => {
+            pattern.len() == path.len()
+                && pattern
+                    .chars()
+                    .zip(path.chars())
+                    .all(|(want, got)| want == '?' || want == got)
+        }
+        Some((head, tail)) => {
+            path.len() >= head.len()
+                && path.is_char_boundary(head.len())
+                && path_pattern_matches(head, &path[..head.len()])
+                && (head.len()..=path.len())
+                    .filter(|&at| path.is_char_boundary(at))
+                    .any(|at| path_pattern_matches(tail, &path[at..]))
+        }
+    }
+}
+
+/// A request path the route template serves: `{id}` one segment, `{asset+}` several.
+fn sample_path(template: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| match segment {
+            s if s.starts_with('{') && s.ends_with("+}") => "a/b.css",
+            s if s.starts_with('{') => "01J0000000000000000000000X",
+            s => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[test]
+fn cloudfront_patterns_read_as_cloudfront_does() {
+    assert!(path_pattern_matches("/applications", "/applications"));
+    assert!(!path_pattern_matches("/applications", "/applications/1"));
+    assert!(path_pattern_matches(
+        "/applications/*",
+        "/applications/1/feedback/2"
+    ));
+    assert!(!path_pattern_matches("/applications/*", "/applicationsX"));
+    assert!(path_pattern_matches("/docs/?.css", "/docs/a.css"));
+    assert!(!path_pattern_matches("/docs/?.css", "/docs/ab.css"));
+    assert_eq!(sample_path("/docs/{asset+}"), "/docs/a/b.css");
+}
+
+/// The browser reaches the API through the web app's CloudFront distribution: a route with no
+/// cache behaviour of its own would be served by the S3 origin (a 403 or the app's HTML, never
+/// the API). Each route's first matching behaviour is the API origin, uncached, with every
+/// method and the viewer's headers (`Authorization`); no API behaviour is left over from a
+/// route that is gone, and the web app's own files stay with S3.
+#[test]
+fn every_api_route_reaches_the_api_through_cloudfront() {
+    const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+    const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+    let template = template();
+    let config = &template["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+    assert_eq!(
+        config["DefaultCacheBehavior"]["TargetOriginId"].as_str(),
+        Some("web")
+    );
+    let behaviors = config["CacheBehaviors"]
+        .as_sequence()
+        .expect("the distribution lists its cache behaviours");
+    let pattern = |behavior: &Value| behavior["PathPattern"].as_str().unwrap().to_owned();
+    let origin_of = |path: &str| {
+        behaviors
+            .iter()
+            .find(|behavior| path_pattern_matches(&pattern(behavior), path))
+            .map_or("web", |behavior| {
+                behavior["TargetOriginId"].as_str().unwrap()
+            })
+    };
+    let paths: BTreeSet<String> = routes(&template)
+        .iter()
+        .map(|route| sample_path(&route.path))
+        .collect();
+    for path in &paths {
+        assert_eq!(
+            origin_of(path),
+            "api",
+            "{path} needs a CloudFront behaviour"
+        );
+    }
+    for path in ["/", "/index.html", "/assets/index-1a2b.js", "/favicon.svg"] {
+        assert_eq!(origin_of(path), "web", "{path} is the web app's");
+    }
+    let methods = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"];
+    for behavior in behaviors {
+        let pattern = pattern(behavior);
+        if behavior["TargetOriginId"].as_str() != Some("api") {
+            continue;
+        }
+        assert!(
+            paths
+                .iter()
+                .any(|path| path_pattern_matches(&pattern, path)),
+            "{pattern}: no route is served there"
+        );
+        let allowed: BTreeSet<&str> = behavior["AllowedMethods"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{pattern}: AllowedMethods"))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(allowed, methods.into(), "{pattern}: every method");
+        assert_eq!(
+            behavior["CachePolicyId"].as_str(),
+            Some(CACHING_DISABLED),
+            "{pattern}: API answers are not cached"
+        );
+        assert_eq!(
+            behavior["OriginRequestPolicyId"].as_str(),
+            Some(ALL_VIEWER_EXCEPT_HOST),
+            "{pattern}: the viewer's headers reach the API"
+        );
+        assert_eq!(
+            behavior["ViewerProtocolPolicy"].as_str(),
+            Some("https-only"),
+            "{pattern}"
+        );
+    }
+}
