@@ -1302,6 +1302,17 @@ try {
     await page.reload();
     await feedShows('made outside the page');
     check(await feedUrl.count() === 0 && !(await feedPanel.textContent()).includes(made.body.path), 'the address itself is not shown');
+    // A 404 that is not the API's "no feed" (API Gateway's own) revoked nothing: an error, and
+    // the address stays shown as active.
+    const lostRoute = (route) => route.request().method() === 'DELETE'
+      ? route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ message: 'Not Found' }) })
+      : route.fallback();
+    await page.route(/\/calendar-feed$/, lostRoute);
+    await feedPanel.getByRole('button', { name: 'Revoke' }).click();
+    await page.locator('.message.error', { hasText: 'The API answered 404' }).waitFor();
+    check(await feedActive.count() === 1 && await feedPanel.getByRole('button', { name: 'Revoke' }).isEnabled(), 'a gateway 404 leaves the address shown as active');
+    check((await fetch(`${api}${made.body.path}`)).status === 200, 'and the address still works');
+    await page.unroute(/\/calendar-feed$/, lostRoute);
     await feedPanel.getByRole('button', { name: 'Revoke' }).click();
     await page.locator('.message', { hasText: 'Calendar link revoked.' }).waitFor();
     await feedNone.waitFor();

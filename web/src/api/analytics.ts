@@ -49,13 +49,17 @@ export async function getCalendarFeedStatus(): Promise<Maybe<CalendarFeedStatus 
   }
 }
 
-/** DELETE /calendar-feed: 204, or 404 when there is no feed (already revoked): both mean "no feed now". */
+/** DELETE /calendar-feed: 204, or the API's 404 `/problems/not-found` when there is no feed
+ * (already revoked): both mean "no feed now". Any other 404 (API Gateway's own, for a route it
+ * lacks) revoked nothing: an error, so the page never says an address it still shows has ended. */
 export async function revokeCalendarFeed(): Promise<{ state: 'ok'; existed: boolean } | { state: 'error'; message: string }> {
   try {
     await request<void>('/calendar-feed', { method: 'DELETE' });
     return { state: 'ok', existed: true };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return { state: 'ok', existed: false };
+    if (error instanceof ApiError && error.status === 404 && error.problem?.type === '/problems/not-found') {
+      return { state: 'ok', existed: false };
+    }
     return { state: 'error', message: error instanceof Error ? error.message : String(error) };
   }
 }
