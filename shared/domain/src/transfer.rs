@@ -478,6 +478,40 @@ fn restore_children<T: ChildResource>(
         errors.push(FieldError::new(name, "must be an array"));
         return Vec::new();
     };
+    parse_children(items, name, errors, |mut map, prefix, errors| {
+        let meta = take_meta(&mut map, prefix, errors);
+        let (Some(id), Some(created_at), Some(updated_at), Some(version)) =
+            (meta.id, meta.created_at, meta.updated_at, meta.version)
+        else {
+            return None;
+        };
+        let given: Vec<String> = map
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(name, _)| name.clone())
+            .collect();
+        let parsed = T::parse_new(Value::Object(map), id, application_id, created_at);
+        Some((
+            id,
+            parsed.map(|child| with_meta(child, updated_at, version, Some(&given))),
+        ))
+    })
+}
+
+/// The children `items` holds, each an object `name[index]` without its `application_id`,
+/// which `read` turns into its id and the child parsed (`None`: it said what is wrong); the
+/// child's errors are listed under its prefix (`name[index].`). The same id twice would be two
+/// writes of one item: the first is kept.
+fn parse_children<T: ChildResource>(
+    items: Vec<Value>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+    mut read: impl FnMut(
+        Map<String, Value>,
+        &str,
+        &mut Vec<FieldError>,
+    ) -> Option<(Id, Result<T, Invalid>)>,
+) -> Vec<T> {
     let mut children = Vec::with_capacity(items.len());
     let mut seen = HashSet::new();
     for (index, item) in items.into_iter().enumerate() {
@@ -490,22 +524,10 @@ fn restore_children<T: ChildResource>(
             }
         };
         map.remove("application_id");
-        let meta = take_meta(&mut map, &prefix, errors);
-        let (Some(id), Some(created_at), Some(updated_at), Some(version)) =
-            (meta.id, meta.created_at, meta.updated_at, meta.version)
-        else {
-            continue;
-        };
-        let given: Vec<String> = map
-            .iter()
-            .filter(|(_, value)| !value.is_null())
-            .map(|(name, _)| name.clone())
-            .collect();
-        match T::parse_new(Value::Object(map), id, application_id, created_at) {
-            // The same id twice would be two writes of one item: the first is kept.
-            Ok(_) if !seen.insert(id) => {}
-            Ok(child) => children.push(with_meta(child, updated_at, version, Some(&given))),
-            Err(invalid) => errors.extend(prefixed(&prefix, invalid)),
+        match read(map, &prefix, errors) {
+            Some((id, Ok(child))) if seen.insert(id) => children.push(child),
+            Some((_, Err(invalid))) => errors.extend(prefixed(&prefix, invalid)),
+            Some((_, Ok(_))) | None => {}
         }
     }
     children
@@ -703,18 +725,7 @@ fn original_children<T: ChildResource>(
     now: Timestamp,
     errors: &mut Vec<FieldError>,
 ) -> Vec<T> {
-    let mut children = Vec::new();
-    let mut seen = HashSet::new();
-    for (index, item) in items.into_iter().enumerate() {
-        let prefix = format!("{name}[{index}].");
-        let mut map = match take_object(item, &format!("{name}[{index}]")) {
-            Ok(map) => map,
-            Err(e) => {
-                errors.extend(e);
-                continue;
-            }
-        };
-        map.remove("application_id");
+    parse_children(items, name, errors, |mut map, _, _| {
         let key = original_key(map.remove("id").as_ref()).unwrap_or_else(|| canonical(&map));
         let created_at = original_timestamp(map.remove("created_at").as_ref());
         let updated_at = original_timestamp(map.remove("updated_at").as_ref());
@@ -723,16 +734,15 @@ fn original_children<T: ChildResource>(
             created_at.map_or(0, Timestamp::unix_millis),
             &fingerprint(user, &["original", parent, name, &key]),
         );
-        match T::parse_new(Value::Object(map), id, application_id, at) {
-            Ok(_) if !seen.insert(id) => {}
-            Ok(child) => children.push(match updated_at {
+        let parsed = T::parse_new(Value::Object(map), id, application_id, at);
+        Some((
+            id,
+            parsed.map(|child| match updated_at {
                 Some(updated_at) => with_meta(child, updated_at, 1, None),
                 None => child,
             }),
-            Err(invalid) => errors.extend(prefixed(&prefix, invalid)),
-        }
-    }
-    children
+        ))
+    })
 }
 
 /// A JSON object as text with its keys sorted and strings trimmed: the normalized row.
