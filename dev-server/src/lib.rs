@@ -244,6 +244,37 @@ pub fn app_with(state_of: impl Fn(&Function) -> ApiState, auth: LocalAuth) -> Ro
         .with_state(Arc::new(gateway))
 }
 
+/// Locally only: waits up to `DYNAMODB_LOCAL_WAIT` for DynamoDB Local to answer, then creates
+/// the table if it is missing (from `store::table`, the definition `template.yaml` declares too);
+/// `true` when it made it. Through a [patient](store::patient) copy of `client`: DynamoDB Local
+/// starting on a busy machine takes longer than the functions' 0.8 s / 1.8 s to list or create a
+/// table (the requests served afterwards keep that budget).
+pub async fn prepare_local_table(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<bool, String> {
+    let client = store::patient(client);
+    let deadline = tokio::time::Instant::now() + DYNAMODB_LOCAL_WAIT;
+    while client.list_tables().send().await.is_err() {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!(
+                "DynamoDB Local did not answer within {} s",
+                DYNAMODB_LOCAL_WAIT.as_secs()
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    store::table::create_if_missing(&client, table)
+        .await
+        .map_err(|error| {
+            let error = aws_sdk_dynamodb::error::DisplayErrorContext(error);
+            format!("could not create table `{table}`: {error}")
+        })
+}
+
+/// How long [`prepare_local_table`] waits for DynamoDB Local to answer at all.
+pub const DYNAMODB_LOCAL_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Refuses (421) a request whose `Host` is not this server's own address on `port`: a page
 /// whose name an attacker points at 127.0.0.1 once it has loaded (DNS rebinding) would
 /// otherwise be same-origin with the dev server, and read and change its data.

@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use api::ApiState;
-use dev_server::{DEMO_USER, LocalAuth, app_with, own_host_only, web};
+use dev_server::{DEMO_USER, LocalAuth, app_with, own_host_only, prepare_local_table, web};
 use store::Config;
 
 /// Tokens the banner prints last a day.
@@ -63,7 +63,7 @@ async fn main() -> ExitCode {
     };
     let state = ApiState::from_config(&config, cursors).await;
     if config.dynamodb_endpoint.is_some()
-        && let Err(error) = prepare_local_table(&state, &config.table_name).await
+        && let Err(error) = local_table(&state, &config.table_name).await
     {
         eprintln!("dev-server: {error}");
         return ExitCode::FAILURE;
@@ -112,7 +112,7 @@ async fn create_table() -> ExitCode {
     };
     // Only the table is needed: any cursor key does.
     let state = ApiState::from_config(&config, api::cursor::CursorKey::new(b"create-table")).await;
-    match prepare_local_table(&state, &config.table_name).await {
+    match local_table(&state, &config.table_name).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("dev-server: {error}");
@@ -121,22 +121,12 @@ async fn create_table() -> ExitCode {
     }
 }
 
-/// Locally only: waits for DynamoDB Local to answer, then creates the table if it is missing
-/// (from `store::table`, the definition `template.yaml` declares too).
-async fn prepare_local_table(state: &ApiState, table: &str) -> Result<(), String> {
-    let client = state.store.client();
-    let mut attempts = 0;
-    while client.list_tables().send().await.is_err() {
-        attempts += 1;
-        if attempts == 150 {
-            return Err("DynamoDB Local did not answer within 30 s".to_owned());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    match store::table::create_if_missing(client, table).await {
-        Ok(true) => println!("Created table `{table}`."),
-        Ok(false) => println!("Using table `{table}`."),
-        Err(error) => return Err(format!("could not create table `{table}`: {error}")),
-    }
+/// The table on DynamoDB Local, said to have been created or found.
+async fn local_table(state: &ApiState, table: &str) -> Result<(), String> {
+    let created = prepare_local_table(state.store.client(), table).await?;
+    println!(
+        "{} table `{table}`.",
+        if created { "Created" } else { "Using" }
+    );
     Ok(())
 }

@@ -260,3 +260,63 @@ async fn swagger_ui_is_served_with_its_assets_and_our_document() {
     // No asset points outside the server.
     assert!(!html.contains("http://") && !html.contains("https://"));
 }
+
+/// A DynamoDB Local that answers each read 1.2 s late (longer than the functions' 0.8 s per
+/// attempt): a busy machine, where `make dev` once failed to create its table. Its address.
+async fn slow_dynamodb_local() -> String {
+    let upstream = testkit::dynamodb_local()
+        .await
+        .endpoint
+        .trim_start_matches("http://")
+        .to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                });
+                let mut buffer = vec![0; 64 * 1024];
+                while let Ok(read) = server_read.read(&mut buffer).await {
+                    if read == 0 {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(1200)).await;
+                    if client_write.write_all(&buffer[..read]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn the_dev_server_makes_its_table_on_a_slow_dynamodb_local() {
+    let endpoint = slow_dynamodb_local().await;
+    // The functions' client: each call alone would give up first.
+    let client = testkit::client_for(&endpoint).await;
+    assert!(
+        client.list_tables().send().await.is_err(),
+        "the functions' budget is shorter than this DynamoDB Local's answers"
+    );
+    let table = format!("slow-{}", domain::Id::generate());
+    assert_eq!(
+        dev_server::prepare_local_table(&client, &table).await,
+        Ok(true)
+    );
+    assert_eq!(
+        dev_server::prepare_local_table(&client, &table).await,
+        Ok(false),
+        "found the second time"
+    );
+}

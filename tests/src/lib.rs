@@ -151,20 +151,7 @@ pub async fn client_for(endpoint: &str) -> Client {
 /// functions' 0.8 s / 1.8 s, and the tests check behaviour, not latency (the 503 tests reach
 /// a closed port or a missing table through [`client_for`]'s client instead).
 pub async fn patient_client_for(endpoint: &str) -> Client {
-    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-    let config = client_for(endpoint)
-        .await
-        .config()
-        .to_builder()
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(10))
-                .operation_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
+    store::patient(&client_for(endpoint).await)
 }
 
 /// What the functions' routers get, for `table` through `client`.

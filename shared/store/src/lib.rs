@@ -43,7 +43,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use analytics::{ANALYTICS_READ_TIME, LoadedSearch, item_size};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, patient};
 pub use error::{StoreError, StoreResult};
 pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
