@@ -10,12 +10,11 @@ use store::{IdempotentRequest, StoredResponse, WriteOutcome};
 
 use crate::error::ApiError;
 use crate::extract::IdempotencyKey;
-use crate::respond::{created, etag, json_bytes};
+use crate::respond::{etag, json_bytes};
 
 /// A create on its way to the store: where the new resource will live, the response to keep
 /// for retries, and the idempotency record's key when the client sent an `Idempotency-Key`.
 pub struct Creation {
-    location: String,
     stored: StoredResponse,
     idempotency: Option<IdempotentRequest>,
 }
@@ -29,9 +28,8 @@ impl Creation {
         body_digest: String,
         resource: &T,
     ) -> Result<Self, ApiError> {
-        let location = format!("{collection}/{}", resource.id());
         let stored = StoredResponse {
-            location: location.clone(),
+            location: format!("{collection}/{}", resource.id()),
             body: serde_json::to_string(resource).map_err(|_| ApiError::Internal)?,
         };
         let idempotency = key.0.map(|key| IdempotentRequest {
@@ -39,7 +37,6 @@ impl Creation {
             digest: body_digest,
         });
         Ok(Self {
-            location,
             stored,
             idempotency,
         })
@@ -52,16 +49,17 @@ impl Creation {
             .map(|request| (request, &self.stored))
     }
 
-    /// `201` with the new resource, or the first response replayed for a repeated key.
+    /// `201` with the new resource, or the first response replayed for a repeated key: either
+    /// way the body is the kept response's bytes (a retry reads exactly what it would have).
     /// `on_condition_failed` is the error when a write's condition failed (the parent is gone).
-    pub fn respond<T: Serialize + Resource>(
+    pub fn respond<T: Resource>(
         self,
         outcome: WriteOutcome,
         resource: &T,
         on_condition_failed: ApiError,
     ) -> Result<Response, ApiError> {
-        match outcome {
-            WriteOutcome::Written => Ok(created(&self.location, resource)),
+        let (stored, version) = match outcome {
+            WriteOutcome::Written => (self.stored, resource.version()),
             WriteOutcome::Replayed(stored) => {
                 #[derive(Deserialize)]
                 struct Versioned {
@@ -69,15 +67,15 @@ impl Creation {
                 }
                 let Versioned { version } =
                     serde_json::from_str(&stored.body).map_err(|_| ApiError::Internal)?;
-                // The first response's own bytes: a retry reads exactly what it would have.
-                let mut response = json_bytes(StatusCode::CREATED, stored.body);
-                response.headers_mut().insert(header::ETAG, etag(version));
-                if let Ok(location) = HeaderValue::from_str(&stored.location) {
-                    response.headers_mut().insert(header::LOCATION, location);
-                }
-                Ok(response)
+                (stored, version)
             }
-            WriteOutcome::ConditionFailed(_) => Err(on_condition_failed),
+            WriteOutcome::ConditionFailed(_) => return Err(on_condition_failed),
+        };
+        let mut response = json_bytes(StatusCode::CREATED, stored.body);
+        response.headers_mut().insert(header::ETAG, etag(version));
+        if let Ok(location) = HeaderValue::from_str(&stored.location) {
+            response.headers_mut().insert(header::LOCATION, location);
         }
+        Ok(response)
     }
 }

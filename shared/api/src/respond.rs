@@ -1,4 +1,4 @@
-//! How handlers answer: JSON bodies, `ETag`, `201` with `Location`, pages.
+//! How handlers answer: JSON bodies, `ETag`, pages.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -44,15 +44,6 @@ pub fn resource<T: Serialize + Resource>(status: StatusCode, resource: &T) -> Re
         response
             .headers_mut()
             .insert(header::ETAG, etag(resource.version()));
-    }
-    response
-}
-
-/// `201 Created` with `Location`.
-pub fn created<T: Serialize + Resource>(location: &str, body: &T) -> Response {
-    let mut response = resource(StatusCode::CREATED, body);
-    if let Ok(location) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, location);
     }
     response
 }
