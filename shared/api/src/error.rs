@@ -1,7 +1,7 @@
 //! The one error type of the API and its one mapping to HTTP: RFC 9457 problem+json. Domain
 //! validation and store failures become it through `From`, here and nowhere else.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 pub use domain::FieldError;
 use domain::Invalid;
@@ -56,48 +56,44 @@ impl ApiError {
         Self::BadRequest("the cursor is invalid for this query".to_owned())
     }
 
+    /// Its HTTP status: the one its problem body states.
     pub fn status(&self) -> StatusCode {
-        match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge(_) | Self::TooManyRows(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) | Self::ValidationCut(..) | Self::IdempotencyKeyReused => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.problem().status).expect("every status below is a valid one")
     }
 
+    /// Its RFC 9457 body; one table gives each kind its status, type, title and detail.
     pub fn problem(&self) -> Problem {
-        let (kind, title, detail): (&str, &str, String) = match self {
-            Self::BadRequest(detail) => ("bad-request", "Bad request", detail.clone()),
-            Self::Unauthorized(detail) => ("unauthorized", "Unauthorized", detail.clone()),
-            Self::NotFound => ("not-found", "Not found", "no such resource".to_owned()),
+        let (status, kind, title, detail): (u16, &str, &str, String) = match self {
+            Self::BadRequest(detail) => (400, "bad-request", "Bad request", detail.clone()),
+            Self::Unauthorized(detail) => (401, "unauthorized", "Unauthorized", detail.clone()),
+            Self::NotFound => (404, "not-found", "Not found", "no such resource".to_owned()),
             Self::MethodNotAllowed => (
+                405,
                 "method-not-allowed",
                 "Method not allowed",
                 "the Allow header lists the methods this path supports".to_owned(),
             ),
             Self::PreconditionFailed => (
+                412,
                 "precondition-failed",
                 "Precondition failed",
                 "If-Match does not match the current version".to_owned(),
             ),
-            Self::PayloadTooLarge(detail) => {
-                ("payload-too-large", "Payload too large", detail.clone())
-            }
-            Self::TooManyRows(detail) => ("too-many-rows", "Too many rows", detail.clone()),
+            Self::PayloadTooLarge(detail) => (
+                413,
+                "payload-too-large",
+                "Payload too large",
+                detail.clone(),
+            ),
+            Self::TooManyRows(detail) => (413, "too-many-rows", "Too many rows", detail.clone()),
             Self::UnsupportedMediaType(expected) => (
+                415,
                 "unsupported-media-type",
                 "Unsupported media type",
                 format!("the body must be sent as {expected}"),
             ),
             Self::Validation(errors) => (
+                422,
                 "validation",
                 "Request validation failed",
                 match errors.len() {
@@ -106,6 +102,7 @@ impl ApiError {
                 },
             ),
             Self::ValidationCut(listed, total) => (
+                422,
                 "validation",
                 "Request validation failed",
                 format!(
@@ -114,16 +111,19 @@ impl ApiError {
                 ),
             ),
             Self::IdempotencyKeyReused => (
+                422,
                 "idempotency-key-reused",
                 "Idempotency key reused",
                 "this Idempotency-Key was used with a different request body".to_owned(),
             ),
             Self::Unavailable => (
+                503,
                 "unavailable",
                 "Service unavailable",
                 "the database is unavailable; retry later".to_owned(),
             ),
             Self::Internal => (
+                500,
                 "internal",
                 "Internal server error",
                 "an unexpected error occurred".to_owned(),
@@ -132,7 +132,7 @@ impl ApiError {
         Problem {
             kind: format!("/problems/{kind}"),
             title: title.to_owned(),
-            status: self.status().as_u16(),
+            status,
             detail,
             errors: match self {
                 Self::Validation(errors) | Self::ValidationCut(errors, _) => errors.clone(),
@@ -164,23 +164,14 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let challenge = match self {
+            Self::Unauthorized(_) => Some((header::WWW_AUTHENTICATE, "Bearer".to_owned())),
+            Self::Unavailable => Some((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string())),
+            _ => None,
+        };
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        let mut response = (self.status(), body).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
-        );
-        match &self {
-            Self::Unauthorized(_) => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            Self::Unavailable => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-            }
-            _ => {}
-        }
-        response
+        let content_type = [(header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE)];
+        (self.status(), content_type, challenge.map(|h| [h]), body).into_response()
     }
 }
 
