@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request}
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use domain::Id;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::LengthLimitError;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde_json::Value;
@@ -53,17 +53,15 @@ pub async fn body_bytes(request: Request, limit: usize) -> Result<Bytes, ApiErro
     if declared_length.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::body_over(limit));
     }
-    let collected = Limited::new(request.into_body(), limit)
-        .collect()
+    axum::body::to_bytes(request.into_body(), limit)
         .await
         .map_err(|error| {
-            if error.is::<LengthLimitError>() {
+            if error.into_inner().is::<LengthLimitError>() {
                 ApiError::body_over(limit)
             } else {
                 ApiError::BadRequest("the request body could not be read".to_owned())
             }
-        })?;
-    Ok(collected.to_bytes())
+        })
 }
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
