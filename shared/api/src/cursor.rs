@@ -15,14 +15,10 @@ use crate::error::ApiError;
 
 type HmacSha256 = Hmac<Sha256>;
 
-#[derive(Clone)]
+/// The key that signs and verifies cursors. Its `Debug` shows no secret: hmac's own prints
+/// only the algorithm's name (`CursorKey(Hmac<Sha256_32> { .. })`).
+#[derive(Clone, Debug)]
 pub struct CursorKey(HmacSha256);
-
-impl std::fmt::Debug for CursorKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CursorKey(..)")
-    }
-}
 
 /// Dev-only default for `CURSOR_SECRET`; deployments set their own.
 pub const DEV_CURSOR_SECRET: &str = "feedback-tracker-dev-cursor-secret";
@@ -30,48 +26,34 @@ pub const DEV_CURSOR_SECRET: &str = "feedback-tracker-dev-cursor-secret";
 /// The shortest `CURSOR_SECRET` a function accepts in Lambda, in bytes.
 pub const MIN_CURSOR_SECRET_BYTES: usize = 32;
 
-/// Why a function in Lambda refuses to start: its `CURSOR_SECRET` is unusable.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CursorSecretError(pub &'static str);
-
-impl std::fmt::Display for CursorSecretError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for CursorSecretError {}
-
 impl CursorKey {
     /// `CURSOR_SECRET` from the environment; see [`from_lookup`](Self::from_lookup).
-    pub fn from_env(local: bool) -> Result<Self, CursorSecretError> {
+    pub fn from_env(local: bool) -> Result<Self, &'static str> {
         Self::from_lookup(|name| std::env::var(name).ok(), local)
     }
 
     /// `CURSOR_SECRET` as `lookup` reads it. In Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set) it
     /// must be at least [`MIN_CURSOR_SECRET_BYTES`] and not an unresolved CloudFormation
-    /// dynamic reference: there is no fallback, the function refuses to start. Elsewhere (the
+    /// dynamic reference: there is no fallback, the function refuses to start, saying why. Elsewhere (the
     /// dev server, tests) a missing secret is the development default, with a warning unless
     /// the database is DynamoDB Local (`local`).
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         local: bool,
-    ) -> Result<Self, CursorSecretError> {
+    ) -> Result<Self, &'static str> {
         let secret = lookup("CURSOR_SECRET").filter(|v| !v.is_empty());
         let in_lambda = lookup("AWS_LAMBDA_FUNCTION_NAME").is_some_and(|v| !v.is_empty());
         if in_lambda {
-            let secret = secret.ok_or(CursorSecretError(
+            let secret = secret.ok_or(
                 "CURSOR_SECRET is not set; a function in Lambda needs its own (32+ bytes)",
-            ))?;
+            )?;
             if secret.len() < MIN_CURSOR_SECRET_BYTES {
-                return Err(CursorSecretError(
+                return Err(
                     "CURSOR_SECRET is shorter than 32 bytes; a function in Lambda needs 32+",
-                ));
+                );
             }
             if secret.starts_with("{{resolve:") {
-                return Err(CursorSecretError(
-                    "CURSOR_SECRET is an unresolved dynamic reference ({{resolve:…}})",
-                ));
+                return Err("CURSOR_SECRET is an unresolved dynamic reference ({{resolve:…}})");
             }
             return Ok(Self::new(secret.as_bytes()));
         }
@@ -179,6 +161,16 @@ mod tests {
             CursorKey::new(DEV_CURSOR_SECRET.as_bytes())
                 .decode("c", &cursor)
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let debug = format!("{:?}", CursorKey::new(b"secret"));
+        assert!(debug.starts_with("CursorKey(Hmac<Sha256"), "{debug}");
+        assert!(
+            debug.ends_with("> { .. })") && !debug.contains("secret"),
+            "{debug}"
         );
     }
 
