@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use lambda_http::RequestExt;
@@ -84,16 +84,9 @@ impl Function {
                 },
             ))
             .layer(axum::middleware::map_response(
-                move |mut response: Response| async move {
-                    let headers = response.headers_mut();
-                    headers.insert(
-                        header::X_CONTENT_TYPE_OPTIONS,
-                        HeaderValue::from_static("nosniff"),
-                    );
-                    if !public {
-                        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                    }
-                    response
+                move |response: Response| async move {
+                    let no_store = (!public).then_some([(header::CACHE_CONTROL, "no-store")]);
+                    ([(header::X_CONTENT_TYPE_OPTIONS, "nosniff")], no_store, response)
                 },
             ))
             .with_state(state)

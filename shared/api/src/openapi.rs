@@ -89,11 +89,8 @@ pub fn document(functions: &[Function]) -> OpenApi {
     for item in doc.paths.paths.values_mut() {
         // `PUT` and `PATCH` share a handler; each operation needs its own id.
         for (method, operation) in [("put", &mut item.put), ("patch", &mut item.patch)] {
-            if let Some(operation) = operation {
-                operation.operation_id = operation
-                    .operation_id
-                    .as_deref()
-                    .map(|id| id.replacen("update_", &format!("{method}_"), 1));
+            if let Some(id) = operation.as_mut().and_then(|o| o.operation_id.as_mut()) {
+                *id = id.replacen("update_", &format!("{method}_"), 1);
             }
         }
         // Every route answers a query parameter it does not take with 400 (`Function::router`).
@@ -122,17 +119,15 @@ pub fn document(functions: &[Function]) -> OpenApi {
         text.contains(&format!("\"#/components/schemas/{name}\""))
             || ["Problem", "FieldError"].contains(&name.as_str())
     });
-    doc.components
-        .get_or_insert_with(Default::default)
-        .add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
     doc
 }
 
