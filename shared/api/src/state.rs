@@ -6,8 +6,8 @@ use store::Store;
 use crate::cursor::CursorKey;
 
 /// What every function's router is given: the store and the cursor key. Handlers take only
-/// the part they use (`State<Store>`, `State<CursorKey>`).
-#[derive(Clone, Debug)]
+/// the part they use (`State<Store>`, `State<CursorKey>`: the derived `FromRef` clones it out).
+#[derive(Clone, Debug, FromRef)]
 pub struct ApiState {
     pub store: Store,
     pub cursors: CursorKey,
@@ -28,17 +28,5 @@ impl ApiState {
             store: Store::from_config(config).await,
             cursors,
         }
-    }
-}
-
-impl FromRef<ApiState> for Store {
-    fn from_ref(state: &ApiState) -> Self {
-        state.store.clone()
-    }
-}
-
-impl FromRef<ApiState> for CursorKey {
-    fn from_ref(state: &ApiState) -> Self {
-        state.cursors.clone()
     }
 }
