@@ -40,14 +40,6 @@ pub const APPLICATION_SK: &str = "APPLICATION";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 pub const CALENDAR_SK: &str = "CALENDAR";
 
-/// The sort-key prefix of each kind of child.
-fn child_prefix(kind: ChildKind) -> &'static str {
-    match kind {
-        ChildKind::Feedback => "FEEDBACK#",
-        ChildKind::Rejection => "REJECTION#",
-    }
-}
-
 /// The partition of one application and its children.
 pub fn application_pk(user: &UserId, application: Id) -> String {
     format!("USER#{}#APP#{application}", user.as_str())
@@ -68,12 +60,15 @@ pub fn applications_gsi_sk(application: Id) -> String {
 }
 
 pub fn child_sk(kind: ChildKind, id: Id) -> String {
-    format!("{}{id}", child_prefix(kind))
+    format!("{}{id}", child_sk_prefix(kind))
 }
 
 /// The sort-key prefix shared by every child of one kind.
 pub fn child_sk_prefix(kind: ChildKind) -> &'static str {
-    child_prefix(kind)
+    match kind {
+        ChildKind::Feedback => "FEEDBACK#",
+        ChildKind::Rejection => "REJECTION#",
+    }
 }
 
 /// How many `GSI1` partitions a user's feedback and rejections are spread over, so analytics
