@@ -87,9 +87,12 @@ impl Store {
                 // A used key wins over any other failed condition: the first request succeeded.
                 Some(Cancellation::ConditionFailed(failed)) => {
                     return match (idempotency, failed.as_slice()) {
-                        (Some((request, _)), failed) if failed.contains(&record_index) => {
-                            self.replay(request, now).await
-                        }
+                        // Gone between the write and this read (expired): the client may
+                        // simply retry.
+                        (Some((request, _)), failed) if failed.contains(&record_index) => self
+                            .try_replay(request, now)
+                            .await?
+                            .ok_or(StoreError::Unavailable),
                         (_, [index, ..]) => Ok(WriteOutcome::ConditionFailed(*index)),
                         _ => Err(classify(error)),
                     };
@@ -167,17 +170,6 @@ impl Store {
         let now = expr.value(AttributeValue::N(now.unix_seconds().to_string()));
         expr.condition(format!("attribute_not_exists({pk}) OR {expires} < {now}"));
         self.transact_put(item, &expr)
-    }
-
-    async fn replay(
-        &self,
-        request: &IdempotentRequest,
-        now: Timestamp,
-    ) -> StoreResult<WriteOutcome> {
-        // Gone between the write and this read (expired): the client may simply retry.
-        self.try_replay(request, now)
-            .await?
-            .ok_or(StoreError::Unavailable)
     }
 
     /// The first response to the request's key, if a record of it exists and has not expired
