@@ -200,22 +200,17 @@ impl Store {
             .conditional_update(self.child_key::<T>(user, application, id), &expr)
             .return_values(ReturnValue::AllNew)
             .send();
-        let (exists, result) = tokio::join!(self.application_exists(user, application), update);
-        let updated = match result {
-            Ok(output) => from_item(output.attributes.unwrap_or_default()),
-            Err(error) => match failed_condition(&error) {
-                // Sent again after its answer was lost: the first attempt wrote it.
-                Some(Some(old)) if written_by(old, &token) => from_item(old.clone()),
-                _ => Err(failed_write(error)),
-            },
+        let update = async {
+            match update.await {
+                Ok(output) => from_item(output.attributes.unwrap_or_default()),
+                Err(error) => match failed_condition(&error) {
+                    // Sent again after its answer was lost: the first attempt wrote it.
+                    Some(Some(old)) if written_by(old, &token) => from_item(old.clone()),
+                    _ => Err(failed_write(error)),
+                },
+            }
         };
-        if !self
-            .live_beside(user, application, exists, updated.is_ok())
-            .await?
-        {
-            return Err(StoreError::NotFound);
-        }
-        updated
+        self.write_beside_live(user, application, update).await
     }
 
     /// Deletes one child (conditional on `If-Match`); 404 if the application is gone or being
@@ -242,39 +237,38 @@ impl Store {
             .customize()
             .interceptor(lost.clone())
             .send();
-        let (exists, result) = tokio::join!(self.application_exists(user, application), delete);
-        let deleted = match result {
-            Ok(_) => Ok(()),
-            // Sent again after its answer was lost: the first attempt deleted it.
-            Err(error) if matches!(failed_condition(&error), Some(None)) && lost.any() => Ok(()),
-            Err(error) => Err(failed_write(error)),
+        let delete = async {
+            match delete.await {
+                Ok(_) => Ok(()),
+                // Sent again after its answer was lost: the first attempt deleted it.
+                Err(error) if failed_condition(&error) == Some(None) && lost.any() => Ok(()),
+                Err(error) => Err(failed_write(error)),
+            }
         };
-        if !self
-            .live_beside(user, application, exists, deleted.is_ok())
-            .await?
-        {
-            return Err(StoreError::NotFound);
-        }
-        deleted
+        self.write_beside_live(user, application, delete).await
     }
 
-    /// Whether the application is live, from the look taken beside a write: when that look
-    /// failed and the write went through, looked at once more, and taken as live if that fails
-    /// too (a 503 would tell the client that nothing was written; a write on a child of an
-    /// application being deleted is swept with it).
-    async fn live_beside(
+    /// `write`'s result, from beside a look at whether the application is live: 404 if it is
+    /// not. When that look failed and the write went through, it is looked at once more, and
+    /// taken as live if that fails too (a 503 would tell the client that nothing was written; a
+    /// write on a child of an application being deleted is swept with it).
+    async fn write_beside_live<T>(
         &self,
         user: &UserId,
         application: Id,
-        looked: StoreResult<bool>,
-        written: bool,
-    ) -> StoreResult<bool> {
-        match looked {
-            Err(_) if written => Ok(self
+        write: impl Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
+        let (looked, written) = tokio::join!(self.application_exists(user, application), write);
+        let live = match looked {
+            Err(_) if written.is_ok() => self
                 .application_exists(user, application)
                 .await
-                .unwrap_or(true)),
-            looked => looked,
+                .unwrap_or(true),
+            looked => looked?,
+        };
+        if !live {
+            return Err(StoreError::NotFound);
         }
+        written
     }
 }
