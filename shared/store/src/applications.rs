@@ -2,9 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, Sweep, WriteOutcome, classify,
@@ -154,7 +152,6 @@ impl Store {
         limit: usize,
         start: Option<ResumeKey>,
     ) -> StoreResult<ListPage<Application>> {
-        let partition = applications_gsi_pk(user);
         if start
             .as_ref()
             .is_some_and(|key| !is_applications_resume_key(user, key))
@@ -163,7 +160,7 @@ impl Store {
         }
         let mut start = start.map(|key| key_to_item(&key));
         let mut expr = Expr::default();
-        expr.key_equals(GSI1_PK, &partition);
+        expr.key_equals(GSI1_PK, &applications_gsi_pk(user));
         let mut page = self.page::<Application>(limit);
         for _ in 0..MAX_QUERY_PAGES {
             // Unfiltered: one more than needed tells whether a next page exists.
@@ -297,14 +294,8 @@ impl Store {
         // remove more entries (the trim leaves the version as it is).
         let length = expr.value(number(application.status_history.len() as u64));
         expr.condition(format!("size({history}) = {length}"));
-        let update = self
-            .client
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(self.application_key(user, id)))
-            .set_update_expression(expr.update_expression());
-        let result = with_expr!(update, expr)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        let result = self
+            .conditional_update(self.application_key(user, id), &expr)
             .send()
             .await;
         let trimmed = application.status_history.len() - excess;
@@ -354,13 +345,12 @@ impl Store {
             None => format!("attribute_exists({pk})"),
         };
         expr.condition(condition);
-        let partition = application_pk(user, id);
-        let result = self
-            .conditional_update(self.application_key(user, id), &expr)
+        self.conditional_update(self.application_key(user, id), &expr)
             .send()
-            .await;
-        result.map_err(failed_write)?;
-        self.sweep_application(&partition, deadline).await
+            .await
+            .map_err(failed_write)?;
+        self.sweep_application(&application_pk(user, id), deadline)
+            .await
     }
 }
 
