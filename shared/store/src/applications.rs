@@ -6,7 +6,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, Store, StoredResponse, Sweep, WriteOutcome, classify,
-    failed_condition, failed_write, from_item, key_of, key_to_item, string, table_key, to_item,
+    failed_condition, failed_write, from_item, key_of, key_to_item, string, strings, table_key,
+    to_item,
 };
 use crate::ResumeKey;
 use crate::expr::written_by;
@@ -40,12 +41,11 @@ impl Store {
     ) -> StoreResult<TransactWriteItem> {
         let mut item = to_item(application)?;
         item.extend(self.application_key(user, application.id));
-        item.insert(GSI1_PK.to_owned(), string(applications_gsi_pk(user)));
-        item.insert(
-            GSI1_SK.to_owned(),
-            string(applications_gsi_sk(application.id)),
-        );
-        item.insert(crate::keys::TYPE.to_owned(), string("application"));
+        item.extend(strings([
+            (GSI1_PK, applications_gsi_pk(user)),
+            (GSI1_SK, applications_gsi_sk(application.id)),
+            (crate::keys::TYPE, "application".to_owned()),
+        ]));
         self.put_new(item)
     }
 

@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::{
 
 use super::{
     Expr, IdempotentRequest, Item, ListPage, LostAnswers, Store, StoredResponse, WriteOutcome,
-    classify, failed_condition, failed_write, from_item, key_of, key_to_item, string, table_key,
-    to_item,
+    classify, failed_condition, failed_write, from_item, key_of, key_to_item, string, strings,
+    table_key, to_item,
 };
 use crate::ResumeKey;
 use crate::expr::written_by;
@@ -21,17 +21,10 @@ use domain::{ChildResource, FieldChange, Id, Timestamp};
 
 /// A child's key in the user's activity partition of `GSI1` (read by analytics).
 fn activity_key<T: ChildResource>(user: &UserId, application: Id, id: Id) -> Item {
-    [
-        (
-            GSI1_PK.to_owned(),
-            string(activity_gsi_pk(user, activity_shard(application))),
-        ),
-        (
-            GSI1_SK.to_owned(),
-            string(activity_gsi_sk(application, T::KIND, id)),
-        ),
-    ]
-    .into()
+    strings([
+        (GSI1_PK, activity_gsi_pk(user, activity_shard(application))),
+        (GSI1_SK, activity_gsi_sk(application, T::KIND, id)),
+    ])
 }
 
 /// How often a create re-reads the application after its condition failed on a concurrent

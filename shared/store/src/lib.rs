@@ -559,13 +559,17 @@ pub(crate) fn key_of(item: &Item, names: &[&str]) -> crate::ResumeKey {
         .collect()
 }
 
+/// An item of these string attributes.
+pub(crate) fn strings<'a>(attributes: impl IntoIterator<Item = (&'a str, String)>) -> Item {
+    attributes
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), string(value)))
+        .collect()
+}
+
 /// The table's key of an item: its partition and sort key.
 pub fn table_key(pk: impl Into<String>, sk: &str) -> Item {
-    [
-        (keys::PK.to_owned(), string(pk)),
-        (keys::SK.to_owned(), string(sk)),
-    ]
-    .into()
+    strings([(keys::PK, pk.into()), (keys::SK, sk.to_owned())])
 }
 
 pub(crate) fn key_to_item(key: &crate::ResumeKey) -> Item {
