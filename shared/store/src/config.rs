@@ -39,10 +39,9 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let table_name = lookup("TABLE_NAME")
             .ok_or_else(|| ConfigError("TABLE_NAME must name the DynamoDB table".to_owned()))?;
-        let dynamodb_endpoint = lookup("AWS_ENDPOINT_URL_DYNAMODB");
         Ok(Self {
             table_name,
-            dynamodb_endpoint,
+            dynamodb_endpoint: lookup("AWS_ENDPOINT_URL_DYNAMODB"),
             region: lookup("AWS_REGION")
                 .or_else(|| lookup("AWS_DEFAULT_REGION"))
                 .unwrap_or_else(|| "us-east-1".to_owned()),

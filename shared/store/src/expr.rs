@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::Precondition;
 use crate::keys::{DELETING, LAST_WRITE, PK};
+use crate::{Precondition, string};
 use domain::values::NamedEnum;
 
 #[derive(Debug, Default, Clone)]
@@ -60,19 +60,13 @@ impl Expr {
 
     /// A query's key condition: `attribute` (a key of the table or of the index) is `value`.
     pub fn key_equals(&mut self, attribute: &str, value: &str) {
-        let (name, value) = (
-            self.name(attribute),
-            self.value(AttributeValue::S(value.into())),
-        );
+        let (name, value) = (self.name(attribute), self.value(string(value)));
         self.key_conditions.push(format!("{name} = {value}"));
     }
 
     /// A query's sort-key condition: `attribute` starts with `prefix`.
     pub fn key_begins_with(&mut self, attribute: &str, prefix: &str) {
-        let (name, prefix) = (
-            self.name(attribute),
-            self.value(AttributeValue::S(prefix.into())),
-        );
+        let (name, prefix) = (self.name(attribute), self.value(string(prefix)));
         self.key_conditions
             .push(format!("begins_with({name}, {prefix})"));
     }
@@ -142,13 +136,12 @@ impl Expr {
     /// SDK sent this update again after its answer was lost, and the first attempt wrote it
     /// ([`written_by`]).
     pub fn record_change(&mut self, now: domain::Timestamp) -> String {
-        self.set("updated_at", AttributeValue::S(now.to_string()));
+        self.set("updated_at", string(now.to_string()));
         let version = self.name("version");
         let one = self.value(AttributeValue::N("1".to_owned()));
         self.set_raw(format!("{version} = {version} + {one}"));
         let token = domain::Id::generate().to_string();
-        let last_write = self.name(LAST_WRITE);
-        let value = self.value(AttributeValue::S(token.clone()));
+        let (last_write, value) = (self.name(LAST_WRITE), self.value(string(&token)));
         self.set_raw(format!("{last_write} = {value}"));
         self.condition(format!(
             "attribute_not_exists({last_write}) OR {last_write} <> {value}"
@@ -164,7 +157,7 @@ impl Expr {
         now: domain::Timestamp,
     ) -> Result<String, crate::StoreError> {
         let status_name = self.name("status");
-        let status_value = self.value(AttributeValue::S(status.as_str().to_owned()));
+        let status_value = self.value(string(status.as_str()));
         self.set_raw(format!("{status_name} = {status_value}"));
         let history = self.name("status_history");
         let entry = domain::application::StatusChange { status, at: now };

@@ -98,11 +98,9 @@ impl<T: Serialize> PageFill<T> {
     }
 
     /// The page, with more matches after it: it resumes after its last item.
-    pub(crate) fn full(self) -> ListPage<T> {
-        ListPage {
-            items: self.items,
-            resume: self.last_key,
-        }
+    pub(crate) fn full(mut self) -> ListPage<T> {
+        let resume = self.last_key.take();
+        self.end(resume)
     }
 
     /// The page, resuming at `resume` (`None`: the list ends here).
@@ -232,23 +230,20 @@ impl Store {
         operation: Duration,
     ) -> aws_sdk_dynamodb::config::Builder {
         let own = self.client.config().timeout_config();
-        let longer = |own: Option<Duration>, least: Duration| own.map(|own| own.max(least));
+        let longer = |bound: fn(&TimeoutConfig) -> Option<Duration>, least: Duration| {
+            own.and_then(bound).map(|own| own.max(least))
+        };
         let mut timeouts = TimeoutConfig::builder();
         timeouts
             .set_operation_attempt_timeout(longer(
-                own.and_then(TimeoutConfig::operation_attempt_timeout),
+                TimeoutConfig::operation_attempt_timeout,
                 attempt,
             ))
-            .set_operation_timeout(longer(
-                own.and_then(TimeoutConfig::operation_timeout),
-                operation,
-            ));
+            .set_operation_timeout(longer(TimeoutConfig::operation_timeout, operation));
         let timeouts = timeouts.build();
         let mut config = aws_sdk_dynamodb::config::Builder::default();
-        // An empty timeout config would read as "no timeouts at all".
-        if timeouts.has_timeouts() {
-            config.set_timeout_config(Some(timeouts));
-        }
+        // An empty timeout config would read as "no timeouts at all"; `None` sets nothing.
+        config.set_timeout_config(timeouts.has_timeouts().then_some(timeouts));
         config
     }
 
