@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::keys::{DELETING, LAST_WRITE, PK};
-use crate::{Precondition, string};
+use crate::{Precondition, StoreResult, string};
 use domain::values::NamedEnum;
+use domain::{Status, Timestamp};
 
 #[derive(Debug, Default, Clone)]
 pub struct Expr {
@@ -118,10 +119,7 @@ impl Expr {
     }
 
     /// `SET` or `REMOVE` each attribute a partial update names.
-    pub fn apply_changes(
-        &mut self,
-        changes: &[domain::FieldChange],
-    ) -> Result<(), crate::StoreError> {
+    pub fn apply_changes(&mut self, changes: &[domain::FieldChange]) -> StoreResult<()> {
         for change in changes {
             match &change.value {
                 Some(value) => self.set(change.name, super::to_attribute(value)?),
@@ -135,7 +133,7 @@ impl Expr {
     /// Returns the update's token: when the condition fails on an item that carries it, the
     /// SDK sent this update again after its answer was lost, and the first attempt wrote it
     /// ([`written_by`]).
-    pub fn record_change(&mut self, now: domain::Timestamp) -> String {
+    pub fn record_change(&mut self, now: Timestamp) -> String {
         self.set("updated_at", string(now.to_string()));
         let version = self.name("version");
         let one = self.value(AttributeValue::N("1".to_owned()));
@@ -151,11 +149,7 @@ impl Expr {
 
     /// Sets an application's `status` and appends the change to `status_history`.
     /// Returns the placeholder of the new status, for conditions on it.
-    pub fn change_status(
-        &mut self,
-        status: domain::Status,
-        now: domain::Timestamp,
-    ) -> Result<String, crate::StoreError> {
+    pub fn change_status(&mut self, status: Status, now: Timestamp) -> StoreResult<String> {
         let status_name = self.name("status");
         let status_value = self.value(string(status.as_str()));
         self.set_raw(format!("{status_name} = {status_value}"));

@@ -300,11 +300,7 @@ impl Store {
     }
 
     /// A `ConditionCheck` of `key` with `expr`'s condition, for a transaction.
-    pub(crate) fn condition_check(
-        &self,
-        key: Item,
-        expr: &Expr,
-    ) -> Result<TransactWriteItem, StoreError> {
+    pub(crate) fn condition_check(&self, key: Item, expr: &Expr) -> StoreResult<TransactWriteItem> {
         let check = ConditionCheck::builder()
             .table_name(self.table())
             .set_key(Some(key));
