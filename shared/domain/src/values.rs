@@ -190,13 +190,11 @@ impl<const MIN: u64, const MAX: u64> BoundedInt<MIN, MAX> {
 
 impl<const MIN: u64, const MAX: u64> FromJson for BoundedInt<MIN, MAX> {
     fn from_json(value: &Value) -> Result<Self, String> {
-        let message = || format!("must be a whole number between {MIN} and {MAX}");
-        let number = value.as_u64().ok_or_else(message)?;
-        if (MIN..=MAX).contains(&number) {
-            Ok(Self(number))
-        } else {
-            Err(message())
-        }
+        value
+            .as_u64()
+            .filter(|number| (MIN..=MAX).contains(number))
+            .map(Self)
+            .ok_or_else(|| format!("must be a whole number between {MIN} and {MAX}"))
     }
 }
 
@@ -312,13 +310,12 @@ pub const ISO_4217: &[&str] = &[
 
 impl FromJson for Currency {
     fn from_json(value: &Value) -> Result<Self, String> {
-        const MESSAGE: &str = "must be an ISO 4217 currency code such as USD";
-        let code = value.as_str().ok_or(MESSAGE)?.trim().to_ascii_uppercase();
-        if ISO_4217.binary_search(&code.as_str()).is_ok() {
-            Ok(Self(code))
-        } else {
-            Err(MESSAGE.to_owned())
-        }
+        value
+            .as_str()
+            .map(|raw| raw.trim().to_ascii_uppercase())
+            .filter(|code| ISO_4217.binary_search(&code.as_str()).is_ok())
+            .map(Self)
+            .ok_or_else(|| "must be an ISO 4217 currency code such as USD".to_owned())
     }
 }
 
