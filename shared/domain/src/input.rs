@@ -162,19 +162,14 @@ fn nullable(schema: RefOr<Schema>) -> RefOr<Schema> {
 impl<T: PartialSchema> ToSchema for Field<T> {}
 
 /// A field a create must give and nothing may set to `null` (read like [`Field`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent, bound = "T: FromJson")]
 pub struct Required<T>(pub Field<T>);
 
 // Not derived: a left-out field is `Absent` whatever its type (serde's `default`).
 impl<T> Default for Required<T> {
     fn default() -> Self {
         Self(Field::Absent)
-    }
-}
-
-impl<'de, T: FromJson> Deserialize<'de> for Required<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Field::deserialize(deserializer).map(Self)
     }
 }
 
@@ -195,10 +190,7 @@ impl<T> From<Required<T>> for Field<T> {
 /// Declares `$update`, the schema of a partial update of the request type `$create`: the same
 /// fields and rules, none required, at least one given.
 macro_rules! partial_update {
-    ($update:ident, $create:ty) => {
-        $crate::input::partial_update!($update, $create, never_null: []);
-    };
-    ($update:ident, $create:ty, never_null: [$($field:literal),*]) => {
+    ($update:ident, $create:ty $(, never_null: [$($field:literal),*])?) => {
         #[doc = concat!("A partial update with the fields of [`", stringify!($create), "`].")]
         pub struct $update;
 
@@ -208,7 +200,7 @@ macro_rules! partial_update {
             ) -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
                 $crate::input::update_schema(
                     <$create as ::utoipa::PartialSchema>::schema(),
-                    &[$($field),*],
+                    &[$($($field),*)?],
                 )
             }
         }
@@ -300,7 +292,10 @@ impl Reader {
         let Value::Object(mut object) = body else {
             return Err(Invalid::field("body", "must be a JSON object"));
         };
-        let known = property_names(&T::schema());
+        let known: Vec<String> = match T::schema() {
+            RefOr::T(Schema::Object(object)) => object.properties.into_keys().collect(),
+            _ => Vec::new(),
+        };
         let unknown: Vec<String> = object
             .keys()
             .filter(|name| !known.contains(name))
@@ -320,8 +315,10 @@ impl Reader {
         Ok((fields, reader))
     }
 
-    fn invalid(&mut self, name: &str, message: String) {
-        self.errors.push(FieldError::new(name, message));
+    /// Records that `field` is invalid; also a rule that spans fields (e.g. `salary_min` ≤
+    /// `salary_max`).
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
     }
 
     /// An optional field on create: its value, if valid.
@@ -330,7 +327,7 @@ impl Reader {
             Field::Absent | Field::Null => None,
             Field::Valid(value) => Some(value),
             Field::Invalid(message) => {
-                self.invalid(name, message);
+                self.error(name, message);
                 None
             }
         }
@@ -344,8 +341,8 @@ impl Reader {
     /// A required field on create.
     pub fn required<V>(&mut self, name: &str, Required(field): Required<V>) -> Option<V> {
         match field {
-            Field::Absent => self.invalid(name, "is required".to_owned()),
-            Field::Null => self.invalid(name, "must not be null".to_owned()),
+            Field::Absent => self.error(name, "is required"),
+            Field::Null => self.error(name, "must not be null"),
             field => return self.optional(name, field),
         }
         None
@@ -358,7 +355,7 @@ impl Reader {
             Field::Null => Patch::Null,
             Field::Valid(value) => Patch::Value(value),
             Field::Invalid(message) => {
-                self.invalid(name, message);
+                self.error(name, message);
                 Patch::Absent
             }
         }
@@ -368,7 +365,7 @@ impl Reader {
     pub fn patch_required<V>(&mut self, name: &str, field: impl Into<Field<V>>) -> Patch<V> {
         let field = field.into();
         if matches!(field, Field::Null) {
-            self.invalid(name, "must not be null".to_owned());
+            self.error(name, "must not be null");
             return Patch::Absent;
         }
         self.patch(name, field)
@@ -382,30 +379,23 @@ impl Reader {
             Patch::Null => V::cleared(),
             Patch::Value(value) => value.stored(),
         };
-        self.changes.push(match written {
-            Some(value) => FieldChange::set(name, serde_json::to_value(value).unwrap_or_default()),
-            None => FieldChange::remove(name),
-        });
+        let value = written.map(|value| serde_json::to_value(value).unwrap_or_default());
+        self.changes.push(FieldChange { name, value });
     }
 
     /// A required field of a partial update: it may be left out, never cleared.
     pub fn change_required<V: Stored>(&mut self, name: &'static str, field: Required<V>) {
         if matches!(field.0, Field::Null) {
-            self.invalid(name, "must not be null".to_owned());
+            self.error(name, "must not be null");
         } else {
             self.change(name, field.0);
         }
     }
 
-    /// Records a rule that spans fields (e.g. `salary_min` ≤ `salary_max`).
-    pub fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.invalid(field, message.into());
-    }
-
     /// Ends a create read: unknown fields become errors; any error makes the whole body invalid.
     pub fn finish(mut self) -> Result<(), Invalid> {
         for name in std::mem::take(&mut self.unknown) {
-            self.invalid(&name, "is not a known field".to_owned());
+            self.error(&name, "is not a known field");
         }
         if self.errors.is_empty() {
             Ok(())
@@ -422,13 +412,6 @@ impl Reader {
         }
         let changes = std::mem::take(&mut self.changes);
         self.finish().map(|()| changes)
-    }
-}
-
-fn property_names(schema: &RefOr<Schema>) -> Vec<String> {
-    match schema {
-        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
-        _ => Vec::new(),
     }
 }
 
