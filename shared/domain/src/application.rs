@@ -147,12 +147,8 @@ impl Application {
         // `finish`, so its empty stand-in is never returned.
         let mut application = Self {
             id,
-            company: r
-                .required("company", input.company)
-                .map_or_else(String::new, Text::into_string),
-            role: r
-                .required("role", input.role)
-                .map_or_else(String::new, Text::into_string),
+            company: r.required("company", input.company).unwrap_or_default(),
+            role: r.required("role", input.role).unwrap_or_default(),
             status: r
                 .optional("status", input.status)
                 .unwrap_or(Status::Applied),
@@ -203,10 +199,7 @@ impl ApplicationPatch {
         let (input, mut r) = Reader::read::<ApplicationCreate>(body)?;
         r.change_required("company", input.company);
         r.change_required("role", input.role);
-        let status = match r.patch_required("status", input.status) {
-            Patch::Value(status) => Some(status),
-            _ => None,
-        };
+        let status = r.patch_required("status", input.status).value();
         let applied_date = r.patch("applied_date", input.applied_date).map(|d| d.0);
         r.change("job_url", input.job_url);
         r.change("location", input.location);
@@ -218,9 +211,7 @@ impl ApplicationPatch {
         r.change("tags", input.tags);
         r.change("notes", input.notes);
         r.change("follow_up_on", input.follow_up_on);
-        if let (Patch::Value(min), Patch::Value(max)) = (&salary_min, &salary_max) {
-            check_salary_range(&mut r, Some(*min), Some(*max));
-        }
+        check_salary_range(&mut r, salary_min.value(), salary_max.value());
         Ok(Self {
             status,
             applied_date,
@@ -231,19 +222,15 @@ impl ApplicationPatch {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.status.is_none()
-            && self.applied_date.is_absent()
-            && self.salary_min.is_absent()
-            && self.salary_max.is_absent()
-            && self.plain.is_empty()
+        self == &Self::default()
     }
 
     /// Every field change except `status`, which the store writes with its history entry.
     pub fn field_changes(&self) -> Vec<FieldChange> {
         let mut changes = self.plain.clone();
-        FieldChange::push(&mut changes, "applied_date", self.applied_date.clone());
-        FieldChange::push(&mut changes, "salary_min", self.salary_min.clone());
-        FieldChange::push(&mut changes, "salary_max", self.salary_max.clone());
+        FieldChange::push(&mut changes, "applied_date", self.applied_date);
+        FieldChange::push(&mut changes, "salary_min", self.salary_min);
+        FieldChange::push(&mut changes, "salary_max", self.salary_max);
         changes
     }
 }

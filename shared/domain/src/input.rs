@@ -254,7 +254,7 @@ pub fn update_schema(create: RefOr<Schema>, never_null: &[&str]) -> RefOr<Schema
 }
 
 /// A field of a partial update: left out, set to `null`, or given a value.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Patch<T> {
     #[default]
     Absent,
@@ -265,6 +265,14 @@ pub enum Patch<T> {
 impl<T> Patch<T> {
     pub fn is_absent(&self) -> bool {
         matches!(self, Self::Absent)
+    }
+
+    /// The value given, if any.
+    pub fn value(self) -> Option<T> {
+        match self {
+            Self::Value(value) => Some(value),
+            Self::Absent | Self::Null => None,
+        }
     }
 
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
@@ -323,14 +331,7 @@ impl Reader {
 
     /// An optional field on create: its value, if valid.
     pub fn optional<V>(&mut self, name: &str, field: Field<V>) -> Option<V> {
-        match field {
-            Field::Absent | Field::Null => None,
-            Field::Valid(value) => Some(value),
-            Field::Invalid(message) => {
-                self.error(name, message);
-                None
-            }
-        }
+        self.patch(name, field).value()
     }
 
     /// An optional field on create, in its stored form.
@@ -338,12 +339,12 @@ impl Reader {
         self.optional(name, field).and_then(Stored::stored)
     }
 
-    /// A required field on create.
-    pub fn required<V>(&mut self, name: &str, Required(field): Required<V>) -> Option<V> {
-        match field {
+    /// A required field on create, in its stored form.
+    pub fn required<V: Stored>(&mut self, name: &str, field: Required<V>) -> Option<V::Output> {
+        match field.0 {
             Field::Absent => self.error(name, "is required"),
             Field::Null => self.error(name, "must not be null"),
-            field => return self.optional(name, field),
+            field => return self.value(name, field),
         }
         None
     }

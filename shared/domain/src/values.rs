@@ -36,10 +36,6 @@ impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 impl<const MIN: usize, const MAX: usize> FromJson for Text<MIN, MAX> {
@@ -95,7 +91,7 @@ impl<const MAX_ITEMS: usize, const MAX_LEN: usize> FromJson for TextList<MAX_ITE
                     // huge list costs no more than a short one.
                     return Err(format!("must have at most {MAX_ITEMS} distinct items"));
                 }
-                list.push(text.into_string());
+                list.push(text.0);
             }
         }
         Ok(Self(list))
