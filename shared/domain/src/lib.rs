@@ -99,18 +99,12 @@ impl FieldChange {
     }
 
     /// Adds what a patch field asks for to `changes`: a new value, a removal, or nothing.
-    pub fn push<T: serde::Serialize>(
-        changes: &mut Vec<Self>,
-        name: &'static str,
-        patch: input::Patch<T>,
-    ) {
-        match patch {
-            input::Patch::Absent => {}
-            input::Patch::Null => changes.push(Self::remove(name)),
-            input::Patch::Value(value) => changes.push(Self::set(
-                name,
-                serde_json::to_value(value).unwrap_or(Value::Null),
-            )),
+    pub fn push<T: Serialize>(changes: &mut Vec<Self>, name: &'static str, patch: input::Patch<T>) {
+        if !patch.is_absent() {
+            let value = patch
+                .value()
+                .map(|value| serde_json::to_value(value).unwrap_or_default());
+            changes.push(Self { name, value });
         }
     }
 }

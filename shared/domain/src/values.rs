@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, SubsecRound, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
@@ -19,18 +19,12 @@ pub struct Text<const MIN: usize, const MAX: usize>(String);
 impl<const MIN: usize, const MAX: usize> Text<MIN, MAX> {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let trimmed = raw.trim();
-        let length = trimmed.chars().count();
-        if length < MIN {
-            return Err(if MIN == 1 {
-                "must not be empty".to_owned()
-            } else {
-                format!("must be at least {MIN} characters")
-            });
+        match trimmed.chars().count() {
+            0 if MIN == 1 => Err("must not be empty".to_owned()),
+            length if length < MIN => Err(format!("must be at least {MIN} characters")),
+            length if length > MAX => Err(format!("must be at most {MAX} characters")),
+            _ => Ok(Self(trimmed.to_owned())),
         }
-        if length > MAX {
-            return Err(format!("must be at most {MAX} characters"));
-        }
-        Ok(Self(trimmed.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -146,11 +140,10 @@ impl FromStr for Date {
 
 impl FromJson for Date {
     fn from_json(value: &Value) -> Result<Self, String> {
-        const MESSAGE: &str = "must be a date as YYYY-MM-DD";
         value
             .as_str()
             .and_then(|raw| raw.parse().ok())
-            .ok_or_else(|| MESSAGE.to_owned())
+            .ok_or_else(|| "must be a date as YYYY-MM-DD".to_owned())
     }
 }
 
@@ -442,8 +435,7 @@ pub struct Timestamp(DateTime<Utc>);
 impl Timestamp {
     pub fn now() -> Self {
         // Truncated to what is written, so a value read back equals the one written.
-        let now = Utc::now();
-        Self(DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now))
+        Self(Utc::now().trunc_subsecs(3))
     }
 
     pub fn date(self) -> NaiveDate {
