@@ -9,9 +9,9 @@
 
 use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use serde_json::Value;
+use utoipa::PartialSchema;
 use utoipa::openapi::schema::{OneOfBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{ObjectBuilder, RefOr};
-use utoipa::{PartialSchema, ToSchema};
 
 use crate::{FieldChange, FieldError, Invalid};
 
@@ -35,17 +35,18 @@ pub trait Stored: Sized {
 }
 
 /// Gives a value type its OpenAPI schema (`ToSchema` by way of utoipa's `ComposeSchema`), so a
-/// request type's derive picks it up from the field's type.
+/// request type's derive picks it up from the field's type. A generic type's parameters follow
+/// it in brackets: `Text<MIN, MAX> [const MIN: usize, const MAX: usize]`.
 macro_rules! schema_of {
-    ($ty:ty $(, const $param:ident : $kind:ty)* => $schema:expr) => {
-        impl<$(const $param: $kind),*> ::utoipa::__dev::ComposeSchema for $ty {
+    ($ty:ty $([$($generic:tt)*])? => $schema:expr) => {
+        impl<$($($generic)*)?> ::utoipa::__dev::ComposeSchema for $ty {
             fn compose(
                 _: Vec<::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema>>,
             ) -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
                 $schema.into()
             }
         }
-        impl<$(const $param: $kind),*> ::utoipa::ToSchema for $ty {}
+        impl<$($($generic)*)?> ::utoipa::ToSchema for $ty {}
     };
 }
 pub(crate) use schema_of;
@@ -121,12 +122,8 @@ impl<'de, T: FromJson> Deserialize<'de> for Field<T> {
     }
 }
 
-/// An optional field is its value's schema or `null`.
-impl<T: PartialSchema> utoipa::__dev::ComposeSchema for Field<T> {
-    fn compose(_: Vec<RefOr<Schema>>) -> RefOr<Schema> {
-        nullable(T::schema())
-    }
-}
+// An optional field is its value's schema or `null`.
+schema_of!(Field<T> [T: PartialSchema] => nullable(T::schema()));
 
 /// `schema` or `null`: `null` joins the schema's own types (and its enum), so its rules stay at
 /// the top where clients look for them.
@@ -159,8 +156,6 @@ fn nullable(schema: RefOr<Schema>) -> RefOr<Schema> {
     }
 }
 
-impl<T: PartialSchema> ToSchema for Field<T> {}
-
 /// A field a create must give and nothing may set to `null` (read like [`Field`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(transparent, bound = "T: FromJson")]
@@ -173,13 +168,7 @@ impl<T> Default for Required<T> {
     }
 }
 
-impl<T: PartialSchema> utoipa::__dev::ComposeSchema for Required<T> {
-    fn compose(_: Vec<RefOr<Schema>>) -> RefOr<Schema> {
-        T::schema()
-    }
-}
-
-impl<T: PartialSchema> ToSchema for Required<T> {}
+schema_of!(Required<T> [T: PartialSchema] => T::schema());
 
 impl<T> From<Required<T>> for Field<T> {
     fn from(Required(field): Required<T>) -> Self {

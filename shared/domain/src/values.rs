@@ -41,7 +41,7 @@ impl<const MIN: usize, const MAX: usize> FromJson for Text<MIN, MAX> {
     }
 }
 
-schema_of!(Text<MIN, MAX>, const MIN: usize, const MAX: usize => {
+schema_of!(Text<MIN, MAX> [const MIN: usize, const MAX: usize] => {
     let schema = ObjectBuilder::new()
         .schema_type(Type::String)
         .max_length(Some(MAX));
@@ -92,7 +92,7 @@ impl<const MAX_ITEMS: usize, const MAX_LEN: usize> FromJson for TextList<MAX_ITE
     }
 }
 
-schema_of!(TextList<MAX_ITEMS, MAX_LEN>, const MAX_ITEMS: usize, const MAX_LEN: usize =>
+schema_of!(TextList<MAX_ITEMS, MAX_LEN> [const MAX_ITEMS: usize, const MAX_LEN: usize] =>
     ArrayBuilder::new()
         .items(<Text<1, MAX_LEN> as utoipa::PartialSchema>::schema())
         .max_items(Some(MAX_ITEMS))
@@ -149,8 +149,8 @@ impl FromJson for Date {
 
 /// Writes the value as it is.
 macro_rules! stored_as {
-    ($ty:ty $(, const $param:ident : $kind:ty)* => $output:ty, $value:ident => $stored:expr) => {
-        impl<$(const $param: $kind),*> Stored for $ty {
+    ($ty:ty $([$($generic:tt)*])? => $output:ty, $value:ident => $stored:expr) => {
+        impl<$($($generic)*)?> Stored for $ty {
             type Output = $output;
 
             fn stored(self) -> Option<$output> {
@@ -187,9 +187,9 @@ impl<const MIN: u64, const MAX: u64> FromJson for BoundedInt<MIN, MAX> {
     }
 }
 
-stored_as!(BoundedInt<MIN, MAX>, const MIN: u64, const MAX: u64 => u64, number => number.0);
+stored_as!(BoundedInt<MIN, MAX> [const MIN: u64, const MAX: u64] => u64, number => number.0);
 
-schema_of!(BoundedInt<MIN, MAX>, const MIN: u64, const MAX: u64 => ObjectBuilder::new()
+schema_of!(BoundedInt<MIN, MAX> [const MIN: u64, const MAX: u64] => ObjectBuilder::new()
     .schema_type(Type::Integer)
     .minimum(Some(MIN))
     .maximum(Some(MAX)));
