@@ -131,9 +131,7 @@ request_body!(
 partial_update!(ApplicationUpdate, ApplicationCreate, never_null: ["status"]);
 
 fn check_salary_range(reader: &mut Reader, min: Option<u64>, max: Option<u64>) {
-    if let (Some(min), Some(max)) = (min, max)
-        && min > max
-    {
+    if min.zip(max).is_some_and(|(min, max)| min > max) {
         reader.error("salary_min", "must not be greater than salary_max");
     }
 }

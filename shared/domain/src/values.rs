@@ -342,13 +342,7 @@ impl<T: NamedEnum> FromJson for T {
     }
 }
 
-impl<T: NamedEnum + serde::Serialize> Stored for T {
-    type Output = T;
-
-    fn stored(self) -> Option<T> {
-        Some(self)
-    }
-}
+stored_as!(T [T: NamedEnum + serde::Serialize] => T, name => name);
 
 /// Declares a [`NamedEnum`]: serde, strum and the OpenAPI schema agree on every name. A variant
 /// may take `#[strum(to_string = "name", serialize = "alias")]`: the alias is accepted on input,
