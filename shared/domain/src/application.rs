@@ -195,8 +195,8 @@ pub struct ApplicationPatch {
 impl ApplicationPatch {
     pub fn parse(body: Value) -> Result<Self, Invalid> {
         let (input, mut r) = Reader::read::<ApplicationCreate>(body)?;
-        r.change_required("company", input.company);
-        r.change_required("role", input.role);
+        r.change("company", input.company);
+        r.change("role", input.role);
         let status = r.patch_required("status", input.status).value();
         let applied_date = r.patch("applied_date", input.applied_date).map(|d| d.0);
         r.change("job_url", input.job_url);

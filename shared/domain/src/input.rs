@@ -66,7 +66,7 @@ macro_rules! request_body {
 
         impl $crate::input::RequestBody for $name {
             fn record_changes(self, reader: &mut $crate::input::Reader) {
-                $($crate::input::Change::record(self.$field, stringify!($field), reader);)+
+                $(reader.change(stringify!($field), self.$field);)+
             }
         }
     };
@@ -88,18 +88,26 @@ pub trait RequestBody: DeserializeOwned + PartialSchema {
 
 /// A field of a request type, as a change of a partial update.
 pub trait Change {
-    fn record(self, name: &'static str, reader: &mut Reader);
+    type Value: Stored;
+
+    /// What the field asks of a partial update (its error recorded in `reader`).
+    fn patch(self, name: &str, reader: &mut Reader) -> Patch<Self::Value>;
 }
 
 impl<V: Stored> Change for Field<V> {
-    fn record(self, name: &'static str, reader: &mut Reader) {
-        reader.change(name, self);
+    type Value = V;
+
+    fn patch(self, name: &str, reader: &mut Reader) -> Patch<V> {
+        reader.patch(name, self)
     }
 }
 
+/// A required field of a partial update may be left out, never cleared.
 impl<V: Stored> Change for Required<V> {
-    fn record(self, name: &'static str, reader: &mut Reader) {
-        reader.change_required(name, self);
+    type Value = V;
+
+    fn patch(self, name: &str, reader: &mut Reader) -> Patch<V> {
+        reader.patch_required(name, self)
     }
 }
 
@@ -361,25 +369,16 @@ impl Reader {
         self.patch(name, field)
     }
 
-    /// A field of a partial update, recorded as the change it makes: its stored form, or
-    /// what `null` (or an empty optional text) writes.
-    pub fn change<V: Stored>(&mut self, name: &'static str, field: Field<V>) {
-        let written = match self.patch(name, field) {
+    /// A field of a partial update (a [`Required`] one never `null`), recorded as the change it
+    /// makes: its stored form, or what `null` (or an empty optional text) writes.
+    pub fn change<F: Change>(&mut self, name: &'static str, field: F) {
+        let written = match field.patch(name, self) {
             Patch::Absent => return,
-            Patch::Null => V::cleared(),
+            Patch::Null => F::Value::cleared(),
             Patch::Value(value) => value.stored(),
         };
         let value = written.map(|value| serde_json::to_value(value).unwrap_or_default());
         self.changes.push(FieldChange { name, value });
-    }
-
-    /// A required field of a partial update: it may be left out, never cleared.
-    pub fn change_required<V: Stored>(&mut self, name: &'static str, field: Required<V>) {
-        if matches!(field.0, Field::Null) {
-            self.error(name, "must not be null");
-        } else {
-            self.change(name, field.0);
-        }
     }
 
     /// Ends a create read: unknown fields become errors; any error makes the whole body invalid.
