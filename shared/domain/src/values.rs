@@ -397,7 +397,8 @@ impl fmt::Display for Id {
 
 impl FromStr for Id {
     type Err = ();
-    /// Only the canonical 26-character form: anything else is not an id of this API.
+    /// Only the 26-character form: anything else is not an id of this API. Its letters are read
+    /// in either case, as the ULID spec decodes them (an id is always written upper-case).
     fn from_str(raw: &str) -> Result<Self, ()> {
         // 26 characters hold 130 bits, a ULID 128: a first character above `7` names no ULID
         // (the decoder would drop the top bits, and `8…` would name the id `0…`).
@@ -596,6 +597,8 @@ mod tests {
         assert_eq!(id.to_string().parse::<Id>().unwrap(), id);
         assert!("not-an-id".parse::<Id>().is_err());
         assert!("01ARZ3NDEKTSV4RRFFQ69G5FAVX".parse::<Id>().is_err());
+        let lower: Id = "01arz3ndektsv4rrffq69g5fav".parse().unwrap();
+        assert_eq!(lower.to_string(), "01ARZ3NDEKTSV4RRFFQ69G5FAV");
     }
 
     #[test]
