@@ -81,18 +81,19 @@ impl Config {
     }
 }
 
-/// `client` with patient timeouts (2 s to connect, 10 s an attempt, 30 s a call), for what runs
+/// `client` with patient timeouts (5 s to connect, 30 s an attempt, 90 s a call), for what runs
 /// only against DynamoDB Local: creating its table, and the tests. On a busy machine it answers
-/// slower than the functions' budget, which is about latency in AWS, not about behaviour.
+/// slower than the functions' budget, which is about latency in AWS, not about behaviour; under
+/// the tests' heaviest load it has stalled a `CreateTable` or a `PutItem` for over 10 s.
 pub fn patient(client: &aws_sdk_dynamodb::Client) -> aws_sdk_dynamodb::Client {
     let config = client
         .config()
         .to_builder()
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(10))
-                .operation_timeout(Duration::from_secs(30))
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_timeout(Duration::from_secs(90))
                 .build(),
         )
         .build();
