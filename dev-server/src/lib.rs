@@ -272,6 +272,19 @@ pub async fn prepare_local_table(
         })
 }
 
+/// What the dev server gives every function: [`ApiState::from_config`], except that against
+/// DynamoDB Local its client is [patient](store::patient). The functions' 0.8 s / 1.8 s budget is
+/// about latency in AWS; on a busy machine DynamoDB Local answers slower than that, and `make
+/// dev`, the fuzzer and the web app's checks would see a 503 where the deployed API answers.
+pub async fn dev_state(config: &store::Config, cursors: api::cursor::CursorKey) -> ApiState {
+    let mut state = ApiState::from_config(config, cursors).await;
+    if config.dynamodb_endpoint.is_some() {
+        let client = store::patient(state.store.client());
+        state.store = state.store.with_client(client);
+    }
+    state
+}
+
 /// How long [`prepare_local_table`] waits for DynamoDB Local to answer at all.
 pub const DYNAMODB_LOCAL_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 

@@ -5,8 +5,9 @@
 
 use std::process::ExitCode;
 
-use api::ApiState;
-use dev_server::{DEMO_USER, LocalAuth, app_with, own_host_only, prepare_local_table, web};
+use dev_server::{
+    DEMO_USER, LocalAuth, app_with, dev_state, own_host_only, prepare_local_table, web,
+};
 use store::Config;
 
 /// Tokens the banner prints last a day.
@@ -61,9 +62,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let state = ApiState::from_config(&config, cursors).await;
+    let state = dev_state(&config, cursors).await;
     if config.dynamodb_endpoint.is_some()
-        && let Err(error) = local_table(&state, &config.table_name).await
+        && let Err(error) = local_table(state.store.client(), &config.table_name).await
     {
         eprintln!("dev-server: {error}");
         return ExitCode::FAILURE;
@@ -110,9 +111,7 @@ async fn create_table() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // Only the table is needed: any cursor key does.
-    let state = ApiState::from_config(&config, api::cursor::CursorKey::new(b"create-table")).await;
-    match local_table(&state, &config.table_name).await {
+    match local_table(&config.dynamodb_client().await, &config.table_name).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("dev-server: {error}");
@@ -122,8 +121,8 @@ async fn create_table() -> ExitCode {
 }
 
 /// The table on DynamoDB Local, said to have been created or found.
-async fn local_table(state: &ApiState, table: &str) -> Result<(), String> {
-    let created = prepare_local_table(state.store.client(), table).await?;
+async fn local_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), String> {
+    let created = prepare_local_table(client, table).await?;
     println!(
         "{} table `{table}`.",
         if created { "Created" } else { "Using" }

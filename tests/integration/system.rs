@@ -319,4 +319,25 @@ async fn the_dev_server_makes_its_table_on_a_slow_dynamodb_local() {
         Ok(false),
         "found the second time"
     );
+
+    // The requests it serves wait too (`make dev`, the fuzzer, the web app's checks), where
+    // the functions' own state gives up: 503.
+    let config = store::Config {
+        table_name: table,
+        dynamodb_endpoint: Some(endpoint),
+        region: "us-east-1".to_owned(),
+    };
+    let cursors = || api::cursor::CursorKey::new(b"slow dynamodb local");
+    for (state, status) in [
+        (api::ApiState::from_config(&config, cursors()).await, 503),
+        (dev_server::dev_state(&config, cursors()).await, 200),
+    ] {
+        let api = TestApi {
+            app: testkit::gateway(&state),
+            client: state.store.client().clone(),
+            table: config.table_name.clone(),
+            state,
+        };
+        api.signed_in().get("/applications").await.expect(status);
+    }
 }
