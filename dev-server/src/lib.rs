@@ -248,7 +248,7 @@ pub fn app_with(state_of: impl Fn(&Function) -> ApiState, auth: LocalAuth) -> Ro
 /// the table if it is missing (from `store::table`, the definition `template.yaml` declares too);
 /// `true` when it made it. Through a [patient](store::patient) copy of `client`: DynamoDB Local
 /// starting on a busy machine takes longer than the functions' 0.8 s / 1.8 s to list or create a
-/// table (the requests served afterwards keep that budget).
+/// table.
 pub async fn prepare_local_table(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
