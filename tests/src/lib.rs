@@ -236,10 +236,15 @@ impl TestApi {
     }
 
     fn over(state: ApiState) -> Self {
-        // `RUST_LOG=warn cargo test …` shows the functions' logs: why a call answered 503.
-        if std::env::var_os("RUST_LOG").is_some() {
-            api::telemetry::init(false);
-        }
+        // The functions' warnings (why a call answered 503) go to the test's captured output:
+        // shown with a failing test's panic, or all with `--nocapture`. `RUST_LOG` sets the level.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_target(false)
+            .with_test_writer()
+            .try_init();
         Self {
             app: gateway(&state),
             client: state.store.client().clone(),
