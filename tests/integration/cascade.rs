@@ -102,7 +102,7 @@ async fn delete_of_5000_children_answers_204_and_the_sweeper_finishes_what_it_le
     user.delete(&path).await.expect(204);
     user.get(&path).await.expect_problem(404);
     let store = &testkit::confined(&api.state, "sweeper").store;
-    sweeper::handle(store, marked(&partition), Duration::from_secs(60))
+    sweeper::handle(store, marked(&partition), testkit::SWEEP_TIME)
         .await
         .expect("the sweep finishes");
     assert_eq!(items_in(&api, &partition).await, 0, "nothing of it remains");
@@ -207,7 +207,7 @@ async fn the_sweeper_finishes_what_a_request_left_from_the_stream_event() {
             .await
             .is_err()
     );
-    sweeper::handle(store, event, Duration::from_secs(30))
+    sweeper::handle(store, event, testkit::SWEEP_TIME)
         .await
         .expect("the sweep finishes");
     assert_eq!(items_in(&api, &partition).await, 0);
@@ -230,7 +230,7 @@ async fn a_sweep_of_an_application_already_gone_leaves_its_partition_alone() {
         .send()
         .await
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + testkit::SWEEP_TIME;
     let store = &testkit::confined(&api.state, "sweeper").store;
     assert_eq!(
         store.sweep_application(&partition, deadline).await.unwrap(),
@@ -247,7 +247,7 @@ async fn the_sweeper_leaves_live_applications_and_other_records_alone() {
     let store = &testkit::confined(&api.state, "sweeper").store;
     // A forged or stale record naming a live application sweeps nothing.
     let event = marked(&partition);
-    sweeper::handle(store, event, Duration::from_secs(5))
+    sweeper::handle(store, event, testkit::SWEEP_TIME)
         .await
         .unwrap();
     assert_eq!(items_in(&api, &partition).await, 4);
@@ -303,7 +303,7 @@ impl aws_sdk_dynamodb::config::Intercept for Meanwhile {
                 runtime.block_on(async {
                     let client = testkit::patient_client_for(&self.endpoint).await;
                     let other = store::Store::new(client.clone(), self.table.clone());
-                    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+                    let deadline = std::time::Instant::now() + testkit::SWEEP_TIME;
                     let swept = other.sweep_application(&self.partition, deadline).await;
                     assert_eq!(swept.unwrap(), store::Sweep::Done);
                     let sks = std::iter::once(keys::APPLICATION_SK.to_owned())
@@ -354,7 +354,7 @@ async fn a_sweep_stops_where_another_finished_and_an_import_wrote_the_applicatio
         .store
         .clone()
         .with_client(aws_sdk_dynamodb::Client::from_conf(config));
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + testkit::SWEEP_TIME;
     assert_eq!(
         store.sweep_application(&partition, deadline).await.unwrap(),
         store::Sweep::Done

@@ -848,7 +848,7 @@ async fn the_sweeper_fails_the_batch_when_a_call_fails_and_its_retry_finishes() 
         let store = &testkit::confined(&api.state, "sweeper").store;
         // One batch of deletes goes through, then the calls fail.
         outage.start(usize::from(operation == "BatchWriteItem"), usize::MAX);
-        let failed = sweeper::handle(store, event.clone(), Duration::from_secs(20)).await;
+        let failed = sweeper::handle(store, event.clone(), testkit::SWEEP_TIME).await;
         outage.stop();
         assert!(
             failed.is_err(),
@@ -861,7 +861,7 @@ async fn the_sweeper_fails_the_batch_when_a_call_fails_and_its_retry_finishes() 
             .filter(|item| item["PK"].as_s().ok() == Some(&partition))
             .count();
         assert!(left > 0, "{operation} {answer:?}");
-        sweeper::handle(store, event, Duration::from_secs(20))
+        sweeper::handle(store, event, testkit::SWEEP_TIME)
             .await
             .expect("the retry finishes");
         assert!(

@@ -29,6 +29,11 @@ pub const TEST_JWT_SECRET: &str = "integration-test-secret";
 /// Lambda demands).
 pub const CURSOR_SECRET: &str = "test-cursor-secret-test-cursor-secret";
 
+/// The time a test gives a sweep it expects to finish: one call's worth of the patient client
+/// (90 s). The budget running out is tested with zero; a loaded DynamoDB Local has stalled a
+/// single call for over 10 s, so a shorter budget is a race with the machine, not a check.
+pub const SWEEP_TIME: Duration = Duration::from_secs(90);
+
 /// The DynamoDB Local this process talks to.
 #[derive(Debug)]
 pub struct DynamoDbLocal {
