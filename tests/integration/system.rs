@@ -332,12 +332,7 @@ async fn the_dev_server_makes_its_table_on_a_slow_dynamodb_local() {
         (api::ApiState::from_config(&config, cursors()).await, 503),
         (dev_server::dev_state(&config, cursors()).await, 200),
     ] {
-        let api = TestApi {
-            app: testkit::gateway(&state),
-            client: state.store.client().clone(),
-            table: config.table_name.clone(),
-            state,
-        };
+        let api = TestApi::over(state);
         api.signed_in().get("/applications").await.expect(status);
     }
 }

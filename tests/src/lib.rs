@@ -240,7 +240,8 @@ impl TestApi {
         Self::over(fresh_table("test").await)
     }
 
-    fn over(state: ApiState) -> Self {
+    /// The whole API in front of `state`.
+    pub fn over(state: ApiState) -> Self {
         // The functions' warnings (why a call answered 503) go to the test's captured output:
         // shown with a failing test's panic, or all with `--nocapture`. `RUST_LOG` sets the level.
         let filter = tracing_subscriber::EnvFilter::try_from_default_env()
