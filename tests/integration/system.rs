@@ -261,9 +261,9 @@ async fn swagger_ui_is_served_with_its_assets_and_our_document() {
     assert!(!html.contains("http://") && !html.contains("https://"));
 }
 
-/// A DynamoDB Local that answers each read 1.2 s late (longer than the functions' 0.8 s per
-/// attempt): a busy machine, where `make dev` once failed to create its table. Its address.
-async fn slow_dynamodb_local() -> String {
+/// A DynamoDB Local whose every answer comes `late` (each piece of it): a busy machine, where
+/// `make dev` once failed to create its table. Its address.
+async fn late_dynamodb_local(late: Duration) -> String {
     let upstream = testkit::dynamodb_local()
         .await
         .endpoint
@@ -289,7 +289,7 @@ async fn slow_dynamodb_local() -> String {
                     if read == 0 {
                         break;
                     }
-                    tokio::time::sleep(Duration::from_millis(1200)).await;
+                    tokio::time::sleep(late).await;
                     if client_write.write_all(&buffer[..read]).await.is_err() {
                         break;
                     }
@@ -302,7 +302,8 @@ async fn slow_dynamodb_local() -> String {
 
 #[tokio::test]
 async fn the_dev_server_makes_its_table_on_a_slow_dynamodb_local() {
-    let endpoint = slow_dynamodb_local().await;
+    // Longer than the functions' 0.8 s per attempt.
+    let endpoint = late_dynamodb_local(Duration::from_millis(1200)).await;
     // The functions' client: each call alone would give up first.
     let client = testkit::client_for(&endpoint).await;
     assert!(
@@ -335,4 +336,27 @@ async fn the_dev_server_makes_its_table_on_a_slow_dynamodb_local() {
         let api = TestApi::over(state);
         api.signed_in().get("/applications").await.expect(status);
     }
+}
+
+/// `/db-check` keeps the contract's 2 s whatever its client: the dev server's, which waits for a
+/// slow DynamoDB Local on every other route, answers 503 for a table that answers later.
+#[tokio::test]
+async fn db_check_gives_up_after_two_seconds_on_the_dev_server_too() {
+    let table = format!("late-{}", domain::Id::generate());
+    let direct = testkit::client_for(&testkit::dynamodb_local().await.endpoint).await;
+    assert_eq!(
+        dev_server::prepare_local_table(&direct, &table).await,
+        Ok(true)
+    );
+    let config = store::Config {
+        table_name: table,
+        dynamodb_endpoint: Some(late_dynamodb_local(Duration::from_millis(2500)).await),
+        region: "us-east-1".to_owned(),
+    };
+    let state = dev_server::dev_state(&config, api::cursor::CursorKey::new(b"late")).await;
+    let reply = TestApi::over(state)
+        .get("/db-check")
+        .await
+        .expect_problem(503);
+    assert_eq!(reply.body["status"], 503);
 }
