@@ -532,6 +532,26 @@ try {
     log(`a CSV imported through the API: "${text}"`);
   }
 
+  step = 'import of a CSV not in UTF-8: refused before anything is sent';
+  {
+    await dismiss();
+    let sent = 0;
+    const count = (route) => { sent += 1; return route.continue(); };
+    await page.route(/\/import(\?|$)/, count);
+    // "Société Générale" as Excel's plain "CSV" saves it (Windows-1252): é is the byte 0xE9.
+    const csv = Buffer.from('Company,Role\r\nSoci\xe9t\xe9 G\xe9n\xe9rale,Dev\r\n', 'latin1');
+    await page.setInputFiles('.transfer input[type=file]', { name: 'excel.csv', mimeType: 'text/csv', buffer: csv });
+    const refused = page.locator('.message.error', { hasText: 'Import failed' });
+    await refused.waitFor();
+    const text = await refused.textContent();
+    check(text.includes('not UTF-8'), `the file is refused as not UTF-8: ${text}`);
+    await page.unroute(/\/import(\?|$)/, count);
+    check(sent === 0, `no import request was sent: ${sent}`);
+    const made = (await call('GET', '/applications?q=Soci')).body.items;
+    check(made.length === 0, `nothing garbled was written: ${JSON.stringify(made)}`);
+    log(`a Windows-1252 CSV: "${text}"`);
+  }
+
   step = 'import of a CSV: columns no field takes are named, as a warning';
   {
     await dismiss();

@@ -60,8 +60,11 @@ export async function downloadExport(progress: (page: number) => void = () => {}
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
   link.download = `feedback-tracker-export-${new Date().toISOString().slice(0, 10)}.json`;
+  document.body.append(link);
   link.click();
-  URL.revokeObjectURL(link.href);
+  link.remove();
+  // Not at once: Firefox and Safari may not have started reading the file when click() returns.
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
   return data.applications.length;
 }
 
@@ -229,6 +232,18 @@ export function problemText(error: unknown): string {
 
 /** A document as the API takes it: our export, the original API's `{applications, feedback,
  * rejections}`, or its bare array of applications (wrapped). */
+/** A file's text as UTF-8 (a leading BOM dropped). A file in another encoding (Excel's plain
+ * "CSV" is Windows-1252) is refused: Blob.text() would turn each byte it cannot read into U+FFFD,
+ * and the garbled text would be imported as valid, under ids a corrected file would not meet. */
+async function utf8Text(file: Blob): Promise<string> {
+  const bytes = await file.arrayBuffer();
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error('This file is not UTF-8: save it as UTF-8 (in Excel, "CSV UTF-8") and import it again.');
+  }
+}
+
 function readDocument(text: string): Item {
   let parsed: unknown;
   try {
@@ -350,8 +365,9 @@ export const isCsv = (file: File) => /csv/i.test(file.type) || /\.csv$/i.test(fi
  * told before each part is sent. A part that fails stops the import: ImportFailure says what
  * the earlier ones did. */
 export async function importFile(file: Blob, progress: (part: number, parts: number) => void = () => {}): Promise<ImportReport[]> {
-  if (file instanceof File && isCsv(file)) return importCsv(await file.text(), progress);
-  const document = readDocument(await file.text());
+  const text = await utf8Text(file);
+  if (file instanceof File && isCsv(file)) return importCsv(text, progress);
+  const document = readDocument(text);
   const all = list(document.applications);
   const original = Array.isArray(document.feedback) || Array.isArray(document.rejections);
   const parts = importParts(all, original ? { feedback: list(document.feedback), rejections: list(document.rejections) } : null);
