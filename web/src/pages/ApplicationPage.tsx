@@ -296,10 +296,6 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
     setBusy(true);
     try {
       await request(path, item ? { method: 'PATCH', body, ifMatch: item.version } : { method: 'POST', body, idempotencyKey: once.key(body) });
-      if (!item) once.done();
-      form.reset(item ? source : null);
-      say(item ? 'Saved.' : 'Added.');
-      await onDone(true);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) form.setErrors(error.fields);
       else if (error instanceof ApiError && error.status === 412 && item) {
@@ -314,6 +310,18 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
           } else say(`This ${noun} was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}.`, 'error');
         }
       } else say(message(error), 'error');
+      setBusy(false);
+      return;
+    }
+    if (!item) once.done();
+    form.reset(item ? source : null);
+    say(item ? 'Saved.' : 'Added.');
+    // The write is done: a list that then fails to reload says so, never as the write's failure
+    // (told "failed", a user types it again, and an add is made twice).
+    try {
+      await onDone(true);
+    } catch (error) {
+      say(`${item ? 'Saved' : 'Added'}, but the list could not be reloaded: ${message(error)}. Reload the page to see it.`, 'warning');
     } finally {
       setBusy(false);
     }
