@@ -30,7 +30,7 @@ impl Events {
             .map_err(|e| format!("events/{name}.json is not JSON: {e}"))?;
         // Every event but the table stream's (the sweeper's `Records`) is an API request.
         if event.get("Records").is_none() {
-            lambda_http::request::from_str(&text)
+            api::function::request_of_event(&text)
                 .map_err(|e| format!("events/{name}.json is not an HTTP API v2 event: {e}"))?;
         }
         self.cache.insert(name.to_owned(), event.clone());

@@ -239,7 +239,7 @@ async fn every_event_file_gets_its_status_from_its_function() {
     let api = TestApi::new().await;
     seed(&api).await;
     for (name, status, text, function) in events {
-        let request = lambda_http::request::from_str(&text)
+        let request = api::function::request_of_event(&text)
             .unwrap_or_else(|error| panic!("events/{name}.json is not an HTTP API event: {error}"));
 
         let claims = request
