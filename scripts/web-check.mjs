@@ -659,7 +659,10 @@ try {
   const acmeId = await card('Acme').getAttribute('data-id');
   let patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(acmeId));
   await card('Acme').dragTo(column('screening'));
-  check((await patched).status() === 200, 'PATCH answered 200');
+  {
+    const answer = await patched;
+    check(answer.status() === 200, `PATCH answered 200, not ${answer.status()} ${await answer.text().catch(() => '')}`);
+  }
   await column('screening').locator('.card', { hasText: 'Acme' }).waitFor();
   check((await call('GET', `/applications/${acmeId}`)).body.status === 'screening', 'the API has the new status');
   log('dragging Acme to Screening PATCHed it (If-Match) and moved the card');
@@ -1041,6 +1044,35 @@ try {
     const stored = (await call('GET', `/applications/${acmeId}/feedback/${feedbackId}`)).body;
     check(stored.interviewer === 'Dana' && stored.comments === 'Changed elsewhere.' && stored.rating === 5, `saved on the new version: ${JSON.stringify(stored)}`);
     log('a feedback edit answered 412: the form stayed open with "Dana", showed the comment changed elsewhere, and saved on the new version');
+  }
+  step = 'feedback: added, but its list fails to reload: said as added, not as failed';
+  {
+    if (await page.locator('.children.feedback details').getAttribute('open') === null) await page.locator('.children.feedback summary').click();
+    let failed = 0;
+    const failList = (route) => {
+      if (route.request().method() !== 'GET' || failed) return route.fallback();
+      failed += 1;
+      return route.fulfill({ status: 503, contentType: 'application/problem+json', headers: { 'Retry-After': '1' },
+        body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the database is unavailable' }) });
+    };
+    const list = /\/applications\/[^/]+\/feedback(\?.*)?$/;
+    await page.route(list, failList);
+    await page.selectOption('#feedback-new-stage', 'onsite');
+    await page.fill('#feedback-new-comments', 'Reload fails after this.');
+    await page.locator('.children.feedback form').getByRole('button', { name: 'Add' }).click();
+    const said = page.locator('.message.warning', { hasText: 'Added, but the list could not be reloaded' });
+    await said.waitFor();
+    await page.unroute(list, failList);
+    check(failed === 1, `the reload after the add failed once: ${failed}`);
+    check(await page.locator('.message.error').count() === 0, 'no error is shown for a write that was done');
+    check(await page.inputValue('#feedback-new-comments') === '', 'the form is emptied: it was added');
+    const stored = (await call('GET', `/applications/${acmeId}/feedback`)).body.items;
+    const added = stored.filter((f) => f.comments === 'Reload fails after this.');
+    check(added.length === 1, `added once: ${JSON.stringify(added)}`);
+    check((await call('DELETE', `/applications/${acmeId}/feedback/${added[0].id}`)).status === 204, 'removed again');
+    log(`a feedback added whose list failed to reload: "${await said.textContent()}"`);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('.children.feedback li').length === 1);
   }
   if (!(await page.locator('.children.feedback details').getAttribute('open') !== null)) await page.locator('.children.feedback summary').click();
   await page.selectOption('#feedback-new-stage', 'phone_screen');
