@@ -14,6 +14,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use domain::child::ChildResource;
 use domain::feedback::Feedback;
+use domain::values::NamedEnum;
 use domain::{Application, ApplicationPatch, Id, Timestamp, UserId};
 use serde_json::json;
 use store::{Precondition, Store, WriteOutcome};
@@ -158,6 +159,122 @@ async fn an_update_whose_answer_was_lost_is_applied_once_not_a_412() {
         store.get_application(&user, application.id).await.unwrap(),
         updated
     );
+}
+
+/// Loses the first `UpdateItem`'s answer, as [`LoseFirstAnswer`] does, and runs `between` before
+/// the SDK sends that update again: other requests' writes landing between its two attempts.
+#[derive(Clone)]
+struct WritesBetweenAttempts {
+    lose: LoseFirstAnswer,
+    between: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl std::fmt::Debug for WritesBetweenAttempts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WritesBetweenAttempts")
+    }
+}
+
+impl Intercept for WritesBetweenAttempts {
+    fn name(&self) -> &'static str {
+        "WritesBetweenAttempts"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.lose.read_before_transmit(context, components, cfg)
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let first = cfg.load::<Targeted>().is_some() && self.lose.0.load(Ordering::SeqCst) == 0;
+        self.lose
+            .modify_before_deserialization(context, components, cfg)?;
+        if first {
+            (self.between)();
+        }
+        Ok(())
+    }
+}
+
+/// Two other requests write the application after the first attempt of an update is done and
+/// before the SDK sends it again: the update still finds its own token, and is not applied a
+/// second time over theirs (a second history entry, their status undone).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_whose_answer_was_lost_is_applied_once_with_other_writes_between() {
+    let api = TestApi::new().await;
+    let store = api.state.store.clone();
+    let (user, application) = stored_application(&store).await;
+    let others = {
+        let (store, user) = (store.clone(), user.clone());
+        move || {
+            let (store, user) = (store.clone(), user.clone());
+            tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(async move {
+                    for patch in [json!({"status": "offer"}), json!({"notes": "second"})] {
+                        store
+                            .update_application(
+                                &user,
+                                application.id,
+                                &ApplicationPatch::parse(patch).unwrap(),
+                                &Precondition::None,
+                                Timestamp::now(),
+                            )
+                            .await
+                            .unwrap();
+                    }
+                })
+            });
+        }
+    };
+    let lose = WritesBetweenAttempts {
+        lose: lose_first_update(),
+        between: Arc::new(others),
+    };
+    let config = api
+        .client
+        .config()
+        .to_builder()
+        .interceptor(lose.clone())
+        .build();
+    let losing = Store::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        api.table.clone(),
+    );
+    let patch = ApplicationPatch::parse(json!({"status": "screening"})).unwrap();
+    let updated = losing
+        .update_application(
+            &user,
+            application.id,
+            &patch,
+            &Precondition::None,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        lose.lose.0.load(Ordering::SeqCst),
+        2,
+        "the SDK sent the update twice"
+    );
+    let stored = store.get_application(&user, application.id).await.unwrap();
+    assert_eq!(updated, stored, "the answer is the item as it is");
+    assert_eq!(stored.version, 4, "three changes, three versions");
+    let statuses: Vec<&str> = stored
+        .status_history
+        .iter()
+        .map(|change| change.status.as_str())
+        .collect();
+    assert_eq!(statuses, ["applied", "screening", "offer"]);
+    assert_eq!(stored.notes.as_deref(), Some("second"));
 }
 
 /// An application of the retried user, written without loss.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::keys::{DELETING, LAST_WRITE, PK};
+use crate::keys::{DELETING, LAST_WRITES, PK};
 use crate::{Precondition, StoreResult, string};
 use domain::values::NamedEnum;
 use domain::{Status, Timestamp};
@@ -139,11 +139,18 @@ impl Expr {
         let one = self.value(AttributeValue::N("1".to_owned()));
         self.set_raw(format!("{version} = {version} + {one}"));
         let token = domain::Id::generate().to_string();
-        let (last_write, value) = (self.name(LAST_WRITE), self.value(string(&token)));
-        self.set_raw(format!("{last_write} = {value}"));
-        self.condition(format!(
-            "attribute_not_exists({last_write}) OR {last_write} <> {value}"
-        ));
+        let value = self.value(string(&token));
+        let none = self.value(string(""));
+        let slots = LAST_WRITES.map(|slot| self.name(slot));
+        // Each token moves one slot down (the operands are the item as it was); the oldest goes.
+        self.set_raw(format!("{} = {value}", slots[0]));
+        for pair in slots.windows(2) {
+            let (newer, older) = (&pair[0], &pair[1]);
+            self.set_raw(format!("{older} = if_not_exists({newer}, {none})"));
+        }
+        for slot in &slots {
+            self.condition(format!("attribute_not_exists({slot}) OR {slot} <> {value}"));
+        }
         token
     }
 
@@ -198,7 +205,9 @@ impl Expr {
 /// Whether `old`, an item as a failed condition returned it, carries the update token `token`
 /// ([`Expr::record_change`]): then that update is written, and `old` is the item it left.
 pub(crate) fn written_by(old: &crate::Item, token: &str) -> bool {
-    matches!(old.get(LAST_WRITE), Some(AttributeValue::S(written)) if written == token)
+    LAST_WRITES
+        .iter()
+        .any(|slot| matches!(old.get(*slot), Some(AttributeValue::S(written)) if written == token))
 }
 
 #[cfg(test)]

@@ -32,9 +32,10 @@ pub const EXPIRES_AT: &str = "expires_at";
 pub const DELETING: &str = "deleting";
 /// What an item is: `application`, `feedback`, `rejection` or `idempotency`.
 pub const TYPE: &str = "type";
-/// The token of the last update written to an item: an update the SDK sends again after its
-/// answer was lost finds its own token, and is not applied twice.
-pub const LAST_WRITE: &str = "last_write";
+/// The tokens of the last three updates written to an item, newest first: an update the SDK
+/// sends again after its answer was lost finds its own token, also when other requests wrote the
+/// item between its attempts (two of them), and is not applied twice.
+pub const LAST_WRITES: [&str; 3] = ["last_write", "last_write_2", "last_write_3"];
 
 pub const APPLICATION_SK: &str = "APPLICATION";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
