@@ -22,9 +22,19 @@ use testkit::TestApi;
 
 /// Replaces the answer of the client's first call (of the operation `only` names, when set:
 /// `UpdateItem`) with a retryable 500, after DynamoDB did the work: the answer was lost, not
-/// the write.
+/// the write. Then runs [`Between`]'s writes, if any, before the SDK sends the call again.
 #[derive(Debug, Clone, Default)]
-struct LoseFirstAnswer(Arc<AtomicUsize>, Option<&'static str>);
+struct LoseFirstAnswer(Arc<AtomicUsize>, Option<&'static str>, Between);
+
+/// Other requests' writes, landing between a lost answer and the SDK's resend.
+#[derive(Clone, Default)]
+struct Between(Option<Arc<dyn Fn() + Send + Sync>>);
+
+impl std::fmt::Debug for Between {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Between")
+    }
+}
 
 /// A call of the operation a [`LoseFirstAnswer`] targets.
 #[derive(Debug, Clone)]
@@ -71,6 +81,9 @@ impl Intercept for LoseFirstAnswer {
                     r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"answer lost"}"#,
                 ),
             );
+            if let Some(writes) = &self.2.0 {
+                writes();
+            }
         }
         Ok(())
     }
@@ -122,7 +135,7 @@ async fn a_create_whose_answer_was_lost_is_created_once_not_a_500() {
 
 /// Loses the answer of the first `UpdateItem` only.
 fn lose_first_update() -> LoseFirstAnswer {
-    LoseFirstAnswer(Arc::default(), Some(".UpdateItem"))
+    LoseFirstAnswer(Arc::default(), Some(".UpdateItem"), Between::default())
 }
 
 #[tokio::test]
@@ -161,50 +174,6 @@ async fn an_update_whose_answer_was_lost_is_applied_once_not_a_412() {
     );
 }
 
-/// Loses the first `UpdateItem`'s answer, as [`LoseFirstAnswer`] does, and runs `between` before
-/// the SDK sends that update again: other requests' writes landing between its two attempts.
-#[derive(Clone)]
-struct WritesBetweenAttempts {
-    lose: LoseFirstAnswer,
-    between: Arc<dyn Fn() + Send + Sync>,
-}
-
-impl std::fmt::Debug for WritesBetweenAttempts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WritesBetweenAttempts")
-    }
-}
-
-impl Intercept for WritesBetweenAttempts {
-    fn name(&self) -> &'static str {
-        "WritesBetweenAttempts"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.lose.read_before_transmit(context, components, cfg)
-    }
-
-    fn modify_before_deserialization(
-        &self,
-        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
-        components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let first = cfg.load::<Targeted>().is_some() && self.lose.0.load(Ordering::SeqCst) == 0;
-        self.lose
-            .modify_before_deserialization(context, components, cfg)?;
-        if first {
-            (self.between)();
-        }
-        Ok(())
-    }
-}
-
 /// Two other requests write the application after the first attempt of an update is done and
 /// before the SDK sends it again: the update still finds its own token, and is not applied a
 /// second time over theirs (a second history entry, their status undone).
@@ -235,20 +204,12 @@ async fn an_update_whose_answer_was_lost_is_applied_once_with_other_writes_betwe
             });
         }
     };
-    let lose = WritesBetweenAttempts {
-        lose: lose_first_update(),
-        between: Arc::new(others),
-    };
-    let config = api
-        .client
-        .config()
-        .to_builder()
-        .interceptor(lose.clone())
-        .build();
-    let losing = Store::new(
-        aws_sdk_dynamodb::Client::from_conf(config),
-        api.table.clone(),
+    let lose = LoseFirstAnswer(
+        Arc::default(),
+        Some(".UpdateItem"),
+        Between(Some(Arc::new(others))),
     );
+    let losing = losing_store(&api, &lose);
     let patch = ApplicationPatch::parse(json!({"status": "screening"})).unwrap();
     let updated = losing
         .update_application(
@@ -261,7 +222,7 @@ async fn an_update_whose_answer_was_lost_is_applied_once_with_other_writes_betwe
         .await
         .unwrap();
     assert_eq!(
-        lose.lose.0.load(Ordering::SeqCst),
+        lose.0.load(Ordering::SeqCst),
         2,
         "the SDK sent the update twice"
     );
@@ -337,7 +298,7 @@ async fn a_child_delete_whose_answer_was_lost_is_done_not_a_404() {
     let api = TestApi::new().await;
     let store = &api.state.store;
     let (user, application, feedback) = stored_feedback(store).await;
-    let lose = LoseFirstAnswer(Arc::default(), Some(".DeleteItem"));
+    let lose = LoseFirstAnswer(Arc::default(), Some(".DeleteItem"), Between::default());
     let losing = losing_store(&api, &lose);
     for precondition in [Precondition::Versions(vec![1]), Precondition::None] {
         // The second attempt finds nothing: its own first attempt deleted it.
@@ -416,7 +377,11 @@ async fn a_history_trim_whose_answer_was_lost_still_answers_the_trimmed_applicat
             .unwrap();
     }
     // The counter wraps to 0 on the change's own UpdateItem: the trim's answer is the one lost.
-    let lose = LoseFirstAnswer(Arc::new(AtomicUsize::new(usize::MAX)), Some(".UpdateItem"));
+    let lose = LoseFirstAnswer(
+        Arc::new(AtomicUsize::new(usize::MAX)),
+        Some(".UpdateItem"),
+        Between::default(),
+    );
     let updated = losing_store(&api, &lose)
         .update_application(
             &user,
