@@ -230,8 +230,6 @@ export function problemText(error: unknown): string {
   return `${error.message} (${listed}${more})`;
 }
 
-/** A document as the API takes it: our export, the original API's `{applications, feedback,
- * rejections}`, or its bare array of applications (wrapped). */
 /** A file's text as UTF-8 (a leading BOM dropped). A file in another encoding (Excel's plain
  * "CSV" is Windows-1252) is refused: Blob.text() would turn each byte it cannot read into U+FFFD,
  * and the garbled text would be imported as valid, under ids a corrected file would not meet. */
@@ -244,6 +242,8 @@ async function utf8Text(file: Blob): Promise<string> {
   }
 }
 
+/** A document as the API takes it: our export, the original API's `{applications, feedback,
+ * rejections}`, or its bare array of applications (wrapped). */
 function readDocument(text: string): Item {
   let parsed: unknown;
   try {
