@@ -294,8 +294,10 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
     const body = changes(specs, form.values, source);
     if (item && !Object.keys(body).length) return onDone(false);
     setBusy(true);
+    let written = false;
     try {
       await request(path, item ? { method: 'PATCH', body, ifMatch: item.version } : { method: 'POST', body, idempotencyKey: once.key(body) });
+      written = true;
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) form.setErrors(error.fields);
       else if (error instanceof ApiError && error.status === 412 && item) {
@@ -310,9 +312,10 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
           } else say(`This ${noun} was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}.`, 'error');
         }
       } else say(message(error), 'error');
-      setBusy(false);
-      return;
+    } finally {
+      if (!written) setBusy(false);
     }
+    if (!written) return;
     if (!item) once.done();
     form.reset(item ? source : null);
     say(item ? 'Saved.' : 'Added.');
