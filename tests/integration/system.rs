@@ -350,13 +350,15 @@ async fn db_check_gives_up_after_two_seconds_on_the_dev_server_too() {
     );
     let config = store::Config {
         table_name: table,
-        dynamodb_endpoint: Some(late_dynamodb_local(Duration::from_millis(2500)).await),
+        // Half a second past the bound: the patient client alone would wait and answer 200.
+        dynamodb_endpoint: Some(
+            late_dynamodb_local(health::DB_CHECK_TIME + Duration::from_millis(500)).await,
+        ),
         region: "us-east-1".to_owned(),
     };
     let state = dev_server::dev_state(&config, api::cursor::CursorKey::new(b"late")).await;
-    let reply = TestApi::over(state)
+    TestApi::over(state)
         .get("/db-check")
         .await
         .expect_problem(503);
-    assert_eq!(reply.body["status"], 503);
 }
