@@ -61,6 +61,12 @@ const log = (text) => console.log(`web check: ${text}`);
 const check = (condition, text) => {
   if (!condition) throw new Error(`${step}: ${text}`);
 };
+// The API's 503 (problem+json with Retry-After), answered by a route in place of the real one;
+// `detail` is what the page shows.
+const unavailable = (route, detail = 'The database is unreachable') => route.fulfill({
+  status: 503, contentType: 'application/problem+json', headers: { 'retry-after': '1' },
+  body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail }),
+});
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -617,8 +623,7 @@ try {
       n += 1;
       if (n === 2) { arrived(); await second; }
       if (n === 4) {
-        return route.fulfill({ status: 503, contentType: 'application/problem+json', headers: { 'retry-after': '1' },
-          body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is throttling; try again shortly' }) });
+        return unavailable(route, 'The database is throttling; try again shortly');
       }
       const rows = body.applications.map((a, i) => ({ row: i + 1, outcome: 'created', id: a.id, children_created: a.feedback.length }));
       await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
@@ -684,8 +689,7 @@ try {
   {
     check((await call('PATCH', `/applications/${acmeId}`, { location: 'Behind' })).status === 200, 'changed behind the page');
     const reload = async (route) => (route.request().method() === 'GET'
-      ? route.fulfill({ status: 503, contentType: 'application/problem+json', headers: { 'retry-after': '1' },
-        body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) })
+      ? unavailable(route)
       : route.fallback());
     await page.route(new RegExp(`/applications/${acmeId}$`), reload);
     patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(acmeId));
@@ -819,8 +823,7 @@ try {
 
   step = 'a failed load shows why and Retry: not the rows and cursor of other filters, not a spinner forever';
   {
-    const outage = (route) => route.fulfill({ status: 503, contentType: 'application/problem+json',
-      body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) });
+    const outage = (route) => unavailable(route);
     // The table holds two pages of every application; the load under a new search fails.
     const down = (route) => (new URL(route.request().url()).searchParams.get('q') === 'Bulk 2' ? outage(route) : route.fallback());
     await page.route(/\/applications\?/, down);
@@ -957,7 +960,7 @@ try {
     // Changed again, and the reload after the 412 fails.
     check((await call('PATCH', `/applications/${acmeId}`, { source: 'Changed again' })).status === 200, 'changed behind the page again');
     const down = (route) => (route.request().method() === 'GET'
-      ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) })
+      ? unavailable(route)
       : route.continue());
     await page.route(new RegExp(`/applications/${acmeId}$`), down);
     await dismiss();
@@ -978,8 +981,7 @@ try {
   {
     const lists = new RegExp(`/applications/${acmeId}/(feedback|rejections)\\?`);
     const outage = (route) => (route.request().method() === 'GET'
-      ? route.fulfill({ status: 503, contentType: 'application/problem+json',
-        body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) })
+      ? unavailable(route)
       : route.fallback());
     await page.route(lists, outage);
     await page.reload();
@@ -1052,8 +1054,7 @@ try {
     const failList = (route) => {
       if (route.request().method() !== 'GET' || failed) return route.fallback();
       failed += 1;
-      return route.fulfill({ status: 503, contentType: 'application/problem+json', headers: { 'Retry-After': '1' },
-        body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the database is unavailable' }) });
+      return unavailable(route);
     };
     const list = /\/applications\/[^/]+\/feedback(\?.*)?$/;
     await page.route(list, failList);
@@ -1373,7 +1374,7 @@ try {
     // The status failing to load (503) says why with Retry, the buttons still there; a 404 that is
     // not the API's "no feed" (API Gateway's own, for a route it lacks) is "not available yet".
     const outage = (route) => route.request().method() === 'GET'
-      ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unreachable' }) })
+      ? unavailable(route)
       : route.fallback();
     await page.route(/\/calendar-feed$/, outage);
     await page.reload();
