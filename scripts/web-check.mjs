@@ -37,6 +37,7 @@
 // the table drops another search's rows.
 // Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
 // signing in again brings back the edits not saved; signing in drops those of another user.
+// Edits not saved come back after leaving the page (and a reload); Cancel and Undo edits drop them.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -972,9 +973,34 @@ try {
     check(await page.inputValue('#app-location') === 'Edited here', 'the edit is still kept');
     check((await call('GET', `/applications/${acmeId}`)).body.location == null, 'nothing written');
     check((await call('PATCH', `/applications/${acmeId}`, { source: null })).status === 200, 'put back');
+    // Undone, so that the reload does not keep it (edits outlive a reload: the next step).
+    await page.getByRole('button', { name: 'Undo edits' }).click();
     await page.reload();
     await page.locator('form.edit').waitFor();
     log(`a save answered 412 reloaded the form (edits kept); with the reload failing: "${said}"`);
+  }
+
+  step = 'application page: edits not saved outlive leaving the page and a reload; Undo edits drops them';
+  {
+    const kept = page.locator('.message.warning', { hasText: 'had not saved here are back' });
+    await dismiss();
+    await page.fill('#app-location', 'Left unsaved');
+    await page.getByRole('link', { name: '← Board' }).click();
+    await page.locator('.board').waitFor();
+    await page.getByRole('link', { name: 'Acme' }).click();
+    await kept.waitFor();
+    check(await page.inputValue('#app-location') === 'Left unsaved', 'the edit is back after leaving the page');
+    await dismiss();
+    await page.reload();
+    await kept.waitFor();
+    check(await page.inputValue('#app-location') === 'Left unsaved', 'the edit is back after a reload');
+    check((await call('GET', `/applications/${acmeId}`)).body.location == null, 'nothing was written');
+    await page.getByRole('button', { name: 'Undo edits' }).click();
+    await dismiss();
+    await page.reload();
+    await page.locator('form.edit').waitFor();
+    check(await page.inputValue('#app-location') === '', 'an undone edit is not kept');
+    log('a Location typed and left (to the board and back, then a reload) came back with a warning each time; undone, it stayed gone');
   }
 
   step = 'a failed load of an application\'s feedback or rejections says why with Retry';
@@ -1047,6 +1073,28 @@ try {
     check(stored.interviewer === 'Dana' && stored.comments === 'Changed elsewhere.' && stored.rating === 5, `saved on the new version: ${JSON.stringify(stored)}`);
     log('a feedback edit answered 412: the form stayed open with "Dana", showed the comment changed elsewhere, and saved on the new version');
   }
+  step = 'feedback: Cancel drops the edits; an edit form left open comes back with them';
+  {
+    const item = page.locator(`.children.feedback li[data-id="${feedbackId}"]`);
+    const interviewer = `#feedback-${feedbackId}-interviewer`;
+    await item.getByRole('button', { name: 'Edit' }).click();
+    await page.fill(interviewer, 'Cancelled');
+    await item.getByRole('button', { name: 'Cancel' }).click();
+    await item.getByRole('button', { name: 'Edit' }).click();
+    check(await page.inputValue(interviewer) === 'Dana', `Cancel keeps nothing: ${await page.inputValue(interviewer)}`);
+    await page.fill(interviewer, 'Left open');
+    await dismiss();
+    await page.getByRole('link', { name: '← Board' }).click();
+    await page.locator('.board').waitFor();
+    await page.getByRole('link', { name: 'Acme' }).click();
+    await page.locator('.message.warning', { hasText: 'had not saved here are back' }).waitFor();
+    check(await page.inputValue(interviewer) === 'Left open', 'the edit form is open again, with the edit');
+    await item.getByRole('button', { name: 'Cancel' }).click();
+    check((await call('GET', `/applications/${acmeId}/feedback/${feedbackId}`)).body.interviewer === 'Dana', 'nothing was written');
+    await dismiss();
+    log('a feedback edit cancelled was not kept; one left open (to the board and back) opened again with its text');
+  }
+
   step = 'feedback: added, but its list fails to reload: said as added, not as failed';
   {
     if (await page.locator('.children.feedback details').getAttribute('open') === null) await page.locator('.children.feedback summary').click();

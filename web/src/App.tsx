@@ -44,6 +44,17 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
     return () => clearTimeout(timer);
   }, [session]);
 
+  // A reload or a closed tab: the open forms' unsaved edits are kept (drafts.ts). Not after a
+  // sign-out (its token is gone by the time the page goes).
+  useEffect(() => {
+    const leaving = () => {
+      const user = currentSession()?.user;
+      if (user) saveDrafts(user, 'left');
+    };
+    addEventListener('pagehide', leaving);
+    return () => removeEventListener('pagehide', leaving);
+  }, []);
+
   useEffect(() => {
     const titles = { board: 'Board', table: 'Applications', application: 'Application', insights: 'Insights' };
     document.title = `${session ? titles[route.page] : 'Sign in'} · Feedback Tracker`;

@@ -1,13 +1,19 @@
-// Edits in progress that outlive the end of a session. Signing in again leaves the page (the
-// provider's sign-in page, then back), so whatever a form held is gone unless kept: when the
-// session ends (its expiry, or a 401), each open form with unsaved edits writes them to
-// sessionStorage (this tab only, like the token), and the same form shown again after the same
-// user signed in takes them back once. Signing in drops the ones any other user left, and
-// signing out on purpose drops them all (dropDrafts).
+// Edits in progress that outlive their form. A form with unsaved edits that goes away keeps
+// them in sessionStorage (this tab only, like the token), and the same form shown again, to the
+// same signed-in user, takes them back once:
+// - the session ends (its expiry, or a 401): signing in again leaves the page (the provider's
+//   sign-in page, then back), so every open form writes its edits down first;
+// - the user leaves the form: another page of the app, another item's Edit, a reload, closing the
+//   tab (pagehide). Cancel, Undo edits and a save leave nothing to keep.
+// Signing in drops the ones any other user left, and signing out on purpose drops them all
+// (dropDrafts). Edits to an item deleted meanwhile are never shown again and go at sign-out.
 
 import { currentSession } from './auth';
 
 type Values = Record<string, string>;
+/** Why the edits were kept: the session ended, or the user left the form. */
+export type Kept = 'session' | 'left';
+interface Draft { user: string; why: Kept; values: Values }
 
 const PREFIX = 'ft.draft.';
 const savers = new Map<string, () => Values | null>();
@@ -20,23 +26,34 @@ export function keepDraft(key: string, read: () => Values | null): () => void {
   };
 }
 
-/** The session of `user` has ended: every open form's unsaved edits are written down. */
-export function saveDrafts(user: string): void {
-  for (const [key, read] of savers) {
-    const values = read();
-    try {
-      if (values) sessionStorage.setItem(PREFIX + key, JSON.stringify({ user, values }));
-      else sessionStorage.removeItem(PREFIX + key);
-    } catch {
-      // Storage full or unavailable: nothing more can be kept.
-    }
+function write(key: string, user: string, why: Kept, values: Values | null): void {
+  try {
+    if (values) sessionStorage.setItem(PREFIX + key, JSON.stringify({ user, why, values } satisfies Draft));
+    else sessionStorage.removeItem(PREFIX + key);
+  } catch {
+    // Storage full or unavailable: nothing more can be kept.
   }
 }
 
-function read(key: string): { user: string; values: Values } | null {
+/** Every open form's unsaved edits are written down for `user`: the session ended, or the page
+ * is going (`left`). */
+export function saveDrafts(user: string, why: Kept = 'session'): void {
+  for (const [key, read] of savers) write(key, user, why, read());
+}
+
+/** The form `key` goes away holding `values` (null: nothing unsaved). Kept for the signed-in
+ * user only: a form that goes because the session ended or the user signed out writes nothing
+ * here (saveDrafts already did, or dropDrafts must not be undone). */
+export function leaveDraft(key: string, values: Values | null): void {
+  const user = currentSession()?.user;
+  if (user) write(key, user, 'left', values);
+}
+
+function read(key: string): Draft | null {
   try {
     const saved = JSON.parse(sessionStorage.getItem(PREFIX + key) ?? 'null');
-    return saved && typeof saved.user === 'string' && saved.values && typeof saved.values === 'object' ? saved : null;
+    if (!saved || typeof saved.user !== 'string' || !saved.values || typeof saved.values !== 'object') return null;
+    return { user: saved.user, why: saved.why === 'left' ? 'left' : 'session', values: saved.values };
   } catch {
     return null;
   }
@@ -50,12 +67,13 @@ export function hasDraft(key: string): boolean {
 
 /** The unsaved edits the signed-in user left in the form `key`, once: they are removed as they
  * are taken (another user's too, never shown). */
-export function takeDraft(key: string): Values | null {
+export function takeDraft(key: string): { values: Values; why: Kept } | null {
   const saved = read(key);
   if (saved) sessionStorage.removeItem(PREFIX + key);
   const user = currentSession()?.user;
   if (!saved || !user || saved.user !== user) return null;
-  return Object.fromEntries(Object.entries(saved.values).filter(([, value]) => typeof value === 'string'));
+  const values = Object.fromEntries(Object.entries(saved.values).filter(([, value]) => typeof value === 'string'));
+  return { values, why: saved.why };
 }
 
 /** Removes kept edits: every one (signed out on purpose), or, signed in as `user`, those another

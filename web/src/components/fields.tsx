@@ -2,7 +2,7 @@
 // the API's 422 messages shown beside each field, and only changed fields sent.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { label } from '../api/types';
-import { keepDraft, takeDraft } from '../drafts';
+import { keepDraft, leaveDraft, takeDraft } from '../drafts';
 import { say } from '../state';
 
 export type Kind = 'text' | 'textarea' | 'date' | 'number' | 'url' | 'select' | 'list' | 'lines';
@@ -111,14 +111,15 @@ export function Fields({ id, specs, values, errors, onInput }: FormProps) {
 }
 
 /** A form's values. With `draft` (a name for this form, e.g. its application's id), the edits
- * not saved when the session ends are kept, and this form shown again after signing in starts
- * with them (drafts.ts). */
+ * not saved when the form goes away (the session ends, or the user leaves it) are kept, and this
+ * form shown again starts with them (drafts.ts). Closing it on purpose (Cancel) must `reset` it
+ * first, as a save does: then nothing is kept. */
 export function useForm(specs: FieldSpec[], source: Record<string, unknown> | null, draft?: string) {
   const [start] = useState(() => {
     const initial = initialValues(specs, source);
     const saved = draft ? takeDraft(draft) : null;
-    const edits = Object.fromEntries(Object.entries(saved ?? {}).filter(([name]) => name in initial));
-    return { initial, edits: Object.keys(edits).length ? edits : null };
+    const edits = Object.fromEntries(Object.entries(saved?.values ?? {}).filter(([name]) => name in initial));
+    return { initial, edits: Object.keys(edits).length ? edits : null, why: saved?.why };
   });
   const [values, setValues] = useState<Values>(() => ({ ...start.initial, ...start.edits }));
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -128,13 +129,20 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
   latest.current = values;
   useEffect(() => {
     if (!draft) return;
-    return keepDraft(draft, () => {
-      const edits = Object.fromEntries(Object.entries(latest.current).filter(([name, value]) => value !== base.current[name]));
-      return Object.keys(edits).length ? edits : null;
-    });
+    const edits = () => {
+      const changed = Object.fromEntries(Object.entries(latest.current).filter(([name, value]) => value !== base.current[name]));
+      return Object.keys(changed).length ? changed : null;
+    };
+    const forget = keepDraft(draft, edits);
+    return () => {
+      forget();
+      leaveDraft(draft, edits());
+    };
   }, [draft]);
   useEffect(() => {
-    if (start.edits) say('The edits you had not saved when the session ended are back: check them and save.', 'warning');
+    if (!start.edits) return;
+    if (start.why === 'left') say('The edits you had not saved here are back: check them and save.', 'warning');
+    else say('The edits you had not saved when the session ended are back: check them and save.', 'warning');
   }, []);
   /** Each field still as in `unchanged` shows `next`'s value; one edited since keeps its text. */
   const follow = (unchanged: Values, next: Record<string, unknown> | null) => {
@@ -151,6 +159,8 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
     setErrors,
     reset: (next: Record<string, unknown> | null) => {
       base.current = initialValues(specs, next);
+      // At once, not at the next render: a form closed in the same turn keeps no edits.
+      latest.current = base.current;
       setValues(base.current);
       setErrors({});
     },

@@ -207,8 +207,8 @@ function Children<T extends Child>(props: {
     }
     await load().catch((error) => say(message(error), 'error'));
   };
-  // The add form opens if it holds edits kept from before a sign-in; so does the edit form of
-  // an item that does, once the list is here.
+  // The add form opens if it holds edits kept (the session ended, or the user left the page);
+  // so does the edit form of an item that does, once the list is here.
   const [adding] = useState(() => hasDraft(path));
   useEffect(() => {
     setFailed(null);
@@ -292,7 +292,10 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
   const submit = async (event: Event) => {
     event.preventDefault();
     const body = changes(specs, form.values, source);
-    if (item && !Object.keys(body).length) return onDone(false);
+    if (item && !Object.keys(body).length) {
+      form.reset(source);
+      return onDone(false);
+    }
     setBusy(true);
     let written = false;
     try {
@@ -308,6 +311,7 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
         } catch (reloadError) {
           if (isNotFound(reloadError)) {
             say(`This ${noun} was deleted elsewhere; your edits were not saved.`, 'warning');
+            form.reset(null);
             await onDone(true);
           } else say(`This ${noun} was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}.`, 'error');
         }
@@ -334,7 +338,7 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
       <Fields id={id} specs={specs} values={form.values} errors={form.errors} onInput={form.onInput} />
       <div class="actions">
         <button class="primary" disabled={busy}>{item ? 'Save' : 'Add'}</button>
-        {item && <button type="button" onClick={() => void onDone(false)}>Cancel</button>}
+        {item && <button type="button" onClick={() => { form.reset(source); void onDone(false); }}>Cancel</button>}
       </div>
     </form>
   );
