@@ -38,6 +38,7 @@
 // Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
 // signing in again brings back the edits not saved; signing in drops those of another user.
 // Edits not saved come back after leaving the page (and a reload); Cancel and Undo edits drop them.
+// A date typed in part (the browser's value is empty) is refused beside its field, not sent.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -1001,6 +1002,33 @@ try {
     await page.locator('form.edit').waitFor();
     check(await page.inputValue('#app-location') === '', 'an undone edit is not kept');
     log('a Location typed and left (to the board and back, then a reload) came back with a warning each time; undone, it stayed gone');
+  }
+
+  step = 'application page: a date typed in part is refused beside its field, not saved as empty';
+  {
+    const before = (await call('GET', `/applications/${acmeId}`)).body.applied_date;
+    check(/^\d{4}-\d{2}-\d{2}$/.test(before ?? ''), `Acme has an applied date: ${before}`);
+    await dismiss();
+    // One part of the date cleared: the browser's value is '' (what the page used to send).
+    await page.focus('#app-applied_date');
+    await page.keyboard.press('Backspace');
+    check(await page.$eval('#app-applied_date', (input) => input.validity.badInput && input.value === ''), 'the date reads as empty, in part typed');
+    let patches = 0;
+    const counting = (request) => { if (request.method() === 'PATCH') patches += 1; };
+    page.on('request', counting);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const error = page.locator('.field[data-field=applied_date] .error');
+    await error.waitFor();
+    const said = await page.locator('.message.error').textContent();
+    const beside = await error.textContent();
+    page.off('request', counting);
+    check(patches === 0, `nothing was sent: ${patches} PATCH`);
+    check(said.includes('Applied on is not a whole date'), `said why: ${said}`);
+    check((await call('GET', `/applications/${acmeId}`)).body.applied_date === before, 'the stored date is kept');
+    await page.getByRole('button', { name: 'Undo edits' }).click();
+    check(await page.inputValue('#app-applied_date') === before, 'Undo edits shows the stored date again');
+    await dismiss();
+    log(`a date with one part cleared: "${beside}" beside it, "${said.replace(' ×', '')}", nothing sent`);
   }
 
   step = 'a failed load of an application\'s feedback or rejections says why with Retry';

@@ -57,6 +57,17 @@ export function changes(specs: FieldSpec[], values: Values, original: Record<str
   return body;
 }
 
+/** The fields whose text the browser cannot give (a date typed in part reads as empty, and
+ * sending that would clear the stored date), with the message to show beside each. */
+export function unreadable(form: HTMLFormElement, specs: FieldSpec[]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const spec of specs) {
+    const input = form.elements.namedItem(spec.name);
+    if (input instanceof HTMLInputElement && input.validity.badInput) errors[spec.name] = 'must be a whole date (or empty)';
+  }
+  return errors;
+}
+
 export function initialValues(specs: FieldSpec[], source: Record<string, unknown> | null): Values {
   return Object.fromEntries(specs.map((spec) => [spec.name, toInput(source?.[spec.name], spec.kind)]));
 }

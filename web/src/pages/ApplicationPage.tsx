@@ -6,7 +6,7 @@ import {
   INTERVIEW_STAGES, REJECTION_CATEGORIES, REJECTION_STAGES, STATUSES, WORK_MODES, label,
   type Application, type Feedback, type Rejection,
 } from '../api/types';
-import { changes, Fields, useForm, type FieldSpec } from '../components/fields';
+import { changes, Fields, unreadable, useForm, type FieldSpec } from '../components/fields';
 import { LoadFailed } from '../components/load';
 import { hasDraft } from '../drafts';
 import { navigate } from '../router';
@@ -46,6 +46,17 @@ const REJECTION: FieldSpec[] = [
   { name: 'reasons', kind: 'lines', hint: 'one per line', wide: true },
   { name: 'notes', kind: 'textarea', wide: true },
 ];
+
+/** A field the browser cannot read (a date typed in part) stops the save and says so beside it:
+ * sent, it would read as empty and clear the stored value. */
+function refuseUnreadable(event: Event, specs: FieldSpec[], form: { setErrors: (errors: Record<string, string>) => void }): boolean {
+  const errors = unreadable(event.currentTarget as HTMLFormElement, specs);
+  if (!Object.keys(errors).length) return false;
+  form.setErrors(errors);
+  const names = specs.filter((spec) => spec.name in errors).map((spec) => spec.label ?? label(spec.name));
+  say(`Not saved: ${names.join(', ')} ${names.length > 1 ? 'are not whole dates' : 'is not a whole date'}.`, 'error');
+  return true;
+}
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const when = (at: string) => new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -108,8 +119,10 @@ function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved
   }, [app.version]);
   const save = async (event: Event) => {
     event.preventDefault();
+    if (refuseUnreadable(event, APPLICATION, form)) return;
     const body = changes(APPLICATION, form.values, app as unknown as Record<string, unknown>);
     if (!Object.keys(body).length) {
+      form.setErrors({});
       say('Nothing changed.');
       return;
     }
@@ -291,6 +304,7 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
   const once = useRef(idempotency()).current;
   const submit = async (event: Event) => {
     event.preventDefault();
+    if (refuseUnreadable(event, specs, form)) return;
     const body = changes(specs, form.values, source);
     if (item && !Object.keys(body).length) {
       form.reset(source);
