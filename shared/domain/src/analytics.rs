@@ -388,18 +388,21 @@ impl View<'_> {
             .unwrap_or(0)
     }
 
-    /// The day it was applied for: `applied_date`, else the first history entry at applied or
-    /// beyond, else its creation day; none if it never reached applied.
+    /// The day it was applied for: `applied_date`, else the earliest history entry at applied
+    /// or beyond, else its creation day; none if it never reached applied.
     fn applied_on(&self) -> Option<NaiveDate> {
         if self.reached() == 0 {
             return None;
         }
         Some(self.app.applied_date.unwrap_or_else(|| {
+            // The earliest, not the first listed: a history is oldest first, but one made
+            // before the import kept it so could still be out of order.
             self.app
                 .status_history
                 .iter()
-                .find(|c| rank(c.status) >= 1)
+                .filter(|c| rank(c.status) >= 1)
                 .map(|c| c.at.date())
+                .min()
                 .unwrap_or_else(|| self.app.created_at.date())
         }))
     }

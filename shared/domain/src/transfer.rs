@@ -408,7 +408,12 @@ fn restore_application(value: Value) -> Result<ImportedApplication, Vec<FieldErr
     let meta = take_meta(&mut map, "", &mut errors);
     let history = match map.remove("status_history") {
         Some(value) => match serde_json::from_value::<Vec<StatusChange>>(value) {
-            Ok(history) if history.len() <= MAX_HISTORY => Some(history),
+            Ok(mut history) if history.len() <= MAX_HISTORY => {
+                // Oldest first, as the contract lists it and the history's trimming and the
+                // applied day assume; stable, so changes at one instant keep the file's order.
+                history.sort_by_key(|change| change.at);
+                Some(history)
+            }
             Ok(_) => {
                 errors.push(FieldError::new(
                     "status_history",
@@ -1436,6 +1441,48 @@ mod tests {
             read_csv(&me, many.as_bytes(), now),
             Err(ImportError::TooManyRows(_))
         ));
+    }
+
+    #[test]
+    fn an_exported_history_out_of_order_is_stored_oldest_first() {
+        let change = |status: &str, at: &str| json!({"status": status, "at": at});
+        let plan = read_json(
+            &user("alice"),
+            json!({"format": FORMAT, "applications": [{
+                "id": Id::generate().to_string(), "company": "Acme", "role": "Dev",
+                "status": "screening", "applied_date": null,
+                "created_at": "2026-01-20T09:00:00.000Z", "updated_at": "2026-02-10T09:00:00.000Z",
+                "version": 3,
+                "status_history": [
+                    change("screening", "2026-02-10T09:00:00.000Z"),
+                    change("saved", "2026-02-01T09:00:00.000Z"),
+                    change("applied", "2026-02-01T09:00:00.000Z"),
+                    change("saved", "2026-01-20T09:00:00.000Z"),
+                ],
+            }]}),
+            Timestamp::now(),
+        )
+        .unwrap();
+        let history = &plan.rows[0]
+            .parsed
+            .as_ref()
+            .unwrap()
+            .application
+            .status_history;
+        let listed: Vec<String> = history
+            .iter()
+            .map(|c| format!("{} {}", c.status, c.at))
+            .collect();
+        // By time; the two changes at one instant in the file's order.
+        assert_eq!(
+            listed,
+            [
+                "saved 2026-01-20T09:00:00.000Z",
+                "saved 2026-02-01T09:00:00.000Z",
+                "applied 2026-02-01T09:00:00.000Z",
+                "screening 2026-02-10T09:00:00.000Z",
+            ]
+        );
     }
 
     #[test]

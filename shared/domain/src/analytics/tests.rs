@@ -73,6 +73,22 @@ fn window(from: &str, to: &str) -> Window {
 }
 
 #[test]
+fn the_applied_day_is_the_earliest_entry_at_applied_or_beyond_whatever_the_order() {
+    // A history listed out of order (stored before imports sorted it).
+    let a = app(
+        "Acme",
+        &[("screening", "2026-02-10"), ("applied", "2026-02-01")],
+        json!({"applied_date": null}),
+    );
+    let view = View {
+        app: &a,
+        feedback: vec![],
+        rejections: vec![],
+    };
+    assert_eq!(view.applied_on(), Some(date("2026-02-01")));
+}
+
+#[test]
 fn the_window_defaults_to_the_last_90_days_and_is_bounded() {
     let today = date("2026-11-26");
     let w = Window::new(None, None, today).unwrap();
