@@ -1142,6 +1142,30 @@ async fn an_interrupted_import_retried_writes_only_what_is_missing() {
 }
 
 #[tokio::test]
+async fn an_import_out_of_time_is_503_and_the_same_file_sent_again_finishes_it() {
+    let api = TestApi::new().await;
+    // The same table and users, with no time for the database.
+    let hurried = TestApi::over(api::ApiState {
+        store: (api.state.store.clone()).with_limits(|limits| limits.import_time = Duration::ZERO),
+        cursors: api.state.cursors.clone(),
+    });
+    let (app, document) = exported_with_feedback(&api.signed_in(), 150).await;
+    let bob = api.signed_in();
+    for path in ["/import", "/import?dry_run=true"] {
+        let reply = hurried
+            .call(axum::http::Method::POST, path)
+            .user(&bob.user)
+            .typed_body("application/json", document.to_string())
+            .await
+            .expect_problem(503);
+        assert!(reply.header("retry-after").is_some(), "{path}");
+    }
+    // Whatever made it before the time ran out, the file sent again writes the rest.
+    import(&bob, "application/json", document.to_string()).await;
+    assert_eq!(partition_of(&api, &bob, &app).await.len(), 151);
+}
+
+#[tokio::test]
 async fn an_unreachable_database_is_503_for_export_and_import_never_500() {
     let api = TestApi::with_unreachable_database().await;
     let user = api.signed_in();

@@ -323,7 +323,7 @@ pub struct ImportReport {
         (status = 413, description = "Larger than 4 MiB (or 5 MiB as the Lambda event carries it, escaped), more than 1,000 rows, or more than 10,000 feedback and rejections together (`/problems/too-many-rows`); nothing is written, in a dry run too", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither CSV nor JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a document this API imports (a CSV header row without a company or role column, or of more than 200 columns; JSON of another format): its bad fields listed, at most 100 entries (with more, the first 99 and a last `{\"field\": \"...\", \"message\": \"and N more not listed\"}`; `detail` counts them all)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; retry: what was written is skipped", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable, or the import ran out of its 20 s; send the same file again: what was written is skipped, the rest is written", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[instrument(skip_all)]
@@ -378,7 +378,20 @@ async fn import(
             )));
         }
     };
-    let report = run_import(&store, user, plan, query.dry_run.unwrap_or(false)).await?;
+    // Out of time: a 503 of our own, not API Gateway's bare one when the function times out.
+    let dry_run = query.dry_run.unwrap_or(false);
+    let report = tokio::time::timeout(
+        store.limits().import_time,
+        run_import(&store, user, plan, dry_run),
+    )
+    .await
+    .map_err(|_| {
+        tracing::warn!(
+            dry_run,
+            "import out of time: 503, the file is to be sent again"
+        );
+        ApiError::Unavailable
+    })??;
     Ok(json_response(StatusCode::OK, &report))
 }
 

@@ -49,7 +49,8 @@ pub use expr::Expr;
 pub use idempotency::{IdempotentRequest, StoredResponse, WriteOutcome};
 pub use sweep::Sweep;
 pub use transfer::{
-    EXPORT_PAGE_BYTES, EXPORT_READ_TIME, ExportSizing, ImportOutcome, ImportWrite, Presence,
+    EXPORT_PAGE_BYTES, EXPORT_READ_TIME, ExportSizing, IMPORT_TIME, ImportOutcome, ImportWrite,
+    Presence,
 };
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -152,6 +153,8 @@ pub struct Limits {
     pub export_page_bytes: usize,
     /// How long analytics may read a user's items ([`ANALYTICS_READ_TIME`]).
     pub analytics_read_time: Duration,
+    /// How long an import may spend on the database ([`IMPORT_TIME`]).
+    pub import_time: Duration,
 }
 
 impl Default for Limits {
@@ -162,6 +165,7 @@ impl Default for Limits {
             export_children: domain::transfer::MAX_IMPORT_CHILDREN,
             export_page_bytes: EXPORT_PAGE_BYTES,
             analytics_read_time: ANALYTICS_READ_TIME,
+            import_time: IMPORT_TIME,
         }
     }
 }
@@ -186,6 +190,11 @@ impl Store {
     /// The same store through another client (the tests' holds each call to a function's grants).
     pub fn with_client(self, client: Client) -> Self {
         Self { client, ..self }
+    }
+
+    /// What this store holds its reads and writes to.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The same store with the limits `adjust` sets (a test's smaller pages or shorter reads).

@@ -43,6 +43,13 @@ const TRANSACTION_ROUNDS: usize = 6;
 /// page (at most 4 MB) is built and sent in well under a second; the margin covers a cold
 /// start and a slow moment.
 pub const EXPORT_READ_TIME: std::time::Duration = std::time::Duration::from_secs(20);
+/// How long one import may spend on the database (its look-ups and writes) before it answers
+/// 503. The transfer function has 29 s, and API Gateway answers its own bare 5xx past that. An
+/// application and its children share a partition key, and DynamoDB writes one partition at
+/// about 1,000 units a second: an application's 10,000 children, at 2 units each in a
+/// transaction, alone take 20 s or more. Stopped at 20 s, the transactions in flight are dropped (each is whole or not at all)
+/// and the 503 says to send the file again: what was written is skipped, the rest is written.
+pub const IMPORT_TIME: std::time::Duration = std::time::Duration::from_secs(20);
 /// The most bytes of applications an export page holds, as the Lambda response carries them
 /// (Lambda's limit is 6 MB; the rest of the document, or the CSV header, is small).
 pub const EXPORT_PAGE_BYTES: usize = 4 * 1024 * 1024;
