@@ -1032,6 +1032,12 @@ pub fn read_csv(user: &UserId, bytes: &[u8], now: Timestamp) -> Result<ImportPla
     let linkedin = LINKEDIN_COLUMNS
         .iter()
         .all(|c| normalized.iter().any(|h| h == c));
+    // Our own CSV export, header as written: its tags are joined with "; " only.
+    let ours = normalized.len() == CSV_COLUMNS.len()
+        && normalized
+            .iter()
+            .zip(CSV_COLUMNS)
+            .all(|(header, column)| *header == normalize_header(column));
     let mut fields: Vec<Option<&'static str>> = Vec::with_capacity(normalized.len());
     let mut ignored_columns = Vec::new();
     for (index, header) in normalized.iter().enumerate() {
@@ -1090,7 +1096,7 @@ pub fn read_csv(user: &UserId, bytes: &[u8], now: Timestamp) -> Result<ImportPla
         }
         rows.push(ImportRow {
             row: line,
-            parsed: csv_application(user, &cells, linkedin, now),
+            parsed: csv_application(user, &cells, linkedin, ours, now),
             same_as: None,
         });
     }
@@ -1102,10 +1108,15 @@ pub fn read_csv(user: &UserId, bytes: &[u8], now: Timestamp) -> Result<ImportPla
     })
 }
 
+fn split_tags<'a>(parts: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    parts.map(str::trim).filter(|t| !t.is_empty()).collect()
+}
+
 fn csv_application(
     user: &UserId,
     cells: &[(&'static str, &str)],
     linkedin: bool,
+    ours: bool,
     now: Timestamp,
 ) -> Result<ImportedApplication, Vec<FieldError>> {
     let mut body = Map::new();
@@ -1116,12 +1127,10 @@ fn csv_application(
             "applied_date" | "follow_up_on" => {
                 json!(parse_date(cell).map_or_else(|| (*cell).to_owned(), |d| d.to_string()))
             }
-            "tags" => json!(
-                cell.split([';', ',', '|'])
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .collect::<Vec<_>>()
-            ),
+            // Other trackers separate tags with any of these; our export only with "; ", so
+            // a tag holding "," or "|" reads back whole.
+            "tags" if ours => json!(split_tags(cell.split("; "))),
+            "tags" => json!(split_tags(cell.split([';', ',', '|']))),
             "salary_min" | "salary_max" => match cell.replace([',', ' '], "").parse::<u64>() {
                 Ok(n) => json!(n),
                 Err(_) => json!(cell),
@@ -1599,7 +1608,7 @@ mod tests {
         let app = Application::parse_new(
             json!({
                 "company": "=HYPERLINK(\"http://evil\")", "role": "+Dev", "notes": "@SUM(A1)",
-                "tags": ["-x", "y"]
+                "tags": ["-x", "y", "R&D | Platform", "C, C++"]
             }),
             Id::generate(),
             now,
@@ -1622,6 +1631,8 @@ mod tests {
         let back = only(&plan);
         assert_eq!(back.company, "=HYPERLINK(\"http://evil\")");
         assert_eq!(back.role, "+Dev");
+        // Split where the export joined them only: "," and "|" belong to a tag.
+        assert_eq!(back.tags, ["-x", "y", "R&D | Platform", "C, C++"]);
         assert!(plan.ignored_columns.contains(&"status_history".to_owned()));
     }
 
