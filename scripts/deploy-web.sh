@@ -40,5 +40,5 @@ aws cloudfront create-invalidation --distribution-id "$distribution" \
 echo "Web app uploaded to s3://$bucket: $app_url"
 web_app_url=$(stack "Parameters[?ParameterKey=='WebAppUrl'].ParameterValue")
 if [ "$web_app_url" != "$app_url" ]; then
-  echo "Sign-in is off until the user pool knows the app's URL: sam deploy --parameter-overrides WebAppUrl=$app_url (with your other parameters)" >&2
+  echo "Sign-in is off until the user pool knows the app's URL: sam deploy --guided with WebAppUrl=$app_url, answers saved (a --parameter-overrides is not kept: the next plain sam deploy would turn sign-in off again)" >&2
 fi

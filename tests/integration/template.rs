@@ -1,6 +1,7 @@
 //! `template.yaml` must not drift from the code: the table it declares is the table the code
 //! creates, and the routes it declares are exactly the routes the functions serve. The sweeper's
-//! stream mapping gives up on a batch only into a queue an alarm watches.
+//! stream mapping gives up on a batch only into a queue an alarm watches. The table and the user
+//! pool survive a delete.
 
 use std::collections::BTreeSet;
 
@@ -87,6 +88,35 @@ fn the_table_is_the_one_the_code_creates() {
     );
     assert_eq!(table["DeletionPolicy"].as_str(), Some("Retain"));
     assert_eq!(table["UpdateReplacePolicy"].as_str(), Some("Retain"));
+    assert_eq!(
+        properties["DeletionProtectionEnabled"].as_bool(),
+        Some(true)
+    );
+}
+
+#[test]
+fn the_user_pool_is_kept_and_its_public_client_signs_in_no_password() {
+    let template = template();
+    // Every item's key holds a user's `sub`: the pool is as much state as the table.
+    let pool = resource(&template, "UserPool");
+    assert_eq!(pool["DeletionPolicy"].as_str(), Some("Retain"));
+    assert_eq!(pool["UpdateReplacePolicy"].as_str(), Some("Retain"));
+    assert_eq!(
+        pool["Properties"]["DeletionProtection"].as_str(),
+        Some("ACTIVE")
+    );
+    // Its id is published (the web app's config.json): no password through InitiateAuth.
+    let flows: BTreeSet<&str> =
+        resource(&template, "UserPoolClient")["Properties"]["ExplicitAuthFlows"]
+            .as_sequence()
+            .expect("explicit auth flows")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+    assert_eq!(
+        flows,
+        BTreeSet::from(["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    );
 }
 
 /// A key schema as DynamoDB describes it, in the same terms as `key_parts`.
