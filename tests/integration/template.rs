@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_norway::Value;
 use store::table::{KeyPart, definition};
-use testkit::template::template;
+use testkit::template::{policies, template};
 
 fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
     &template["Resources"][name]
@@ -193,6 +193,50 @@ fn get_att(value: &Value) -> Option<(&str, &str)> {
     }
 }
 
+/// The sweeper's role is its own: a role SAM makes for a stream-triggered function carries AWS's
+/// managed AWSLambdaDynamoDBExecutionRole, which reads every stream in the account.
+#[test]
+fn the_sweepers_role_reaches_only_its_table_stream_queue_and_log_group() {
+    let template = template();
+    let sweeper = resource(&template, "SweeperFunction");
+    // Beside a Role, SAM ignores Policies: one here would grant nothing it seems to.
+    assert!(sweeper["Properties"]["Policies"].is_null());
+    let (role, attribute) = get_att(&sweeper["Properties"]["Role"]).expect("Role: !GetAtt");
+    assert_eq!(attribute, "Arn");
+    let role = resource(&template, role);
+    assert_eq!(role["Type"].as_str(), Some("AWS::IAM::Role"));
+    assert!(role["Properties"]["ManagedPolicyArns"].is_null());
+    let mut grants = BTreeSet::new();
+    for policy in policies(&template, sweeper) {
+        for statement in policy["Statement"].as_sequence().expect("statements") {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+            let (name, attribute) = get_att(&statement["Resource"])
+                .unwrap_or_else(|| panic!("one resource of this stack: {statement:?}"));
+            let actions = match &statement["Action"] {
+                Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
+                single => vec![single.as_str().expect("an action")],
+            };
+            for action in actions {
+                grants.insert(format!("{action} {name}.{attribute}"));
+            }
+        }
+    }
+    let expected = [
+        "dynamodb:GetItem Table.Arn",
+        "dynamodb:Query Table.Arn",
+        "dynamodb:DeleteItem Table.Arn",
+        "dynamodb:BatchWriteItem Table.Arn",
+        "dynamodb:DescribeStream Table.StreamArn",
+        "dynamodb:GetRecords Table.StreamArn",
+        "dynamodb:GetShardIterator Table.StreamArn",
+        "dynamodb:ListStreams Table.StreamArn",
+        "sqs:SendMessage SweeperFailureQueue.Arn",
+        "logs:CreateLogStream SweeperLogGroup.Arn",
+        "logs:PutLogEvents SweeperLogGroup.Arn",
+    ];
+    assert_eq!(grants, expected.iter().map(|g| g.to_string()).collect());
+}
+
 /// A stream batch the sweeper cannot finish is retried a bounded number of times, for a bounded
 /// time, and then handed to an SQS queue that an alarm watches: never dropped in silence, never
 /// holding its shard for the stream's whole 24 h.
@@ -211,7 +255,7 @@ fn the_sweepers_given_up_batches_go_to_an_alarmed_queue() {
     assert_eq!(get_att(&mapping["Stream"]), Some(("Table", "StreamArn")));
 
     let on_failure = &mapping["DestinationConfig"]["OnFailure"];
-    // SAM grants the function sqs:SendMessage on the destination only when Type says SQS.
+    // An SQS destination (the sweeper's role grants sqs:SendMessage on it).
     assert_eq!(on_failure["Type"].as_str(), Some("SQS"), "{on_failure:?}");
     let (queue, attribute) =
         get_att(&on_failure["Destination"]).expect("the destination is a queue of this stack");

@@ -50,15 +50,39 @@ pub const TABLE: &str = "table";
 /// The index as a grant names it.
 pub const INDEX: &str = "${Table.Arn}/index/GSI1";
 
-/// The DynamoDB resources a function's policy grants `action` on ([`TABLE`], or the index as
+/// The policies a function runs with, each a document with a `Statement` list: those of its own
+/// role when it names one (`Role: !GetAtt <Role>.Arn`; SAM then ignores `Policies`), else its
+/// `Policies`.
+pub fn policies<'a>(template: &'a Value, function: &'a Value) -> Vec<&'a Value> {
+    let properties = &function["Properties"];
+    let role = match &properties["Role"] {
+        Value::Null => None,
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => tagged
+            .value
+            .as_str()
+            .and_then(|attribute| attribute.strip_suffix(".Arn")),
+        other => panic!("a Role is !GetAtt <Role>.Arn: {other:?}"),
+    };
+    match role {
+        None => properties["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .collect(),
+        Some(role) => template["Resources"][role]["Properties"]["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|policy| &policy["PolicyDocument"])
+            .collect(),
+    }
+}
+
+/// The DynamoDB resources a function's policies grant `action` on ([`TABLE`], or the index as
 /// written in its `!Sub`).
-pub fn granted(function: &Value, action: &str) -> BTreeSet<String> {
+pub fn granted(template: &Value, function: &Value, action: &str) -> BTreeSet<String> {
     let mut resources = BTreeSet::new();
-    for policy in function["Properties"]["Policies"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-    {
+    for policy in policies(template, function) {
         for statement in policy["Statement"].as_sequence().into_iter().flatten() {
             let actions: Vec<&str> = match &statement["Action"] {
                 Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
@@ -122,7 +146,7 @@ impl Grants {
             .iter()
             .flat_map(|action| {
                 let action = format!("dynamodb:{action}");
-                granted(function, &action)
+                granted(&TEMPLATE, function, &action)
                     .into_iter()
                     .map(move |resource| (action.clone(), resource))
             })
