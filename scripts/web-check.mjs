@@ -39,6 +39,7 @@
 // signing in again brings back the edits not saved; signing in drops those of another user.
 // Edits not saved come back after leaving the page (and a reload); Cancel and Undo edits drop them.
 // A date typed in part (the browser's value is empty) is refused beside its field, not sent.
+// A request API Gateway throttles (429) is sent again after its Retry-After.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -90,9 +91,9 @@ try {
     p.on('console', (message) => {
       const text = message.text();
       // Chromium logs every non-2xx answer; the ones this test provokes (the 404 standing in for an
-      // older API, the 412 and the 422s, the 503 and 504 standing in for an outage, the 401 for a
-      // token no longer taken) are expected.
-      if (message.type() === 'error' && !/Failed to load resource: .* status of (401|404|412|422|503|504)/.test(text)) problems.push(text);
+      // older API, the 412 and the 422s, the 503 and 504 standing in for an outage, the 429s of a
+      // throttle, the 401 for a token no longer taken) are expected.
+      if (message.type() === 'error' && !/Failed to load resource: .* status of (401|404|412|422|429|503|504)/.test(text)) problems.push(text);
       if (/Content Security Policy/i.test(text)) problems.push(`CSP: ${text}`);
     });
     p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -898,6 +899,25 @@ try {
     check(lists.at(-1).get('q') === 'Bulk 1' && lists.at(-1).get('limit') === '100', `the board: ?${lists.at(-1)}`);
     await sizeless.close();
     log('a page without URLSearchParams.size sends limit, cursor and search: the table pages 25 + 5, "Bulk 1" finds 10');
+  }
+
+  step = 'a request API Gateway throttles (429) is sent again after the wait it names';
+  {
+    let calls = 0;
+    const throttled = (route) => {
+      if (route.request().method() !== 'GET') return route.fallback();
+      calls += 1;
+      // API Gateway's own answer: its JSON, not problem+json.
+      if (calls <= 2) return route.fulfill({ status: 429, contentType: 'application/json', headers: { 'retry-after': '1' }, body: '{"message":"Too Many Requests"}' });
+      return route.fallback();
+    };
+    await page.route(/\/applications\?/, throttled);
+    await page.goto(`${api}/#/board`);
+    await page.locator('.board').waitFor();
+    await page.unroute(/\/applications\?/, throttled);
+    check(calls === 3, `two 429s, then the list: ${calls} requests`);
+    check(await page.locator('.load-failed, .message.error').count() === 0, 'no error shown');
+    log('the board\'s list answered 429 twice (Retry-After: 1): sent again each time, loaded on the third');
   }
 
   step = 'application page: the job URL is a link to the posting';

@@ -42,6 +42,16 @@ export interface RequestOptions {
   text?: { type: string; body: string };
 }
 
+const THROTTLE_RETRIES = 2;
+
+function pause(ms: number, signal?: AbortSignal | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+  });
+}
+
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
   const token = tokenSource();
@@ -57,12 +67,20 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   // Not `query.size`: Safari before 17 lacks it, and every parameter would be dropped.
   const search = query.toString();
   const url = search ? `${path}?${search}` : path;
-  const response = await fetch(url, {
+  const init: RequestInit = {
     method: options.method ?? 'GET',
     headers,
     body: options.text?.body ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     signal: options.signal,
-  });
+  };
+  let response = await fetch(url, init);
+  // API Gateway's throttle (429) answers before any function runs: nothing was done, so the
+  // same request goes again after the wait it names (else 1, then 2 s), up to twice.
+  for (let retry = 0; response.status === 429 && retry < THROTTLE_RETRIES; retry++) {
+    const named = Number(response.headers.get('retry-after'));
+    await pause(named > 0 ? Math.min(named, 10) * 1000 : 1000 * 2 ** retry, options.signal);
+    response = await fetch(url, init);
+  }
   if (response.status === 204) return undefined as T;
   const type = response.headers.get('content-type') ?? '';
   const json = type.includes('json') ? await response.json().catch(() => null) : null;
