@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make lint-template`: cfn-lint (informational checks included) and `sam validate --lint` on
-# template.yaml, offline, with the versions pinned in requirements-dev.txt (installed into .venv
+# `make lint-template`: cfn-lint (informational checks included), `sam validate --lint` and
+# scripts/sam-translate-check.py on template.yaml, offline, with the versions pinned in requirements-dev.txt (installed into .venv
 # on first use). Prints one line when both are clean; their findings otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +17,10 @@ if ! output=$("$VENV/bin/sam" validate --lint --template-file template.yaml 2>&1
   echo "$output" >&2
   status=1
 fi
+# What SAM makes of it: the roles it adds managed policies to, the per-route throttles' keys.
+"$VENV/bin/python" scripts/sam-translate-check.py || status=1
 if ((status)); then
   echo "template.yaml: lint failed" >&2
   exit 1
 fi
-echo "template.yaml: cfn-lint $("$VENV/bin/cfn-lint" --version | awk '{print $2}') and sam validate --lint are clean"
+echo "template.yaml: cfn-lint $("$VENV/bin/cfn-lint" --version | awk '{print $2}'), sam validate --lint and SAM's translation are clean"
