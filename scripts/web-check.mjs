@@ -904,9 +904,11 @@ try {
   step = 'a request API Gateway throttles (429) is sent again after the wait it names';
   {
     let calls = 0;
+    const at = [];
     const throttled = (route) => {
       if (route.request().method() !== 'GET') return route.fallback();
       calls += 1;
+      at.push(Date.now());
       // API Gateway's own answer: its JSON, not problem+json.
       if (calls <= 2) return route.fulfill({ status: 429, contentType: 'application/json', headers: { 'retry-after': '1' }, body: '{"message":"Too Many Requests"}' });
       return route.fallback();
@@ -916,6 +918,8 @@ try {
     await page.locator('.board').waitFor();
     await page.unroute(/\/applications\?/, throttled);
     check(calls === 3, `two 429s, then the list: ${calls} requests`);
+    const waits = at.slice(1).map((t, i) => t - at[i]);
+    check(waits.every((ms) => ms >= 900), `each sent again after the 1 s its Retry-After names: ${waits} ms`);
     check(await page.locator('.load-failed, .message.error').count() === 0, 'no error shown');
     log('the board\'s list answered 429 twice (Retry-After: 1): sent again each time, loaded on the third');
   }
@@ -1045,10 +1049,15 @@ try {
     check(patches === 0, `nothing was sent: ${patches} PATCH`);
     check(said.includes('Applied on is not a whole date'), `said why: ${said}`);
     check((await call('GET', `/applications/${acmeId}`)).body.applied_date === before, 'the stored date is kept');
-    await page.getByRole('button', { name: 'Undo edits' }).click();
-    check(await page.inputValue('#app-applied_date') === before, 'Undo edits shows the stored date again');
+    // Left so, it is not kept as an edit: restored, its '' would clear the date at the next save.
+    await page.getByRole('link', { name: '← Board' }).click();
+    await page.locator('.board').waitFor();
+    await page.getByRole('link', { name: 'Acme' }).click();
+    await page.locator('form.edit').waitFor();
+    check(await page.inputValue('#app-applied_date') === before, `the stored date shown again: ${await page.inputValue('#app-applied_date')}`);
+    check(!(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.startsWith('ft.draft.')))), 'no edit kept');
     await dismiss();
-    log(`a date with one part cleared: "${beside}" beside it, "${said.replace(' ×', '')}", nothing sent`);
+    log(`a date with one part cleared: "${beside}" beside it, "${said.replace(' ×', '')}", nothing sent; left so, not kept as an edit`);
   }
 
   step = 'a failed load of an application\'s feedback or rejections says why with Retry';
@@ -1141,6 +1150,32 @@ try {
     check((await call('GET', `/applications/${acmeId}/feedback/${feedbackId}`)).body.interviewer === 'Dana', 'nothing was written');
     await dismiss();
     log('a feedback edit cancelled was not kept; one left open (to the board and back) opened again with its text');
+  }
+
+  step = 'feedback: an add answered after the page was left is not kept as an edit';
+  {
+    const add = page.locator('.children.feedback details.add');
+    if (!(await add.evaluate((d) => d.open))) await page.locator('.children.feedback summary').click();
+    await page.fill('#feedback-new-interviewer', 'Sent as I left');
+    const posting = await hold(new RegExp(`/applications/${acmeId}/feedback$`), (r) => r.method() === 'POST');
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/feedback'));
+    await add.getByRole('button', { name: 'Add' }).click();
+    await posting.held;
+    await page.getByRole('link', { name: '← Board' }).click();
+    await page.locator('.board').waitFor();
+    await posting.release();
+    check((await answered).status() === 201, 'the add was made');
+    // Its edits were kept as the form went; the add, answered, takes back what it sent.
+    await page.waitForFunction(() => !Object.keys(sessionStorage).some((k) => k.startsWith('ft.draft.')));
+    await page.getByRole('link', { name: 'Acme' }).click();
+    await page.waitForFunction(() => document.querySelector('.children.feedback h2 .count')?.textContent !== '');
+    check(await page.inputValue('#feedback-new-interviewer') === '', 'the add form is empty');
+    const made = (await call('GET', `/applications/${acmeId}/feedback`)).body.items.filter((f) => f.interviewer === 'Sent as I left');
+    check(made.length === 1, `one feedback made: ${made.length}`);
+    check((await call('DELETE', `/applications/${acmeId}/feedback/${made[0].id}`)).status === 204, 'removed again');
+    await page.reload();
+    await page.locator('form.edit').waitFor();
+    log('a feedback add whose answer came after the page was left: made once, and its text not offered back as unsaved');
   }
 
   step = 'feedback: added, but its list fails to reload: said as added, not as failed';
@@ -1726,6 +1761,39 @@ try {
     await expiring.close();
     check((await call('DELETE', `/applications/${acmeId}/feedback/${editing}`)).status === 204, 'the feedback removed again');
     log(`the token's expiry (timer) shows the sign-in page with "${notice}"; signing in again (also after a 401) brought back the notes, a new feedback and an open feedback edit not saved`);
+  }
+
+  step = 'a form left just after the token expired, before the app noticed, keeps its edits';
+  {
+    const expiring = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await expiring.addInitScript((signedIn) => {
+      if (location.protocol === 'http:' && !sessionStorage.getItem('ft.seeded')) {
+        sessionStorage.setItem('ft.token', signedIn);
+        sessionStorage.setItem('ft.seeded', '1');
+      }
+    }, token);
+    const later = await expiring.newPage();
+    later.setDefaultTimeout(10000);
+    watch(later);
+    await later.clock.install();
+    await later.goto(`${api}/#/applications/${acmeId}`);
+    await later.locator('form.edit').waitFor();
+    await later.fill('#app-notes', 'Left as the token expired');
+    // The token has expired; the app's own timer (a second later) has not run yet.
+    const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp * 1000;
+    await later.clock.setSystemTime(exp + 200);
+    await later.getByRole('link', { name: '← Board' }).click();
+    await later.getByRole('button', { name: /Sign in/ }).waitFor();
+    await later.getByRole('button', { name: /Sign in/ }).click();
+    await later.waitForURL(/\/dev\/sign-in/);
+    await later.fill('#user', user);
+    await later.getByRole('button', { name: 'Sign in' }).click();
+    await later.locator('.board').waitFor();
+    await later.getByRole('link', { name: 'Acme' }).click();
+    await later.locator('.message.warning', { hasText: 'had not saved when the session ended are back' }).waitFor();
+    check(await later.inputValue('#app-notes') === 'Left as the token expired', `the notes typed: "${await later.inputValue('#app-notes')}"`);
+    await expiring.close();
+    log('notes typed, then the board opened after the token expired but before the app noticed: signing in again brought them back');
   }
 
   step = 'signing in drops the unsaved edits another user left in the tab, keeps the same user\'s';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { configureApi } from './api/client';
 import { currentSession, signIn, signOut, type AppConfig, type Session } from './auth';
-import { dropDrafts, saveDrafts } from './drafts';
+import { draftsBelongTo, dropDrafts, leavePage, saveDrafts } from './drafts';
 import { ApplicationPage } from './pages/ApplicationPage';
 import { BoardPage } from './pages/Board';
 import { Insights } from './pages/Insights';
@@ -44,15 +44,14 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
     return () => clearTimeout(timer);
   }, [session]);
 
-  // A reload or a closed tab: the open forms' unsaved edits are kept (drafts.ts). Not after a
-  // sign-out (its token is gone by the time the page goes).
   useEffect(() => {
-    const leaving = () => {
-      const user = currentSession()?.user;
-      if (user) saveDrafts(user, 'left');
-    };
-    addEventListener('pagehide', leaving);
-    return () => removeEventListener('pagehide', leaving);
+    if (session) draftsBelongTo(session.user);
+  }, [session]);
+
+  // A reload or a closed tab: the open forms' unsaved edits are kept (drafts.ts).
+  useEffect(() => {
+    addEventListener('pagehide', leavePage);
+    return () => removeEventListener('pagehide', leavePage);
   }, []);
 
   useEffect(() => {

@@ -17,6 +17,14 @@ interface Draft { user: string; why: Kept; values: Values }
 
 const PREFIX = 'ft.draft.';
 const savers = new Map<string, () => Values | null>();
+// Whose edits the open forms hold: the signed-in user, kept past the token's expiry (a form can
+// go in the moment between the expiry and the app noticing it) until a sign-out on purpose.
+let owner: string | null = null;
+
+/** The forms now hold `user`'s edits (a session began). */
+export function draftsBelongTo(user: string): void {
+  owner = user;
+}
 
 /** While a form is open: `read` answers its unsaved edits (null when there are none). */
 export function keepDraft(key: string, read: () => Values | null): () => void {
@@ -35,18 +43,32 @@ function write(key: string, user: string, why: Kept, values: Values | null): voi
   }
 }
 
-/** Every open form's unsaved edits are written down for `user`: the session ended, or the page
- * is going (`left`). */
-export function saveDrafts(user: string, why: Kept = 'session'): void {
-  for (const [key, read] of savers) write(key, user, why, read());
+/** The session of `user` has ended: every open form's unsaved edits are written down. */
+export function saveDrafts(user: string): void {
+  for (const [key, read] of savers) write(key, user, 'session', read());
 }
 
-/** The form `key` goes away holding `values` (null: nothing unsaved). Kept for the signed-in
- * user only: a form that goes because the session ended or the user signed out writes nothing
- * here (saveDrafts already did, or dropDrafts must not be undone). */
+/** The form `key` goes away holding `values` (null: nothing unsaved): kept for the user whose
+ * edits they are, as left (or, the token expired, as at the session's end). Nothing after a
+ * sign-out on purpose: dropDrafts must not be undone. */
 export function leaveDraft(key: string, values: Values | null): void {
-  const user = currentSession()?.user;
-  if (user) write(key, user, 'left', values);
+  const session = currentSession();
+  const user = session?.user ?? owner;
+  if (user) write(key, user, session ? 'left' : 'session', values);
+}
+
+/** The page is going (a reload, a closed tab): every open form's edits are kept. */
+export function leavePage(): void {
+  for (const [key, read] of savers) leaveDraft(key, read());
+}
+
+/** `sent` was saved from the form `key`: if the form went away meanwhile, the edits it left
+ * lose the fields saved as they were left; what was typed after the send stays kept. */
+export function settleDraft(key: string, sent: Values): void {
+  const saved = read(key);
+  if (!saved) return;
+  const left = Object.fromEntries(Object.entries(saved.values).filter(([name, value]) => sent[name] !== value));
+  write(key, saved.user, saved.why, Object.keys(left).length ? left : null);
 }
 
 function read(key: string): Draft | null {
@@ -79,6 +101,7 @@ export function takeDraft(key: string): { values: Values; why: Kept } | null {
 /** Removes kept edits: every one (signed out on purpose), or, signed in as `user`, those another
  * user left (or that cannot be read), at once rather than when the same form is shown. */
 export function dropDrafts(user?: string): void {
+  if (user === undefined) owner = null;
   try {
     for (let i = sessionStorage.length - 1; i >= 0; i--) {
       const key = sessionStorage.key(i);

@@ -2,7 +2,7 @@
 // the API's 422 messages shown beside each field, and only changed fields sent.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { label } from '../api/types';
-import { keepDraft, leaveDraft, takeDraft } from '../drafts';
+import { keepDraft, leaveDraft, settleDraft, takeDraft } from '../drafts';
 import { say } from '../state';
 
 export type Kind = 'text' | 'textarea' | 'date' | 'number' | 'url' | 'select' | 'list' | 'lines';
@@ -77,7 +77,8 @@ interface FormProps {
   specs: FieldSpec[];
   values: Values;
   errors: Record<string, string>;
-  onInput: (name: string, value: string) => void;
+  /** `unreadable`: the browser cannot give the field's text (a date typed in part reads as ''). */
+  onInput: (name: string, value: string, unreadable: boolean) => void;
 }
 
 export function Fields({ id, specs, values, errors, onInput }: FormProps) {
@@ -93,7 +94,10 @@ export function Fields({ id, specs, values, errors, onInput }: FormProps) {
           'aria-invalid': error ? true : undefined,
           'aria-describedby': error ? `${inputId}-error` : spec.hint ? `${inputId}-hint` : undefined,
           'aria-required': spec.required || undefined,
-          onInput: (event: Event) => onInput(spec.name, (event.currentTarget as HTMLInputElement).value),
+          onInput: (event: Event) => {
+            const input = event.currentTarget as HTMLInputElement;
+            onInput(spec.name, input.value, input.validity?.badInput ?? false);
+          },
         };
         let input;
         if (spec.kind === 'textarea' || spec.kind === 'lines') input = <textarea rows={spec.kind === 'lines' ? 3 : 4} {...common} />;
@@ -138,10 +142,14 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
   const base = useRef(start.initial);
   const latest = useRef(values);
   latest.current = values;
+  // Fields the browser cannot read (a date typed in part): never kept as an edit, since their
+  // '' would clear the stored value once restored.
+  const unreadable = useRef(new Set<string>());
   useEffect(() => {
     if (!draft) return;
     const edits = () => {
-      const changed = Object.fromEntries(Object.entries(latest.current).filter(([name, value]) => value !== base.current[name]));
+      const changed = Object.fromEntries(Object.entries(latest.current)
+        .filter(([name, value]) => value !== base.current[name] && !unreadable.current.has(name)));
       return Object.keys(changed).length ? changed : null;
     };
     const forget = keepDraft(draft, edits);
@@ -172,6 +180,7 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
       base.current = initialValues(specs, next);
       // At once, not at the next render: a form closed in the same turn keeps no edits.
       latest.current = base.current;
+      unreadable.current.clear();
       setValues(base.current);
       setErrors({});
     },
@@ -182,6 +191,14 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
     /** `sent` was saved as `next`: each field still as sent shows the stored value; one typed
      * into since keeps its text. */
     settle: (sent: Values, next: Record<string, unknown> | null) => follow(sent, next),
-    onInput: (name: string, value: string) => setValues((old) => ({ ...old, [name]: value })),
+    /** `sent` was saved: edits the form left meanwhile (it went away) that were sent go. */
+    saved: (sent: Values) => {
+      if (draft) settleDraft(draft, sent);
+    },
+    onInput: (name: string, value: string, bad: boolean) => {
+      if (bad) unreadable.current.add(name);
+      else unreadable.current.delete(name);
+      setValues((old) => ({ ...old, [name]: value }));
+    },
   };
 }

@@ -130,6 +130,7 @@ function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved
     try {
       const sent = form.values;
       const saved = await request<Application>(`/applications/${app.id}`, { method: 'PATCH', body, ifMatch: app.version });
+      form.saved(sent);
       // What was sent is saved: those fields show the application as stored (trimmed, EUR for
       // eur); a field typed into while the save was on its way keeps the new text.
       shown.current = saved;
@@ -312,9 +313,11 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
     }
     setBusy(true);
     let written = false;
+    const sent = form.values;
     try {
       await request(path, item ? { method: 'PATCH', body, ifMatch: item.version } : { method: 'POST', body, idempotencyKey: once.key(body) });
       written = true;
+      form.saved(sent);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) form.setErrors(error.fields);
       else if (error instanceof ApiError && error.status === 412 && item) {
