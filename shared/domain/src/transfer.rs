@@ -1127,9 +1127,7 @@ fn csv_application(
             "applied_date" | "follow_up_on" => {
                 json!(parse_date(cell).map_or_else(|| (*cell).to_owned(), |d| d.to_string()))
             }
-            // Other trackers separate tags with any of these; our export only with "; ", so
-            // a tag holding "," or "|" reads back whole.
-            "tags" if ours => json!(split_tags(cell.split("; "))),
+            // Other trackers separate tags with any of these (our export: below).
             "tags" => json!(split_tags(cell.split([';', ',', '|']))),
             "salary_min" | "salary_max" => match cell.replace([',', ' '], "").parse::<u64>() {
                 Ok(n) => json!(n),
@@ -1160,6 +1158,11 @@ fn csv_application(
         body.entry("source").or_insert(json!("linkedin"));
     }
     let print = fingerprint(user, &["csv", &canonical(&body)]);
+    // Our export joined tags with "; " only, so a tag holding "," or "|" reads back whole. The
+    // id stays the one every separator gives: the same file reads as the same rows as before.
+    if ours && let Some((_, cell)) = cells.iter().find(|(field, _)| *field == "tags") {
+        body.insert("tags".to_owned(), json!(split_tags(cell.split("; "))));
+    }
     let date_ms = body
         .get("applied_date")
         .and_then(Value::as_str)
@@ -1633,6 +1636,12 @@ mod tests {
         assert_eq!(back.role, "+Dev");
         // Split where the export joined them only: "," and "|" belong to a tag.
         assert_eq!(back.tags, ["-x", "y", "R&D | Platform", "C, C++"]);
+        // Under another header the same row splits on every separator, and is the same row.
+        let text = String::from_utf8(bytes).unwrap();
+        let other = text.replacen("updated_at", "Last touched", 1);
+        let elsewhere = read_csv(&user("alice"), other.as_bytes(), now).unwrap();
+        assert_eq!(only(&elsewhere).tags.len(), 6);
+        assert_eq!(only(&elsewhere).id, back.id);
         assert!(plan.ignored_columns.contains(&"status_history".to_owned()));
     }
 
