@@ -151,6 +151,7 @@ impl std::str::FromStr for FormatParam {
             ("Next-Cursor" = String, description = "CSV only: the cursor of the next page (absent on the last)"),
         )),
         ListProblems,
+        (status = 429, description = "In AWS only: API Gateway's throttle of this route (2 requests a second, bursts of 10, all users together by default), answered before the function runs with `{\"message\":\"Too Many Requests\"}` and no Retry-After; nothing was done: send it again after a pause"),
     )
 )]
 #[instrument(skip_all)]
@@ -323,6 +324,7 @@ pub struct ImportReport {
         (status = 413, description = "Larger than 4 MiB (or 5 MiB as the Lambda event carries it, escaped), more than 1,000 rows, or more than 10,000 feedback and rejections together (`/problems/too-many-rows`); nothing is written, in a dry run too", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither CSV nor JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a document this API imports (a CSV header row without a company or role column, or of more than 200 columns; JSON of another format): its bad fields listed, at most 100 entries (with more, the first 99 and a last `{\"field\": \"...\", \"message\": \"and N more not listed\"}`; `detail` counts them all)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "In AWS only: API Gateway's throttle of this route (2 requests a second, bursts of 10, all users together by default), answered before the function runs with `{\"message\":\"Too Many Requests\"}` and no Retry-After; nothing was done: send it again after a pause"),
         (status = 503, description = "The database is unavailable, or the import ran out of its 20 s; send the same file again: what was written is skipped, the rest is written", body = Problem, content_type = "application/problem+json"),
     )
 )]
