@@ -1692,13 +1692,9 @@ try {
   check(!page.url().includes('access_token'), 'the token is not left in the URL');
   log('signed in from an application\'s page: back on it, not on the board');
 
-  step = 'a session that expires while the page is open says so, and keeps the edits not saved';
-  {
-    // An existing feedback to be in the middle of editing.
-    const made = await call('POST', `/applications/${acmeId}/feedback`, { stage: 'final', interviewer: 'Kim' });
-    check(made.status === 201, `a feedback to edit (${made.status})`);
-    const editing = made.body.id;
-    const stored = (await call('GET', `/applications/${acmeId}`)).body;
+  // A new tab signed in with the test's token (its time under the test's control: a fake clock)
+  // on Acme's page.
+  const onAcmeWithClock = async () => {
     const expiring = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await expiring.addInitScript((signedIn) => {
       if (location.protocol === 'http:' && !sessionStorage.getItem('ft.seeded')) {
@@ -1712,6 +1708,17 @@ try {
     await later.clock.install();
     await later.goto(`${api}/#/applications/${acmeId}`);
     await later.locator('form.edit').waitFor();
+    return { expiring, later };
+  };
+
+  step = 'a session that expires while the page is open says so, and keeps the edits not saved';
+  {
+    // An existing feedback to be in the middle of editing.
+    const made = await call('POST', `/applications/${acmeId}/feedback`, { stage: 'final', interviewer: 'Kim' });
+    check(made.status === 201, `a feedback to edit (${made.status})`);
+    const editing = made.body.id;
+    const stored = (await call('GET', `/applications/${acmeId}`)).body;
+    const { expiring, later } = await onAcmeWithClock();
     // Edits in progress: the application's notes, a new feedback half written, an open edit.
     await later.fill('#app-notes', 'Typed, not saved yet');
     await later.waitForFunction(() => document.querySelector('.children.feedback h2 .count')?.textContent === '1');
@@ -1765,19 +1772,7 @@ try {
 
   step = 'a form left just after the token expired, before the app noticed, keeps its edits';
   {
-    const expiring = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    await expiring.addInitScript((signedIn) => {
-      if (location.protocol === 'http:' && !sessionStorage.getItem('ft.seeded')) {
-        sessionStorage.setItem('ft.token', signedIn);
-        sessionStorage.setItem('ft.seeded', '1');
-      }
-    }, token);
-    const later = await expiring.newPage();
-    later.setDefaultTimeout(10000);
-    watch(later);
-    await later.clock.install();
-    await later.goto(`${api}/#/applications/${acmeId}`);
-    await later.locator('form.edit').waitFor();
+    const { expiring, later } = await onAcmeWithClock();
     await later.fill('#app-notes', 'Left as the token expired');
     // The token has expired; the app's own timer (a second later) has not run yet.
     const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp * 1000;
