@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { configureApi } from './api/client';
 import { currentSession, signIn, signOut, type AppConfig, type Session } from './auth';
-import { draftsBelongTo, dropDrafts, leavePage, saveDrafts } from './drafts';
+import { draftsBelongTo, dropDrafts, leavePage } from './drafts';
 import { ApplicationPage } from './pages/ApplicationPage';
 import { BoardPage } from './pages/Board';
 import { Insights } from './pages/Insights';
@@ -23,8 +23,8 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
   configureApi(
     () => currentSession()?.token ?? null,
     () => {
-      // The pages are about to go: their unsaved edits wait for the next sign-in.
-      if (session) saveDrafts(session.user);
+      // The pages go: as they do, each form keeps its unsaved edits for the next sign-in
+      // (drafts.ts: the token is gone, so they are kept as at the session's end).
       signOut(undefined);
       setSession(null);
       setNotice('Your session has ended; please sign in again.');
@@ -35,10 +35,7 @@ export function App({ config, signInError }: { config: AppConfig; signInError: s
     if (!session) return;
     const timer = setTimeout(() => {
       const next = currentSession();
-      if (!next) {
-        saveDrafts(session.user);
-        setNotice('Your session has ended; please sign in again.');
-      }
+      if (!next) setNotice('Your session has ended; please sign in again.');
       setSession(next);
     }, Math.max(0, session.expiresAt - Date.now()) + 1000);
     return () => clearTimeout(timer);

@@ -1,8 +1,8 @@
 // Edits in progress that outlive their form. A form with unsaved edits that goes away keeps
 // them in sessionStorage (this tab only, like the token), and the same form shown again, to the
 // same signed-in user, takes them back once:
-// - the session ends (its expiry, or a 401): signing in again leaves the page (the provider's
-//   sign-in page, then back), so every open form writes its edits down first;
+// - the session ends (its expiry, or a 401): the pages go, and signing in again leaves the page
+//   (the provider's sign-in page, then back), so every form writes its edits down as it goes;
 // - the user leaves the form: another page of the app, another item's Edit, a reload, closing the
 //   tab (pagehide). Cancel, Undo edits and a save leave nothing to keep.
 // Signing in drops the ones any other user left, and signing out on purpose drops them all
@@ -17,8 +17,8 @@ interface Draft { user: string; why: Kept; values: Values }
 
 const PREFIX = 'ft.draft.';
 const savers = new Map<string, () => Values | null>();
-// Whose edits the open forms hold: the signed-in user, kept past the token's expiry (a form can
-// go in the moment between the expiry and the app noticing it) until a sign-out on purpose.
+// Whose edits the open forms hold: the signed-in user, kept past the session's end (the forms go
+// after the token has: its expiry, a 401) until a sign-out on purpose.
 let owner: string | null = null;
 
 /** The forms now hold `user`'s edits (a session began). */
@@ -41,11 +41,6 @@ function write(key: string, user: string, why: Kept, values: Values | null): voi
   } catch {
     // Storage full or unavailable: nothing more can be kept.
   }
-}
-
-/** The session of `user` has ended: every open form's unsaved edits are written down. */
-export function saveDrafts(user: string): void {
-  for (const [key, read] of savers) write(key, user, 'session', read());
 }
 
 /** The form `key` goes away holding `values` (null: nothing unsaved): kept for the user whose
