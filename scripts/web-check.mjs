@@ -625,7 +625,8 @@ try {
       const body = route.request().postDataJSON();
       n += 1;
       if (n === 2) { arrived(); await second; }
-      if (n === 4) {
+      // Part 4 fails each time: the first send and the app's three more.
+      if (body.applications[0].id === 'P4') {
         return unavailable(route, 'The database is throttling; try again shortly');
       }
       const rows = body.applications.map((a, i) => ({ row: i + 1, outcome: 'created', id: a.id, children_created: a.feedback.length }));
@@ -660,7 +661,38 @@ try {
     for (let i = 0; i < 50 && lists.length === 0; i++) await page.waitForTimeout(100);
     check(lists.length > 0, `the board was loaded again after the failure (${lists.map((t) => Math.round(t - failedAt))} ms)`);
     page.off('request', countLists);
-    log(`a 5-part import whose 4th part failed: "${text}"; the board reloaded ${Math.round(lists[0] - failedAt)} ms after`);
+    check(n === 7, `parts 1–3, then part 4 four times, and the import stopped: ${n} requests`);
+    log(`a 5-part import whose 4th part failed (sent four times): "${text}"; the board reloaded ${Math.round(lists[0] - failedAt)} ms after`);
+  }
+
+  step = 'import: a part answered 503 once is sent again, and the report says so';
+  {
+    let n = 0;
+    const answer = async (route) => {
+      n += 1;
+      // The first send ran out of time having written the first application.
+      if (n === 1) return unavailable(route, 'The database is unavailable; retry later');
+      const body = route.request().postDataJSON();
+      const rows = body.applications.map((a, i) => ({ row: i + 1, outcome: i === 0 ? 'duplicate' : 'created', id: a.id, children_created: 0 }));
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+        dry_run: false, source: 'export', created: rows.length - 1, duplicates: 1, rejected: 0, ignored_columns: [], rows }) });
+    };
+    await page.route('**/import', answer);
+    const exported = (await call('GET', '/export')).body;
+    const template = { ...exported.applications[0], feedback: [], rejections: [] };
+    const applications = [1, 2].map((i) => ({ ...template, id: `R${i}`, company: `Resent ${i}` }));
+    await dismiss();
+    await page.setInputFiles('.transfer input[type=file]', {
+      name: 'resent.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, applications })),
+    });
+    const said = page.locator('.message', { hasText: 'Import: ' });
+    await said.waitFor();
+    const text = await said.textContent();
+    await page.unroute('**/import', answer);
+    check(n === 2, `sent twice: ${n}`);
+    check(text.includes('1 created, 1 already here (a part was sent again') && !(await said.getAttribute('class')).includes('error'),
+      `the import finished and says a part was sent again: ${text}`);
+    log(`a part answered 503 once was sent again a second later: "${text}"`);
   }
 
   step = 'drag to a new status';

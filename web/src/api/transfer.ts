@@ -335,6 +335,13 @@ async function importCsv(text: string, progress: (part: number, parts: number) =
   return reports;
 }
 
+/** How often a part answered 503 is sent again, the first time after RESEND_PAUSE_MS, then
+ * twice that, and so on. */
+const PART_RESENDS = 3;
+const RESEND_PAUSE_MS = 1000;
+/** Reports of parts sent again: rows the first send wrote are `duplicate` in them. */
+const resent = new WeakSet<ImportReport>();
+
 /** POST /import of one part of a file, its report's rows renumbered by `offset` into the
  * whole file's numbering. A failure is an ImportFailure that carries the earlier parts'
  * `reports` and which part of how many failed. */
@@ -344,10 +351,19 @@ async function sendPart(
   at: { reports: ImportReport[]; part: number; parts: number },
 ): Promise<ImportReport> {
   let report: ImportReport;
-  try {
-    report = await request<ImportReport>('/import', options);
-  } catch (error) {
-    throw new ImportFailure(at.reports, at.part, at.parts, error);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      report = await request<ImportReport>('/import', options);
+      if (attempt) resent.add(report);
+      break;
+    } catch (error) {
+      // A 503 (the database busy, or the import's 20 s spent) leaves part of the part written at
+      // most, and the same part sent again skips that and writes the rest (docs/api.md).
+      if (!(error instanceof ApiError && error.status === 503) || attempt === PART_RESENDS) {
+        throw new ImportFailure(at.reports, at.part, at.parts, error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, RESEND_PAUSE_MS * (attempt + 1)));
+    }
   }
   for (const row of report.rows) {
     row.row += offset;
@@ -430,7 +446,11 @@ export function importSummary(reports: ImportReport[]): { text: string; rejected
   const written = children ? `; ${children.toLocaleString('en-US')} feedback and rejections written` : '';
   const ignored = [...new Set(reports.flatMap((r) => r.ignored_columns ?? []))];
   const left = ignored.length ? ` — columns not imported: ${ignored.join(', ')}` : '';
-  const text = `Import: ${count('created')} created, ${count('duplicates')} already here, ${count('rejected')} rejected${written}${
+  // A part sent again reports what its first send wrote as already here.
+  const again = reports.some((report) => resent.has(report))
+    ? ' (a part was sent again after the database had been unavailable: what its first send wrote counts as already here)'
+    : '';
+  const text = `Import: ${count('created')} created, ${count('duplicates')} already here${again}, ${count('rejected')} rejected${written}${
     rejected.length ? ` — ${why}${more}` : ''
   }${left}.`;
   return { text, rejected: rejected.length, warning: rejected.length > 0 || ignored.length > 0 };
