@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_norway::Value;
 use store::table::{KeyPart, definition};
-use testkit::template::{policies, template};
+use testkit::template::{actions_of, policies, template};
 
 fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
     &template["Resources"][name]
@@ -212,11 +212,7 @@ fn the_sweepers_role_reaches_only_its_table_stream_queue_and_log_group() {
             assert_eq!(statement["Effect"].as_str(), Some("Allow"));
             let (name, attribute) = get_att(&statement["Resource"])
                 .unwrap_or_else(|| panic!("one resource of this stack: {statement:?}"));
-            let actions = match &statement["Action"] {
-                Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
-                single => vec![single.as_str().expect("an action")],
-            };
-            for action in actions {
+            for action in actions_of(statement) {
                 grants.insert(format!("{action} {name}.{attribute}"));
             }
         }

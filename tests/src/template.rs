@@ -78,16 +78,21 @@ pub fn policies<'a>(template: &'a Value, function: &'a Value) -> Vec<&'a Value> 
     }
 }
 
+/// A policy statement's actions (`Action` is one or a list).
+pub fn actions_of(statement: &Value) -> Vec<&str> {
+    match &statement["Action"] {
+        Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
+        single => single.as_str().into_iter().collect(),
+    }
+}
+
 /// The DynamoDB resources a function's policies grant `action` on ([`TABLE`], or the index as
 /// written in its `!Sub`).
 pub fn granted(template: &Value, function: &Value, action: &str) -> BTreeSet<String> {
     let mut resources = BTreeSet::new();
     for policy in policies(template, function) {
         for statement in policy["Statement"].as_sequence().into_iter().flatten() {
-            let actions: Vec<&str> = match &statement["Action"] {
-                Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
-                single => single.as_str().into_iter().collect(),
-            };
+            let actions = actions_of(statement);
             if !actions.contains(&action) {
                 continue;
             }
