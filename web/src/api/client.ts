@@ -44,7 +44,8 @@ export interface RequestOptions {
 
 const THROTTLE_RETRIES = 2;
 
-function pause(ms: number, signal?: AbortSignal | null): Promise<void> {
+/** Resolves after `ms`, or rejects as `signal` aborts. */
+export function pause(ms: number, signal?: AbortSignal | null): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);

@@ -1,5 +1,5 @@
 // Export / import (GET /export, POST /import). The buttons stay disabled while /export answers 404.
-import { ApiError, request, type RequestOptions } from './client';
+import { ApiError, pause, request, type RequestOptions } from './client';
 import type { ImportReport } from './types';
 
 let probe: Promise<boolean> | null = null;
@@ -335,8 +335,8 @@ async function importCsv(text: string, progress: (part: number, parts: number) =
   return reports;
 }
 
-/** How often a part answered 503 is sent again, the first time after RESEND_PAUSE_MS, then
- * twice that, and so on. */
+/** How often a part answered 503 is sent again: after RESEND_PAUSE_MS, then twice and three
+ * times that. */
 const PART_RESENDS = 3;
 const RESEND_PAUSE_MS = 1000;
 /** Reports of parts sent again: rows the first send wrote are `duplicate` in them. */
@@ -362,7 +362,7 @@ async function sendPart(
       if (!(error instanceof ApiError && error.status === 503) || attempt === PART_RESENDS) {
         throw new ImportFailure(at.reports, at.part, at.parts, error);
       }
-      await new Promise((resolve) => setTimeout(resolve, RESEND_PAUSE_MS * (attempt + 1)));
+      await pause(RESEND_PAUSE_MS * (attempt + 1));
     }
   }
   for (const row of report.rows) {
