@@ -38,6 +38,8 @@
 // Sign-in returns to the page it started from; a session that expires (or a 401) says so, and
 // signing in again brings back the edits not saved; signing in drops those of another user.
 // Edits not saved come back after leaving the page (and a reload); Cancel and Undo edits drop them.
+// Edits that come back name the fields also changed elsewhere meanwhile; an add whose answer a
+// reload lost, sent again, keeps its Idempotency-Key and is made once.
 // A date typed in part (the browser's value is empty) is refused beside its field, not sent.
 // A request API Gateway throttles (429) is sent again after its Retry-After.
 //
@@ -1060,6 +1062,33 @@ try {
     log('a Location typed and left (to the board and back, then a reload) came back with a warning each time; undone, it stayed gone');
   }
 
+  step = 'application page: edits left while the same field was changed elsewhere come back saying so';
+  {
+    const notes = (await call('GET', `/applications/${acmeId}`)).body.notes;
+    await dismiss();
+    await page.fill('#app-location', 'Mine');
+    await page.fill('#app-source', 'mine');
+    await page.getByRole('link', { name: '← Board' }).click();
+    await page.locator('.board').waitFor();
+    // Elsewhere: the edited Location, and Notes, which was not edited here.
+    check((await call('PATCH', `/applications/${acmeId}`, { location: 'Theirs', notes: 'Noted elsewhere' })).status === 200, 'changed elsewhere');
+    await page.getByRole('link', { name: 'Acme' }).click();
+    const kept = page.locator('.message.warning', { hasText: 'had not saved here are back' });
+    await kept.waitFor();
+    const said = await kept.textContent();
+    check(said.includes(' Location was also changed elsewhere since'), `the warning names the field changed on both sides: ${said}`);
+    check(!said.includes('Source') && !said.includes('Notes'), `and only that one: ${said}`);
+    check(await page.inputValue('#app-location') === 'Mine' && await page.inputValue('#app-source') === 'mine', 'the edits are shown');
+    check(await page.inputValue('#app-notes') === 'Noted elsewhere', 'a field not edited shows the change');
+    await page.getByRole('button', { name: 'Undo edits' }).click();
+    check(await page.inputValue('#app-location') === 'Theirs', 'undone, the change made elsewhere shows');
+    check((await call('PATCH', `/applications/${acmeId}`, { location: null, notes })).status === 200, 'put back');
+    await dismiss();
+    await page.reload();
+    await page.locator('form.edit').waitFor();
+    log(`an edit left on a field then changed elsewhere came back with "${said.replace(' ×', '')}"`);
+  }
+
   step = 'application page: a date typed in part is refused beside its field, not saved as empty';
   {
     const before = (await call('GET', `/applications/${acmeId}`)).body.applied_date;
@@ -1208,6 +1237,41 @@ try {
     await page.reload();
     await page.locator('form.edit').waitFor();
     log('a feedback add whose answer came after the page was left: made once, and its text not offered back as unsaved');
+  }
+
+  step = 'feedback: an add on its way as the page reloads, sent again after, is made once';
+  {
+    const add = page.locator('.children.feedback details.add');
+    if (!(await add.evaluate((d) => d.open))) await page.locator('.children.feedback summary').click();
+    await page.fill('#feedback-new-interviewer', 'Sent as I reloaded');
+    const url = new RegExp(`/applications/${acmeId}/feedback$`);
+    let firstKey, arrived;
+    const made = new Promise((resolve) => { arrived = resolve; });
+    // The add reaches the API; its answer never reaches the page, which reloads meanwhile.
+    const unanswered = async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      firstKey = route.request().headers()['idempotency-key'];
+      arrived((await route.fetch()).status());
+    };
+    await page.route(url, unanswered);
+    await add.getByRole('button', { name: 'Add' }).click();
+    check(await made === 201, 'the first send made the feedback');
+    await page.reload();
+    await page.unroute(url, unanswered);
+    await page.locator('.message.warning', { hasText: 'had not saved here are back' }).waitFor();
+    check(await page.inputValue('#feedback-new-interviewer') === 'Sent as I reloaded', 'the add form has its text again');
+    const again = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/feedback'));
+    await add.getByRole('button', { name: 'Add' }).click();
+    const key = (await again).headers()['idempotency-key'];
+    check(key === firstKey, `sent again with the first send's key: ${key} (first ${firstKey})`);
+    await page.locator('.message', { hasText: 'Added.' }).waitFor();
+    const copies = (await call('GET', `/applications/${acmeId}/feedback`)).body.items.filter((f) => f.interviewer === 'Sent as I reloaded');
+    check(copies.length === 1, `one feedback made: ${copies.length}`);
+    check((await call('DELETE', `/applications/${acmeId}/feedback/${copies[0].id}`)).status === 204, 'removed again');
+    await dismiss();
+    await page.reload();
+    await page.locator('form.edit').waitFor();
+    log('a feedback add whose answer the page never read (it reloaded): its text came back, and Add sent it with the same key, made once');
   }
 
   step = 'feedback: added, but its list fails to reload: said as added, not as failed';

@@ -115,11 +115,14 @@ function newKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** A create's body (as sent) and its Idempotency-Key. */
+export interface PendingCreate { body: string; key: string }
+
 /** One key per create: the same key while the same body is retried (a retry after a lost
  * answer is then answered with the first response, not a second item), a new one once the
  * body changes or the create succeeded. */
-export function idempotency() {
-  let last: { body: string; key: string } | null = null;
+export function idempotency(pending: PendingCreate | null = null) {
+  let last = pending;
   return {
     key(body: unknown): string {
       const text = JSON.stringify(body);
@@ -128,6 +131,11 @@ export function idempotency() {
     },
     done(): void {
       last = null;
+    },
+    /** The create sent and not known to have succeeded: a form going away keeps it (drafts.ts),
+     * so the same add sent again after a reload is answered with the first one's response. */
+    pending(): PendingCreate | null {
+      return last;
     },
   };
 }

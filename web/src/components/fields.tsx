@@ -1,8 +1,9 @@
 // One form builder for applications, feedback and rejections: inputs described by a spec,
 // the API's 422 messages shown beside each field, and only changed fields sent.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { idempotency } from '../api/client';
 import { label } from '../api/types';
-import { keepDraft, leaveDraft, settleDraft, takeDraft } from '../drafts';
+import { keepDraft, leaveDraft, settleDraft, takeDraft, type Edits } from '../drafts';
 import { say } from '../state';
 
 export type Kind = 'text' | 'textarea' | 'date' | 'number' | 'url' | 'select' | 'list' | 'lines';
@@ -127,14 +128,24 @@ export function Fields({ id, specs, values, errors, onInput }: FormProps) {
 
 /** A form's values. With `draft` (a name for this form, e.g. its application's id), the edits
  * not saved when the form goes away (the session ends, or the user leaves it) are kept, and this
- * form shown again starts with them (drafts.ts). Closing it on purpose (Cancel) must `reset` it
- * first, as a save does: then nothing is kept. */
+ * form shown again starts with them (drafts.ts), saying which of them were also changed
+ * elsewhere meanwhile. Closing it on purpose (Cancel) must `reset` it first, as a save does:
+ * then nothing is kept. An add sends `once.key(body)` as its Idempotency-Key: kept with the
+ * edits, the same add sent again after the page was left is not made twice. */
 export function useForm(specs: FieldSpec[], source: Record<string, unknown> | null, draft?: string) {
   const [start] = useState(() => {
     const initial = initialValues(specs, source);
     const saved = draft ? takeDraft(draft) : null;
     const edits = Object.fromEntries(Object.entries(saved?.values ?? {}).filter(([name]) => name in initial));
-    return { initial, edits: Object.keys(edits).length ? edits : null, why: saved?.why };
+    // Edited from a text the stored item no longer has: changed elsewhere since.
+    const elsewhere = specs.filter(({ name }) => name in edits && name in (saved?.base ?? {}) && saved?.base[name] !== initial[name]);
+    return {
+      initial,
+      edits: Object.keys(edits).length ? edits : null,
+      why: saved?.why,
+      elsewhere: elsewhere.map((spec) => spec.label ?? label(spec.name)),
+      once: idempotency(saved?.pending),
+    };
   });
   const [values, setValues] = useState<Values>(() => ({ ...start.initial, ...start.edits }));
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -147,10 +158,12 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
   const unreadable = useRef(new Set<string>());
   useEffect(() => {
     if (!draft) return;
-    const edits = () => {
-      const changed = Object.fromEntries(Object.entries(latest.current)
-        .filter(([name, value]) => value !== base.current[name] && !unreadable.current.has(name)));
-      return Object.keys(changed).length ? changed : null;
+    const edits = (): Edits | null => {
+      const names = Object.keys(latest.current)
+        .filter((name) => latest.current[name] !== base.current[name] && !unreadable.current.has(name));
+      if (!names.length) return null;
+      const pick = (from: Values) => Object.fromEntries(names.map((name) => [name, from[name]]));
+      return { values: pick(latest.current), base: pick(base.current), pending: start.once.pending() };
     };
     const forget = keepDraft(draft, edits);
     return () => {
@@ -160,8 +173,11 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
   }, [draft]);
   useEffect(() => {
     if (!start.edits) return;
-    if (start.why === 'left') say('The edits you had not saved here are back: check them and save.', 'warning');
-    else say('The edits you had not saved when the session ended are back: check them and save.', 'warning');
+    const when = start.why === 'left' ? 'here' : 'when the session ended';
+    const { elsewhere } = start;
+    const changed = !elsewhere.length ? ''
+      : ` ${elsewhere.join(', ')} ${elsewhere.length > 1 ? 'were' : 'was'} also changed elsewhere since: your text is shown, and saving puts it in place of that change.`;
+    say(`The edits you had not saved ${when} are back: check them and save.${changed}`, 'warning');
   }, []);
   /** Each field still as in `unchanged` shows `next`'s value; one edited since keeps its text. */
   const follow = (unchanged: Values, next: Record<string, unknown> | null) => {
@@ -176,6 +192,7 @@ export function useForm(specs: FieldSpec[], source: Record<string, unknown> | nu
     values,
     errors,
     setErrors,
+    once: start.once,
     reset: (next: Record<string, unknown> | null) => {
       base.current = initialValues(specs, next);
       // At once, not at the next render: a form closed in the same turn keeps no edits.

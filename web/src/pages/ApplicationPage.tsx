@@ -1,7 +1,7 @@
 // One application: every field editable (422 messages beside each field), the status timeline,
 // its feedback and rejections (add, edit, delete), and deleting it.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { all, ApiError, idempotency, isNotFound, request } from '../api/client';
+import { all, ApiError, isNotFound, request } from '../api/client';
 import {
   INTERVIEW_STAGES, REJECTION_CATEGORIES, REJECTION_STAGES, STATUSES, WORK_MODES, label,
   type Application, type Feedback, type Rejection,
@@ -302,7 +302,7 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
     }
     shown.current = item;
   }, [item?.version]);
-  const once = useRef(idempotency()).current;
+  const { once } = form;
   const submit = async (event: Event) => {
     event.preventDefault();
     if (refuseUnreadable(event, specs, form)) return;
