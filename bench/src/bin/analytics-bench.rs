@@ -7,12 +7,16 @@
 //! - latency of each analytics route through the dev server over HTTP (sequential requests,
 //!   p50 and p90, after three warm-up rounds);
 //! - the read capacity units one request consumes (`ReturnConsumedCapacity` on its queries) and
-//!   the size of the items it needs, so the ratio RCU per 4 KB can be checked.
+//!   the size of the items it needs, so the ratio RCU per 4 KB can be checked;
+//! - the heap one request takes at its peak: `Store::load_search` and then each route's figures,
+//!   counted by this binary's allocator (what the function needs besides its ~10 MB at rest).
 //!
 //! The table goes to stderr and, unless `--smoke` or `--no-doc`, into the "Analytics" section
 //! of docs/performance.md. Nothing about timings is asserted.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Days;
@@ -32,7 +36,56 @@ const ROUTES: [&str; 4] = [
     "/analytics/skills",
     "/follow-ups",
 ];
+/// The functions' memory (`template.yaml`, `MemorySize`).
+const FUNCTION_MB: f64 = 256.0;
 const BEGIN: &str = "<!-- bench:analytics:begin -->";
+
+/// The system allocator, counting the bytes in use and their peak.
+struct Counting;
+
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed to `System` as it came; the counters do not touch the memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let pointer = unsafe { System.alloc(layout) };
+        if !pointer.is_null() {
+            let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        pointer
+    }
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(pointer, layout) };
+        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        let moved = unsafe { System.realloc(pointer, layout, size) };
+        if !moved.is_null() {
+            if size >= layout.size() {
+                let now = IN_USE.fetch_add(size - layout.size(), Ordering::Relaxed) + size
+                    - layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                IN_USE.fetch_sub(layout.size() - size, Ordering::Relaxed);
+            }
+        }
+        moved
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The most heap `work` had in use at once beyond what was in use when it began (other tasks
+/// of this process are idle meanwhile: the dev server serves no request).
+async fn peak_heap<T>(work: impl std::future::Future<Output = T>) -> (T, usize) {
+    let before = IN_USE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let out = work.await;
+    (out, PEAK.load(Ordering::Relaxed).saturating_sub(before))
+}
 const END: &str = "<!-- bench:analytics:end -->";
 
 struct Row {
@@ -50,6 +103,8 @@ struct Row {
     /// p50 of `Store::load_search` alone, and of computing the summary from what it read.
     read_ms: f64,
     compute_ms: f64,
+    /// The most heap one request had in use: the read, then the largest route's figures.
+    peak_heap_bytes: usize,
 }
 
 #[tokio::main]
@@ -154,6 +209,20 @@ async fn run() -> Result<(), String> {
         }
         reads.sort_by(f64::total_cmp);
         computes.sort_by(f64::total_cmp);
+        drop(loaded.take());
+        // One request's heap: what it reads, then each route's figures from it, one at a time.
+        let (peak, peak_heap_bytes) = peak_heap(async {
+            let search = store.load_search(&user).await.map_err(fail)?;
+            let today = Timestamp::now().date();
+            let window = || domain::analytics::Window::new(None, None, today);
+            std::hint::black_box(search.data.summary(window()?));
+            std::hint::black_box(search.data.rejection_summary(window()?));
+            std::hint::black_box(search.data.skills(window()?));
+            std::hint::black_box(search.data.agenda(today));
+            Ok::<_, String>(search)
+        })
+        .await;
+        let loaded = Some(peak?);
         let loaded = loaded.ok_or("no read")?;
         let items = loaded.data.applications.len()
             + loaded.data.feedback.len()
@@ -169,6 +238,7 @@ async fn run() -> Result<(), String> {
             pages: loaded.pages,
             read_ms: pick(&reads, 0.5),
             compute_ms: pick(&computes, 0.5),
+            peak_heap_bytes,
         });
     }
     let table = render(&rows, requests);
@@ -322,9 +392,10 @@ async fn stored_size(store: &Store, user: &UserId) -> Result<usize, String> {
 fn render(rows: &[Row], requests: usize) -> String {
     let mut out = format!(
         "p50 / p90 latency in ms through the dev server over loopback HTTP ({requests} sequential \
-         requests per route after 3 warm-up rounds over all routes), and what one request reads.\n\n\
-         | applications | items read | summary | rejections | skills | follow-ups | of which: read | compute (summary) | RCU per request | KB of items | RCU per 4 KB of items | KB of attributes used | query pages | seeding |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+         requests per route after 3 warm-up rounds over all routes), what one request reads, and \
+         the most heap it has in use (the read, then the largest route's figures).\n\n\
+         | applications | items read | summary | rejections | skills | follow-ups | of which: read | compute (summary) | RCU per request | KB of items | RCU per 4 KB of items | KB of attributes used | query pages | peak heap | seeding |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     );
     for row in rows {
         let cells: Vec<String> = row
@@ -334,7 +405,7 @@ fn render(rows: &[Row], requests: usize) -> String {
             .collect();
         let per_4kb = row.capacity_units / (row.stored_kilobytes / 4.0).max(f64::MIN_POSITIVE);
         out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.2} | {:.0} | {} | {:.0} s |\n",
+            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.2} | {:.0} | {} | {:.1} MB | {:.0} s |\n",
             row.applications,
             row.items,
             cells.join(" | "),
@@ -345,7 +416,21 @@ fn render(rows: &[Row], requests: usize) -> String {
             per_4kb,
             row.kilobytes,
             row.pages,
+            row.peak_heap_bytes as f64 / 1e6,
             row.seed_seconds,
+        ));
+    }
+    // What the largest search says of the functions' memory (less the ~10 MB they take at rest,
+    // "Size and memory" in the results below).
+    if let Some(row) = rows.iter().max_by_key(|row| row.applications) {
+        let per_application = row.peak_heap_bytes as f64 / row.applications.max(1) as f64;
+        let fits = (FUNCTION_MB - 10.0) * 1e6 / per_application.max(1.0);
+        out.push_str(&format!(
+            "\nAt {:.1} KB of heap per application (the {} row), a function's {FUNCTION_MB:.0} MB \
+             holds one request for about {:.0} applications with 3 children each.\n",
+            per_application / 1e3,
+            row.applications,
+            (fits / 1000.0).floor() * 1000.0,
         ));
     }
     out
