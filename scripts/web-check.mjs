@@ -42,6 +42,11 @@
 // reload lost, sent again, keeps its Idempotency-Key and is made once.
 // A date typed in part (the browser's value is empty) is refused beside its field, not sent.
 // A request API Gateway throttles (429) is sent again after its Retry-After.
+// A card moved again while its move is on its way waits (one move at a time, no false 412); a
+// card, feedback or an application deleted elsewhere (404 on a move or save) says so and goes;
+// a keyboard move to a status the filters hide keeps the focus on the column it left.
+// Insights panels that fail to load have Retry; a New link whose answer is lost shows the
+// address the API made.
 //
 // Insights, against the real API (nothing intercepted): applications with status changes,
 // feedback (strengths/improvements) and rejections are seeded through the API with applied dates
@@ -744,6 +749,53 @@ try {
     log(`a 412 whose reload answered 503: the card went back to Interviewing and the page said "${text}"`);
   }
 
+  step = 'a card moved again before its first move is answered: one move at a time, no 412';
+  {
+    const made = await call('POST', '/applications', { company: 'Twice Co', role: 'Engineer' });
+    check(made.status === 201, 'made for this step');
+    const id = made.body.id;
+    await page.reload();
+    await card('Twice Co').waitFor();
+    let sent = 0;
+    const counting = (r) => { if (r.method() === 'PATCH' && r.url().endsWith(id)) sent += 1; };
+    page.on('request', counting);
+    const first = await hold(new RegExp(`/applications/${id}$`), (r) => r.method() === 'PATCH');
+    await dismiss();
+    await card('Twice Co').dragTo(column('offer'));
+    await first.held;
+    check(await column('offer').locator('.card', { hasText: 'Twice Co' }).getAttribute('aria-busy') === 'true', 'the card moving is marked busy');
+    await card('Twice Co').dragTo(column('screening'));
+    const said = await page.locator('.message.warning', { hasText: 'is still being moved' }).textContent();
+    const answered = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(id));
+    await first.release();
+    check((await answered).status() === 200, 'the first move answered 200');
+    await page.waitForFunction(() => document.querySelector('.message')?.textContent?.includes('Twice Co moved to Offer'));
+    page.off('request', counting);
+    check(sent === 1, `one PATCH while the first was on its way: ${sent}`);
+    check((await call('GET', `/applications/${id}`)).body.status === 'offer', 'the API has Offer');
+    await card('Twice Co').dragTo(column('screening'));
+    await page.waitForFunction(() => document.querySelector('.message')?.textContent?.includes('Twice Co moved to Screening'));
+    check((await call('DELETE', `/applications/${id}`)).status === 204, 'removed again');
+    await page.reload();
+    await card('Acme').waitFor();
+    log(`a card dropped again while its move was on its way: "${said.replace(' ×', '')}", one PATCH; moved again after, as usual`);
+  }
+
+  step = 'a card deleted elsewhere, then moved, leaves the board and says so';
+  {
+    const gone = await call('POST', '/applications', { company: 'Gone Co', role: 'Engineer' });
+    check(gone.status === 201, 'made behind the page');
+    await page.reload();
+    await card('Gone Co').waitFor();
+    check((await call('DELETE', `/applications/${gone.body.id}`)).status === 204, 'deleted behind the page');
+    await dismiss();
+    await card('Gone Co').dragTo(column('screening'));
+    await page.locator('.message.warning', { hasText: 'Gone Co was deleted elsewhere, so it was not moved.' }).waitFor();
+    await card('Gone Co').waitFor({ state: 'detached' });
+    await dismiss();
+    log('a card deleted elsewhere and then dragged (404) left the board, and the page said why');
+  }
+
   step = 'keyboard: move a card with its status menu';
   const globexId = await card('Globex').getAttribute('data-id');
   let patches = 0;
@@ -787,6 +839,29 @@ try {
   await page.waitForFunction(() => document.querySelectorAll('.card').length === 2);
   await shot('board');
   log('follow-up due is highlighted; q, tag, status and due filters narrow the board');
+
+  step = 'keyboard: a card moved to a status the filters hide leaves the keyboard on the column it left';
+  {
+    const made = await call('POST', '/applications', { company: 'Hidden Co', role: 'Engineer', status: 'interviewing' });
+    check(made.status === 201, 'made for this step');
+    const id = made.body.id;
+    await page.reload();
+    const interviewing = page.locator('.filters .statuses label', { hasText: 'Interviewing' }).locator('input');
+    await interviewing.check();
+    await page.waitForFunction(() => document.querySelectorAll('.column').length === 1);
+    await card('Hidden Co').locator('select').selectOption('offer');
+    await card('Hidden Co').getByRole('button', { name: 'Move Hidden Co to Offer' }).focus();
+    const answered = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(id));
+    await page.keyboard.press('Enter');
+    check((await answered).status() === 200, 'moved');
+    await page.waitForFunction(() => document.activeElement?.matches('.column[data-status="interviewing"] h2'));
+    check(await card('Hidden Co').count() === 0, 'the card left the statuses shown');
+    await interviewing.uncheck();
+    check((await call('DELETE', `/applications/${id}`)).status === 204, 'removed again');
+    await page.reload();
+    await card('Acme').waitFor();
+    log('a card moved with the keyboard to a status the filters hide: the focus went to the heading of the column it left, not to the page');
+  }
 
   step = 'quick add under filters: the new application joins the list only if the filters list it';
   {
@@ -835,6 +910,29 @@ try {
   check((await page.locator('table.apps tbody tr td:first-child').first().textContent()) === 'Globex', 'sorted by company, descending');
   await shot('table');
   log('the table pages 25 + 5 through next_cursor and sorts by column');
+
+  step = 'table: the Updated column is the date where the user is';
+  {
+    // Two zones 25 hours apart: for any instant one of them is on another date than UTC.
+    const cdp = await page.context().newCDPSession(page);
+    const row = page.locator('table.apps tbody tr').first();
+    const shown = [];
+    for (const timezoneId of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      await cdp.send('Emulation.setTimezoneOverride', { timezoneId });
+      await page.reload();
+      await page.locator('table.apps[data-count="25"]').waitFor();
+      const stamp = await row.locator('time').getAttribute('datetime');
+      const expected = new Intl.DateTimeFormat('en-CA', { timeZone: timezoneId }).format(new Date(stamp));
+      const cell = await row.locator('time').textContent();
+      check(cell === expected, `in ${timezoneId}, ${stamp} shows as ${cell}, not ${expected}`);
+      shown.push(`${timezoneId} ${cell}`);
+    }
+    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+    await cdp.detach();
+    await page.reload();
+    await page.locator('table.apps[data-count="25"]').waitFor();
+    log(`the Updated column shows a timestamp's local date (${shown.join(', ')})`);
+  }
 
   step = 'table: a load overtaken by a newer one (other filters) changes nothing when it answers late';
   {
@@ -1087,6 +1185,25 @@ try {
     await page.reload();
     await page.locator('form.edit').waitFor();
     log(`an edit left on a field then changed elsewhere came back with "${said.replace(' ×', '')}"`);
+  }
+
+  step = 'application page: a save of an application deleted elsewhere (404) says so and goes to the board';
+  {
+    const gone = await call('POST', '/applications', { company: 'Vanishing Ltd', role: 'Engineer' });
+    check(gone.status === 201, 'made behind the page');
+    await page.goto(`${api}/#/applications/${gone.body.id}`);
+    await page.locator('form.edit').waitFor();
+    await page.fill('#app-location', 'Typed in vain');
+    check((await call('DELETE', `/applications/${gone.body.id}`)).status === 204, 'deleted behind the page');
+    await dismiss();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.message.warning', { hasText: 'Vanishing Ltd — Engineer was deleted elsewhere; your edits were not saved.' }).waitFor();
+    await page.locator('.board').waitFor();
+    check(!(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.startsWith('ft.draft.')))), 'no edit kept for it');
+    await dismiss();
+    await page.getByRole('link', { name: 'Acme' }).click();
+    await page.locator('form.edit').waitFor();
+    log('saving an application deleted elsewhere (404): the page said so and went to the board, keeping no edits');
   }
 
   step = 'application page: a date typed in part is refused beside its field, not saved as empty';
@@ -1359,6 +1476,24 @@ try {
     log('a feedback delete answered 412 kept it, reloaded (4 stars) and said why; one deleted elsewhere said so and left the list');
   }
 
+  step = 'feedback: an edit saved after it was deleted elsewhere (404) says so and leaves the list';
+  {
+    const made = await call('POST', `/applications/${acmeId}/feedback`, { interviewer: 'Soon gone' });
+    check(made.status === 201, 'made behind the page');
+    await page.reload();
+    const item = page.locator(`.children.feedback li[data-id="${made.body.id}"]`);
+    await item.getByRole('button', { name: 'Edit' }).click();
+    await page.fill(`#feedback-${made.body.id}-interviewer`, 'Edited in vain');
+    check((await call('DELETE', `/applications/${acmeId}/feedback/${made.body.id}`)).status === 204, 'deleted behind the page');
+    await dismiss();
+    await item.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.message.warning', { hasText: 'This feedback was deleted elsewhere; your edits were not saved.' }).waitFor();
+    await item.waitFor({ state: 'detached' });
+    check(!(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.startsWith('ft.draft.')))), 'no edit kept for it');
+    await dismiss();
+    log('a feedback edit saved after it was deleted elsewhere (404): the form closed, the item left the list, the page said why');
+  }
+
   step = 'rejection: add, see the status change, edit';
   check((await page.textContent('[data-testid=status]')) === 'Interviewing', 'status before');
   // An edit in progress in the application's form survives the new version a rejection makes.
@@ -1491,6 +1626,28 @@ try {
   await shot('insights');
   log(`a period (${daysAgo(5)} to today) is sent as from/to and echoed by the API's window`);
 
+  step = 'insights: a panel that failed to load has Retry';
+  {
+    let failing = true;
+    const outage = (route) => (failing && route.request().method() === 'GET' ? unavailable(route) : route.fallback());
+    await page.route(/\/analytics\/rejections/, outage);
+    await page.route(/\/follow-ups/, outage);
+    await page.reload();
+    for (const id of ['rejections', 'follow-ups']) await page.locator(`[data-section="${id}"] .load-failed`).waitFor();
+    const said = await page.locator('[data-section="rejections"] .load-failed').textContent();
+    failing = false;
+    for (const id of ['rejections', 'follow-ups']) {
+      await page.locator(`[data-section="${id}"] .load-failed`).getByRole('button', { name: 'Retry' }).click();
+      await page.waitForFunction((id) => {
+        const section = document.querySelector(`[data-section="${id}"]`);
+        return section && !section.querySelector('.load-failed, [aria-busy]') && section.querySelector('figure, dl, ul, p');
+      }, id);
+    }
+    await page.unroute(/\/analytics\/rejections/, outage);
+    await page.unroute(/\/follow-ups/, outage);
+    log(`insights panels answered 503 said "${said.replace('Retry', '').trim()}" with Retry, and Retry loaded them`);
+  }
+
   step = 'insights: a slow answer for an earlier period does not replace the one applied since';
   {
     // The summary for the first period is held back until the second period's is shown.
@@ -1622,6 +1779,29 @@ try {
     await page.reload();
     await feedNone.waitFor();
     log('a calendar address made by a POST the page never saw shows on load with its date (the address itself never), and Revoke ends it; the status failing (503) says why with Retry; API Gateway\'s own 404 is "not available yet", not "none"');
+  }
+
+  step = 'insights: a new link whose answer is lost shows the address the API made';
+  {
+    // The POST reaches the API (a new address is made), and its answer is lost on the way back.
+    const lost = async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      await route.fetch();
+      await route.fulfill({ status: 504, contentType: 'application/json', body: JSON.stringify({ message: 'Gateway Timeout' }) });
+    };
+    await page.route(/\/calendar-feed$/, lost);
+    await dismiss();
+    await feedPanel.getByRole('button', { name: /link$/ }).click();
+    await page.locator('.message.error').waitFor();
+    await page.unroute(/\/calendar-feed$/, lost);
+    const made = await call('GET', '/calendar-feed');
+    check(made.status === 200, `an address was made: ${made.status}`);
+    await feedPanel.locator(`[data-feed="active"] time[datetime="${made.body.created_at}"]`).waitFor();
+    check((await call('DELETE', '/calendar-feed')).status === 204, 'revoked again');
+    await page.reload();
+    await feedNone.waitFor();
+    await dismiss();
+    log('a New link whose answer was lost (504): the panel asked again and shows the address the API made as active');
   }
 
   step = 'insights: a route an older API lacks says "not available yet"';

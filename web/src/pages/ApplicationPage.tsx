@@ -138,15 +138,23 @@ function ApplicationForm({ app, onSaved, onReload }: { app: Application; onSaved
       onSaved(saved);
       say('Saved.');
     } catch (error) {
+      // Deleted elsewhere: nothing here to save into, nor to keep edits for.
+      const deleted = () => {
+        form.reset(app as unknown as Record<string, unknown>);
+        say(`${app.company} — ${app.role} was deleted elsewhere; your edits were not saved.`, 'warning');
+        navigate('#/board');
+      };
       if (error instanceof ApiError && error.status === 422) {
         form.setErrors(error.fields);
         say(`Not saved: ${error.message}.`, 'error');
-      } else if (error instanceof ApiError && error.status === 412) {
+      } else if (isNotFound(error)) deleted();
+      else if (error instanceof ApiError && error.status === 412) {
         try {
           await onReload();
           say('This application was changed elsewhere and has been reloaded; your edits were not saved but are kept: check them and save again.', 'warning');
         } catch (reloadError) {
-          say(`This application was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}. Reload the page before saving again.`, 'error');
+          if (isNotFound(reloadError)) deleted();
+          else say(`This application was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}. Reload the page before saving again.`, 'error');
         }
       } else say(message(error), 'error');
     } finally {
@@ -319,18 +327,23 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
       written = true;
       form.saved(sent);
     } catch (error) {
+      // Deleted elsewhere (it, or its application): the form closes and the list follows.
+      const deleted = async () => {
+        say(`This ${noun} was deleted elsewhere; your edits were not saved.`, 'warning');
+        form.reset(null);
+        await onDone(true).catch(() => {});
+      };
       if (error instanceof ApiError && error.status === 422) form.setErrors(error.fields);
+      else if (item && isNotFound(error)) await deleted();
+      else if (isNotFound(error)) say(`This application was deleted elsewhere, so the ${noun} was not added.`, 'warning');
       else if (error instanceof ApiError && error.status === 412 && item) {
         try {
           const fresh = await request<Child>(path);
           onReloaded?.(fresh);
           say(`This ${noun} was changed elsewhere and has been reloaded; your edits were not saved but are kept: check them and save again.`, 'warning');
         } catch (reloadError) {
-          if (isNotFound(reloadError)) {
-            say(`This ${noun} was deleted elsewhere; your edits were not saved.`, 'warning');
-            form.reset(null);
-            await onDone(true);
-          } else say(`This ${noun} was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}.`, 'error');
+          if (isNotFound(reloadError)) await deleted();
+          else say(`This ${noun} was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}.`, 'error');
         }
       } else say(message(error), 'error');
     } finally {

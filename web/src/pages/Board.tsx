@@ -1,7 +1,7 @@
 // The board (a column per status, drag a card to change its status) and the table view of the
 // same filtered list (sortable, paged through next_cursor).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { all, ApiError, idempotency, request } from '../api/client';
+import { all, ApiError, idempotency, isNotFound, request } from '../api/client';
 import { downloadExport, exportAvailable, ImportFailure, importFile, importSummary } from '../api/transfer';
 import { STATUSES, TERMINAL, label, type Application, type ApplicationPage, type Status } from '../api/types';
 import { LoadFailed } from '../components/load';
@@ -230,20 +230,26 @@ function useApplications(f: Filters) {
   return { apps, setApps, error, retry: () => setTries((n) => n + 1) };
 }
 
-/** PATCH the status with If-Match; on 412 reload the card and say so. */
-async function moveTo(app: Application, status: Status, replace: (app: Application) => void) {
-  if (app.status === status) return;
+/** PATCH the status with If-Match; on 412 reload the card and say so; one deleted elsewhere
+ * (404) leaves the board. */
+async function moveTo(app: Application, status: Status, replace: (app: Application) => void, drop: (id: string) => void) {
   replace({ ...app, status });
+  const deleted = () => {
+    drop(app.id);
+    say(`${app.company} was deleted elsewhere, so it was not moved.`, 'warning');
+  };
   try {
     replace(await request<Application>(`/applications/${app.id}`, { method: 'PATCH', body: { status }, ifMatch: app.version }));
     say(`${app.company} moved to ${label(status)}.`);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 412) {
+    if (isNotFound(error)) deleted();
+    else if (error instanceof ApiError && error.status === 412) {
       try {
         const fresh = await request<Application>(`/applications/${app.id}`);
         replace(fresh);
         say(`${app.company} was changed elsewhere, so it was not moved. It has been reloaded (now ${label(fresh.status)}); try again.`, 'warning');
       } catch (reloadError) {
+        if (isNotFound(reloadError)) return deleted();
         replace(app);
         say(`${app.company} was changed elsewhere, so it was not moved, and reloading it failed: ${reloadError instanceof Error ? reloadError.message : String(reloadError)}. Reload the page to see it as it is now.`, 'error');
       }
@@ -256,14 +262,23 @@ async function moveTo(app: Application, status: Status, replace: (app: Applicati
 
 /** The keyboard's way to move a card: choose a status, then Move. Choosing alone writes
  * nothing (arrow keys step through the options, and each step would be a status change). */
-function MoveControl({ app, replace }: { app: Application; replace: (app: Application) => void }) {
+function MoveControl({ app, busy, onMove }: { app: Application; busy: boolean; onMove: (app: Application, status: Status) => Promise<void> }) {
   const [choice, setChoice] = useState<Status>(app.status);
   useEffect(() => setChoice(app.status), [app.id, app.status]);
   const move = async () => {
-    await moveTo(app, choice, replace);
-    // The card is drawn again in its new column: keep the keyboard on it.
-    requestAnimationFrame(() =>
-      document.querySelector<HTMLSelectElement>(`.card[data-id="${app.id}"] select`)?.focus());
+    const from = app.status;
+    // The card is drawn again in its new column (at once, and again as the answer has it), a
+    // new node: the keyboard, lost with the old one, goes to the card, or to the heading of the
+    // column it left when its new one is not shown (a status filter).
+    const keep = () => requestAnimationFrame(() => {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      (document.querySelector<HTMLElement>(`.card[data-id="${app.id}"] select`)
+        ?? document.querySelector<HTMLElement>(`.column[data-status="${from}"] h2`))?.focus();
+    });
+    const done = onMove(app, choice);
+    keep();
+    await done;
+    keep();
   };
   return (
     <span class="move">
@@ -273,7 +288,7 @@ function MoveControl({ app, replace }: { app: Application; replace: (app: Applic
           {STATUSES.map((s) => <option value={s}>{label(s)}</option>)}
         </select>
       </label>
-      <button type="button" disabled={choice === app.status} onClick={() => void move()}
+      <button type="button" disabled={busy || choice === app.status} onClick={() => void move()}
         aria-label={`Move ${app.company} to ${label(choice)}`}>Move</button>
     </span>
   );
@@ -282,6 +297,10 @@ function MoveControl({ app, replace }: { app: Application; replace: (app: Applic
 function Board({ filters: f }: { filters: Filters }) {
   const { apps, setApps, error, retry } = useApplications(f);
   const [over, setOver] = useState<Status | null>(null);
+  // The cards whose move is on its way: one at a time each, since the next would carry the
+  // version the first changes (a 412 saying "changed elsewhere" for the user's own move).
+  const moving = useRef(new Set<string>());
+  const [, setMoves] = useState(0);
   const on = today();
   const columns = useMemo(() => {
     const by = new Map<Status, Application[]>(STATUSES.map((s) => [s, []]));
@@ -291,6 +310,22 @@ function Board({ filters: f }: { filters: Filters }) {
   if (error) return <LoadFailed what="the applications" error={error} retry={retry} />;
   if (!apps) return <p aria-busy="true">Loading applications…</p>;
   const replace = (next: Application) => setApps((old) => old?.map((a) => (a.id === next.id ? next : a)) ?? null);
+  const drop = (id: string) => setApps((old) => old?.filter((a) => a.id !== id) ?? null);
+  const move = async (app: Application, status: Status) => {
+    if (app.status === status) return;
+    if (moving.current.has(app.id)) {
+      say(`${app.company} is still being moved: move it again once that is done.`, 'warning');
+      return;
+    }
+    moving.current.add(app.id);
+    setMoves((n) => n + 1);
+    try {
+      await moveTo(app, status, replace, drop);
+    } finally {
+      moving.current.delete(app.id);
+      setMoves((n) => n + 1);
+    }
+  };
   const shown = f.statuses.length ? STATUSES.filter((s) => f.statuses.includes(s)) : STATUSES;
   return (
     <div class="board" data-count={apps.length}>
@@ -309,23 +344,24 @@ function Board({ filters: f }: { filters: Filters }) {
               setOver(null);
               const id = e.dataTransfer?.getData('text/plain');
               const app = apps.find((a) => a.id === id);
-              if (app) void moveTo(app, status, replace);
+              if (app) void move(app, status);
             }}
           >
-            <h2>{label(status)} <span class="count">{cards.length}</span></h2>
+            <h2 tabIndex={-1}>{label(status)} <span class="count">{cards.length}</span></h2>
             <ul>
               {cards.map((app) => (
                 <li
                   key={app.id}
                   class={`card${isDue(app, on) ? ' due' : ''}`}
                   data-id={app.id}
+                  aria-busy={moving.current.has(app.id) || undefined}
                   draggable
                   onDragStart={(e) => { e.dataTransfer?.setData('text/plain', app.id); if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move'; }}
                 >
                   <a href={`#/applications/${app.id}`}><strong>{app.company}</strong><span>{app.role}</span></a>
                   {isDue(app, on) && <span class="badge due">Follow-up due {app.follow_up_on}</span>}
                   {!!app.tags?.length && <span class="tags">{app.tags.map((t) => <span class="tag">{t}</span>)}</span>}
-                  <MoveControl app={app} replace={replace} />
+                  <MoveControl app={app} busy={moving.current.has(app.id)} onMove={move} />
                 </li>
               ))}
             </ul>
@@ -334,6 +370,14 @@ function Board({ filters: f }: { filters: Filters }) {
       })}
     </div>
   );
+}
+
+/** A timestamp's date where the user is (YYYY-MM-DD, as the other date columns). */
+function localDate(timestamp: string): string {
+  const at = new Date(timestamp);
+  if (Number.isNaN(at.getTime())) return timestamp.slice(0, 10);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
 }
 
 type SortKey = 'company' | 'role' | 'status' | 'applied_date' | 'follow_up_on' | 'updated_at';
@@ -423,7 +467,7 @@ function Table({ filters: f }: { filters: Filters }) {
               <td>{label(app.status)}</td>
               <td>{app.applied_date ?? ''}</td>
               <td>{app.follow_up_on ?? ''}{isDue(app, on) && <span class="badge due">due</span>}</td>
-              <td><time dateTime={app.updated_at}>{app.updated_at.slice(0, 10)}</time></td>
+              <td><time dateTime={app.updated_at} title={new Date(app.updated_at).toLocaleString()}>{localDate(app.updated_at)}</time></td>
             </tr>
           ))}
         </tbody>

@@ -23,13 +23,16 @@ function Unavailable({ what, route }: { what: string; route: string }) {
   );
 }
 
-function Section<T>({ title, id, route, data, children }: { title: string; id: string; route: string; data: Maybe<T> | null; children: (value: T) => preact.ComponentChildren }) {
+/** A panel of figures; `retry` loads its route again after an error. */
+function Section<T>({ title, id, route, data, retry, children }: {
+  title: string; id: string; route: string; data: Maybe<T> | null; retry: () => void; children: (value: T) => preact.ComponentChildren;
+}) {
   return (
     <section class="insight" data-section={id} aria-labelledby={`h-${id}`}>
       <h2 id={`h-${id}`}>{title}</h2>
       {data === null ? <p aria-busy="true">Loading…</p>
         : data.state === 'unavailable' ? <Unavailable what={title} route={route} />
-        : data.state === 'error' ? <p class="message error">{data.message}</p>
+        : data.state === 'error' ? <LoadFailed what={`“${title}”`} error={data.message} retry={retry} />
         : children(data.value)}
     </section>
   );
@@ -71,6 +74,10 @@ export function Insights() {
   const [rejections, setRejections] = useState<Maybe<RejectionSummary> | null>(null);
   const [skills, setSkills] = useState<Maybe<SkillSummary> | null>(null);
   const [followUps, setFollowUps] = useState<Maybe<Agenda> | null>(null);
+  // Loads again on Retry, and on Apply even with the same dates.
+  const [tries, setTries] = useState(0);
+  const [followUpTries, setFollowUpTries] = useState(0);
+  const retry = () => setTries((n) => n + 1);
   useEffect(() => {
     // A slow answer for an earlier period must not overwrite the figures of the one applied since.
     let live = true;
@@ -80,8 +87,13 @@ export function Insights() {
     void getRejections(period).then(keep(setRejections));
     void getSkills(period).then(keep(setSkills));
     return () => { live = false; };
-  }, [period.from, period.to]);
-  useEffect(() => { void getFollowUps().then(setFollowUps); }, []);
+  }, [period.from, period.to, tries]);
+  useEffect(() => {
+    let live = true;
+    setFollowUps(null);
+    void getFollowUps().then((answer) => { if (live) setFollowUps(answer); });
+    return () => { live = false; };
+  }, [followUpTries]);
 
   return (
     <>
@@ -91,6 +103,7 @@ export function Insights() {
           e.preventDefault();
           const data = new FormData(e.currentTarget);
           setPeriod({ from: String(data.get('from') || '') || undefined, to: String(data.get('to') || '') || undefined });
+          retry();
         }}>
           <label>From <input type="date" name="from" max={today()} /></label>
           <label>To <input type="date" name="to" /></label>
@@ -99,7 +112,7 @@ export function Insights() {
       </div>
       <p class="muted">Default period: the 90 days ending today. Figures marked <em>small sample</em> (or *) rest on fewer than 5 applications.</p>
       <div class="insights">
-        <Section title="Funnel" id="funnel" route="/analytics/summary" data={summary}>
+        <Section title="Funnel" id="funnel" route="/analytics/summary" data={summary} retry={retry}>
           {(s) => (
             <>
               <WindowNote from={s.window.from} to={s.window.to} />
@@ -114,7 +127,7 @@ export function Insights() {
             </>
           )}
         </Section>
-        <Section title="Weekly activity" id="weekly" route="/analytics/summary" data={summary}>
+        <Section title="Weekly activity" id="weekly" route="/analytics/summary" data={summary} retry={retry}>
           {(s) => (
             <Figure id="weekly" title={`Applications per week (${s.weekly_applications.length} ISO weeks to ${s.window.to})`}
               n={s.weekly_applications.reduce((a, w) => a + w.count, 0)}>
@@ -122,7 +135,7 @@ export function Insights() {
             </Figure>
           )}
         </Section>
-        <Section title="Time to first response" id="time-to-response" route="/analytics/summary" data={summary}>
+        <Section title="Time to first response" id="time-to-response" route="/analytics/summary" data={summary} retry={retry}>
           {(s) => {
             const t = s.time_to_first_response;
             return (
@@ -138,7 +151,7 @@ export function Insights() {
             );
           }}
         </Section>
-        <Section title="Where responses come from" id="groups" route="/analytics/summary" data={summary}>
+        <Section title="Where responses come from" id="groups" route="/analytics/summary" data={summary} retry={retry}>
           {(s) => (
             <>
               <Groups id="by-source" title="Response rate by source" groups={s.by_source} total={s.by_source_total} noun="sources" />
@@ -147,7 +160,7 @@ export function Insights() {
             </>
           )}
         </Section>
-        <Section title="Rejections" id="rejections" route="/analytics/rejections" data={rejections}>
+        <Section title="Rejections" id="rejections" route="/analytics/rejections" data={rejections} retry={retry}>
           {(r) => (
             <>
               <Figure id="rejection-categories" title="By category" n={r.total}>
@@ -166,7 +179,7 @@ export function Insights() {
             </>
           )}
         </Section>
-        <Section title="Skill trends" id="skills" route="/analytics/skills" data={skills}>
+        <Section title="Skill trends" id="skills" route="/analytics/skills" data={skills} retry={retry}>
           {(k) => {
             const months = k.skills[0]?.by_month.map((m) => m.month) ?? [];
             return (
@@ -200,7 +213,7 @@ export function Insights() {
             );
           }}
         </Section>
-        <Section title="Follow-ups" id="follow-ups" route="/follow-ups" data={followUps}>
+        <Section title="Follow-ups" id="follow-ups" route="/follow-ups" data={followUps} retry={() => setFollowUpTries((n) => n + 1)}>
           {(f) => f.items.length === 0 ? <p class="muted">Nothing to follow up today.</p> : (
             <>
               <p class="muted">Due by {f.today} <small class="n">n = {f.total ?? f.items.length}</small></p>
@@ -268,7 +281,12 @@ function CalendarFeed() {
                 say('New calendar link created; the previous one no longer works.');
                 load();
               } else if (result.state === 'unavailable') setState({ unavailable: true });
-              else { setState((s) => ({ ...s, busy: false })); say(result.message, 'error'); }
+              else {
+                setState((s) => ({ ...s, busy: false }));
+                say(result.message, 'error');
+                // The answer may be lost after the address was made (and the old one revoked).
+                load();
+              }
             }}>{state.url || active ? 'New link' : 'Create link'}</button>
             {!none && (
               <button class="danger" disabled={state.busy} onClick={async () => {
