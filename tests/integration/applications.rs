@@ -789,6 +789,9 @@ async fn list_is_newest_first_and_filters_by_status_tag_text_and_follow_up() {
         "limit=abc",
         "status=hired",
         "follow_up_due=yes",
+        // A flag with no value asked for a filter: not the whole list.
+        "follow_up_due",
+        "follow_up_due=",
         "cursor=forged",
         "unknown=1",
         "limit=1&limit=2",

@@ -5,7 +5,7 @@ use api::cursor::CursorKey;
 use api::error::{ApiError, ApiResult};
 use api::extract::{
     DEFAULT_PAGE_SIZE, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, id_params, limit,
-    non_empty,
+    non_empty, true_or_false,
 };
 use api::identity::Caller;
 use api::openapi::{CreateProblems, DeleteProblems, ListProblems, ReadProblems, UpdateProblems};
@@ -122,7 +122,7 @@ struct ListQuery {
     #[serde(default, deserialize_with = "non_empty")]
     q: Option<String>,
     /// `true`: follow_up_on is today or earlier and the status is not terminal.
-    #[serde(default, deserialize_with = "non_empty")]
+    #[serde(default, deserialize_with = "true_or_false")]
     follow_up_due: Option<bool>,
 }
 

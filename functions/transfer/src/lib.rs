@@ -3,7 +3,7 @@
 
 use api::cursor::CursorKey;
 use api::error::{ApiError, ApiResult, FieldError, Problem};
-use api::extract::{Query, body_bytes, media_type, non_empty};
+use api::extract::{Query, body_bytes, media_type, non_empty, true_or_false};
 use api::identity::Caller;
 use api::openapi::ListProblems;
 use api::respond::json_response;
@@ -237,17 +237,6 @@ struct ImportQuery {
     /// `true`: check every row and report what would happen, writing nothing.
     #[serde(default, deserialize_with = "true_or_false")]
     dry_run: Option<bool>,
-}
-
-/// `true` or `false`. Present but empty (`?dry_run`) is refused rather than read as absent:
-/// a client that asked for a check must not get a write.
-fn true_or_false<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
-    use serde::de::Error;
-    match String::deserialize(deserializer)?.trim() {
-        "true" => Ok(Some(true)),
-        "false" => Ok(Some(false)),
-        _ => Err(D::Error::custom("must be true or false")),
-    }
 }
 
 /// What happened to one row.

@@ -325,6 +325,17 @@ pub fn limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Err
         })
 }
 
+/// A flag: `true` or `false`. Present but empty (`?dry_run`, `?follow_up_due`) is refused rather
+/// than read as absent: a client that asked for a check must not get a write, nor one that asked
+/// for a filter everything.
+pub fn true_or_false<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    match String::deserialize(deserializer)?.trim() {
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        _ => Err(D::Error::custom("must be true or false")),
+    }
+}
+
 /// A query parameter parsed with `FromStr`, trimmed; an empty value counts as absent.
 pub fn non_empty<'de, D: Deserializer<'de>, T: FromStr>(
     deserializer: D,
