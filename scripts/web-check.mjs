@@ -45,6 +45,7 @@
 // A card moved again while its move is on its way waits (one move at a time, no false 412); a
 // card, feedback or an application deleted elsewhere (404 on a move or save) says so and goes;
 // a keyboard move to a status the filters hide keeps the focus on the column it left.
+// The board and table are marked busy while the list for new filters loads.
 // Insights panels that fail to load have Retry; a New link whose answer is lost shows the
 // address the API made.
 //
@@ -840,6 +841,20 @@ try {
   await shot('board');
   log('follow-up due is highlighted; q, tag, status and due filters narrow the board');
 
+  step = 'board: while the list for new filters loads, the cards shown (of the filters before) are marked busy';
+  {
+    const list = await hold(/\/applications\?/, (r) => r.method() === 'GET' && new URL(r.url()).searchParams.get('tag') === 'platform');
+    await page.fill('.filters input[name=tag]', 'platform');
+    await list.held;
+    check(await page.locator('.board').getAttribute('aria-busy') === 'true', 'the board is marked busy while its list loads');
+    check(await page.locator('.board .card').count() === 2, 'showing the cards of before meanwhile');
+    await list.release();
+    await page.waitForFunction(() => !document.querySelector('.board[aria-busy]') && document.querySelectorAll('.card').length === 1);
+    await page.fill('.filters input[name=tag]', '');
+    await page.waitForFunction(() => !document.querySelector('.board[aria-busy]') && document.querySelectorAll('.card').length === 2);
+    log('a board whose list for a new tag was on its way showed the cards of before marked busy (dimmed), then the new list');
+  }
+
   step = 'keyboard: a card moved to a status the filters hide leaves the keyboard on the column it left';
   {
     const made = await call('POST', '/applications', { company: 'Hidden Co', role: 'Engineer', status: 'interviewing' });
@@ -940,8 +955,10 @@ try {
     const slow = await hold(/\/applications\?/, (r) => new URL(r.url()).searchParams.get('q') === 'Bulk');
     await page.fill('.filters input[name=q]', 'Bulk');
     const older = await slow.held; // 28 match: its answer would be 25 rows and a cursor
+    check(await page.locator('table.apps').getAttribute('aria-busy') === 'true', 'the rows of the filters before are marked busy while the load is on its way');
     await page.fill('.filters input[name=q]', 'Bulk 1');
     await page.locator('table.apps[data-count="10"]').waitFor();
+    await page.locator('table.apps:not([aria-busy])').waitFor();
     await slow.release();
     await page.waitForFunction((url) => window.jsonRead.includes(url), older.url());
     await reads.stop();

@@ -202,6 +202,8 @@ function FilterBar({ value }: { value: Filters }) {
 
 function useApplications(f: Filters) {
   const [apps, setApps] = useState<Application[] | null>(null);
+  // A load under way: the cards shown are those of the filters before (or of before a change).
+  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [tries, setTries] = useState(0);
   const changes = useChanges();
@@ -209,10 +211,16 @@ function useApplications(f: Filters) {
   useEffect(() => {
     let live = true;
     setError(null);
+    setLoading(true);
     all<Application>('/applications', query(f)).then(
-      (items) => live && setApps(items),
+      (items) => {
+        if (!live) return;
+        setApps(items);
+        setLoading(false);
+      },
       (e) => {
         if (!live) return;
+        setLoading(false);
         // The list shown was for other filters (or is gone): it is not kept behind the error.
         setApps(null);
         setError(e instanceof Error ? e.message : String(e));
@@ -227,7 +235,7 @@ function useApplications(f: Filters) {
       created.delete(add);
     };
   }, [key, changes, tries]);
-  return { apps, setApps, error, retry: () => setTries((n) => n + 1) };
+  return { apps, setApps, loading, error, retry: () => setTries((n) => n + 1) };
 }
 
 /** PATCH the status with If-Match; on 412 reload the card and say so; one deleted elsewhere
@@ -295,7 +303,7 @@ function MoveControl({ app, busy, onMove }: { app: Application; busy: boolean; o
 }
 
 function Board({ filters: f }: { filters: Filters }) {
-  const { apps, setApps, error, retry } = useApplications(f);
+  const { apps, setApps, loading, error, retry } = useApplications(f);
   const [over, setOver] = useState<Status | null>(null);
   // The cards whose move is on its way: one at a time each, since the next would carry the
   // version the first changes (a 412 saying "changed elsewhere" for the user's own move).
@@ -328,8 +336,8 @@ function Board({ filters: f }: { filters: Filters }) {
   };
   const shown = f.statuses.length ? STATUSES.filter((s) => f.statuses.includes(s)) : STATUSES;
   return (
-    <div class="board" data-count={apps.length}>
-      {apps.length === 0 && <p class="empty">No applications{f.q || f.tag || f.statuses.length || f.due ? ' match these filters' : ' yet: add one above'}.</p>}
+    <div class="board" data-count={apps.length} aria-busy={loading || undefined}>
+      {apps.length === 0 && !loading && <p class="empty">No applications{f.q || f.tag || f.statuses.length || f.due ? ' match these filters' : ' yet: add one above'}.</p>}
       {shown.map((status) => {
         const cards = columns.get(status) ?? [];
         return (
@@ -447,7 +455,7 @@ function Table({ filters: f }: { filters: Filters }) {
   );
   return (
     <div class="table-wrap">
-      <table class="apps" data-count={rows.length}>
+      <table class="apps" data-count={rows.length} aria-busy={busy || undefined}>
         <caption class="sr-only">Applications, sorted by {label(sort.key)}</caption>
         <thead>
           <tr>
