@@ -863,7 +863,7 @@ try {
     await page.reload();
     const interviewing = page.locator('.filters .statuses label', { hasText: 'Interviewing' }).locator('input');
     await interviewing.check();
-    await page.waitForFunction(() => document.querySelectorAll('.column').length === 1);
+    await page.waitForFunction(() => document.querySelectorAll('.column').length === 1 && !document.querySelector('.board[aria-busy]'));
     await card('Hidden Co').locator('select').selectOption('offer');
     await card('Hidden Co').getByRole('button', { name: 'Move Hidden Co to Offer' }).focus();
     const answered = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(id));
@@ -968,7 +968,12 @@ try {
     await shot('table-overtaken');
     await page.fill('.filters input[name=q]', '');
     await page.locator('table.apps[data-count="25"]').waitFor();
+    // Load more adds to rows that stay right: they are not marked busy meanwhile.
+    const more = await hold(/\/applications\?/, (r) => new URL(r.url()).searchParams.has('cursor'));
     await page.getByRole('button', { name: /Load more/ }).click();
+    await more.held;
+    check(await page.locator('table.apps').getAttribute('aria-busy') === null, 'rows not marked busy while more are loaded');
+    await more.release();
     await page.locator('table.apps[data-count="30"]').waitFor();
     log('a table load held back until a newer one (other filters) had answered: its late answer changed neither the rows nor the cursor');
   }
@@ -1507,8 +1512,24 @@ try {
     await page.locator('.message.warning', { hasText: 'This feedback was deleted elsewhere; your edits were not saved.' }).waitFor();
     await item.waitFor({ state: 'detached' });
     check(!(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.startsWith('ft.draft.')))), 'no edit kept for it');
+    await page.waitForFunction(() => document.activeElement?.matches('.children.feedback h2'));
     await dismiss();
-    log('a feedback edit saved after it was deleted elsewhere (404): the form closed, the item left the list, the page said why');
+    // Its application deleted elsewhere: the same, though the list cannot load again.
+    const parent = await call('POST', '/applications', { company: 'Parent Gone', role: 'Engineer' });
+    const child = await call('POST', `/applications/${parent.body.id}/feedback`, { interviewer: 'Orphan' });
+    check(parent.status === 201 && child.status === 201, 'made behind the page');
+    await page.goto(`${api}/#/applications/${parent.body.id}`);
+    const orphan = page.locator(`.children.feedback li[data-id="${child.body.id}"]`);
+    await orphan.getByRole('button', { name: 'Edit' }).click();
+    await page.fill(`#feedback-${child.body.id}-interviewer`, 'Edited in vain');
+    check((await call('DELETE', `/applications/${parent.body.id}`)).status === 204, 'its application deleted behind the page');
+    await orphan.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.message.warning', { hasText: 'This feedback was deleted elsewhere' }).waitFor();
+    await orphan.waitFor({ state: 'detached' });
+    await dismiss();
+    await page.goto(`${api}/#/applications/${acmeId}`);
+    await page.locator('form.edit').waitFor();
+    log('a feedback edit saved after it (or its application) was deleted elsewhere (404): the form closed, the item left the list, the keyboard went to the list\'s heading, the page said why');
   }
 
   step = 'rejection: add, see the status change, edit';
@@ -1806,14 +1827,18 @@ try {
       await route.fetch();
       await route.fulfill({ status: 504, contentType: 'application/json', body: JSON.stringify({ message: 'Gateway Timeout' }) });
     };
+    await feedPanel.getByRole('button', { name: 'Create link' }).click();
+    await feedUrl.waitFor();
+    const first = (await call('GET', '/calendar-feed')).body.created_at;
     await page.route(/\/calendar-feed$/, lost);
     await dismiss();
-    await feedPanel.getByRole('button', { name: /link$/ }).click();
+    await feedPanel.getByRole('button', { name: 'New link' }).click();
     await page.locator('.message.error').waitFor();
     await page.unroute(/\/calendar-feed$/, lost);
     const made = await call('GET', '/calendar-feed');
-    check(made.status === 200, `an address was made: ${made.status}`);
+    check(made.status === 200 && made.body.created_at !== first, `a new address was made: ${made.status}`);
     await feedPanel.locator(`[data-feed="active"] time[datetime="${made.body.created_at}"]`).waitFor();
+    check(await feedUrl.count() === 0, 'the address shown before (now revoked) is shown no more');
     check((await call('DELETE', '/calendar-feed')).status === 204, 'revoked again');
     await page.reload();
     await feedNone.waitFor();

@@ -427,7 +427,9 @@ fn render(rows: &[Row], requests: usize) -> String {
         let fits = (FUNCTION_MB - 10.0) * 1e6 / per_application.max(1.0);
         out.push_str(&format!(
             "\nAt {:.1} KB of heap per application (the {} row), a function's {FUNCTION_MB:.0} MB \
-             holds one request for about {:.0} applications with 3 children each.\n",
+             would hold one request for at most about {:.0} applications with 3 children each (the \
+             heap asked for: the allocator's own overhead, the response and the runtime come on top). \
+             The latency columns are measured in this process, so they include the counting.\n",
             per_application / 1e3,
             row.applications,
             (fits / 1000.0).floor() * 1000.0,

@@ -207,14 +207,15 @@ function Children<T extends Child>(props: {
     section.current?.querySelector<HTMLElement>(want.selector)?.focus();
   });
   const at = (item: Child, selector: string) => `li[data-id="${item.id}"] ${selector}`;
+  // Gone: its buttons go with it, and the keyboard (if it was on them) goes to the list's heading.
+  const leave = (item: Child) => {
+    setItems((old) => old?.filter((i) => i.id !== item.id) ?? null);
+    focusLater('h2', true);
+  };
   const remove = async (item: T) => {
     setDeleting(null);
     focusLater(at(item, '[data-action=delete]'));
-    // Gone: its buttons go with it, and the keyboard (if it was on them) goes to the list's heading.
-    const gone = () => {
-      setItems((old) => old?.filter((i) => i.id !== item.id) ?? null);
-      focusLater('h2', true);
-    };
+    const gone = () => leave(item);
     try {
       await request(`${path}/${item.id}`, { method: 'DELETE', ifMatch: item.version });
       gone();
@@ -252,6 +253,12 @@ function Children<T extends Child>(props: {
             {editing === item.id ? (
               <ChildForm specs={props.specs} id={`${props.kind}-${item.id}`} item={item} path={`${path}/${item.id}`} noun={noun}
                 onReloaded={(fresh) => setItems((old) => old?.map((i) => (i.id === fresh.id ? (fresh as T) : i)) ?? null)}
+                onGone={() => {
+                  // Deleted elsewhere (it, or its application, whose list would not load again).
+                  setEditing(null);
+                  leave(item);
+                  void load().catch(() => {});
+                }}
                 onDone={async (changed) => {
                   setEditing(null);
                   focusLater(at(item, '[data-action=edit]'));
@@ -293,9 +300,9 @@ function Children<T extends Child>(props: {
   );
 }
 
-function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
+function ChildForm({ specs, id, item, path, noun, onDone, onReloaded, onGone }: {
   specs: FieldSpec[]; id: string; item: Child | null; path: string; noun: string;
-  onDone: (changed: boolean) => Promise<void>; onReloaded?: (fresh: Child) => void;
+  onDone: (changed: boolean) => Promise<void>; onReloaded?: (fresh: Child) => void; onGone?: () => void;
 }) {
   const source = item as unknown as Record<string, unknown> | null;
   // Unsaved edits outlive the session's end, named by what they edit (or add to).
@@ -327,14 +334,14 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
       written = true;
       form.saved(sent);
     } catch (error) {
-      // Deleted elsewhere (it, or its application): the form closes and the list follows.
-      const deleted = async () => {
+      // Deleted elsewhere (it, or its application): the form closes and the item leaves the list.
+      const deleted = () => {
         say(`This ${noun} was deleted elsewhere; your edits were not saved.`, 'warning');
         form.reset(null);
-        await onDone(true).catch(() => {});
+        onGone?.();
       };
       if (error instanceof ApiError && error.status === 422) form.setErrors(error.fields);
-      else if (item && isNotFound(error)) await deleted();
+      else if (item && isNotFound(error)) deleted();
       else if (isNotFound(error)) say(`This application was deleted elsewhere, so the ${noun} was not added.`, 'warning');
       else if (error instanceof ApiError && error.status === 412 && item) {
         try {
@@ -342,7 +349,7 @@ function ChildForm({ specs, id, item, path, noun, onDone, onReloaded }: {
           onReloaded?.(fresh);
           say(`This ${noun} was changed elsewhere and has been reloaded; your edits were not saved but are kept: check them and save again.`, 'warning');
         } catch (reloadError) {
-          if (isNotFound(reloadError)) await deleted();
+          if (isNotFound(reloadError)) deleted();
           else say(`This ${noun} was changed elsewhere, so your edits were not saved (they are kept), and reloading it failed: ${message(reloadError)}.`, 'error');
         }
       } else say(message(error), 'error');

@@ -395,6 +395,8 @@ function Table({ filters: f }: { filters: Filters }) {
   const [cursor, setCursor] = useState<string | null>(null);
   const [sort, setSort] = useState<{ key: SortKey; up: boolean }>({ key: 'updated_at', up: false });
   const [busy, setBusy] = useState(false);
+  // A first page on its way (new filters, a change): the rows shown are the list before it.
+  const [stale, setStale] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const changes = useChanges();
   const key = JSON.stringify(query(f));
@@ -404,6 +406,7 @@ function Table({ filters: f }: { filters: Filters }) {
   const load = async (from: string | null, append: boolean) => {
     const mine = ++latest.current;
     setBusy(true);
+    setStale(!append);
     if (!append) setError(null);
     try {
       const page = await request<ApplicationPage>('/applications', { query: { ...query(f), limit: 25, cursor: from } });
@@ -424,7 +427,10 @@ function Table({ filters: f }: { filters: Filters }) {
         setError(text);
       }
     } finally {
-      if (mine === latest.current) setBusy(false);
+      if (mine === latest.current) {
+        setBusy(false);
+        setStale(false);
+      }
     }
   };
   useEffect(() => {
@@ -455,7 +461,7 @@ function Table({ filters: f }: { filters: Filters }) {
   );
   return (
     <div class="table-wrap">
-      <table class="apps" data-count={rows.length} aria-busy={busy || undefined}>
+      <table class="apps" data-count={rows.length} aria-busy={stale || undefined}>
         <caption class="sr-only">Applications, sorted by {label(sort.key)}</caption>
         <thead>
           <tr>

@@ -282,9 +282,10 @@ function CalendarFeed() {
                 load();
               } else if (result.state === 'unavailable') setState({ unavailable: true });
               else {
-                setState((s) => ({ ...s, busy: false }));
+                // The answer may be lost after a new address was made and the one shown revoked:
+                // the shown one goes, and the panel asks which address is active now.
+                setState({});
                 say(result.message, 'error');
-                // The answer may be lost after the address was made (and the old one revoked).
                 load();
               }
             }}>{state.url || active ? 'New link' : 'Create link'}</button>
