@@ -39,6 +39,7 @@ const ROUTES: [&str; 4] = [
 /// The functions' memory (`template.yaml`, `MemorySize`).
 const FUNCTION_MB: f64 = 256.0;
 const BEGIN: &str = "<!-- bench:analytics:begin -->";
+const END: &str = "<!-- bench:analytics:end -->";
 
 /// The system allocator, counting the bytes in use and their peak.
 struct Counting;
@@ -86,8 +87,6 @@ async fn peak_heap<T>(work: impl std::future::Future<Output = T>) -> (T, usize) 
     let out = work.await;
     (out, PEAK.load(Ordering::Relaxed).saturating_sub(before))
 }
-const END: &str = "<!-- bench:analytics:end -->";
-
 struct Row {
     applications: usize,
     items: usize,
@@ -196,7 +195,6 @@ async fn run() -> Result<(), String> {
         // Where the time goes: the two queries, then the computation.
         let mut reads = Vec::new();
         let mut computes = Vec::new();
-        let mut loaded = None;
         for _ in 0..requests.min(10) {
             let started = Instant::now();
             let search = store.load_search(&user).await.map_err(fail)?;
@@ -205,11 +203,9 @@ async fn run() -> Result<(), String> {
             let window = domain::analytics::Window::new(None, None, Timestamp::now().date())?;
             std::hint::black_box(search.data.summary(window));
             computes.push(started.elapsed().as_secs_f64() * 1000.0);
-            loaded = Some(search);
         }
         reads.sort_by(f64::total_cmp);
         computes.sort_by(f64::total_cmp);
-        drop(loaded.take());
         // One request's heap: what it reads, then each route's figures from it, one at a time.
         let (peak, peak_heap_bytes) = peak_heap(async {
             let search = store.load_search(&user).await.map_err(fail)?;
@@ -222,8 +218,7 @@ async fn run() -> Result<(), String> {
             Ok::<_, String>(search)
         })
         .await;
-        let loaded = Some(peak?);
-        let loaded = loaded.ok_or("no read")?;
+        let loaded = peak?;
         let items = loaded.data.applications.len()
             + loaded.data.feedback.len()
             + loaded.data.rejections.len();
